@@ -1,0 +1,69 @@
+/**
+ * Slipway's typed errors. Each has a stable `code` that scripts and the HTTP API can rely on;
+ * the CLI turns them into words (`cli/humanize.ts`), the server into status codes.
+ */
+export class SlipwayError extends Error {
+  override readonly name: string = 'SlipwayError';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Where in which file something was found: 1-based line and column. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** One problem in an input file, with its position and what was expected. */
+export interface InputIssue extends SourcePosition {
+  /** Dotted path of the offending value, e.g. `services.api.workload.ports.http`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** An input file is invalid. Carries every issue found, not just the first. Nothing was changed. */
+export class InvalidInputError extends SlipwayError {
+  override readonly name = 'InvalidInputError';
+  constructor(readonly issues: readonly InputIssue[]) {
+    super('invalid-input', issues.map(formatIssue).join('\n'));
+  }
+}
+
+/** `file:line:column: path: message`, the form editors and terminals link to. */
+export function formatIssue(issue: InputIssue): string {
+  const where = `${issue.file}:${issue.line}:${issue.column}`;
+  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+/** A named thing (service, environment, release, deployment…) does not exist. */
+export class NotFoundError extends SlipwayError {
+  override readonly name = 'NotFoundError';
+  constructor(
+    readonly kind: string,
+    readonly key: string,
+  ) {
+    super('not-found', `${kind} "${key}" not found`);
+  }
+}
+
+/** The request conflicts with what is recorded (e.g. a release version reused with other content). */
+export class ConflictError extends SlipwayError {
+  override readonly name = 'ConflictError';
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
+
+/** A runtime could not carry out an operation; the previous release is left running. */
+export class RuntimeError extends SlipwayError {
+  override readonly name = 'RuntimeError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('runtime-failed', message, options);
+  }
+}

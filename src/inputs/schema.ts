@@ -1,0 +1,107 @@
+/**
+ * The `slipway.yaml` project file: services, environments and targets. One zod schema is the
+ * source of the TypeScript types, the runtime checks and the published JSON Schema.
+ * Every object is strict: an unknown key is an error, never silently dropped.
+ */
+import { z } from 'zod';
+
+/** Lower-case DNS-label style names: services, environments, targets, ports. */
+export const Name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'a name of lower-case letters, digits and "-", starting with a letter');
+
+const Port = z.number().int().min(1).max(65535);
+
+/** An HTTP probe, as in Kubernetes and Score: GET `path` on a named or numbered port. */
+export const HttpProbe = z.strictObject({
+  httpGet: z.strictObject({
+    path: z.string().startsWith('/').default('/'),
+    /** A port name from `ports`, or a port number. */
+    port: z.union([Name, Port]),
+  }),
+  initialDelaySeconds: z.number().min(0).default(0),
+  periodSeconds: z.number().positive().default(1),
+  timeoutSeconds: z.number().positive().default(1),
+  failureThreshold: z.number().int().positive().default(3),
+});
+export type HttpProbe = z.infer<typeof HttpProbe>;
+
+/** Port name → port number, or `auto` to have the runtime allocate a free one. */
+export const Ports = z.record(Name, z.union([Port, z.literal('auto')]));
+
+/** Environment variables: name → value. Numbers and booleans are written as strings. */
+export const EnvVars = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+  z.union([z.string(), z.number(), z.boolean()]).transform(String),
+);
+
+/** How to run one replica of a service. */
+export const Workload = z
+  .strictObject({
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    /** Run in this directory (relative to the project file) as it is. */
+    workingDir: z.string().min(1).optional(),
+    /** Snapshot this directory (relative to the project file) into a content-addressed release. */
+    artifact: z.string().min(1).optional(),
+    env: EnvVars.default({}),
+    ports: Ports.default({}),
+    readinessProbe: HttpProbe.optional(),
+    livenessProbe: HttpProbe.optional(),
+  })
+  .refine((w) => !(w.workingDir && w.artifact), {
+    message: 'give either workingDir or artifact, not both',
+  });
+export type Workload = z.infer<typeof Workload>;
+
+/** What a service changes in one environment. Maps are merged key by key over the base. */
+export const ServiceOverride = z.strictObject({
+  replicas: z.number().int().min(0).optional(),
+  env: EnvVars.optional(),
+  ports: Ports.optional(),
+});
+export type ServiceOverride = z.infer<typeof ServiceOverride>;
+
+export const Service = z.strictObject({
+  owner: z.string().min(1).optional(),
+  description: z.string().optional(),
+  workload: Workload,
+  replicas: z.number().int().min(0).default(1),
+  environments: z.record(Name, ServiceOverride).default({}),
+});
+export type Service = z.infer<typeof Service>;
+
+export const Environment = z.strictObject({
+  description: z.string().optional(),
+  /** Environments a release must have reached before this one. Empty: a first environment. */
+  promotesFrom: z.array(Name).default([]),
+  /** Names of targets (from `targets`) where this environment's services run. */
+  targets: z.array(Name).min(1),
+});
+export type Environment = z.infer<typeof Environment>;
+
+/** Supervised local processes. `baseDir` (relative to the project file) holds instance state and logs. */
+export const ProcessTarget = z.strictObject({
+  runtime: z.literal('process'),
+  baseDir: z.string().min(1).optional(),
+  /** Log bytes per instance before the file is rotated. */
+  logMaxBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  /** Rotated log files kept per instance. */
+  logKeep: z.number().int().min(0).default(3),
+});
+
+/** Records what it is asked to run and runs nothing: for tests and dry runs. */
+export const NullTarget = z.strictObject({ runtime: z.literal('null') });
+
+export const Target = z.discriminatedUnion('runtime', [ProcessTarget, NullTarget]);
+export type Target = z.infer<typeof Target>;
+
+export const ProjectFile = z.strictObject({
+  /** Schema address for editors; ignored by Slipway. */
+  $schema: z.string().optional(),
+  project: Name,
+  services: z.record(Name, Service).default({}),
+  environments: z.record(Name, Environment),
+  targets: z.record(Name, Target),
+});
+export type ProjectFile = z.infer<typeof ProjectFile>;

@@ -1,0 +1,71 @@
+/**
+ * The runtime adapter interface: the only code that touches infrastructure. One small required
+ * interface; optional capabilities (logs) are separate interfaces checked with a predicate.
+ */
+import type { DesiredUnit, ObservedUnit, UnitKey } from '../desired/types.js';
+
+export interface ApplyOptions {
+  /** Aborting stops waiting; instances already started are left as they are. */
+  readonly signal?: AbortSignal;
+  /** Progress in words ("api/dev@local: replica 0 ready"). */
+  readonly onProgress?: (message: string) => void;
+}
+
+/** Something a runtime noticed on its own: a crash, a restart, a failed probe. */
+export interface RuntimeEvent {
+  readonly type: 'instance-started' | 'instance-ready' | 'instance-crashed' | 'instance-restarted' | 'instance-unhealthy' | 'instance-stopped';
+  readonly key: UnitKey;
+  readonly instance: string;
+  readonly message: string;
+}
+
+export interface RuntimeAdapter {
+  /** The runtime kind, as written in a target's `runtime`. */
+  readonly kind: string;
+  /**
+   * Make the unit run as described. Idempotent: applying the same unit twice changes nothing.
+   * Resolves once every desired replica is ready. On failure throws a `RuntimeError` and leaves
+   * the previously running release serving.
+   */
+  apply(unit: DesiredUnit, options?: ApplyOptions): Promise<void>;
+  /** Stop and forget every instance of the unit. Idempotent: removing nothing succeeds. */
+  remove(key: UnitKey, options?: ApplyOptions): Promise<void>;
+  /** What runs on this target now. Never throws for a single broken unit: it reports it. */
+  observe(): Promise<ObservedUnit[]>;
+  /** Stop supervising and release resources. Instances keep running for the next start to adopt. */
+  close(): Promise<void>;
+}
+
+export interface LogLine {
+  readonly instance: string;
+  readonly stream: 'stdout' | 'stderr' | 'output';
+  readonly line: string;
+}
+
+export interface LogsOptions {
+  /** Last lines per instance to begin with (default 100). */
+  readonly tail?: number;
+  /** Keep streaming new lines until the signal aborts. */
+  readonly follow?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** Optional capability: read an instance's output. */
+export interface LogSource {
+  logs(key: UnitKey, options?: LogsOptions): AsyncIterable<LogLine>;
+}
+
+/** True when the adapter can stream logs. */
+export function hasLogs(adapter: RuntimeAdapter): adapter is RuntimeAdapter & LogSource {
+  return typeof (adapter as Partial<LogSource>).logs === 'function';
+}
+
+/** What every adapter is given when it is opened for one target. */
+export interface RuntimeContext {
+  /** The target's name in the project file. */
+  readonly target: string;
+  /** Absolute directory the adapter may keep its state in; survives restarts. */
+  readonly stateDir: string;
+  /** Told of everything the adapter notices on its own. */
+  readonly onEvent?: (event: RuntimeEvent) => void;
+}

@@ -1,0 +1,125 @@
+/**
+ * The store: the only component that persists. One interface, two backends (embedded PGlite,
+ * PostgreSQL), one schema and one set of migrations, one contract suite.
+ */
+import type { Environment, Service, Target } from '../inputs/schema.js';
+import type { ObservedUnit, Release, UnitKey } from '../desired/types.js';
+
+export type DeploymentStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+export type StepStatus = 'running' | 'succeeded' | 'failed';
+
+/** True once a deployment can change no more. */
+export function isTerminal(status: DeploymentStatus): boolean {
+  return status === 'succeeded' || status === 'failed';
+}
+
+export interface NewRelease {
+  readonly service: string;
+  readonly version: string;
+  readonly artifactDigest: string | null;
+  readonly specHash: string;
+  readonly spec: Service;
+  readonly createdBy: string;
+}
+
+/** One release into one environment. */
+export interface Deployment {
+  readonly id: string;
+  readonly service: string;
+  readonly environment: string;
+  readonly releaseId: string;
+  readonly status: DeploymentStatus;
+  readonly message: string;
+  readonly createdBy: string;
+  readonly createdAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+/** One journaled step of a deployment: written before it acts and again after. */
+export interface DeploymentStep {
+  readonly deploymentId: string;
+  readonly index: number;
+  readonly kind: string;
+  readonly target: string;
+  readonly status: StepStatus;
+  readonly message: string;
+  readonly startedAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+/** An observed unit as last recorded, with when it was seen. */
+export interface ObservedRecord extends ObservedUnit {
+  readonly observedAt: Date;
+}
+
+/** Append-only audit record. `seq` grows strictly. */
+export interface SlipwayEvent {
+  readonly seq: number;
+  readonly at: Date;
+  /** e.g. `deployment.started`, `instance.crashed`. */
+  readonly type: string;
+  /** Who caused it: a user, `slipway` itself, or a runtime. */
+  readonly actor: string;
+  readonly service: string | null;
+  readonly environment: string | null;
+  readonly message: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export type NewEvent = Omit<SlipwayEvent, 'seq' | 'at' | 'service' | 'environment' | 'data'> & {
+  readonly service?: string | null;
+  readonly environment?: string | null;
+  readonly data?: Readonly<Record<string, unknown>>;
+};
+
+export interface NamedSpec<T> {
+  readonly name: string;
+  readonly spec: T;
+}
+
+export interface Store {
+  /** Replace the recorded services, environments and targets with the project file's. */
+  syncProject(project: {
+    services: Record<string, Service>;
+    environments: Record<string, Environment>;
+    targets: Record<string, Target>;
+  }): Promise<void>;
+  listServices(): Promise<NamedSpec<Service>[]>;
+  listEnvironments(): Promise<NamedSpec<Environment>[]>;
+  listTargets(): Promise<NamedSpec<Target>[]>;
+
+  /**
+   * Record a release. Idempotent: the same (service, version) with the same digest and spec hash
+   * returns the existing release; with other content it throws `ConflictError`.
+   */
+  putRelease(release: NewRelease): Promise<Release>;
+  /** Undefined when there is none. */
+  getRelease(id: string): Promise<Release | undefined>;
+  findRelease(service: string, version: string): Promise<Release | undefined>;
+  /** Newest first. */
+  listReleases(service: string): Promise<Release[]>;
+
+  createDeployment(input: { service: string; environment: string; releaseId: string; createdBy: string }): Promise<Deployment>;
+  /** Journal a step before it acts; returns its index within the deployment. */
+  startStep(deploymentId: string, step: { kind: string; target: string; message: string }): Promise<number>;
+  /** Journal a step's outcome after it acted. */
+  finishStep(deploymentId: string, index: number, outcome: { status: Exclude<StepStatus, 'running'>; message: string }): Promise<void>;
+  /** Moves a deployment to `running`, or to a terminal status (with `finishedAt`). */
+  setDeploymentStatus(id: string, status: DeploymentStatus, message: string): Promise<void>;
+  getDeployment(id: string): Promise<(Deployment & { steps: DeploymentStep[] }) | undefined>;
+  /** Newest first. */
+  listDeployments(filter?: { service?: string; environment?: string; limit?: number }): Promise<Deployment[]>;
+  /** The release of the newest succeeded deployment of the service in the environment. */
+  currentRelease(service: string, environment: string): Promise<Release | undefined>;
+
+  /** Replace everything recorded as observed on `target` with `units`. */
+  putObserved(target: string, units: readonly ObservedUnit[], at: Date): Promise<void>;
+  listObserved(filter?: Partial<UnitKey>): Promise<ObservedRecord[]>;
+
+  appendEvent(event: NewEvent): Promise<SlipwayEvent>;
+  /** Oldest first, after `afterSeq` when given. */
+  listEvents(filter?: { afterSeq?: number; service?: string; environment?: string; limit?: number }): Promise<SlipwayEvent[]>;
+
+  /** Close connections. Idempotent. */
+  close(): Promise<void>;
+}
