@@ -67,3 +67,8 @@ export class RuntimeError extends SlipwayError {
     super('runtime-failed', message, options);
   }
 }
+
+/** The message of anything thrown, for logs and step results. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Makes sure the system programs Slipway's tests use are installed. Idempotent.
+# As root it installs what is missing with apt-get; otherwise it names what to install and fails.
+set -euo pipefail
+
+# program to look for → Debian package that provides it
+declare -A needs=(
+  [initdb]=postgresql
+  [postgres]=postgresql
+)
+
+find_program() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  compgen -G "/usr/lib/postgresql/*/bin/$1" >/dev/null
+}
+
+missing=()
+for program in "${!needs[@]}"; do
+  find_program "$program" || missing+=("${needs[$program]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+mapfile -t packages < <(printf '%s\n' "${missing[@]}" | sort -u)
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Slipway's tests need these Debian packages: ${packages[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${packages[*]}" >&2
+  exit 1
+fi
+echo "Installing ${packages[*]} for the tests…"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

@@ -1,0 +1,30 @@
+/**
+ * Reaching Slipway from the CLI: the process that holds the workspace (through its control
+ * socket) when one is running, otherwise the workspace opened right here.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LocalOperations, Workspace, lockHolder, stateDirOf, workspaceLockFile, type Operations } from '../engine/index.js';
+import { findProjectFile } from '../inputs/index.js';
+import { ControlClient, controlSocketPath } from '../server/index.js';
+
+/** The project file named by `--project` (a file, or a directory holding `slipway.yaml`), or found in the working directory. */
+export function projectFileOf(option: string | undefined): string {
+  if (!option) return findProjectFile(process.cwd());
+  const path = resolve(option);
+  return existsSync(path) && statSync(path).isDirectory() ? findProjectFile(path) : path;
+}
+
+/** Operations on the project: remote when a live process holds its workspace, local otherwise. */
+export async function connect(projectFile: string): Promise<Operations> {
+  const stateDir = stateDirOf(projectFile);
+  const socket = controlSocketPath(stateDir);
+  if (lockHolder(workspaceLockFile(stateDir)) !== undefined && existsSync(socket)) return new ControlClient(socket);
+  return new LocalOperations(await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL }));
+}
+
+/** Who is acting: `SLIPWAY_ACTOR`, or the operating-system user. */
+export function actor(): string {
+  return process.env.SLIPWAY_ACTOR ?? process.env.USER ?? 'unknown';
+}
+

@@ -1,0 +1,205 @@
+/**
+ * The `slipway` command line: a thin layer over `Operations`. Human tables by default, `--json`
+ * on every read command, exit codes from `humanize.ts`.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { loadProject, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
+import { formatPlan } from '../planner/index.js';
+import type { Operations } from '../engine/index.js';
+import { SlipwayError } from '../errors.js';
+import { actor, connect, projectFileOf } from './connect.js';
+import { formatEvents, formatOutcome, formatStatus } from './format.js';
+import { ExitCode, humanize } from './humanize.js';
+import { startProgress } from './progress.js';
+import { up } from './up.js';
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Io = {
+  out: (text) => process.stdout.write(text + '\n'),
+  err: (text) => process.stderr.write(text + '\n'),
+};
+
+/** Runs the CLI with `argv` (as `process.argv`) and resolves to the exit code. Never throws. */
+export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
+    const { text, exitCode: code } = humanize(error);
+    io.err(text);
+    return code;
+  }
+}
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('slipway')
+    .description('Deploy services through environments, and keep them running.')
+    .option('-p, --project <path>', 'project file, or a directory holding slipway.yaml (default: ./slipway.yaml)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError();
+  const projectFile = () => projectFileOf(program.opts<{ project?: string }>().project);
+  const json = new Option('--json', 'print JSON for scripts');
+
+  /** Runs `work` with operations on the project, always releasing them. */
+  const withOps = async <T>(work: (ops: Operations) => Promise<T>): Promise<T> => {
+    const ops = await connect(projectFile());
+    try {
+      return await work(ops);
+    } finally {
+      await ops.close();
+    }
+  };
+  const print = (value: unknown, asJson: boolean | undefined, human: () => string) => io.out(asJson ? JSON.stringify(value, null, 2) : human());
+
+  program
+    .command('init')
+    .description('write a starter slipway.yaml and a small web service into a directory')
+    .argument('[dir]', 'where to write', '.')
+    .action((dir: string) => {
+      const root = resolve(dir);
+      const file = join(root, 'slipway.yaml');
+      if (existsSync(file)) throw new UsageError(`${file} exists already; nothing was written`);
+      mkdirSync(join(root, 'web'), { recursive: true });
+      writeFileSync(file, STARTER_PROJECT);
+      writeFileSync(join(root, 'web', 'server.mjs'), STARTER_SERVER, { flag: 'wx' });
+      io.out(`wrote ${file} and ${join(root, 'web', 'server.mjs')}\nnext: slipway validate, then slipway up`);
+    });
+
+  program
+    .command('validate')
+    .description('check the project file and report every problem with its position')
+    .addOption(json)
+    .action(async (options: { json?: boolean }) => {
+      const project = await loadProject(projectFile());
+      const { services, environments, targets } = project.spec;
+      const counts = { services: Object.keys(services).length, environments: Object.keys(environments).length, targets: Object.keys(targets).length };
+      print({ file: project.file, valid: true, ...counts }, options.json, () =>
+        `${project.file} is valid: ${counts.services} services, ${counts.environments} environments, ${counts.targets} targets`,
+      );
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of slipway.yaml, for editors')
+    .action(() => io.out(JSON.stringify(projectJsonSchema(), null, 2)));
+
+  program
+    .command('preview')
+    .description('show what deploying the project file into an environment would change')
+    .option('-e, --env <environment>', 'environment (default: the first one)')
+    .addOption(json)
+    .action((options: { env?: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const plan = await ops.preview(options.env);
+        print(plan, options.json, () => formatPlan(plan));
+      }),
+    );
+
+  program
+    .command('deploy')
+    .description('cut a release of a service from the project file and deploy it into an environment')
+    .argument('<service>')
+    .requiredOption('-e, --env <environment>', 'environment to deploy into')
+    .option('--version <version>', 'release version (default: reuse identical content, or the next v<N>)')
+    .addOption(json)
+    .action((service: string, options: { env: string; version?: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const progress = startProgress(`deploying ${service} to ${options.env}`);
+        const outcome = await ops
+          .deploy({ service, environment: options.env, version: options.version, actor: actor() }, (m) => progress.update(m))
+          .finally(() => progress.stop());
+        print(outcome, options.json, () => formatOutcome(outcome));
+        if (outcome.result === 'failed') setExit(ExitCode.failed);
+      }),
+    );
+
+  program
+    .command('status')
+    .description('which release runs where, and how healthy it is')
+    .addOption(json)
+    .action((options: { json?: boolean }) =>
+      withOps(async (ops) => {
+        const rows = await ops.status();
+        print(rows, options.json, () => formatStatus(rows));
+      }),
+    );
+
+  program
+    .command('logs')
+    .description("print a service's output in an environment")
+    .argument('<service>')
+    .requiredOption('-e, --env <environment>', 'environment')
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .option('-n, --tail <lines>', 'lines per instance to start with', '100')
+    .addOption(json)
+    .action((service: string, options: { env: string; follow?: boolean; tail: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const abort = new AbortController();
+        const stop = () => abort.abort();
+        process.once('SIGINT', stop);
+        try {
+          const lines = ops.logs({ service, environment: options.env, follow: options.follow, tail: wholeNumber(options.tail, '--tail'), signal: abort.signal });
+          for await (const line of lines) io.out(options.json ? JSON.stringify(line) : `${line.instance} | ${line.line}`);
+        } finally {
+          process.off('SIGINT', stop);
+        }
+      }),
+    );
+
+  program
+    .command('events')
+    .description('the audit log: every change and who caused it')
+    .option('--service <service>')
+    .option('-e, --env <environment>')
+    .option('-n, --limit <count>', 'at most this many', '50')
+    .addOption(json)
+    .action((options: { service?: string; env?: string; limit: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const events = await ops.events({ service: options.service, environment: options.env });
+        const last = events.slice(-wholeNumber(options.limit, '--limit'));
+        print(last, options.json, () => formatEvents(last));
+      }),
+    );
+
+  program
+    .command('down')
+    .description('stop the services of an environment (of all environments when none is named)')
+    .option('-e, --env <environment>')
+    .addOption(json)
+    .action((options: { env?: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const stopped = await ops.down({ environment: options.env, actor: actor() });
+        print(stopped, options.json, () => (stopped.length ? stopped.map((k) => `stopped ${k.service} in ${k.environment} on ${k.target}`).join('\n') : 'nothing was running'));
+      }),
+    );
+
+  program
+    .command('up')
+    .description('deploy every service into the first environment and keep it running until Ctrl-C')
+    .action(async () => setExit(await up(projectFile(), io.out)));
+
+  return program;
+}
+
+/** A mistake in how the command was called: exit code 2, nothing changed. */
+class UsageError extends SlipwayError {
+  constructor(message: string) {
+    super('bad-request', message);
+  }
+}
+
+function wholeNumber(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${option} takes a whole number, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,2 @@
+/** Convergence: keeping what runs equal to what should run. For now, the observe loop. */
+export { startObserveLoop, type ObserveLoopOptions } from './observe-loop.js';

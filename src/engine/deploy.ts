@@ -1,0 +1,100 @@
+/**
+ * Deploying one service into one environment: cut (or reuse) the release, plan against what runs,
+ * and carry out the plan's steps, journaling each step before and after it acts. A failed step
+ * leaves the previous release running (the runtimes guarantee it) and fails the deployment.
+ */
+import type { Release } from '../desired/types.js';
+import { plan, type PlanStep } from '../planner/index.js';
+import { stepKey } from '../planner/types.js';
+import type { Deployment } from '../store/index.js';
+import { errorMessage } from '../errors.js';
+import { cutRelease } from './releases.js';
+import { observeUnits, unitsOf } from './units.js';
+import type { Workspace } from './workspace.js';
+
+export interface DeployRequest {
+  readonly service: string;
+  readonly environment: string;
+  /** Release version to cut or reuse; the next `v<N>` (or identical content's) when absent. */
+  readonly version?: string;
+  /** Who asked: a user name, or `slipway` for its own decisions. */
+  readonly actor: string;
+}
+
+/** How a deployment ended: "api in dev has been `deployed` / is `unchanged` / `failed`". */
+export type DeployResult = 'deployed' | 'unchanged' | 'failed';
+
+export interface DeployOutcome {
+  readonly result: DeployResult;
+  readonly release: Release;
+  /** Absent when nothing had to change and nothing was recorded. */
+  readonly deployment?: Deployment;
+  readonly message: string;
+}
+
+/**
+ * Deploys `request.service` into `request.environment` and waits until it is ready everywhere or
+ * has failed. Idempotent: deploying what already runs records nothing and reports `unchanged`.
+ */
+export async function deploy(ws: Workspace, request: DeployRequest, onProgress: (message: string) => void = () => {}): Promise<DeployOutcome> {
+  const { service, environment, actor } = request;
+  const release = await cutRelease(ws, service, { version: request.version, actor });
+  const desired = unitsOf(ws, release, environment);
+  const observed = await observeUnits(ws, { service, environment });
+  const { steps } = plan({ units: desired }, { units: observed });
+  const current = await ws.store.currentRelease(service, environment);
+  const label = `${service} ${release.version} in ${environment}`;
+  if (steps.length === 0 && current?.id === release.id) {
+    return { result: 'unchanged', release, message: `${label} is unchanged` };
+  }
+
+  const deployment = await ws.store.createDeployment({ service, environment, releaseId: release.id, createdBy: actor });
+  await ws.store.setDeploymentStatus(deployment.id, 'running', `deploying ${label}`);
+  await record(ws, deployment, 'deployment.started', actor, `${actor} started deploying ${label}`);
+  for (const step of steps) {
+    const failure = await runStep(ws, deployment, step, onProgress);
+    if (failure) {
+      const message = `${label} failed: ${failure}`;
+      await ws.store.setDeploymentStatus(deployment.id, 'failed', message);
+      await record(ws, deployment, 'deployment.failed', actor, message);
+      return { result: 'failed', release, deployment: await reload(ws, deployment), message };
+    }
+  }
+  const message = `${label} is ready`;
+  await ws.store.setDeploymentStatus(deployment.id, 'succeeded', message);
+  await record(ws, deployment, 'deployment.succeeded', actor, message);
+  return { result: 'deployed', release, deployment: await reload(ws, deployment), message };
+}
+
+/** Journals and carries out one step; returns the failure message, or undefined on success. */
+async function runStep(ws: Workspace, deployment: Deployment, step: PlanStep, onProgress: (message: string) => void): Promise<string | undefined> {
+  const key = stepKey(step);
+  const index = await ws.store.startStep(deployment.id, { kind: step.kind, target: key.target, message: step.reason });
+  onProgress(`${step.kind} on ${key.target}: ${step.reason}`);
+  try {
+    const runtime = ws.runtime(key.target);
+    if (step.kind === 'remove') await runtime.remove(key, { onProgress });
+    else await runtime.apply(step.unit, { onProgress });
+    await ws.store.finishStep(deployment.id, index, { status: 'succeeded', message: `${step.kind} done` });
+    return undefined;
+  } catch (error) {
+    const message = errorMessage(error);
+    await ws.store.finishStep(deployment.id, index, { status: 'failed', message });
+    return message;
+  }
+}
+
+async function record(ws: Workspace, deployment: Deployment, type: string, actor: string, message: string): Promise<void> {
+  await ws.store.appendEvent({
+    type,
+    actor,
+    service: deployment.service,
+    environment: deployment.environment,
+    message,
+    data: { deployment: deployment.id, release: deployment.releaseId },
+  });
+}
+
+async function reload(ws: Workspace, deployment: Deployment): Promise<Deployment> {
+  return (await ws.store.getDeployment(deployment.id)) ?? deployment;
+}

@@ -1,0 +1,22 @@
+/** `slipway down`: stop every unit of an environment (or of all), keeping releases and history. */
+import type { UnitKey } from '../desired/types.js';
+import { observeUnits } from './units.js';
+import type { Workspace } from './workspace.js';
+
+/** Stops what runs in `environment` (everywhere when absent) and records it. Idempotent. */
+export async function down(ws: Workspace, request: { environment?: string; actor: string }): Promise<UnitKey[]> {
+  const units = await observeUnits(ws, { environment: request.environment });
+  for (const unit of units) {
+    const key: UnitKey = { service: unit.service, environment: unit.environment, target: unit.target };
+    await ws.runtime(unit.target).remove(key);
+    await ws.store.appendEvent({
+      type: 'unit.stopped',
+      actor: request.actor,
+      service: unit.service,
+      environment: unit.environment,
+      message: `${request.actor} stopped ${unit.service} ${unit.release.version} in ${unit.environment} on ${unit.target}`,
+      data: { target: unit.target },
+    });
+  }
+  return units.map(({ service, environment, target }) => ({ service, environment, target }));
+}

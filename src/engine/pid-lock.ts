@@ -1,0 +1,60 @@
+/**
+ * An exclusive lock held by a live process: a file containing its pid, created with `wx`.
+ * A lock left by a dead process is taken over, so a killed Slipway never blocks the next one.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { SlipwayError } from '../errors.js';
+
+/** Another live process holds the lock. */
+export class LockedError extends SlipwayError {
+  override readonly name = 'LockedError';
+  constructor(
+    readonly file: string,
+    readonly pid: number,
+  ) {
+    super('locked', `${file} is held by process ${pid}`);
+  }
+}
+
+/** The pid in `file` when that process is alive; undefined when the file is absent or stale. */
+export function lockHolder(file: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
+/**
+ * Takes the lock for this process. Throws `LockedError` when a live process holds it.
+ * Returns the release function (idempotent; removes the file only while it is still ours).
+ */
+export function acquirePidLock(file: string): () => void {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return () => releaseIfOurs(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = lockHolder(file);
+      if (holder !== undefined && holder !== process.pid) throw new LockedError(file, holder);
+      rmSync(file, { force: true }); // stale (or our own from an earlier open): take it over
+    }
+  }
+  throw new SlipwayError('locked', `could not take the lock ${file}`);
+}
+
+function releaseIfOurs(file: string): void {
+  if (lockHolder(file) === process.pid) rmSync(file, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

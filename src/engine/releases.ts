@@ -1,0 +1,53 @@
+/**
+ * Cutting releases from the project file: the artifact is snapshotted into the content-addressed
+ * store, the service definition is hashed, and identical content is recognised.
+ */
+import { resolve } from 'node:path';
+import type { Release } from '../desired/types.js';
+import { stableHash } from '../desired/index.js';
+import { snapshotDirectory } from '../build/index.js';
+import { NotFoundError } from '../errors.js';
+import type { Workspace } from './workspace.js';
+
+/** A release as it would be cut now; `existing` is the recorded release with the same content. */
+export interface CandidateRelease {
+  readonly service: string;
+  readonly artifactDigest: string | null;
+  readonly specHash: string;
+  readonly existing?: Release;
+}
+
+/**
+ * What a release of `service` cut from the project file now would contain. Writes nothing to the
+ * store; the artifact snapshot it takes is a cache that later releases reuse.
+ */
+export async function candidateRelease(ws: Workspace, service: string): Promise<CandidateRelease> {
+  const spec = ws.project.spec.services[service];
+  if (!spec) throw new NotFoundError('service', service);
+  const artifactDigest = spec.workload.artifact
+    ? (await snapshotDirectory(resolve(ws.project.dir, spec.workload.artifact), ws.artifactsDir)).digest
+    : null;
+  const specHash = stableHash(spec);
+  const releases = await ws.store.listReleases(service);
+  const existing = releases.find((r) => r.specHash === specHash && r.artifactDigest === artifactDigest);
+  return { service, artifactDigest, specHash, ...(existing && { existing }) };
+}
+
+/**
+ * Records a release of `service` from the project file as it is now. With no `version`, a release
+ * of identical content is reused, or the next `v<N>` is cut. With a `version` that exists already,
+ * its content must match (`ConflictError` otherwise). Idempotent.
+ */
+export async function cutRelease(ws: Workspace, service: string, options: { version?: string; actor: string }): Promise<Release> {
+  const candidate = await candidateRelease(ws, service);
+  if (!options.version && candidate.existing) return candidate.existing;
+  const version = options.version ?? `v${(await ws.store.listReleases(service)).length + 1}`;
+  return ws.store.putRelease({
+    service,
+    version,
+    artifactDigest: candidate.artifactDigest,
+    specHash: candidate.specHash,
+    spec: ws.project.spec.services[service]!,
+    createdBy: options.actor,
+  });
+}

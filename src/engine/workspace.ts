@@ -1,0 +1,130 @@
+/**
+ * A workspace: one project file opened with its store and the runtime of every target.
+ * Exactly one process opens a workspace at a time (the lock beside the store); other Slipway
+ * commands talk to that process over its control socket instead.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadProject, type Project, type Target } from '../inputs/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { openRuntime, type RuntimeAdapter, type RuntimeEvent } from '../runtimes/index.js';
+import { NotFoundError } from '../errors.js';
+import { acquirePidLock } from './pid-lock.js';
+
+export interface WorkspaceOptions {
+  /** Path of the project file (`slipway.yaml`). */
+  readonly projectFile: string;
+  /** PostgreSQL URL; the embedded store in `.slipway/` when absent. */
+  readonly databaseUrl?: string;
+}
+
+/** The state directory of the project whose file is `projectFile`. */
+export function stateDirOf(projectFile: string): string {
+  return join(resolve(projectFile, '..'), '.slipway');
+}
+
+/** The lock file a running workspace holds. */
+export function workspaceLockFile(stateDir: string): string {
+  return join(stateDir, 'slipway.pid');
+}
+
+export class Workspace {
+  readonly #runtimes = new Map<string, RuntimeAdapter>();
+  #closed = false;
+
+  private constructor(
+    /** The project file as last loaded. */
+    public project: Project,
+    readonly store: Store,
+    /** `.slipway/` beside the project file: store, artifacts, runtime state, lock, socket. */
+    readonly stateDir: string,
+    private readonly releaseLock: () => void,
+  ) {}
+
+  /**
+   * Opens the workspace: validates the project file first (an invalid file changes nothing), takes
+   * the lock (`LockedError` when another process has it), opens the store, records the project's
+   * services, environments and targets, and opens each target's runtime, which adopts what runs.
+   */
+  static async open(options: WorkspaceOptions): Promise<Workspace> {
+    const project = await loadProject(options.projectFile);
+    const stateDir = stateDirOf(project.file);
+    mkdirSync(stateDir, { recursive: true });
+    const releaseLock = acquirePidLock(workspaceLockFile(stateDir));
+    let store: Store | undefined;
+    try {
+      store = await openStore({ dir: stateDir, databaseUrl: options.databaseUrl });
+      const ws = new Workspace(project, store, stateDir, releaseLock);
+      await ws.adopt(project);
+      return ws;
+    } catch (error) {
+      await store?.close();
+      releaseLock();
+      throw error;
+    }
+  }
+
+  /** Content-addressed artifact snapshots. */
+  get artifactsDir(): string {
+    return join(this.stateDir, 'artifacts');
+  }
+
+  get runtimes(): ReadonlyMap<string, RuntimeAdapter> {
+    return this.#runtimes;
+  }
+
+  /** The adapter of a target; throws `NotFoundError` for an unknown one. */
+  runtime(target: string): RuntimeAdapter {
+    const adapter = this.#runtimes.get(target);
+    if (!adapter) throw new NotFoundError('target', target);
+    return adapter;
+  }
+
+  /**
+   * Reads the project file again. An invalid file throws `InvalidInputError` and changes nothing;
+   * a valid one is recorded and any new target's runtime is opened.
+   */
+  async reload(): Promise<void> {
+    await this.adopt(await loadProject(this.project.file));
+  }
+
+  /** Closes runtimes (their instances keep running), the store, and the lock. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#runtimes.values()].map((runtime) => runtime.close()));
+    await this.store.close();
+    this.releaseLock();
+  }
+
+  private async adopt(project: Project): Promise<void> {
+    await this.store.syncProject(project.spec);
+    this.project = project;
+    for (const [name, target] of Object.entries(project.spec.targets)) {
+      if (!this.#runtimes.has(name)) this.#runtimes.set(name, await this.openTarget(name, target));
+    }
+  }
+
+  private openTarget(name: string, target: Target): Promise<RuntimeAdapter> {
+    const stateDir = 'baseDir' in target && target.baseDir ? resolve(this.project.dir, target.baseDir) : join(this.stateDir, 'runtime', name);
+    const onEvent = (event: RuntimeEvent) => void this.recordRuntimeEvent(event);
+    return openRuntime(target, { target: name, stateDir, onEvent });
+  }
+
+  /** Runtime events go to the audit log; failing to record one must not stop supervision. */
+  private async recordRuntimeEvent(event: RuntimeEvent): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.store.appendEvent({
+        type: event.type.replace('-', '.'),
+        actor: `runtime:${event.key.target}`,
+        service: event.key.service,
+        environment: event.key.environment,
+        message: event.message,
+        data: { instance: event.instance, target: event.key.target },
+      });
+    } catch {
+      // the store is closing; the runtime keeps its own state
+    }
+  }
+}

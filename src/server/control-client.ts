@@ -1,0 +1,95 @@
+/**
+ * `Operations` served by another process over its control socket: what the CLI uses while
+ * `slipway up` holds the workspace. Same answers as `LocalOperations`, in JSON form.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { createInterface } from 'node:readline';
+import type { DeployOutcome, DeployRequest, EventsFilter, LogsRequest, Operations, StatusRow } from '../engine/index.js';
+import type { UnitKey } from '../desired/types.js';
+import type { Plan } from '../planner/index.js';
+import type { LogLine } from '../runtimes/index.js';
+import type { SlipwayEvent } from '../store/index.js';
+import { errorFromBody, type ErrorBody } from './error-body.js';
+
+export class ControlClient implements Operations {
+  constructor(private readonly socketPath: string) {}
+
+  status(): Promise<StatusRow[]> {
+    return this.json('GET', '/v0/status');
+  }
+
+  preview(environment?: string): Promise<Plan> {
+    return this.json('GET', `/v0/preview${query({ environment })}`);
+  }
+
+  async deploy(request: DeployRequest, onProgress: (message: string) => void = () => {}): Promise<DeployOutcome> {
+    for await (const message of this.stream<{ progress?: string; outcome?: DeployOutcome }>('POST', '/v0/deploy', request)) {
+      if (message.outcome) return message.outcome;
+      if (message.progress) onProgress(message.progress);
+    }
+    throw new Error('the control socket closed before the deployment finished');
+  }
+
+  down(request: { environment?: string; actor: string }): Promise<UnitKey[]> {
+    return this.json('POST', '/v0/down', request);
+  }
+
+  async *logs(request: LogsRequest): AsyncGenerator<LogLine> {
+    const { signal, ...params } = request;
+    yield* this.stream<LogLine>('GET', `/v0/logs${query(params)}`, undefined, signal);
+  }
+
+  events(filter: EventsFilter = {}): Promise<SlipwayEvent[]> {
+    return this.json('GET', `/v0/events${query(filter)}`);
+  }
+
+  async close(): Promise<void> {}
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.send(method, path, body);
+    let text = '';
+    for await (const chunk of res) text += chunk;
+    return JSON.parse(text) as T;
+  }
+
+  /** Newline-delimited JSON messages; an `{ error }` message is thrown as the error it describes. */
+  private async *stream<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): AsyncGenerator<T> {
+    const res = await this.send(method, path, body, signal);
+    try {
+      for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
+        if (!line) continue;
+        const message = JSON.parse(line) as T | ErrorBody;
+        if (isErrorBody(message)) throw errorFromBody(message);
+        yield message;
+      }
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    } finally {
+      res.destroy();
+    }
+  }
+
+  /** Resolves with the response once its status is known; error statuses are thrown as errors. */
+  private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ socketPath: this.socketPath, method, path, headers: { 'content-type': 'application/json' }, signal }, (res) => {
+        if ((res.statusCode ?? 500) < 400) return resolve(res);
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => reject(errorFromBody(JSON.parse(text) as ErrorBody)));
+      });
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  }
+}
+
+function isErrorBody(message: unknown): message is ErrorBody {
+  return typeof message === 'object' && message !== null && 'error' in message;
+}
+
+function query(params: object): string {
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]);
+  return entries.length ? `?${new URLSearchParams(entries)}` : '';
+}
