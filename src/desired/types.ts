@@ -94,3 +94,52 @@ export interface ObservedState {
 export function unitId(key: UnitKey): string {
   return `${key.service}/${key.environment}@${key.target}`;
 }
+
+/**
+ * Orders unit keys by service, then environment, then target (UTF-16 code-unit order, the same
+ * on every machine and locale). Returns a negative number, zero or a positive number.
+ */
+export function compareUnitKeys(a: UnitKey, b: UnitKey): number {
+  return (
+    compareStrings(a.service, b.service) ||
+    compareStrings(a.environment, b.environment) ||
+    compareStrings(a.target, b.target)
+  );
+}
+
+/**
+ * A string for `key` that is equal only for equal keys and whose code-unit order is the order of
+ * `compareUnitKeys`; sorting by it is several times faster than comparing three fields. Names are
+ * joined by `\0\x01`, and a `\0` inside a name is written `\0\x02`.
+ */
+export function unitSortKey(key: UnitKey): string {
+  return `${escapeNul(key.service)}\0\x01${escapeNul(key.environment)}\0\x01${escapeNul(key.target)}`;
+}
+
+function escapeNul(name: string): string {
+  return name.includes('\0') ? name.replaceAll('\0', '\0\x02') : name;
+}
+
+/**
+ * `units` sorted by `compareUnitKeys` (a new array; the input is untouched), and the first unit
+ * whose key an earlier one already has, if any. O(n) for input already in order, as
+ * `desiredState` gives it; O(n log n) otherwise.
+ */
+export function sortUnits<T extends UnitKey>(units: Iterable<T>): { sorted: T[]; duplicate: T | undefined } {
+  let sorted = [...units];
+  if (!isSorted(sorted)) {
+    const decorated = sorted.map((unit) => ({ key: unitSortKey(unit), unit }));
+    decorated.sort((a, b) => compareStrings(a.key, b.key));
+    sorted = decorated.map((entry) => entry.unit);
+  }
+  const index = sorted.findIndex((unit, i) => i > 0 && compareUnitKeys(sorted[i - 1]!, unit) === 0);
+  return { sorted, duplicate: sorted[index] };
+}
+
+function isSorted(units: readonly UnitKey[]): boolean {
+  return units.every((unit, i) => i === 0 || compareUnitKeys(units[i - 1]!, unit) <= 0);
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

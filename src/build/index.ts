@@ -1,0 +1,4 @@
+/**
+ * Build: turning a service's source into an immutable artifact, and finding artifacts again.
+ */
+export { snapshotDirectory, artifactPath, SNAPSHOT_EXCLUDES } from './artifact-store.js';
