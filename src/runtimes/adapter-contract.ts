@@ -1,0 +1,175 @@
+/**
+ * The contract every runtime adapter passes. An adapter's test file calls
+ * `adapterContract(name, harness)` once; the harness opens the adapter on fresh state, reopens it
+ * on the same state (an orchestrator restart), and builds units that really run on it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DesiredUnit, ObservedUnit, ResolvedWorkload } from '../desired/types.js';
+import type { RuntimeAdapter } from './types.js';
+
+/** What a contract test varies in a unit; everything else is the harness's choice. */
+export interface ContractUnitOverrides {
+  readonly service?: string;
+  readonly environment?: string;
+  readonly replicas?: number;
+  /** Release version; release id and configHash follow from it (default `1`). */
+  readonly version?: string;
+}
+
+export interface AdapterHarness {
+  /** Opens the adapter on fresh, empty state. */
+  open(): Promise<RuntimeAdapter>;
+  /** Opens the adapter again on the state of the last `open()`, as after an orchestrator restart. */
+  reopen(): Promise<RuntimeAdapter>;
+  /** A unit that runs and becomes ready on this adapter. */
+  unit(overrides?: ContractUnitOverrides): DesiredUnit;
+  /** Runs after each test, after every adapter the test opened is closed: stop what still runs. */
+  cleanup?(): Promise<void>;
+}
+
+/** Builds a contract unit for `target` around `workload`, which may depend on the version. */
+export function contractUnit(target: string, workload: (version: string) => ResolvedWorkload, overrides: ContractUnitOverrides = {}): DesiredUnit {
+  const { service = 'api', environment = 'dev', replicas = 1, version = '1' } = overrides;
+  return {
+    service,
+    environment,
+    target,
+    release: { id: `rel-${service}-${version}`, version, artifactDigest: null },
+    workload: workload(version),
+    replicas,
+    configHash: `hash-${service}-${version}`,
+  };
+}
+
+/** The comparable part of an observation: what must not change when nothing was asked to change. */
+function snapshot(units: readonly ObservedUnit[]) {
+  return units.map((u) => ({
+    unit: `${u.service}/${u.environment}@${u.target}`,
+    release: u.release.id,
+    configHash: u.configHash,
+    replicas: u.replicas,
+    health: u.health,
+    instances: u.instances.map((i) => ({ id: i.id, replica: i.replica, state: i.state, pid: i.pid, ports: i.ports })),
+  }));
+}
+
+export function adapterContract(name: string, harness: AdapterHarness): void {
+  describe(`runtime adapter contract: ${name}`, () => {
+    const opened: RuntimeAdapter[] = [];
+    const open = async (again = false) => {
+      const adapter = again ? await harness.reopen() : await harness.open();
+      opened.push(adapter);
+      return adapter;
+    };
+    afterEach(async () => {
+      for (const adapter of opened.splice(0)) await adapter.close();
+      await harness.cleanup?.();
+    });
+
+    it('apply runs every replica and observe reports the unit healthy', async () => {
+      const adapter = await open();
+      const unit = harness.unit({ replicas: 2 });
+      await adapter.apply(unit);
+      const [observed, ...others] = await adapter.observe();
+      expect(others).toEqual([]);
+      expect(observed).toMatchObject({
+        service: unit.service,
+        environment: unit.environment,
+        target: unit.target,
+        release: unit.release,
+        configHash: unit.configHash,
+        replicas: 2,
+        health: 'healthy',
+      });
+      expect(observed!.instances.map((i) => [i.replica, i.state])).toEqual([
+        [0, 'ready'],
+        [1, 'ready'],
+      ]);
+      expect(new Set(observed!.instances.map((i) => i.id)).size).toBe(2);
+    });
+
+    it('apply is idempotent: the same instances keep running', async () => {
+      const adapter = await open();
+      const unit = harness.unit({ replicas: 2 });
+      await adapter.apply(unit);
+      const before = snapshot(await adapter.observe());
+      await adapter.apply(unit);
+      expect(snapshot(await adapter.observe())).toEqual(before);
+    });
+
+    it('an update changes release and configuration hash', async () => {
+      const adapter = await open();
+      await adapter.apply(harness.unit({ replicas: 2, version: '1' }));
+      const next = harness.unit({ replicas: 2, version: '2' });
+      await adapter.apply(next);
+      const [observed, ...others] = await adapter.observe();
+      expect(others).toEqual([]);
+      expect(observed).toMatchObject({ release: next.release, configHash: next.configHash, replicas: 2, health: 'healthy' });
+      expect(observed!.instances.map((i) => [i.replica, i.state])).toEqual([
+        [0, 'ready'],
+        [1, 'ready'],
+      ]);
+    });
+
+    it('scales up and down by the highest replica indices, leaving the others alone', async () => {
+      const adapter = await open();
+      await adapter.apply(harness.unit({ replicas: 1 }));
+      const [first] = snapshot(await adapter.observe());
+      await adapter.apply(harness.unit({ replicas: 3 }));
+      const [up] = snapshot(await adapter.observe());
+      expect(up!.instances.map((i) => i.replica)).toEqual([0, 1, 2]);
+      expect(up!.instances[0]).toEqual(first!.instances[0]);
+      expect(up!.health).toBe('healthy');
+      await adapter.apply(harness.unit({ replicas: 1 }));
+      expect(snapshot(await adapter.observe())).toEqual([first]);
+    });
+
+    it('scales to zero replicas: healthy, nothing runs', async () => {
+      const adapter = await open();
+      await adapter.apply(harness.unit({ replicas: 2 }));
+      await adapter.apply(harness.unit({ replicas: 0 }));
+      const [observed] = await adapter.observe();
+      expect(observed).toMatchObject({ replicas: 0, health: 'healthy', instances: [] });
+    });
+
+    it('remove forgets the unit; removing twice, or something unknown, succeeds', async () => {
+      const adapter = await open();
+      const unit = harness.unit({ replicas: 2 });
+      await adapter.apply(unit);
+      await adapter.remove(unit);
+      expect(await adapter.observe()).toEqual([]);
+      await adapter.remove(unit);
+      await adapter.remove({ ...unit, service: 'never-applied' });
+      expect(await adapter.observe()).toEqual([]);
+    });
+
+    it('state survives a reopen: same instances, and applying again adds none', async () => {
+      const first = await open();
+      const unit = harness.unit({ replicas: 2 });
+      await first.apply(unit);
+      await first.apply(harness.unit({ service: 'worker' }));
+      const before = snapshot(await first.observe());
+      await first.close();
+      const second = await open(true);
+      expect(snapshot(await second.observe())).toEqual(before);
+      await second.apply(unit);
+      expect(snapshot(await second.observe())).toEqual(before);
+    });
+
+    it('units of different environments on one target are independent', async () => {
+      const adapter = await open();
+      await adapter.apply(harness.unit({ environment: 'dev', version: '1' }));
+      await adapter.apply(harness.unit({ environment: 'prod', version: '1' }));
+      const [, prodBefore] = snapshot(await adapter.observe());
+      await adapter.apply(harness.unit({ environment: 'dev', version: '2' }));
+      const afterUpdate = snapshot(await adapter.observe());
+      expect(afterUpdate.map((u) => [u.unit, u.release])).toEqual([
+        [`api/dev@${harness.unit().target}`, 'rel-api-2'],
+        [`api/prod@${harness.unit().target}`, 'rel-api-1'],
+      ]);
+      expect(afterUpdate[1]).toEqual(prodBefore);
+      await adapter.remove(harness.unit({ environment: 'dev' }));
+      expect(snapshot(await adapter.observe())).toEqual([prodBefore]);
+    });
+  });
+}

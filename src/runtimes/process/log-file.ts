@@ -1,0 +1,114 @@
+/**
+ * Instance log files: appended to by the child itself (it holds the file descriptor, so output
+ * survives the orchestrator), rotated by copy-truncate, read back as lines.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { copyFile, open, rename, stat, truncate } from 'node:fs/promises';
+
+/** Opens `path` for appending and returns the descriptor; the caller closes it after the spawn. */
+export function openAppend(path: string): number {
+  return openSync(path, 'a');
+}
+
+/** Closes a descriptor from {@link openAppend}. */
+export function closeFd(fd: number): void {
+  closeSync(fd);
+}
+
+/**
+ * When `path` is larger than `maxBytes`: shifts `.1`…`.keep-1` up by one (dropping the oldest),
+ * copies the file to `.1` and truncates it in place, so a writer holding it open in append mode
+ * carries on at the start. With `keep` 0 the file is only truncated. Lines written between copy
+ * and truncate are lost (the price of copy-truncate). Returns whether it rotated; a missing file is no-op.
+ */
+export async function rotateIfLarger(path: string, maxBytes: number, keep: number): Promise<boolean> {
+  const size = await stat(path).then((s) => s.size, () => -1);
+  if (size <= maxBytes) return false;
+  for (let i = keep - 1; i >= 1; i--) {
+    await rename(`${path}.${i}`, `${path}.${i + 1}`).catch(() => undefined);
+  }
+  if (keep > 0) await copyFile(path, `${path}.1`);
+  await truncate(path, 0);
+  return true;
+}
+
+/** The last `count` complete or partial lines of `path`; [] for a missing file. Reads from the end only. */
+export async function tailLines(path: string, count: number): Promise<string[]> {
+  if (count <= 0) return [];
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return [];
+  try {
+    const { size } = await handle.stat();
+    const chunk = 64 * 1024;
+    let position = size;
+    let text = '';
+    while (position > 0) {
+      const length = Math.min(chunk, position);
+      position -= length;
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, position);
+      text = buffer.toString('utf8') + text;
+      if (countNewlines(text) > count) break;
+    }
+    return splitLines(text).slice(-count);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads what was appended to one log file since the last call. Notices rotation (the file got
+ * shorter than what was read) and starts again from its beginning. Holds back a partial last line.
+ */
+export class LogCursor {
+  #offset: number;
+  #partial = '';
+
+  /** Starts at `offset` (use the file size to read only new lines). */
+  constructor(
+    readonly path: string,
+    offset: number,
+  ) {
+    this.#offset = offset;
+  }
+
+  /** Starts at the current end of `path` (0 for a missing file). */
+  static async atEnd(path: string): Promise<LogCursor> {
+    return new LogCursor(path, await stat(path).then((s) => s.size, () => 0));
+  }
+
+  /** Complete lines appended since the last read. Never throws for a missing file. */
+  async read(): Promise<string[]> {
+    const size = await stat(this.path).then((s) => s.size, () => 0);
+    if (size < this.#offset) {
+      this.#offset = 0;
+      this.#partial = '';
+    }
+    if (size === this.#offset) return [];
+    const handle = await open(this.path, 'r').catch(() => undefined);
+    if (!handle) return [];
+    try {
+      const buffer = Buffer.alloc(size - this.#offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.#offset);
+      this.#offset += bytesRead;
+      const text = this.#partial + buffer.subarray(0, bytesRead).toString('utf8');
+      const end = text.lastIndexOf('\n');
+      this.#partial = text.slice(end + 1);
+      return end < 0 ? [] : text.slice(0, end).split('\n');
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+function countNewlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
