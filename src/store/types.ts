@@ -99,23 +99,44 @@ export interface Store {
   /** Newest first. */
   listReleases(service: string): Promise<Release[]>;
 
+  /**
+   * Records a `pending` deployment. `NotFoundError` for an unknown release; `ConflictError` when
+   * the release belongs to another service.
+   */
   createDeployment(input: { service: string; environment: string; releaseId: string; createdBy: string }): Promise<Deployment>;
-  /** Journal a step before it acts; returns its index within the deployment. */
+  /**
+   * Journal a step before it acts; returns its index within the deployment (0, 1, … even when
+   * called concurrently). `NotFoundError` for an unknown deployment.
+   */
   startStep(deploymentId: string, step: { kind: string; target: string; message: string }): Promise<number>;
-  /** Journal a step's outcome after it acted. */
+  /** Journal a step's outcome after it acted. `NotFoundError` for an unknown step. */
   finishStep(deploymentId: string, index: number, outcome: { status: Exclude<StepStatus, 'running'>; message: string }): Promise<void>;
-  /** Moves a deployment to `running`, or to a terminal status (with `finishedAt`). */
+  /**
+   * Moves a deployment to `running`, or to a terminal status (with `finishedAt`). `ConflictError`
+   * once it is terminal; `NotFoundError` for an unknown deployment.
+   */
   setDeploymentStatus(id: string, status: DeploymentStatus, message: string): Promise<void>;
   getDeployment(id: string): Promise<(Deployment & { steps: DeploymentStep[] }) | undefined>;
   /** Newest first. */
   listDeployments(filter?: { service?: string; environment?: string; limit?: number }): Promise<Deployment[]>;
-  /** The release of the newest succeeded deployment of the service in the environment. */
+  /**
+   * The release of the newest (last created) succeeded deployment of the service in the
+   * environment; failed and unfinished ones are ignored. Undefined when there is none.
+   */
   currentRelease(service: string, environment: string): Promise<Release | undefined>;
 
-  /** Replace everything recorded as observed on `target` with `units`. */
+  /**
+   * Replace everything recorded as observed on `target` with `units`, atomically.
+   * `ConflictError` (and nothing changes) when a unit is on another target.
+   */
   putObserved(target: string, units: readonly ObservedUnit[], at: Date): Promise<void>;
+  /** Ordered by service, environment, target (code-point order). */
   listObserved(filter?: Partial<UnitKey>): Promise<ObservedRecord[]>;
 
+  /**
+   * Records an event at the store's clock. `data` must be JSON. A reader following `afterSeq`
+   * never misses one: seq order is commit order. There is no update or delete.
+   */
   appendEvent(event: NewEvent): Promise<SlipwayEvent>;
   /** Oldest first, after `afterSeq` when given. */
   listEvents(filter?: { afterSeq?: number; service?: string; environment?: string; limit?: number }): Promise<SlipwayEvent[]>;

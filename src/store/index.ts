@@ -1,0 +1,9 @@
+/**
+ * The store's public face: open it, use it through `Store`, and recognise its lock.
+ */
+export * from './types.js';
+export { openStore, type OpenStoreOptions } from './open.js';
+export { KyselyStore, type KyselyStoreOptions } from './kysely-store.js';
+export { STORE_LOCK_FILE, StoreLockedError, readStoreLock } from './lock.js';
+export { migrateToLatest, migrations } from './migrations.js';
+export type { Database } from './database.js';

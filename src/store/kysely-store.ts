@@ -1,0 +1,383 @@
+/**
+ * The `Store` over Kysely: the same code serves PostgreSQL and embedded PGlite. Whoever builds
+ * the `Kysely` instance hands it over; `close()` destroys it.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Environment, Service, Target } from '../inputs/schema.js';
+import type { ObservedUnit, Release, UnitKey } from '../desired/types.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { Database, DeploymentStepTable, DeploymentTable, EventTable, ObservedTable, ReleaseTable } from './database.js';
+import {
+  isTerminal,
+  type Deployment,
+  type DeploymentStatus,
+  type DeploymentStep,
+  type NamedSpec,
+  type NewEvent,
+  type NewRelease,
+  type ObservedRecord,
+  type SlipwayEvent,
+  type StepStatus,
+  type Store,
+} from './types.js';
+
+/** Side effects a store needs, injectable for tests. */
+export interface KyselyStoreOptions {
+  /** The clock for every recorded timestamp. Default: the system clock. */
+  readonly now?: () => Date;
+  /** Runs once, after the database is destroyed (e.g. releasing a lock). */
+  readonly onClose?: () => void;
+}
+
+type SpecTableName = 'services' | 'environments' | 'targets';
+
+/** Key of the advisory lock that serialises event appends (so seq order is commit order). */
+const EVENTS_LOCK = 0x5_11_90_ae;
+
+export class KyselyStore implements Store {
+  readonly #db: Kysely<Database>;
+  readonly #now: () => Date;
+  readonly #onClose: () => void;
+  #closing: Promise<void> | undefined;
+
+  /** Takes ownership of `db`, whose schema must be migrated (see `migrateToLatest`). */
+  constructor(db: Kysely<Database>, options: KyselyStoreOptions = {}) {
+    this.#db = db;
+    this.#now = options.now ?? (() => new Date());
+    this.#onClose = options.onClose ?? (() => {});
+  }
+
+  async syncProject(project: {
+    services: Record<string, Service>;
+    environments: Record<string, Environment>;
+    targets: Record<string, Target>;
+  }): Promise<void> {
+    const at = this.#now();
+    await this.#db.transaction().execute(async (trx) => {
+      await replaceSpecs(trx, 'services', project.services, at);
+      await replaceSpecs(trx, 'environments', project.environments, at);
+      await replaceSpecs(trx, 'targets', project.targets, at);
+    });
+  }
+
+  listServices(): Promise<NamedSpec<Service>[]> {
+    return this.#listSpecs('services');
+  }
+
+  listEnvironments(): Promise<NamedSpec<Environment>[]> {
+    return this.#listSpecs('environments');
+  }
+
+  listTargets(): Promise<NamedSpec<Target>[]> {
+    return this.#listSpecs('targets');
+  }
+
+  async putRelease(release: NewRelease): Promise<Release> {
+    // Insert first and let the unique (service, version) constraint decide races.
+    const inserted = await this.#db
+      .insertInto('releases')
+      .values({
+        id: randomUUID(),
+        service: release.service,
+        version: release.version,
+        artifact_digest: release.artifactDigest,
+        spec_hash: release.specHash,
+        spec: JSON.stringify(release.spec),
+        created_at: this.#now(),
+        created_by: release.createdBy,
+      })
+      .onConflict((oc) => oc.columns(['service', 'version']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return toRelease(inserted);
+    const existing = await this.findRelease(release.service, release.version);
+    if (!existing) throw new Error(`release ${release.service}@${release.version} vanished after a conflicting insert`);
+    if (existing.artifactDigest !== release.artifactDigest || existing.specHash !== release.specHash) {
+      throw new ConflictError(
+        `release ${release.service}@${release.version} already exists with other content ` +
+          `(digest ${existing.artifactDigest ?? 'none'}, spec ${existing.specHash}); choose a new version`,
+      );
+    }
+    return existing;
+  }
+
+  async getRelease(id: string): Promise<Release | undefined> {
+    const row = await this.#db.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRelease(row);
+  }
+
+  async findRelease(service: string, version: string): Promise<Release | undefined> {
+    const row = await this.#db
+      .selectFrom('releases')
+      .selectAll()
+      .where('service', '=', service)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return row && toRelease(row);
+  }
+
+  async listReleases(service: string): Promise<Release[]> {
+    const rows = await this.#db
+      .selectFrom('releases')
+      .selectAll()
+      .where('service', '=', service)
+      .orderBy('seq', 'desc')
+      .execute();
+    return rows.map(toRelease);
+  }
+
+  async createDeployment(input: { service: string; environment: string; releaseId: string; createdBy: string }): Promise<Deployment> {
+    const release = await this.getRelease(input.releaseId);
+    if (!release) throw new NotFoundError('release', input.releaseId);
+    if (release.service !== input.service) {
+      throw new ConflictError(`release ${input.releaseId} is a release of ${release.service}, not of ${input.service}`);
+    }
+    const row = await this.#db
+      .insertInto('deployments')
+      .values({
+        id: randomUUID(),
+        service: input.service,
+        environment: input.environment,
+        release_id: input.releaseId,
+        status: 'pending',
+        message: '',
+        created_by: input.createdBy,
+        created_at: this.#now(),
+        finished_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toDeployment(row);
+  }
+
+  async startStep(deploymentId: string, step: { kind: string; target: string; message: string }): Promise<number> {
+    return this.#db.transaction().execute(async (trx) => {
+      // Locking the deployment row serialises concurrent steps of one deployment.
+      const owner = await trx.selectFrom('deployments').select('id').where('id', '=', deploymentId).forUpdate().executeTakeFirst();
+      if (!owner) throw new NotFoundError('deployment', deploymentId);
+      const { next } = await trx
+        .selectFrom('deployment_steps')
+        .select(sql<number>`coalesce(max(idx) + 1, 0)::integer`.as('next'))
+        .where('deployment_id', '=', deploymentId)
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('deployment_steps')
+        .values({ deployment_id: deploymentId, idx: next, ...step, status: 'running', started_at: this.#now(), finished_at: null })
+        .execute();
+      return next;
+    });
+  }
+
+  async finishStep(deploymentId: string, index: number, outcome: { status: Exclude<StepStatus, 'running'>; message: string }): Promise<void> {
+    const result = await this.#db
+      .updateTable('deployment_steps')
+      .set({ status: outcome.status, message: outcome.message, finished_at: this.#now() })
+      .where('deployment_id', '=', deploymentId)
+      .where('idx', '=', index)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new NotFoundError('deployment step', `${deploymentId}#${index}`);
+  }
+
+  async setDeploymentStatus(id: string, status: DeploymentStatus, message: string): Promise<void> {
+    const result = await this.#db
+      .updateTable('deployments')
+      .set({ status, message, finished_at: isTerminal(status) ? this.#now() : null })
+      .where('id', '=', id)
+      .where('status', 'not in', ['succeeded', 'failed'])
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) return;
+    const existing = await this.#db.selectFrom('deployments').select('status').where('id', '=', id).executeTakeFirst();
+    if (!existing) throw new NotFoundError('deployment', id);
+    throw new ConflictError(`deployment ${id} has already ${existing.status}; it can change no more`);
+  }
+
+  async getDeployment(id: string): Promise<(Deployment & { steps: DeploymentStep[] }) | undefined> {
+    const row = await this.#db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const steps = await this.#db.selectFrom('deployment_steps').selectAll().where('deployment_id', '=', id).orderBy('idx').execute();
+    return { ...toDeployment(row), steps: steps.map(toStep) };
+  }
+
+  async listDeployments(filter: { service?: string; environment?: string; limit?: number } = {}): Promise<Deployment[]> {
+    let query = this.#db.selectFrom('deployments').selectAll().orderBy('seq', 'desc');
+    if (filter.service !== undefined) query = query.where('service', '=', filter.service);
+    if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
+    if (filter.limit !== undefined) query = query.limit(filter.limit);
+    return (await query.execute()).map(toDeployment);
+  }
+
+  async currentRelease(service: string, environment: string): Promise<Release | undefined> {
+    const row = await this.#db
+      .selectFrom('deployments as d')
+      .innerJoin('releases as r', 'r.id', 'd.release_id')
+      .selectAll('r')
+      .where('d.service', '=', service)
+      .where('d.environment', '=', environment)
+      .where('d.status', '=', 'succeeded')
+      .orderBy('d.seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toRelease(row);
+  }
+
+  async putObserved(target: string, units: readonly ObservedUnit[], at: Date): Promise<void> {
+    const stray = units.find((unit) => unit.target !== target);
+    if (stray) throw new ConflictError(`observed unit ${stray.service}/${stray.environment} is on target ${stray.target}, not ${target}`);
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('observed').where('target', '=', target).execute();
+      if (units.length === 0) return;
+      await trx
+        .insertInto('observed')
+        .values(
+          units.map((unit) => ({
+            service: unit.service,
+            environment: unit.environment,
+            target,
+            release: JSON.stringify(unit.release),
+            config_hash: unit.configHash,
+            replicas: unit.replicas,
+            instances: JSON.stringify(unit.instances),
+            health: unit.health,
+            observed_at: at,
+          })),
+        )
+        .execute();
+    });
+  }
+
+  async listObserved(filter: Partial<UnitKey> = {}): Promise<ObservedRecord[]> {
+    let query = this.#db.selectFrom('observed').selectAll().orderBy('service').orderBy('environment').orderBy('target');
+    if (filter.service !== undefined) query = query.where('service', '=', filter.service);
+    if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
+    if (filter.target !== undefined) query = query.where('target', '=', filter.target);
+    return (await query.execute()).map(toObserved);
+  }
+
+  async appendEvent(event: NewEvent): Promise<SlipwayEvent> {
+    return this.#db.transaction().execute(async (trx) => {
+      // Held to commit: a later seq can never become visible before an earlier one, so readers
+      // that follow `afterSeq` miss nothing.
+      await sql`select pg_advisory_xact_lock(${EVENTS_LOCK})`.execute(trx);
+      const row = await trx
+        .insertInto('events')
+        .values({
+          at: this.#now(),
+          type: event.type,
+          actor: event.actor,
+          service: event.service ?? null,
+          environment: event.environment ?? null,
+          message: event.message,
+          data: JSON.stringify(event.data ?? {}),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toEvent(row);
+    });
+  }
+
+  async listEvents(filter: { afterSeq?: number; service?: string; environment?: string; limit?: number } = {}): Promise<SlipwayEvent[]> {
+    let query = this.#db.selectFrom('events').selectAll().orderBy('seq');
+    if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
+    if (filter.service !== undefined) query = query.where('service', '=', filter.service);
+    if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
+    if (filter.limit !== undefined) query = query.limit(filter.limit);
+    return (await query.execute()).map(toEvent);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#db.destroy().finally(this.#onClose);
+    return this.#closing;
+  }
+
+  async #listSpecs<T>(table: SpecTableName): Promise<NamedSpec<T>[]> {
+    const rows = await this.#db.selectFrom(table).select(['name', 'spec']).orderBy('name').execute();
+    return rows.map((row) => ({ name: row.name, spec: row.spec as T }));
+  }
+}
+
+/** Makes `table` hold exactly `specs`; `updated_at` moves only for rows whose spec changed. */
+async function replaceSpecs(trx: Transaction<Database>, table: SpecTableName, specs: Record<string, unknown>, at: Date): Promise<void> {
+  const names = Object.keys(specs);
+  let removal = trx.deleteFrom(table);
+  if (names.length > 0) removal = removal.where('name', 'not in', names);
+  await removal.execute();
+  if (names.length === 0) return;
+  await trx
+    .insertInto(table)
+    .values(names.map((name) => ({ name, spec: JSON.stringify(specs[name]), updated_at: at })))
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet((eb) => ({ spec: eb.ref('excluded.spec'), updated_at: eb.ref('excluded.updated_at') }))
+        .where(sql<boolean>`${sql.table(table)}.spec is distinct from excluded.spec`),
+    )
+    .execute();
+}
+
+function toRelease(row: Selectable<ReleaseTable>): Release {
+  return {
+    id: row.id,
+    service: row.service,
+    version: row.version,
+    artifactDigest: row.artifact_digest,
+    specHash: row.spec_hash,
+    spec: row.spec,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  };
+}
+
+function toDeployment(row: Selectable<DeploymentTable>): Deployment {
+  return {
+    id: row.id,
+    service: row.service,
+    environment: row.environment,
+    releaseId: row.release_id,
+    status: row.status,
+    message: row.message,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function toStep(row: Selectable<DeploymentStepTable>): DeploymentStep {
+  return {
+    deploymentId: row.deployment_id,
+    index: row.idx,
+    kind: row.kind,
+    target: row.target,
+    status: row.status,
+    message: row.message,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function toObserved(row: Selectable<ObservedTable>): ObservedRecord {
+  return {
+    service: row.service,
+    environment: row.environment,
+    target: row.target,
+    release: row.release,
+    configHash: row.config_hash,
+    replicas: row.replicas,
+    instances: row.instances.map(({ startedAt, ...instance }) => (startedAt === undefined ? instance : { ...instance, startedAt: new Date(startedAt) })),
+    health: row.health,
+    observedAt: row.observed_at,
+  };
+}
+
+function toEvent(row: Selectable<EventTable>): SlipwayEvent {
+  return {
+    seq: Number(row.seq),
+    at: row.at,
+    type: row.type,
+    actor: row.actor,
+    service: row.service,
+    environment: row.environment,
+    message: row.message,
+    data: row.data,
+  };
+}

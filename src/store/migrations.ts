@@ -1,0 +1,116 @@
+/**
+ * The store's schema as versioned migrations in code, applied in name order by Kysely's
+ * `Migrator`. A migration, once released, never changes: add a new one instead.
+ * Text keys use the "C" collation so that ordering is by code point on every machine and locale.
+ */
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import type { Database } from './database.js';
+
+const initial: Migration = {
+  // Migrations run against whatever schema exists at their version, so they are untyped.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async up(db: Kysely<any>): Promise<void> {
+    for (const table of ['services', 'environments', 'targets']) {
+      await db.schema
+        .createTable(table)
+        .addColumn('name', sql`text collate "C"`, (c) => c.primaryKey())
+        .addColumn('spec', 'jsonb', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+    }
+
+    await db.schema
+      .createTable('releases')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('seq', 'bigint', (c) => c.notNull().unique().generatedAlwaysAsIdentity())
+      .addColumn('service', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('version', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('artifact_digest', 'text')
+      .addColumn('spec_hash', 'text', (c) => c.notNull())
+      .addColumn('spec', 'jsonb', (c) => c.notNull())
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addUniqueConstraint('releases_service_version', ['service', 'version'])
+      .execute();
+    await db.schema.createIndex('releases_service_seq').on('releases').columns(['service', 'seq']).execute();
+
+    await db.schema
+      .createTable('deployments')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('seq', 'bigint', (c) => c.notNull().unique().generatedAlwaysAsIdentity())
+      .addColumn('service', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('environment', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('release_id', 'text', (c) => c.notNull().references('releases.id'))
+      .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'running', 'succeeded', 'failed')`))
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+      .addColumn('finished_at', 'timestamptz')
+      .execute();
+    await db.schema.createIndex('deployments_service_environment').on('deployments').columns(['service', 'environment', 'seq']).execute();
+    await db.schema.createIndex('deployments_environment').on('deployments').columns(['environment', 'seq']).execute();
+
+    await db.schema
+      .createTable('deployment_steps')
+      .addColumn('deployment_id', 'text', (c) => c.notNull().references('deployments.id'))
+      .addColumn('idx', 'integer', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('target', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('running', 'succeeded', 'failed')`))
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'timestamptz', (c) => c.notNull())
+      .addColumn('finished_at', 'timestamptz')
+      .addPrimaryKeyConstraint('deployment_steps_pk', ['deployment_id', 'idx'])
+      .execute();
+
+    await db.schema
+      .createTable('observed')
+      .addColumn('service', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('environment', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('target', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('release', 'jsonb', (c) => c.notNull())
+      .addColumn('config_hash', 'text', (c) => c.notNull())
+      .addColumn('replicas', 'integer', (c) => c.notNull())
+      .addColumn('instances', 'jsonb', (c) => c.notNull())
+      .addColumn('health', 'text', (c) => c.notNull())
+      .addColumn('observed_at', 'timestamptz', (c) => c.notNull())
+      .addPrimaryKeyConstraint('observed_pk', ['service', 'environment', 'target'])
+      .execute();
+    await db.schema.createIndex('observed_target').on('observed').column('target').execute();
+    await db.schema.createIndex('observed_environment').on('observed').column('environment').execute();
+
+    await db.schema
+      .createTable('events')
+      .addColumn('seq', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
+      .addColumn('at', 'timestamptz', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('service', sql`text collate "C"`)
+      .addColumn('environment', sql`text collate "C"`)
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('data', 'jsonb', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('events_service').on('events').columns(['service', 'seq']).execute();
+    await db.schema.createIndex('events_environment').on('events').columns(['environment', 'seq']).execute();
+  },
+};
+
+/** Every migration, by name. Names sort in the order they apply. */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001_initial': initial,
+};
+
+/** Serves `migrations` to Kysely's `Migrator`, without touching the file system. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...migrations }),
+};
+
+/**
+ * Brings the schema to the newest version. Idempotent; safe when several processes migrate one
+ * PostgreSQL at once (Kysely's migration lock serialises them). Throws the failing migration's error.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error !== undefined) throw error;
+}

@@ -1,0 +1,57 @@
+/**
+ * Opening the store: PostgreSQL when a URL is given, otherwise embedded PGlite in `<dir>/db`.
+ * Either way the schema is migrated to the newest version before the store is returned.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect, type Dialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.js';
+import { KyselyStore } from './kysely-store.js';
+import { acquireStoreLock } from './lock.js';
+import { migrateToLatest } from './migrations.js';
+import type { Store } from './types.js';
+
+export interface OpenStoreOptions {
+  /** A PostgreSQL connection URL (`SLIPWAY_DATABASE_URL`). Absent: the embedded store in `dir`. */
+  readonly databaseUrl?: string;
+  /** The state directory; the embedded store keeps its data in `<dir>/db` and its lock beside it. */
+  readonly dir: string;
+  /** The clock for recorded timestamps. Default: the system clock. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Opens and migrates the store. The embedded store is exclusive to one process: while it is open
+ * anywhere (this process included), another open throws `StoreLockedError`; `close()` releases it.
+ * PostgreSQL takes no lock: many processes may share one database.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (options.databaseUrl !== undefined) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl });
+    // An idle connection that breaks is replaced by the pool; the next query reports any outage.
+    pool.on('error', () => {});
+    return openOver(new PostgresDialect({ pool }), options.now, () => {});
+  }
+  mkdirSync(options.dir, { recursive: true });
+  const release = acquireStoreLock(options.dir);
+  try {
+    const pglite = await PGlite.create(join(options.dir, 'db'));
+    return await openOver(new PGliteDialect({ pglite }), options.now, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function openOver(dialect: Dialect, now: (() => Date) | undefined, onClose: () => void): Promise<Store> {
+  const db = new Kysely<Database>({ dialect });
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyStore(db, { now, onClose });
+}

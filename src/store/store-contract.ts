@@ -1,0 +1,296 @@
+/**
+ * The contract every `Store` backend passes, as one function that registers a vitest suite.
+ * Tests share one store per suite (the embedded backend takes seconds to open) and stay
+ * independent by using names no other test uses.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Service } from '../inputs/schema.js';
+import type { ObservedUnit } from '../desired/types.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { NewRelease, Store } from './types.js';
+
+/**
+ * Registers the contract suite `name`. `open` gives a store to test (it may hold data of earlier
+ * runs); `reopen`, when given, closes the store it is handed and opens the same data again, which
+ * proves that what was recorded survives a restart.
+ */
+export function storeContract(name: string, open: () => Promise<Store>, reopen?: (closing: Store) => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    describe('project', () => {
+      it('syncProject replaces services, environments and targets, listed by name', async () => {
+        const [a, b, c] = [unique('a'), unique('b'), unique('c')];
+        await store.syncProject({
+          services: { [b]: spec('b'), [a]: spec('a') },
+          environments: { dev: { promotesFrom: [], targets: ['local'] } },
+          targets: { local: { runtime: 'null' } },
+        });
+        await store.syncProject({
+          services: { [c]: spec('c'), [a]: spec('a2') },
+          environments: { prod: { promotesFrom: [], targets: ['edge'] } },
+          targets: { edge: { runtime: 'null' } },
+        });
+        expect(await store.listServices()).toEqual([
+          { name: a, spec: spec('a2') },
+          { name: c, spec: spec('c') },
+        ]);
+        expect(await store.listEnvironments()).toEqual([{ name: 'prod', spec: { promotesFrom: [], targets: ['edge'] } }]);
+        expect(await store.listTargets()).toEqual([{ name: 'edge', spec: { runtime: 'null' } }]);
+      });
+
+      it('syncProject with nothing empties every list', async () => {
+        await store.syncProject({ services: { [unique('s')]: spec('s') }, environments: {}, targets: {} });
+        await store.syncProject({ services: {}, environments: {}, targets: {} });
+        expect(await store.listServices()).toEqual([]);
+        expect(await store.listEnvironments()).toEqual([]);
+        expect(await store.listTargets()).toEqual([]);
+      });
+    });
+
+    describe('releases', () => {
+      it('putRelease records a release that can be got by id and by version', async () => {
+        const input = newRelease(unique('api'), 'v1');
+        const created = await store.putRelease(input);
+        expect(created).toMatchObject({ ...input, id: expect.any(String) });
+        expect(created.createdAt).toBeInstanceOf(Date);
+        expect(await store.getRelease(created.id)).toEqual(created);
+        expect(await store.findRelease(input.service, 'v1')).toEqual(created);
+      });
+
+      it('putRelease is idempotent for the same content', async () => {
+        const input = newRelease(unique('api'), 'v1');
+        const first = await store.putRelease(input);
+        expect(await store.putRelease({ ...input, createdBy: 'someone else' })).toEqual(first);
+        expect(await store.listReleases(input.service)).toHaveLength(1);
+      });
+
+      it('putRelease of a known version with other content throws ConflictError and changes nothing', async () => {
+        const input = newRelease(unique('api'), 'v1');
+        const first = await store.putRelease(input);
+        await expect(store.putRelease({ ...input, specHash: 'other' })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.putRelease({ ...input, artifactDigest: 'sha256:other' })).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.listReleases(input.service)).toEqual([first]);
+      });
+
+      it('concurrent puts of one version agree on one release', async () => {
+        const input = newRelease(unique('api'), 'v1');
+        const results = await Promise.all([1, 2, 3, 4].map(() => store.putRelease(input)));
+        expect(new Set(results.map((r) => r.id)).size).toBe(1);
+      });
+
+      it('lists releases of one service, newest first; unknown ones are undefined', async () => {
+        const service = unique('api');
+        for (const version of ['v1', 'v2', 'v3']) await store.putRelease(newRelease(service, version));
+        await store.putRelease(newRelease(unique('other'), 'v9'));
+        expect((await store.listReleases(service)).map((r) => r.version)).toEqual(['v3', 'v2', 'v1']);
+        expect(await store.getRelease(randomUUID())).toBeUndefined();
+        expect(await store.findRelease(service, 'v4')).toBeUndefined();
+      });
+    });
+
+    describe('deployments', () => {
+      it('createDeployment starts pending and is listed newest first, filtered', async () => {
+        const service = unique('api');
+        const release = await store.putRelease(newRelease(service, 'v1'));
+        const first = await store.createDeployment({ service, environment: 'dev', releaseId: release.id, createdBy: 'ann' });
+        const second = await store.createDeployment({ service, environment: 'prod', releaseId: release.id, createdBy: 'bob' });
+        expect(first).toMatchObject({ service, environment: 'dev', releaseId: release.id, status: 'pending', createdBy: 'ann', finishedAt: null });
+        expect(first.createdAt).toBeInstanceOf(Date);
+        expect((await store.listDeployments({ service })).map((d) => d.id)).toEqual([second.id, first.id]);
+        expect((await store.listDeployments({ service, environment: 'dev' })).map((d) => d.id)).toEqual([first.id]);
+        expect((await store.listDeployments({ service, limit: 1 })).map((d) => d.id)).toEqual([second.id]);
+      });
+
+      it('createDeployment of an unknown release throws NotFoundError', async () => {
+        await expect(
+          store.createDeployment({ service: unique('api'), environment: 'dev', releaseId: randomUUID(), createdBy: 'ann' }),
+        ).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('journals steps in order, before and after they act', async () => {
+        const deployment = await deploy(store, unique('api'), 'dev', 'v1');
+        const first = await store.startStep(deployment.id, { kind: 'deploy', target: 'local', message: 'starting v1' });
+        const second = await store.startStep(deployment.id, { kind: 'verify', target: 'local', message: 'checking' });
+        expect([first, second]).toEqual([0, 1]);
+        await store.finishStep(deployment.id, first, { status: 'succeeded', message: 'started' });
+        const got = await store.getDeployment(deployment.id);
+        expect(got?.steps.map(({ index, kind, status, message }) => ({ index, kind, status, message }))).toEqual([
+          { index: 0, kind: 'deploy', status: 'succeeded', message: 'started' },
+          { index: 1, kind: 'verify', status: 'running', message: 'checking' },
+        ]);
+        expect(got?.steps[0]?.finishedAt).toBeInstanceOf(Date);
+        expect(got?.steps[1]?.finishedAt).toBeNull();
+        expect(got?.steps[1]?.startedAt).toBeInstanceOf(Date);
+      });
+
+      it('concurrent steps of one deployment get distinct indexes', async () => {
+        const deployment = await deploy(store, unique('api'), 'dev', 'v1');
+        const indexes = await Promise.all(['a', 'b', 'c', 'd'].map((target) => store.startStep(deployment.id, { kind: 'deploy', target, message: '' })));
+        expect([...indexes].sort()).toEqual([0, 1, 2, 3]);
+      });
+
+      it('steps of unknown deployments throw NotFoundError', async () => {
+        await expect(store.startStep(randomUUID(), { kind: 'deploy', target: 't', message: '' })).rejects.toBeInstanceOf(NotFoundError);
+        const deployment = await deploy(store, unique('api'), 'dev', 'v1');
+        await expect(store.finishStep(deployment.id, 7, { status: 'failed', message: '' })).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('statuses: running keeps it open, a terminal status finishes it, and then it can change no more', async () => {
+        const deployment = await deploy(store, unique('api'), 'dev', 'v1');
+        await store.setDeploymentStatus(deployment.id, 'running', 'rolling out');
+        expect(await store.getDeployment(deployment.id)).toMatchObject({ status: 'running', message: 'rolling out', finishedAt: null });
+        await store.setDeploymentStatus(deployment.id, 'failed', 'verify failed');
+        const failed = await store.getDeployment(deployment.id);
+        expect(failed).toMatchObject({ status: 'failed', message: 'verify failed' });
+        expect(failed?.finishedAt).toBeInstanceOf(Date);
+        await expect(store.setDeploymentStatus(deployment.id, 'succeeded', 'oops')).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.setDeploymentStatus(randomUUID(), 'running', '')).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.getDeployment(randomUUID())).toBeUndefined();
+      });
+
+      it('currentRelease is the release of the newest succeeded deployment, ignoring failed ones', async () => {
+        const service = unique('api');
+        expect(await store.currentRelease(service, 'prod')).toBeUndefined();
+        const v1 = await deploy(store, service, 'prod', 'v1', 'succeeded');
+        const v2 = await deploy(store, service, 'prod', 'v2', 'succeeded');
+        await deploy(store, service, 'prod', 'v3', 'failed');
+        await deploy(store, service, 'prod', 'v4', 'running');
+        await deploy(store, service, 'dev', 'v5', 'succeeded');
+        expect((await store.currentRelease(service, 'prod'))?.id).toBe(v2.releaseId);
+        // A rollback is a newer deployment of an older release.
+        await deploy(store, service, 'prod', 'v1', 'succeeded');
+        expect((await store.currentRelease(service, 'prod'))?.id).toBe(v1.releaseId);
+        expect((await store.currentRelease(service, 'dev'))?.version).toBe('v5');
+      });
+    });
+
+    describe('observed', () => {
+      it('putObserved replaces what is recorded on that target only', async () => {
+        const [service, t1, t2] = [unique('api'), unique('t1'), unique('t2')];
+        const at = new Date('2030-01-02T03:04:05.678Z');
+        await store.putObserved(t1, [observed(service, 'dev', t1), observed(service, 'prod', t1)], at);
+        await store.putObserved(t2, [observed(service, 'dev', t2)], at);
+        await store.putObserved(t1, [observed(service, 'prod', t1, 'degraded')], at);
+        const records = await store.listObserved({ service });
+        expect(records.map((r) => [r.environment, r.target, r.health])).toEqual([
+          ['dev', t2, 'healthy'],
+          ['prod', t1, 'degraded'],
+        ]);
+        expect(records[1]).toEqual({ ...observed(service, 'prod', t1, 'degraded'), observedAt: at });
+        await store.putObserved(t1, [], at);
+        expect(await store.listObserved({ service, target: t1 })).toEqual([]);
+        expect(await store.listObserved({ service, environment: 'dev' })).toHaveLength(1);
+      });
+
+      it('putObserved refuses a unit of another target', async () => {
+        const [t1, t2] = [unique('t1'), unique('t2')];
+        await expect(store.putObserved(t1, [observed(unique('api'), 'dev', t2)], new Date())).rejects.toBeInstanceOf(ConflictError);
+      });
+    });
+
+    describe('events', () => {
+      it('appendEvent assigns strictly increasing seq and the time; listEvents is oldest first', async () => {
+        const service = unique('api');
+        const first = await store.appendEvent({ type: 'deployment.started', actor: 'ann', service, environment: 'dev', message: 'one', data: { n: 1 } });
+        const second = await store.appendEvent({ type: 'instance.crashed', actor: 'runtime:local', service, message: 'two' });
+        expect(second.seq).toBeGreaterThan(first.seq);
+        expect(first.at).toBeInstanceOf(Date);
+        expect(second).toMatchObject({ service, environment: null, data: {} });
+        expect(await store.listEvents({ service })).toEqual([first, second]);
+      });
+
+      it('listEvents filters by afterSeq, service, environment and limit', async () => {
+        const [a, b] = [unique('a'), unique('b')];
+        const e1 = await store.appendEvent({ type: 't', actor: 'x', service: a, environment: 'dev', message: '1' });
+        const e2 = await store.appendEvent({ type: 't', actor: 'x', service: b, environment: 'dev', message: '2' });
+        const e3 = await store.appendEvent({ type: 't', actor: 'x', service: a, environment: 'prod', message: '3' });
+        expect((await store.listEvents({ afterSeq: e1.seq })).map((e) => e.seq)).toEqual([e2.seq, e3.seq]);
+        expect((await store.listEvents({ service: a })).map((e) => e.seq)).toEqual([e1.seq, e3.seq]);
+        expect((await store.listEvents({ service: a, environment: 'prod' })).map((e) => e.seq)).toEqual([e3.seq]);
+        expect((await store.listEvents({ afterSeq: e1.seq - 1, limit: 2 })).map((e) => e.seq)).toEqual([e1.seq, e2.seq]);
+      });
+
+      it('concurrent appends get distinct, increasing seq', async () => {
+        const service = unique('api');
+        const appended = await Promise.all([1, 2, 3, 4, 5].map((n) => store.appendEvent({ type: 't', actor: 'x', service, message: String(n) })));
+        const listed = await store.listEvents({ service });
+        expect(new Set(listed.map((e) => e.seq)).size).toBe(5);
+        expect(listed.map((e) => e.seq)).toEqual(appended.map((e) => e.seq).sort((x, y) => x - y));
+      });
+    });
+
+    if (reopen) {
+      it('everything recorded survives close and reopen', async () => {
+        const service = unique('api');
+        await store.syncProject({ services: { [service]: spec('kept') }, environments: {}, targets: {} });
+        const deployment = await deploy(store, service, 'dev', 'v1', 'succeeded');
+        await store.startStep(deployment.id, { kind: 'deploy', target: 'local', message: 'kept' });
+        await store.putObserved(`${service}-t`, [observed(service, 'dev', `${service}-t`)], new Date('2030-01-01T00:00:00Z'));
+        const event = await store.appendEvent({ type: 'kept', actor: 'x', service, message: 'kept' });
+        const before = {
+          services: await store.listServices(),
+          deployment: await store.getDeployment(deployment.id),
+          current: await store.currentRelease(service, 'dev'),
+          observed: await store.listObserved({ service }),
+          events: await store.listEvents({ service }),
+        };
+
+        store = await reopen(store);
+        expect({
+          services: await store.listServices(),
+          deployment: await store.getDeployment(deployment.id),
+          current: await store.currentRelease(service, 'dev'),
+          observed: await store.listObserved({ service }),
+          events: await store.listEvents({ service }),
+        }).toEqual(before);
+        expect(before.events).toEqual([event]);
+        const next = await store.appendEvent({ type: 'after', actor: 'x', service, message: '' });
+        expect(next.seq).toBeGreaterThan(event.seq);
+      });
+    }
+  });
+}
+
+/** A name no other test uses, so tests sharing a store cannot see each other's records. */
+function unique(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+function spec(command: string): Service {
+  return { workload: { command, args: ['--port', '8080'], env: { MODE: 'test' }, ports: { http: 'auto' } }, replicas: 2, environments: {} };
+}
+
+function newRelease(service: string, version: string): NewRelease {
+  return { service, version, artifactDigest: `sha256:${version}`, specHash: `hash-${version}`, spec: spec(service), createdBy: 'ci' };
+}
+
+/** Creates (or reuses) release `version` and deploys it; `status` is where the deployment ends. */
+async function deploy(store: Store, service: string, environment: string, version: string, status?: 'running' | 'succeeded' | 'failed') {
+  const release = await store.putRelease(newRelease(service, version));
+  const deployment = await store.createDeployment({ service, environment, releaseId: release.id, createdBy: 'ann' });
+  if (status) await store.setDeploymentStatus(deployment.id, status, status);
+  return deployment;
+}
+
+function observed(service: string, environment: string, target: string, health: ObservedUnit['health'] = 'healthy'): ObservedUnit {
+  return {
+    service,
+    environment,
+    target,
+    release: { id: `${service}@v1`, version: 'v1', artifactDigest: null },
+    configHash: 'cfg',
+    replicas: 1,
+    instances: [
+      { id: `${environment}.${service}.0`, replica: 0, state: 'ready', pid: 4242, ports: { http: 8080 }, restarts: 1, startedAt: new Date('2030-01-01T00:00:00.123Z') },
+    ],
+    health,
+  };
+}
