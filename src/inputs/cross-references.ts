@@ -1,0 +1,76 @@
+/**
+ * Checks that need the whole project file: names that must refer to something declared, and
+ * an environment graph without cycles that has a place to start. Pure; runs after the schema passed.
+ */
+import type { ProjectFile } from './schema.js';
+import type { Problem } from './yaml-source.js';
+import { unknownName } from './suggest.js';
+
+/** Every cross-reference problem of a schema-valid project file; empty when all names resolve. */
+export function crossReferenceProblems(project: ProjectFile): Problem[] {
+  return [...environmentProblems(project), ...promotionCycles(project), ...serviceProblems(project)];
+}
+
+function environmentProblems(project: ProjectFile): Problem[] {
+  const targets = Object.keys(project.targets);
+  const environments = Object.keys(project.environments);
+  const problems: Problem[] = [];
+  for (const [name, environment] of Object.entries(project.environments)) {
+    environment.targets.forEach((target, index) => {
+      if (!targets.includes(target)) problems.push({ path: ['environments', name, 'targets', index], message: unknownName('target', target, targets) });
+    });
+    environment.promotesFrom.forEach((source, index) => {
+      if (!environments.includes(source)) {
+        problems.push({ path: ['environments', name, 'promotesFrom', index], message: unknownName('environment', source, environments) });
+      }
+    });
+  }
+  if (environments.length > 0 && !Object.values(project.environments).some((environment) => environment.promotesFrom.length === 0)) {
+    problems.push({ path: ['environments'], at: 'key', message: 'no first environment: expected at least one environment with an empty promotesFrom' });
+  }
+  return problems;
+}
+
+/** One problem per distinct cycle in `promotesFrom`, on the entry that closes it, in promotion order: `dev → staging → dev`. */
+function promotionCycles(project: ProjectFile): Problem[] {
+  const problems: Problem[] = [];
+  const reported = new Set<string>();
+  const done = new Set<string>();
+  const visit = (name: string, trail: readonly string[]): void => {
+    if (done.has(name)) return;
+    const sources = project.environments[name]?.promotesFrom ?? [];
+    sources.forEach((source, index) => {
+      const start = trail.indexOf(source);
+      if (source === name || start >= 0) {
+        const cycle = (source === name ? [name] : [...trail.slice(start), name]).reverse();
+        const key = [...cycle].sort().join(' ');
+        if (reported.has(key)) return;
+        reported.add(key);
+        problems.push({ path: ['environments', name, 'promotesFrom', index], message: `promotion cycle: ${[...cycle, cycle[0]].join(' → ')}` });
+      } else {
+        visit(source, [...trail, name]);
+      }
+    });
+    done.add(name);
+  };
+  for (const name of Object.keys(project.environments)) visit(name, []);
+  return problems;
+}
+
+function serviceProblems(project: ProjectFile): Problem[] {
+  const environments = Object.keys(project.environments);
+  const problems: Problem[] = [];
+  for (const [name, service] of Object.entries(project.services)) {
+    for (const environment of Object.keys(service.environments)) {
+      if (!environments.includes(environment)) problems.push({ path: ['services', name, 'environments', environment], at: 'key', message: unknownName('environment', environment, environments) });
+    }
+    const ports = Object.keys(service.workload.ports);
+    for (const probe of ['readinessProbe', 'livenessProbe'] as const) {
+      const port = service.workload[probe]?.httpGet.port;
+      if (typeof port === 'string' && !ports.includes(port)) {
+        problems.push({ path: ['services', name, 'workload', probe, 'httpGet', 'port'], message: unknownName('port', port, ports) });
+      }
+    }
+  }
+  return problems;
+}

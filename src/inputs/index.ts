@@ -1,0 +1,8 @@
+/**
+ * inputs: the project file (`slipway.yaml`), read with positions and validated against one zod
+ * schema; the same schema published as JSON Schema; the starter project `slipway init` writes.
+ */
+export * from './schema.js';
+export { findProjectFile, loadProject, parseProject, PROJECT_FILE_NAMES, type Project } from './load.js';
+export { PROJECT_SCHEMA_ID, projectJsonSchema } from './json-schema.js';
+export { STARTER_PROJECT, STARTER_SERVER } from './starter.js';
