@@ -292,6 +292,21 @@ describe('process runtime', () => {
     expect(after[1]!.pid).toBe(before[1]!.pid);
   });
 
+  it('drops the new half of an update interrupted by an orchestrator restart', async () => {
+    sandbox = new Sandbox();
+    const first = await sandbox.open();
+    await first.apply(sandbox.unit());
+    const [old] = await instances(first);
+    const aborted = first.apply(sandbox.unit({ version: '2' }, { env: { FAIL_READINESS: '1' } }), { signal: AbortSignal.timeout(500) });
+    await expect(aborted).rejects.toThrow();
+    const during = await instances(first);
+    expect(during.map((i) => i.replica)).toEqual([0, 0]);
+    await first.close();
+    const second = await sandbox.open();
+    expect((await second.observe()).map((u) => [u.release.version, u.health, u.instances.map((i) => i.pid)])).toEqual([['1', 'healthy', [old!.pid]]]);
+    expect(existsSync(`/proc/${during[1]!.pid}`)).toBe(false);
+  });
+
   it('never adopts a pid whose start time differs from the record', async () => {
     sandbox = new Sandbox();
     const first = await sandbox.open();

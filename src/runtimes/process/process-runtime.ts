@@ -30,7 +30,7 @@ import { DEFAULT_TIMINGS, Supervisor, type SpawnFn, type SupervisorTimings } fro
 export interface ProcessRuntimeSettings {
   /** Log bytes per instance before the file is rotated. */
   readonly logMaxBytes: number;
-  /** Rotated log files kept per instance (`.1` newest … `.logKeep` oldest). */
+  /** Rotated log files kept per instance (`.1` newest … `.logKeep` oldest). Rotation runs while the runtime is open. */
   readonly logKeep: number;
   /** How long one replica may take to become ready before apply gives up (default 30 s). */
   readonly readyTimeoutMs?: number;
@@ -66,10 +66,8 @@ export class InstanceNotReadyError extends RuntimeError {
  * Opens the process runtime on `ctx.stateDir`: re-adopts live instances (same pid and start
  * time), restarts dead ones, and drops the stale half of an update interrupted by a crash.
  */
-export async function openProcessRuntime(settings: ProcessRuntimeSettings, ctx: RuntimeContext, deps: ProcessRuntimeDeps = {}): Promise<ProcessRuntime> {
-  const runtime = new ProcessRuntime(settings, ctx, deps);
-  await runtime.load();
-  return runtime;
+export function openProcessRuntime(settings: ProcessRuntimeSettings, ctx: RuntimeContext, deps: ProcessRuntimeDeps = {}): Promise<ProcessRuntime> {
+  return ProcessRuntime.open(settings, ctx, deps);
 }
 
 export class ProcessRuntime implements RuntimeAdapter, LogSource {
@@ -86,8 +84,14 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
   #logTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  /** Use {@link openProcessRuntime}. */
-  constructor(
+  /** Same as {@link openProcessRuntime}. */
+  static async open(settings: ProcessRuntimeSettings, ctx: RuntimeContext, deps: ProcessRuntimeDeps = {}): Promise<ProcessRuntime> {
+    const runtime = new ProcessRuntime(settings, ctx, deps);
+    await runtime.load();
+    return runtime;
+  }
+
+  private constructor(
     private readonly settings: ProcessRuntimeSettings,
     private readonly ctx: RuntimeContext,
     deps: ProcessRuntimeDeps,
@@ -100,8 +104,8 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
     this.#allocatePort = deps.allocatePort ?? freePort;
   }
 
-  /** Reads the state directory and adopts; called once by {@link openProcessRuntime}. */
-  async load(): Promise<void> {
+  /** Reads the state directory and adopts what it records. */
+  private async load(): Promise<void> {
     await this.#state.init();
     for (const unit of await this.#state.listUnits()) this.#units.set(unitSlug(unit.key), unit);
     const byReplica = new Map<string, InstanceRecord[]>();

@@ -158,7 +158,9 @@ export class Supervisor {
   async stop(graceMs = this.deps.timings.stopGraceMs): Promise<void> {
     this.#wantRunning = false;
     this.clearTimers();
-    const run = this.#run;
+    // Never adopted (a stale record dropped at open): its process, if any, is the record's.
+    const { pid, startTime } = this.#record;
+    const run = this.#run ?? (pid !== null ? { pid, startTime, ended: false } : undefined);
     if (run && !run.ended && run.pid !== null && run.startTime !== null) {
       if (await isSameProcess(run.pid, run.startTime)) {
         signalGroup(run.pid, 'SIGTERM');

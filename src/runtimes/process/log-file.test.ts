@@ -1,0 +1,69 @@
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LogCursor, rotateIfLarger, tailLines } from './log-file.js';
+
+let dir: string;
+let log: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'slipway-log-'));
+  log = join(dir, 'a.log');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('rotateIfLarger', () => {
+  it('leaves a small or missing file alone', async () => {
+    expect(await rotateIfLarger(log, 10, 2)).toBe(false);
+    writeFileSync(log, 'short\n');
+    expect(await rotateIfLarger(log, 10, 2)).toBe(false);
+    expect(readFileSync(log, 'utf8')).toBe('short\n');
+  });
+
+  it('copies to .1, truncates in place, shifts older files and drops those beyond keep', async () => {
+    for (const generation of ['first', 'second', 'third']) {
+      writeFileSync(log, `${generation} generation\n`);
+      expect(await rotateIfLarger(log, 5, 2)).toBe(true);
+    }
+    expect(readFileSync(log, 'utf8')).toBe('');
+    expect(readFileSync(`${log}.1`, 'utf8')).toBe('third generation\n');
+    expect(readFileSync(`${log}.2`, 'utf8')).toBe('second generation\n');
+    expect(existsSync(`${log}.3`)).toBe(false);
+  });
+
+  it('only truncates when keep is 0', async () => {
+    writeFileSync(log, 'too long for the limit\n');
+    await rotateIfLarger(log, 5, 0);
+    expect(readFileSync(log, 'utf8')).toBe('');
+    expect(existsSync(`${log}.1`)).toBe(false);
+  });
+});
+
+describe('tailLines', () => {
+  it('returns the last lines, including a partial last one, across read chunks', async () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(40)}`);
+    writeFileSync(log, `${lines.join('\n')}\npartial`);
+    expect(await tailLines(log, 3)).toEqual([lines[4998], lines[4999], 'partial']);
+    expect(await tailLines(log, 2000)).toEqual([...lines.slice(3001), 'partial']);
+  });
+
+  it('gives [] for a missing file or a count of 0', async () => {
+    expect(await tailLines(log, 5)).toEqual([]);
+    writeFileSync(log, 'a\n');
+    expect(await tailLines(log, 0)).toEqual([]);
+  });
+});
+
+describe('LogCursor', () => {
+  it('reads appended complete lines, holding back a partial one, and starts over after a truncation', async () => {
+    writeFileSync(log, 'old\n');
+    const cursor = await LogCursor.atEnd(log);
+    expect(await cursor.read()).toEqual([]);
+    appendFileSync(log, 'one\ntw');
+    expect(await cursor.read()).toEqual(['one']);
+    appendFileSync(log, 'o\n');
+    expect(await cursor.read()).toEqual(['two']);
+    writeFileSync(log, 'new\n');
+    expect(await cursor.read()).toEqual(['new']);
+  });
+});
