@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-// Runs the compiled CLI; `npm install` builds it (the `prepare` script).
-import { main } from '../dist/cli/main.js';
-
-process.exitCode = await main(process.argv);
+// The installed command. `npm install` compiles src/ into dist/ (the `prepare` script).
+import '../dist/cli/bin.js';

@@ -3,6 +3,7 @@
  * socket) when one is running, otherwise the workspace opened right here.
  */
 import { existsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { LocalOperations, Workspace, lockHolder, stateDirOf, workspaceLockFile, type Operations } from '../engine/index.js';
 import { findProjectFile } from '../inputs/index.js';
@@ -25,6 +26,6 @@ export async function connect(projectFile: string): Promise<Operations> {
 
 /** Who is acting: `SLIPWAY_ACTOR`, or the operating-system user. */
 export function actor(): string {
-  return process.env.SLIPWAY_ACTOR ?? process.env.USER ?? 'unknown';
+  return process.env.SLIPWAY_ACTOR ?? userInfo().username;
 }
 

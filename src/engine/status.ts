@@ -1,5 +1,5 @@
 /** The services × environments matrix: which release runs where, and how healthy it is. */
-import type { ObservedUnit, UnitHealth } from '../desired/types.js';
+import type { ObservedInstance, ObservedUnit, UnitHealth } from '../desired/types.js';
 import { observeUnits } from './units.js';
 import type { Workspace } from './workspace.js';
 
@@ -16,6 +16,8 @@ export interface StatusRow {
   readonly restarts: number;
   /** `http://127.0.0.1:<port>` for each instance port, for people to try. */
   readonly endpoints: readonly string[];
+  /** Every instance on every target, for scripts (`--json`). */
+  readonly instances: readonly ObservedInstance[];
 }
 
 /** One row per (service, environment) of the project, in the project file's order. Reads only. */
@@ -44,6 +46,7 @@ function summarise(service: string, environment: string, release: string | undef
     replicas: units.reduce((sum, u) => sum + u.replicas, 0),
     restarts: instances.reduce((sum, i) => sum + i.restarts, 0),
     endpoints: instances.flatMap((i) => Object.values(i.ports).map((port) => `http://127.0.0.1:${port}`)),
+    instances,
   };
 }
 

@@ -90,6 +90,8 @@ function isErrorBody(message: unknown): message is ErrorBody {
 }
 
 function query(params: object): string {
-  const entries = Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]);
+  const entries = Object.entries(params)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]): [string, string] => [k, String(v)]);
   return entries.length ? `?${new URLSearchParams(entries)}` : '';
 }

@@ -1,0 +1,104 @@
+/** Runs the real `slipway` CLI (from source, through tsx) as a child process, as a user would. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const entry = join(root, 'src/cli/bin.ts');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `slipway …args` to completion. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const child = startCli(args, options);
+  return new Promise((resolvePromise, reject) => {
+    child.process.on('error', reject);
+    child.process.on('close', (code) => resolvePromise({ code, stdout: child.stdout(), stderr: child.stderr() }));
+  });
+}
+
+export interface RunningCli {
+  readonly process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout contains `text`; rejects if the process exits first or time runs out. */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  /** Sends `signal` and resolves with the exit code once the process has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `slipway …args` and returns at once. */
+export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    cwd: options.cwd ?? root,
+    env: { ...process.env, SLIPWAY_ACTOR: 'tester', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  child.stderr.on('data', (chunk) => (err += chunk));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  return {
+    process: child,
+    stdout: () => out,
+    stderr: () => err,
+    waitFor: (text, timeoutMs = 30_000) =>
+      new Promise((resolvePromise, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for "${text}"\nstdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
+        const check = () => {
+          if (!out.includes(text)) return;
+          clearTimeout(timer);
+          child.stdout.off('data', check);
+          resolvePromise();
+        };
+        child.stdout.on('data', check);
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`slipway exited (${code}) before printing "${text}"\nstdout:\n${out}\nstderr:\n${err}`));
+        });
+        check();
+      }),
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** A fresh copy of an example project in a temporary directory; `cleanup` removes it. */
+export function copyExample(name: string): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `slipway-${name}-`));
+  cpSync(join(root, 'examples', name), dir, { recursive: true, filter: (src) => !src.includes('.slipway') });
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Pids of live processes whose working directory lies under `dir`: what runs from a project's artifacts. */
+export function processesUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(dir)) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+/** Kills each pid with SIGKILL, ignoring ones already gone. For test clean-up only. */
+export function killPids(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
