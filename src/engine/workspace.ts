@@ -9,7 +9,7 @@ import { loadProject, type Project, type Target } from '../inputs/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { openRuntime, type RuntimeAdapter, type RuntimeEvent } from '../runtimes/index.js';
 import { NotFoundError } from '../errors.js';
-import { acquirePidLock } from './pid-lock.js';
+import { acquirePidLock } from '../pid-lock.js';
 
 export interface WorkspaceOptions {
   /** Path of the project file (`slipway.yaml`). */

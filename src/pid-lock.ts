@@ -3,16 +3,18 @@
  * A lock left by a dead process is taken over, so a killed Slipway never blocks the next one.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { SlipwayError } from '../errors.js';
+import { SlipwayError } from './errors.js';
 
-/** Another live process holds the lock. */
+/** A live process (possibly this one, through an earlier acquire) holds the lock. */
 export class LockedError extends SlipwayError {
-  override readonly name = 'LockedError';
+  override readonly name: string = 'LockedError';
   constructor(
     readonly file: string,
     readonly pid: number,
+    message = `${file} is held by process ${pid}`,
+    code = 'locked',
   ) {
-    super('locked', `${file} is held by process ${pid}`);
+    super(code, message);
   }
 }
 
@@ -28,26 +30,26 @@ export function lockHolder(file: string): number | undefined {
 }
 
 /**
- * Takes the lock for this process. Throws `LockedError` when a live process holds it.
- * Returns the release function (idempotent; removes the file only while it is still ours).
+ * Takes the lock for this process. Throws `LockedError` when a live process holds it, this one
+ * included. Returns the release function (idempotent; removes the file only while it is ours).
  */
 export function acquirePidLock(file: string): () => void {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
-      return () => releaseIfOurs(file);
+      let held = true;
+      return () => {
+        if (held && lockHolder(file) === process.pid) rmSync(file, { force: true });
+        held = false;
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = lockHolder(file);
-      if (holder !== undefined && holder !== process.pid) throw new LockedError(file, holder);
-      rmSync(file, { force: true }); // stale (or our own from an earlier open): take it over
+      if (holder !== undefined) throw new LockedError(file, holder);
+      rmSync(file, { force: true }); // left by a dead process: take it over
     }
   }
   throw new SlipwayError('locked', `could not take the lock ${file}`);
-}
-
-function releaseIfOurs(file: string): void {
-  if (lockHolder(file) === process.pid) rmSync(file, { force: true });
 }
 
 function isAlive(pid: number): boolean {
