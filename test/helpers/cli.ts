@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
 const entry = join(root, 'src/cli/bin.ts');
+/** tsx's loader, resolved here so that the CLI can run from any working directory. */
+const tsx = import.meta.resolve('tsx');
 
 export interface CliResult {
   readonly code: number | null;
@@ -34,7 +36,7 @@ export interface RunningCli {
 
 /** Starts `slipway …args` and returns at once. */
 export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, ['--import', tsx, entry, ...args], {
     cwd: options.cwd ?? root,
     env: { ...process.env, SLIPWAY_ACTOR: 'tester', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

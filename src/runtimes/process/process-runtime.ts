@@ -48,6 +48,8 @@ export interface ProcessRuntimeDeps {
 
 /** Lines of an instance's log carried by a readiness failure. */
 const FAILURE_TAIL_LINES = 20;
+/** A new instance that crashes this many times in a row before it is ready fails the apply at once. */
+const CRASHES_BEFORE_GIVING_UP = 3;
 const LOG_CHECK_MS = 500;
 const FOLLOW_POLL_MS = 200;
 
@@ -281,11 +283,13 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
   }
 
   private async awaitReady(unit: DesiredUnit, instance: Supervisor, options: ApplyOptions): Promise<void> {
-    if (await instance.waitReady(this.readyTimeoutMs, options.signal)) return;
+    if (await instance.waitReady(this.readyTimeoutMs, options.signal, CRASHES_BEFORE_GIVING_UP)) return;
     const id = instanceId(unit, instance.record.replica);
     const why = instance.message ? ` (${instance.state}: ${instance.message})` : ` (${instance.state})`;
+    const crashed = instance.consecutiveCrashes >= CRASHES_BEFORE_GIVING_UP;
+    const verdict = crashed ? `crashed ${instance.consecutiveCrashes} times before it was ready` : `not ready within ${this.readyTimeoutMs} ms`;
     throw new InstanceNotReadyError(
-      `${unitId(unit)}: replica ${instance.record.replica} of release ${unit.release.version} not ready within ${this.readyTimeoutMs} ms${why}`,
+      `${unitId(unit)}: replica ${instance.record.replica} of release ${unit.release.version} ${verdict}${why}`,
       id,
       await tailLines(instance.record.logPath, FAILURE_TAIL_LINES),
     );

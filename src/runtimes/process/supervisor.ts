@@ -126,11 +126,17 @@ export class Supervisor {
     }
   }
 
+  /** Crashes in a row: a crash-looping instance is not worth waiting for. */
+  get consecutiveCrashes(): number {
+    return this.#consecutiveCrashes;
+  }
+
   /**
-   * Resolves true once the instance is ready, false when `timeoutMs` passes first. Rejects with
-   * the signal's reason when `signal` aborts. Does not change the instance.
+   * Resolves true once the instance is ready; false when `timeoutMs` passes first, or once it has
+   * crashed `maxCrashes` times in a row. Rejects with the signal's reason when `signal` aborts.
+   * Does not change the instance.
    */
-  waitReady(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  waitReady(timeoutMs: number, signal?: AbortSignal, maxCrashes = Infinity): Promise<boolean> {
     return new Promise((resolve, reject) => {
       const finish = (result: boolean | Error) => {
         clearTimeout(timer);
@@ -141,6 +147,7 @@ export class Supervisor {
       };
       const check = () => {
         if (this.#state === 'ready') finish(true);
+        else if (this.#state === 'crashed' && this.#consecutiveCrashes >= maxCrashes) finish(false);
       };
       const abort = () => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
       const timer = setTimeout(() => finish(false), timeoutMs);
