@@ -118,17 +118,10 @@ export function allowedKeys(schema: Schema, value: unknown): readonly string[] |
 
 /** What `schema` expects, as the end of "expected …": `a whole number from 1 to 65535`. */
 export function describeSchema(schema: Schema): string {
+  const inner = unwrap(schema);
+  if (inner !== schema) return describeSchema(inner);
   const def = defOf(schema);
   switch (def.type) {
-    case 'optional':
-    case 'nonoptional':
-    case 'default':
-    case 'prefault':
-    case 'readonly':
-    case 'catch':
-      return describeSchema(def.innerType);
-    case 'pipe':
-      return describeSchema(def.in);
     case 'nullable':
       return `${describeSchema(def.innerType)} or nothing`;
     case 'string':

@@ -1,6 +1,6 @@
 /** Runs the real `slipway` CLI (from source, through tsx) as a child process, as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -103,4 +103,15 @@ export function killPids(pids: readonly number[]): void {
       // already gone
     }
   }
+}
+
+/**
+ * `slipway init` in `dir`, with the starter's fixed ports switched to `auto` so that tests never
+ * collide with anything else listening on this machine.
+ */
+export async function initProject(dir: string): Promise<CliResult> {
+  const result = await runCli(['init'], { cwd: dir });
+  const file = join(dir, 'slipway.yaml');
+  if (result.code === 0) writeFileSync(file, readFileSync(file, 'utf8').replace(/http: 80\d\d/g, 'http: auto'));
+  return result;
 }
