@@ -43,6 +43,7 @@ function spec(i: number): Service {
       ports: { http: 'auto' },
     },
     replicas: 2,
+    resources: {},
     environments: { 'env-0': { replicas: 1, env: { LOG_LEVEL: 'debug' } } },
   };
 }

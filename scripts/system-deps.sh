@@ -7,10 +7,20 @@ set -euo pipefail
 declare -A needs=(
   [initdb]=postgresql
   [postgres]=postgresql
+  [sshd]=openssh-server
+  [ssh]=openssh-client
+  [ip]=iproute2
+  [haproxy]=haproxy
+  [nginx]=nginx
+  [podman]=podman
+  [runc]=runc
+  [busybox]=busybox-static
+  [prometheus]=prometheus
 )
 
 find_program() {
   command -v "$1" >/dev/null 2>&1 && return 0
+  [ -x "/usr/sbin/$1" ] && return 0
   compgen -G "/usr/lib/postgresql/*/bin/$1" >/dev/null
 }
 

@@ -9,6 +9,7 @@ export function serviceSpec(overrides: Partial<Service> = {}, workload: Partial<
   return {
     workload: { command: 'node', args: ['server.js'], env: {}, ports: {}, ...workload },
     replicas: 1,
+    resources: {},
     environments: {},
     ...overrides,
   };

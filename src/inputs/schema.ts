@@ -35,6 +35,30 @@ export const EnvVars = z.record(
   z.union([z.string(), z.number(), z.boolean()]).transform(String),
 );
 
+/** Memory as Kubernetes writes it (`512Mi`, `1Gi`, `256M`, or bytes) → bytes. */
+export const Memory = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/, 'a memory size such as 512Mi or 1Gi')])
+  .describe('memory, e.g. 512Mi');
+
+/** CPU in cores (`0.5`) or millicores (`500m`). */
+export const Cpu = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?m?$/, 'CPU such as 0.5 or 500m')]).describe('CPU, e.g. 500m');
+
+export const Limits = z.strictObject({ memory: Memory.optional(), cpu: Cpu.optional() });
+export type Limits = z.infer<typeof Limits>;
+
+/**
+ * A resource the service needs, as Score declares it: matched by `type` (and `class`, `id`) to a
+ * provisioner of the platform layer. Its outputs are read in values as `${resources.<name>.<output>}`.
+ */
+export const ResourceRequest = z.strictObject({
+  type: z.string().min(1),
+  class: z.string().min(1).optional(),
+  /** Requests with the same type, class and id share one resource. */
+  id: z.string().min(1).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+export type ResourceRequest = z.infer<typeof ResourceRequest>;
+
 /** How to run one replica of a service. */
 export const Workload = z
   .strictObject({
@@ -48,6 +72,10 @@ export const Workload = z
     ports: Ports.default({}),
     readinessProbe: HttpProbe.optional(),
     livenessProbe: HttpProbe.optional(),
+    /** Container image, for container runtimes; `command` and `args` then run inside it. */
+    image: z.string().min(1).optional(),
+    /** Resource limits per replica. */
+    limits: Limits.optional(),
   })
   .refine((w) => !(w.workingDir && w.artifact), {
     message: 'give either workingDir or artifact, not both',
@@ -67,6 +95,7 @@ export const Service = z.strictObject({
   description: z.string().optional(),
   workload: Workload,
   replicas: z.number().int().min(0).default(1),
+  resources: z.record(Name, ResourceRequest).default({}),
   environments: z.record(Name, ServiceOverride).default({}),
 });
 export type Service = z.infer<typeof Service>;
@@ -100,6 +129,10 @@ export const ProjectFile = z.strictObject({
   /** Schema address for editors; ignored by Slipway. */
   $schema: z.string().optional(),
   project: Name,
+  /** Policy and defaults files owned by other teams, relative to this file, merged by `desired/`. */
+  layers: z.array(z.string().min(1)).default([]),
+  /** Score (`score.dev/v1b1`) workload files, relative to this file: each adds a service. */
+  scoreFiles: z.array(z.string().min(1)).default([]),
   services: z.record(Name, Service).default({}),
   environments: z.record(Name, Environment),
   targets: z.record(Name, Target),

@@ -265,7 +265,7 @@ function unique(prefix: string): string {
 }
 
 function spec(command: string): Service {
-  return { workload: { command, args: ['--port', '8080'], env: { MODE: 'test' }, ports: { http: 'auto' } }, replicas: 2, environments: {} };
+  return { workload: { command, args: ['--port', '8080'], env: { MODE: 'test' }, ports: { http: 'auto' } }, replicas: 2, resources: {}, environments: {} };
 }
 
 function newRelease(service: string, version: string): NewRelease {

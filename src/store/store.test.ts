@@ -94,7 +94,7 @@ describe('openStore', () => {
     const at = new Date('2031-05-06T07:08:09.123Z');
     const store = await openStore({ ...(await postgresLocation()), now: () => at });
     try {
-      const release = await store.putRelease({ service: 'api', version: 'v1', artifactDigest: null, specHash: 'h', spec: { workload: { command: 'x', args: [], env: {}, ports: {} }, replicas: 1, environments: {} }, createdBy: 'ci' });
+      const release = await store.putRelease({ service: 'api', version: 'v1', artifactDigest: null, specHash: 'h', spec: { workload: { command: 'x', args: [], env: {}, ports: {} }, replicas: 1, resources: {}, environments: {} }, createdBy: 'ci' });
       const deployment = await store.createDeployment({ service: 'api', environment: 'dev', releaseId: release.id, createdBy: 'ci' });
       await store.setDeploymentStatus(deployment.id, 'succeeded', 'done');
       const event = await store.appendEvent({ type: 't', actor: 'x', message: '' });
