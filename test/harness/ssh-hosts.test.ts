@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendToSocket } from '../../src/runtimes/ssh/haproxy-api.js';
+import { startHaproxy, type Haproxy } from './haproxy.js';
+import { startSshHosts, type SshHosts } from './sshd.js';
+
+function ssh(hosts: SshHosts, address: string, command: string, timeoutSeconds = 5) {
+  hosts.network.assertReachable(hosts.hosts.find((h) => h.address === address)!.net);
+  const args = ['-F', '/dev/null', '-i', hosts.identityFile, '-o', `UserKnownHostsFile=${hosts.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes'];
+  args.push('-o', 'BatchMode=yes', '-o', `ConnectTimeout=${timeoutSeconds}`, `root@${address}`, command);
+  return spawnSync('ssh', args, { encoding: 'utf8' });
+}
+
+describe('test hosts: namespaces, sshd, HAProxy', () => {
+  let hosts: SshHosts;
+  let haproxy: Haproxy | undefined;
+  beforeAll(async () => {
+    hosts = await startSshHosts(2);
+  });
+  afterAll(async () => {
+    await haproxy?.stop();
+    await hosts?.stop();
+  });
+
+  it('each host answers SSH on its own address, inside its own namespace', () => {
+    for (const host of hosts.hosts) {
+      const result = ssh(hosts, host.address, 'ip -o -4 addr show dev eth0');
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain(` inet ${host.address}/27 `);
+    }
+    expect(new Set(hosts.hosts.map((h) => h.fingerprint)).size).toBe(2);
+  });
+
+  it('a host cut off does not answer; brought back, it does again', () => {
+    const [host] = hosts.hosts;
+    hosts.network.linkDown(host!.net);
+    expect(() => hosts.network.assertReachable(host!.net)).toThrow(/link/);
+    hosts.network.linkUp(host!.net);
+    expect(ssh(hosts, host!.address, 'true').status).toBe(0);
+  });
+
+  it('HAProxy balances over the hosts and its runtime API drains a server', async () => {
+    for (const host of hosts.hosts) {
+      const root = join(host.baseDir, 'www');
+      mkdirSync(root, { recursive: true });
+      writeFileSync(join(root, 'healthz'), 'ok');
+      writeFileSync(join(root, 'index.html'), host.name);
+      hosts.network.spawn(host.net, ['busybox', 'httpd', '-f', '-p', `${host.address}:8080`, '-h', root], { stdio: 'ignore' });
+    }
+    haproxy = await startHaproxy({ servers: hosts.hosts.map((h) => ({ name: h.name, address: h.address, port: 8080 })) });
+    expect(existsSync(haproxy.socket)).toBe(true);
+    const answers = async (n: number) => {
+      const seen = new Set<string>();
+      for (let i = 0; i < n; i++) seen.add(await (await fetch(`${haproxy!.url}/index.html`)).text());
+      return seen;
+    };
+    const deadline = Date.now() + 5_000;
+    while ((await answers(4)).size < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await answers(4)).toEqual(new Set(['h0', 'h1']));
+    expect(await sendToSocket(haproxy.socket, 'set server app/h0 state drain')).toBe('\n');
+    expect(await answers(4)).toEqual(new Set(['h1']));
+  });
+
+  it('stop removes the namespaces and the bridge', async () => {
+    const { network } = hosts;
+    await hosts.stop();
+    const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+    for (const host of network.hosts) expect(netns).not.toContain(host.namespace);
+    expect(spawnSync('ip', ['link', 'show', network.bridge]).status).not.toBe(0);
+  });
+});
