@@ -1,0 +1,144 @@
+/**
+ * Rootful Podman for tests: configures it (`scripts/podman-setup.sh`: runc, cgroupfs, ulimits),
+ * serves the Docker Engine API on a unix socket in a temporary directory (`podman system service`,
+ * stopped by its pid), and builds the test image from busybox-static — never pulled. Missing
+ * programs fail loudly, naming the Debian package to install.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Dockerode from 'dockerode';
+import { LABEL } from '../../src/runtimes/container/labels.js';
+
+/** The image every container test runs: busybox (sh, httpd, wget…) and nothing else, ~2 MB. Bump the tag when its content changes. */
+export const TEST_IMAGE = 'localhost/slipway-test:1';
+
+/** Busybox applets linked in the test image's `/bin`. */
+const APPLETS = ['sh', 'httpd', 'echo', 'cat', 'sleep', 'mkdir', 'wget', 'ls', 'kill'];
+const SETUP_SCRIPT = fileURLToPath(new URL('../../scripts/podman-setup.sh', import.meta.url));
+const READY_TIMEOUT_MS = 15_000;
+
+/** A running `podman system service`. */
+export interface PodmanService {
+  /** Unix socket serving the Docker Engine API. */
+  readonly socketPath: string;
+  /** A dockerode client on that socket. */
+  readonly docker: Dockerode;
+  /** Stops the service by its pid and removes its directory; containers are left to their owners. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Checks the programs, writes the Podman configuration, and starts the API service. Resolves once
+ * it answers `_ping`. Throws, naming what to install or do, when something is missing.
+ */
+export async function startPodman(): Promise<PodmanService> {
+  requireProgram('podman', 'podman');
+  requireProgram('runc', 'runc');
+  requireProgram('conmon', 'conmon');
+  configurePodman();
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-podman-'));
+  const socketPath = join(dir, 'podman.sock');
+  const child = spawn('podman', ['system', 'service', '--time=0', `unix://${socketPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const docker = new Dockerode({ socketPath });
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stopChild(child).finally(() => rmSync(dir, { recursive: true, force: true })));
+  try {
+    await waitForPing(docker, child, () => stderr);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { socketPath, docker, stop };
+}
+
+/**
+ * Makes sure {@link TEST_IMAGE} is on the engine: builds a root file system of busybox-static
+ * and imports it through the API (`POST /images/create?fromSrc=-`). Idempotent; returns the tag.
+ */
+export async function ensureTestImage(docker: Dockerode): Promise<string> {
+  const present = await docker.getImage(TEST_IMAGE).inspect().then(
+    () => true,
+    () => false,
+  );
+  if (present) return TEST_IMAGE;
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-image-'));
+  try {
+    const tarball = buildRootfsTarball(dir);
+    const stream = await docker.importImage(createReadStream(tarball), { repo: TEST_IMAGE });
+    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve())));
+    await docker.getImage(TEST_IMAGE).inspect();
+    return TEST_IMAGE;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Force-removes every container Slipway labelled with `target`. Idempotent. */
+export async function removeTargetContainers(docker: Dockerode, target: string): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.target}=${target}`] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+}
+
+/** Writes `<dir>/rootfs.tar`: `/bin/busybox` (static) with its applets, `/etc/passwd`, `/www`, `/tmp`. */
+function buildRootfsTarball(dir: string): string {
+  const busybox = requireProgram('busybox', 'busybox-static');
+  const ldd = spawnSync('ldd', [busybox], { encoding: 'utf8' });
+  if (!`${ldd.stdout}${ldd.stderr}`.includes('not a dynamic executable')) {
+    throw new Error(`${busybox} is dynamically linked and cannot run alone in an image: install it with \`apt-get install busybox-static\``);
+  }
+  const root = join(dir, 'rootfs');
+  for (const sub of ['bin', 'etc', 'www', 'tmp']) mkdirSync(join(root, sub), { recursive: true });
+  copyFileSync(busybox, join(root, 'bin', 'busybox'));
+  for (const applet of APPLETS) symlinkSync('busybox', join(root, 'bin', applet));
+  writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+  writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
+  const tarball = join(dir, 'rootfs.tar');
+  const tar = spawnSync('tar', ['-C', root, '--owner=0', '--group=0', '-cf', tarball, '.'], { encoding: 'utf8' });
+  if (tar.status !== 0) throw new Error(`tar failed (${tar.error?.message ?? `exit ${tar.status}`}): ${tar.stderr} — install it with \`apt-get install tar\``);
+  return tarball;
+}
+
+/** Runs `scripts/podman-setup.sh`, which needs root: rootless Podman is not what the tests use. */
+function configurePodman(): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error('the container tests need rootful Podman: run them as root (as CI does), after `sudo bash scripts/podman-setup.sh`');
+  }
+  const setup = spawnSync('bash', [SETUP_SCRIPT], { encoding: 'utf8' });
+  if (setup.status !== 0) throw new Error(`scripts/podman-setup.sh failed (${setup.error?.message ?? `exit ${setup.status}`}): ${setup.stderr}`);
+}
+
+/** The absolute path of `program` on PATH or in /usr/sbin; throws naming the Debian package otherwise. */
+export function requireProgram(program: string, pkg: string): string {
+  const which = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' });
+  const path = which.status === 0 ? which.stdout.trim() : existsSync(`/usr/sbin/${program}`) ? `/usr/sbin/${program}` : '';
+  if (!path) throw new Error(`${program} not found: install it with \`apt-get install ${pkg}\``);
+  return path;
+}
+
+async function waitForPing(docker: Dockerode, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`podman system service exited (${child.exitCode ?? child.signalCode}):\n${stderr()}`);
+    if (await docker.ping().then(() => true, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`podman system service did not answer within ${READY_TIMEOUT_MS} ms:\n${stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** SIGTERM by pid, SIGKILL after 5 s; resolves when the process has exited. Idempotent. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
