@@ -1,0 +1,343 @@
+/**
+ * The `container` runtime: each replica of a unit is a container on a Docker Engine API (Docker,
+ * or Podman's `podman system service`), reached through dockerode.
+ *
+ * Containers carry Slipway's labels (`labels.ts`), so observe() reads everything from the engine
+ * and survives an orchestrator restart; only the unit's last converged shape (release, replicas —
+ * which a unit scaled to zero has no container to carry) is kept in the state directory. Crashes
+ * are the engine's to repair, through the container's restart policy. Images are never pulled:
+ * an image missing on the engine fails the apply, naming it.
+ *
+ * Updates roll replica by replica: the new container is created, started and seen ready before
+ * the old one is removed. When the new workload declares a fixed host port the old container
+ * publishes, the two cannot run side by side: the old one is stopped first and started again if
+ * the new one fails (a short gap in serving). A container removed by hand is created again by
+ * the next apply. Scaling adds or removes the highest replica indices.
+ */
+import Dockerode from 'dockerode';
+import type { ContainerInfo } from 'dockerode';
+import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
+import { compareUnitKeys, unitId } from '../../desired/types.js';
+import { errorMessage, RuntimeError } from '../../errors.js';
+import { instanceId, StateDir, unitSlug, type UnitRecord } from '../process/instance-state.js';
+import { assignPorts, freePort, portsCollide } from '../process/ports.js';
+import { httpProbe, type Probe } from '../process/probe.js';
+import { InstanceNotReadyError } from '../process/process-runtime.js';
+import type { ApplyOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
+import { containerCommand } from './image-ref.js';
+import { containerName, createOptions, instanceLabels } from './container-spec.js';
+import { KeyedLock } from './keyed-lock.js';
+import { decodeLabels, labelFilter, type InstanceLabels } from './labels.js';
+import { demuxLogs, logLines } from './log-frames.js';
+import type { ContainerTarget } from './settings.js';
+
+/** Settings of a container target, as parsed from the project file (defaults applied). */
+export type ContainerRuntimeSettings = Omit<ContainerTarget, 'runtime'>;
+
+/** Side effects, replaceable in tests. */
+export interface ContainerRuntimeDeps {
+  /** The engine client; default: dockerode on `settings.socket`. */
+  readonly docker?: Dockerode;
+  readonly probe?: Probe;
+  readonly allocatePort?: () => Promise<number>;
+}
+
+/** A new container that the engine restarted this many times before it was ready fails the apply at once. */
+const RESTARTS_BEFORE_GIVING_UP = 3;
+const READY_POLL_MS = 100;
+/** Seconds the engine waits after SIGTERM before SIGKILL when a container is stopped. */
+const STOP_GRACE_SECONDS = 10;
+const FAILURE_TAIL_LINES = 20;
+
+/** One Slipway container as the engine reports it now. */
+interface Container {
+  readonly id: string;
+  readonly labels: InstanceLabels;
+  /** The engine's word: created, running, restarting, paused, exited, dead. */
+  readonly status: string;
+  readonly pid?: number;
+  readonly restarts: number;
+  readonly exitCode: number;
+  readonly startedAt?: Date;
+}
+
+/** Opens the container runtime of one target. Touches nothing on the engine; idempotent. */
+export async function openContainerRuntime(settings: ContainerRuntimeSettings, ctx: RuntimeContext, deps: ContainerRuntimeDeps = {}): Promise<ContainerRuntime> {
+  const state = new StateDir(ctx.stateDir);
+  await state.init();
+  const units = new Map((await state.listUnits()).map((record) => [unitSlug(record.key), record]));
+  return new ContainerRuntime(settings, ctx, state, units, deps);
+}
+
+export class ContainerRuntime implements RuntimeAdapter {
+  readonly kind = 'container';
+  readonly #docker: Dockerode;
+  readonly #probe: Probe;
+  readonly #allocatePort: () => Promise<number>;
+  readonly #lock = new KeyedLock();
+  #closed = false;
+
+  /** Use {@link openContainerRuntime}. */
+  constructor(
+    private readonly settings: ContainerRuntimeSettings,
+    private readonly ctx: RuntimeContext,
+    private readonly state: StateDir,
+    private readonly units: Map<string, UnitRecord>,
+    deps: ContainerRuntimeDeps,
+  ) {
+    this.#docker = deps.docker ?? new Dockerode(settings.socket ? { socketPath: settings.socket } : undefined);
+    this.#probe = deps.probe ?? httpProbe;
+    this.#allocatePort = deps.allocatePort ?? freePort;
+  }
+
+  /**
+   * Makes the unit run as described; idempotent (a running container of the unit's configuration
+   * is left alone, a stopped one started, a missing one created). Blocks until every replica is
+   * ready. Throws `InstanceNotReadyError` when one is not ready within `readyTimeoutSeconds`, a
+   * `RuntimeError` when the image is not on the engine or the engine fails.
+   */
+  apply(unit: DesiredUnit, options: ApplyOptions = {}): Promise<void> {
+    return this.#lock.run(unitSlug(unit), async () => {
+      this.assertOpen();
+      const containers = await this.containers(unit);
+      if (unit.replicas > 0) await this.assertImage(unit);
+      for (let replica = 0; replica < unit.replicas; replica++) {
+        options.signal?.throwIfAborted();
+        await this.convergeReplica(unit, replica, containers.filter((c) => c.labels.replica === replica), options);
+        options.onProgress?.(`${unitId(unit)}: replica ${replica} ready`);
+      }
+      await Promise.all(containers.filter((c) => c.labels.replica >= unit.replicas).map((c) => this.removeContainer(c.id)));
+      const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
+      await this.state.saveUnit(record);
+      this.units.set(unitSlug(unit), record);
+    });
+  }
+
+  /** Removes every container of the unit and its record. Idempotent. */
+  remove(key: UnitKey, _options: ApplyOptions = {}): Promise<void> {
+    return this.#lock.run(unitSlug(key), async () => {
+      this.assertOpen();
+      await Promise.all((await this.containers(key)).map((c) => this.removeContainer(c.id)));
+      await this.state.deleteUnit(key);
+      this.units.delete(unitSlug(key));
+    });
+  }
+
+  /**
+   * Every unit with a record or a container on this target, in key order, read from the engine;
+   * running containers with a readiness probe are probed. A container removed by hand is absent
+   * (health `missing` or `degraded`). Throws a `RuntimeError` only when the engine cannot be reached.
+   */
+  async observe(): Promise<ObservedUnit[]> {
+    const containers = await this.containers();
+    const states = await Promise.all(containers.map((c) => this.instanceState(c)));
+    const bySlug = new Map<string, { container: Container; state: ObservedInstance['state'] }[]>();
+    containers.forEach((container, i) => {
+      const slug = unitSlug(container.labels.key);
+      bySlug.set(slug, [...(bySlug.get(slug) ?? []), { container, state: states[i]! }]);
+    });
+    const slugs = new Set([...this.units.keys(), ...bySlug.keys()]);
+    return [...slugs]
+      .map((slug) => {
+        const found = (bySlug.get(slug) ?? []).sort((a, b) => a.container.labels.replica - b.container.labels.replica || a.container.labels.generation - b.container.labels.generation);
+        const newest = found.at(-1)?.container.labels;
+        const unit = this.units.get(slug) ?? {
+          key: newest!.key,
+          release: newest!.release,
+          configHash: newest!.configHash,
+          replicas: new Set(found.map((f) => f.container.labels.replica)).size,
+        };
+        return {
+          ...unit.key,
+          release: unit.release,
+          configHash: unit.configHash,
+          replicas: unit.replicas,
+          instances: found.map(({ container, state }) => observeInstance(container, state)),
+          health: unitHealth(unit, found),
+        };
+      })
+      .sort(compareUnitKeys);
+  }
+
+  /** Stops using the engine; containers keep running under the engine's restart policy. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  /** Makes one replica run the unit's configuration, as described in the module comment. */
+  private async convergeReplica(unit: DesiredUnit, replica: number, existing: readonly Container[], options: ApplyOptions): Promise<void> {
+    const sorted = [...existing].sort((a, b) => b.labels.generation - a.labels.generation);
+    const current = sorted.find((c) => c.labels.configHash === unit.configHash);
+    if (current) {
+      await Promise.all(sorted.filter((c) => c !== current).map((c) => this.removeContainer(c.id)));
+      if (current.status !== 'running' && current.status !== 'restarting') await this.engine(`start ${current.id}`, () => this.#docker.getContainer(current.id).start());
+      await this.awaitReady(unit, current.id, current.labels, options);
+      return;
+    }
+    const [old, ...stale] = sorted;
+    await Promise.all(stale.map((c) => this.removeContainer(c.id)));
+    const collide = old !== undefined && portsCollide(unit.workload.ports, replica, old.labels.ports);
+    if (old && collide) await this.engine(`stop ${old.id}`, () => this.#docker.getContainer(old.id).stop({ t: STOP_GRACE_SECONDS }).catch(ignoreNotModified));
+    const labels = instanceLabels(unit, replica, (old?.labels.generation ?? -1) + 1, await assignPorts(unit.workload.ports, replica, this.#allocatePort));
+    let id: string | undefined;
+    try {
+      id = await this.engine(`create ${containerName(labels)}`, async () => (await this.#docker.createContainer(createOptions(unit, labels, this.settings))).id);
+      const created = id;
+      await this.engine(`start ${containerName(labels)}`, () => this.#docker.getContainer(created).start());
+      await this.awaitReady(unit, id, labels, options);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      if (id) await this.removeContainer(id);
+      if (old && collide) {
+        await this.engine(`start ${old.id}`, () => this.#docker.getContainer(old.id).start());
+        await this.awaitReady(unit, old.id, old.labels, {});
+      }
+      throw error;
+    }
+    if (old) await this.removeContainer(old.id);
+  }
+
+  /** Waits until the container runs and passes its readiness probe; throws `InstanceNotReadyError`. */
+  private async awaitReady(unit: DesiredUnit, id: string, labels: InstanceLabels, options: ApplyOptions): Promise<void> {
+    const deadline = Date.now() + this.settings.readyTimeoutSeconds * 1000;
+    let last: Container | undefined;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      last = await this.inspect(id);
+      if (!last) break;
+      if ((await this.instanceState(last)) === 'ready') return;
+      if (last.restarts >= RESTARTS_BEFORE_GIVING_UP || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+    }
+    const verdict = !last
+      ? 'container disappeared before it was ready'
+      : last.restarts >= RESTARTS_BEFORE_GIVING_UP
+        ? `crashed ${last.restarts} times before it was ready`
+        : `not ready within ${this.settings.readyTimeoutSeconds} s (${last.status})`;
+    throw new InstanceNotReadyError(`${unitId(unit)}: replica ${labels.replica} of release ${unit.release.version} ${verdict}`, containerName(labels), await this.logTail(id));
+  }
+
+  /** ready: running and passing its readiness probe (if any); crashed: restarting or exited with an error. */
+  private async instanceState(container: Container): Promise<ObservedInstance['state']> {
+    switch (container.status) {
+      case 'running': {
+        const probe = container.labels.readinessProbe;
+        if (!probe) return 'ready';
+        return (await this.#probe(probe.port, probe.path, probe.timeoutSeconds * 1000)) ? 'ready' : 'unhealthy';
+      }
+      case 'created':
+        return 'starting';
+      case 'paused':
+        return 'unhealthy';
+      case 'exited':
+        return container.exitCode === 0 ? 'stopped' : 'crashed';
+      default:
+        return 'crashed';
+    }
+  }
+
+  /** The target's containers (of one unit, with `key`), inspected. Containers without readable labels are not Slipway's. */
+  private async containers(key?: UnitKey): Promise<Container[]> {
+    const infos: ContainerInfo[] = await this.engine('list containers', () => this.#docker.listContainers({ all: true, filters: labelFilter(this.ctx.target, key) }));
+    const inspected = await Promise.all(infos.map((info) => this.inspect(info.Id)));
+    return inspected.filter((c): c is Container => c !== undefined);
+  }
+
+  /** The container as the engine sees it now; undefined when it is gone or not Slipway's. */
+  private async inspect(id: string): Promise<Container | undefined> {
+    const info = await this.engine(`inspect ${id}`, () => this.#docker.getContainer(id).inspect().catch(undefinedWhenGone));
+    const labels = decodeLabels(info?.Config.Labels);
+    if (!info || !labels) return undefined;
+    const running = info.State.Running;
+    return {
+      id: info.Id,
+      labels,
+      status: info.State.Status,
+      ...(running && info.State.Pid > 0 ? { pid: info.State.Pid } : {}),
+      restarts: info.RestartCount,
+      exitCode: info.State.ExitCode,
+      ...(running ? { startedAt: new Date(info.State.StartedAt) } : {}),
+    };
+  }
+
+  /** Fails the apply early, naming the image, when it is not on the engine: Slipway never pulls. */
+  private async assertImage(unit: DesiredUnit): Promise<void> {
+    const { image } = containerCommand(unit.workload);
+    const found = await this.engine(`inspect image ${image}`, () => this.#docker.getImage(image).inspect().catch(undefinedWhenGone));
+    if (!found) throw new RuntimeError(`${unitId(unit)}: image ${image} is not on the container engine of target ${this.ctx.target}; Slipway never pulls images: load or build it there first`);
+  }
+
+  /** Stops (SIGTERM, then SIGKILL after the grace period) and removes a container. Idempotent. */
+  private async removeContainer(id: string): Promise<void> {
+    const container = this.#docker.getContainer(id);
+    await this.engine(`stop ${id}`, () => container.stop({ t: STOP_GRACE_SECONDS }).catch(ignoreNotModified).catch(undefinedWhenGone));
+    await this.engine(`remove ${id}`, () => container.remove({ force: true }).catch(undefinedWhenGone));
+  }
+
+  /** The container's last output lines, for a failure message; empty when it cannot be read. */
+  private async logTail(id: string): Promise<string[]> {
+    try {
+      const buffer = (await this.#docker.getContainer(id).logs({ stdout: true, stderr: true, tail: FAILURE_TAIL_LINES, follow: false })) as unknown as Buffer;
+      return logLines(demuxLogs(buffer)).map((l) => l.line);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Runs one engine call; its failure becomes a `RuntimeError` naming the target and the operation. */
+  private async engine<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new RuntimeError(`container engine of target ${this.ctx.target}: ${operation} failed: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.#closed) throw new RuntimeError(`container runtime of target ${this.ctx.target} is closed`);
+  }
+}
+
+function keyOf(key: UnitKey): UnitKey {
+  return { service: key.service, environment: key.environment, target: key.target };
+}
+
+function observeInstance(container: Container, state: ObservedInstance['state']): ObservedInstance {
+  const { labels } = container;
+  return {
+    id: instanceId(labels.key, labels.replica),
+    replica: labels.replica,
+    state,
+    ...(container.pid !== undefined ? { pid: container.pid } : {}),
+    ports: labels.ports,
+    restarts: container.restarts,
+    ...(container.startedAt ? { startedAt: container.startedAt } : {}),
+    ...(state === 'ready' ? {} : { message: `container ${containerName(labels)} is ${container.status}${container.status === 'exited' ? ` (exit code ${container.exitCode})` : ''}` }),
+  };
+}
+
+/**
+ * healthy: each wanted replica has a ready container of the unit's configuration and nothing else
+ * runs; missing: no container at all; degraded: a container crashed or is unhealthy, or a wanted
+ * replica has none (removed by hand); else progressing.
+ */
+function unitHealth(unit: UnitRecord, found: readonly { container: Container; state: ObservedInstance['state'] }[]): UnitHealth {
+  const ready = found.filter((f) => f.state === 'ready' && f.container.labels.configHash === unit.configHash && f.container.labels.replica < unit.replicas);
+  if (ready.length === unit.replicas && found.length === unit.replicas) return 'healthy';
+  if (found.length === 0) return 'missing';
+  const replicas = new Set(found.map((f) => f.container.labels.replica));
+  const absent = Array.from({ length: unit.replicas }, (_, i) => i).some((i) => !replicas.has(i));
+  if (absent || found.some((f) => f.state === 'crashed' || f.state === 'unhealthy' || f.state === 'stopped')) return 'degraded';
+  return 'progressing';
+}
+
+/** The engine answers 404 for a container or image that does not exist (any more). */
+function undefinedWhenGone(error: unknown): undefined {
+  if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+  throw error;
+}
+
+/** The engine answers 304 when asked to stop a container that is not running. */
+function ignoreNotModified(error: unknown): void {
+  if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+}

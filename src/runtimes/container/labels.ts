@@ -1,0 +1,107 @@
+/**
+ * What Slipway writes on each container, so that everything observe() needs is read back from
+ * the engine: no local state is needed to find, compare or probe a container after a restart.
+ */
+import { z } from 'zod';
+import type { ReleaseRef, UnitKey } from '../../desired/types.js';
+
+const PREFIX = 'io.slipway.';
+
+/** Label names, for engine-side filters (`label=io.slipway.target=<name>`). */
+export const LABEL = {
+  target: `${PREFIX}target`,
+  service: `${PREFIX}service`,
+  environment: `${PREFIX}environment`,
+  releaseId: `${PREFIX}release`,
+  releaseVersion: `${PREFIX}release-version`,
+  artifactDigest: `${PREFIX}artifact-digest`,
+  configHash: `${PREFIX}config-hash`,
+  replica: `${PREFIX}replica`,
+  generation: `${PREFIX}generation`,
+  ports: `${PREFIX}ports`,
+  probe: `${PREFIX}readiness-probe`,
+} as const;
+
+/** A readiness probe with its host port resolved: GET `path` on 127.0.0.1:`port`. */
+export interface HostProbe {
+  readonly port: number;
+  readonly path: string;
+  readonly timeoutSeconds: number;
+}
+
+/** One container of a unit's replica, as its labels describe it. */
+export interface InstanceLabels {
+  readonly key: UnitKey;
+  readonly release: ReleaseRef;
+  readonly configHash: string;
+  readonly replica: number;
+  /** Tells the old and the new container of one replica apart during an update (new = higher). */
+  readonly generation: number;
+  /** Port name → host port on 127.0.0.1 (the container listens on the same number). */
+  readonly ports: Readonly<Record<string, number>>;
+  readonly readinessProbe?: HostProbe;
+}
+
+/** The labels of a container described by `instance`. */
+export function encodeLabels(instance: InstanceLabels): Record<string, string> {
+  return {
+    [LABEL.target]: instance.key.target,
+    [LABEL.service]: instance.key.service,
+    [LABEL.environment]: instance.key.environment,
+    [LABEL.releaseId]: instance.release.id,
+    [LABEL.releaseVersion]: instance.release.version,
+    [LABEL.artifactDigest]: instance.release.artifactDigest ?? '',
+    [LABEL.configHash]: instance.configHash,
+    [LABEL.replica]: String(instance.replica),
+    [LABEL.generation]: String(instance.generation),
+    [LABEL.ports]: JSON.stringify(instance.ports),
+    ...(instance.readinessProbe ? { [LABEL.probe]: JSON.stringify(instance.readinessProbe) } : {}),
+  };
+}
+
+const Count = z.coerce.number().int().min(0);
+const Json = <T extends z.ZodType>(schema: T) => z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON' });
+    return z.NEVER;
+  }
+}).pipe(schema);
+
+const Labels = z.object({
+  [LABEL.target]: z.string(),
+  [LABEL.service]: z.string(),
+  [LABEL.environment]: z.string(),
+  [LABEL.releaseId]: z.string(),
+  [LABEL.releaseVersion]: z.string(),
+  [LABEL.artifactDigest]: z.string().default(''),
+  [LABEL.configHash]: z.string(),
+  [LABEL.replica]: Count,
+  [LABEL.generation]: Count,
+  [LABEL.ports]: Json(z.record(z.string(), z.number().int())),
+  [LABEL.probe]: Json(z.strictObject({ port: z.number().int(), path: z.string(), timeoutSeconds: z.number() })).optional(),
+});
+
+/** Reads back what {@link encodeLabels} wrote; undefined when a label is missing or malformed. */
+export function decodeLabels(labels: Readonly<Record<string, string>> | undefined): InstanceLabels | undefined {
+  const parsed = Labels.safeParse(labels ?? {});
+  if (!parsed.success) return undefined;
+  const l = parsed.data;
+  return {
+    key: { service: l[LABEL.service], environment: l[LABEL.environment], target: l[LABEL.target] },
+    release: { id: l[LABEL.releaseId], version: l[LABEL.releaseVersion], artifactDigest: l[LABEL.artifactDigest] || null },
+    configHash: l[LABEL.configHash],
+    replica: l[LABEL.replica],
+    generation: l[LABEL.generation],
+    ports: l[LABEL.ports],
+    ...(l[LABEL.probe] ? { readinessProbe: l[LABEL.probe] } : {}),
+  };
+}
+
+/** The engine-side filter that lists every container of `target`, or of one unit on it. */
+export function labelFilter(target: string, key?: Omit<UnitKey, 'target'>): { label: string[] } {
+  const label = [`${LABEL.target}=${target}`];
+  if (key) label.push(`${LABEL.service}=${key.service}`, `${LABEL.environment}=${key.environment}`);
+  return { label };
+}
