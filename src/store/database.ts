@@ -7,7 +7,7 @@
 import type { ColumnType } from 'kysely';
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedInstance, ReleaseRef, UnitHealth } from '../desired/types.js';
-import type { DeploymentStatus, StepStatus } from './types.js';
+import type { DeploymentStatus, ResourceUser, StepStatus } from './types.js';
 
 /** A JSON column: read as `T`, written as JSON text. */
 export type Json<T> = ColumnType<T, string, string>;
@@ -84,6 +84,30 @@ export interface EventTable {
   data: Json<Record<string, unknown>>;
 }
 
+/** One secret, encrypted: the store never sees its value or the key. */
+export interface SecretTable {
+  name: string;
+  ciphertext: Uint8Array;
+  nonce: Uint8Array;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** One provisioned resource in one environment. Secret outputs are stored as `secret:` references. */
+export interface ResourceTable {
+  environment: string;
+  uid: string;
+  type: string;
+  class: string | null;
+  id: string | null;
+  provisioner: Json<Record<string, unknown>>;
+  params_hash: string;
+  outputs: Json<Record<string, string>>;
+  used_by: Json<ResourceUser[]>;
+  created_at: Date;
+  updated_at: Date;
+}
+
 /** Every table of the store. */
 export interface Database {
   services: SpecTable<Service>;
@@ -94,4 +118,6 @@ export interface Database {
   deployment_steps: DeploymentStepTable;
   observed: ObservedTable;
   events: EventTable;
+  secrets: SecretTable;
+  resources: ResourceTable;
 }

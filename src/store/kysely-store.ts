@@ -7,7 +7,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedUnit, Release, UnitKey } from '../desired/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { Database, DeploymentStepTable, DeploymentTable, EventTable, ObservedTable, ReleaseTable } from './database.js';
+import type { Database, DeploymentStepTable, DeploymentTable, EventTable, ObservedTable, ReleaseTable, ResourceTable, SecretTable } from './database.js';
 import {
   isTerminal,
   type Deployment,
@@ -16,7 +16,12 @@ import {
   type NamedSpec,
   type NewEvent,
   type NewRelease,
+  type NewResourceRecord,
   type ObservedRecord,
+  type ResourceRecord,
+  type SealedSecret,
+  type SecretInfo,
+  type StoredSecret,
   type SlipwayEvent,
   type StepStatus,
   type Store,
@@ -285,6 +290,82 @@ export class KyselyStore implements Store {
     return (await query.execute()).map(toEvent);
   }
 
+  async putSecret(name: string, sealed: SealedSecret): Promise<void> {
+    const at = this.#now();
+    await this.#db
+      .insertInto('secrets')
+      .values({ name, ciphertext: sealed.ciphertext, nonce: sealed.nonce, created_at: at, updated_at: at })
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet((eb) => ({ ciphertext: eb.ref('excluded.ciphertext'), nonce: eb.ref('excluded.nonce'), updated_at: eb.ref('excluded.updated_at') })),
+      )
+      .execute();
+  }
+
+  async getSecret(name: string): Promise<StoredSecret | undefined> {
+    const row = await this.#db.selectFrom('secrets').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && { ...toSecretInfo(row), ciphertext: new Uint8Array(row.ciphertext), nonce: new Uint8Array(row.nonce) };
+  }
+
+  async listSecrets(): Promise<SecretInfo[]> {
+    const rows = await this.#db.selectFrom('secrets').select(['name', 'created_at', 'updated_at']).orderBy('name').execute();
+    return rows.map(toSecretInfo);
+  }
+
+  async deleteSecret(name: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('secrets').where('name', '=', name).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async putResource(record: NewResourceRecord): Promise<ResourceRecord> {
+    const at = this.#now();
+    const row = await this.#db
+      .insertInto('resources')
+      .values({
+        environment: record.environment,
+        uid: record.uid,
+        type: record.type,
+        class: record.class,
+        id: record.id,
+        provisioner: JSON.stringify(record.provisioner),
+        params_hash: record.paramsHash,
+        outputs: JSON.stringify(record.outputs),
+        used_by: JSON.stringify(record.usedBy),
+        created_at: at,
+        updated_at: at,
+      })
+      .onConflict((oc) =>
+        oc.columns(['environment', 'uid']).doUpdateSet((eb) => ({
+          type: eb.ref('excluded.type'),
+          class: eb.ref('excluded.class'),
+          id: eb.ref('excluded.id'),
+          provisioner: eb.ref('excluded.provisioner'),
+          params_hash: eb.ref('excluded.params_hash'),
+          outputs: eb.ref('excluded.outputs'),
+          used_by: eb.ref('excluded.used_by'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toResource(row);
+  }
+
+  async getResource(environment: string, uid: string): Promise<ResourceRecord | undefined> {
+    const row = await this.#db.selectFrom('resources').selectAll().where('environment', '=', environment).where('uid', '=', uid).executeTakeFirst();
+    return row && toResource(row);
+  }
+
+  async listResources(filter: { environment?: string } = {}): Promise<ResourceRecord[]> {
+    let query = this.#db.selectFrom('resources').selectAll().orderBy('environment').orderBy('uid');
+    if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
+    return (await query.execute()).map(toResource);
+  }
+
+  async deleteResource(environment: string, uid: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('resources').where('environment', '=', environment).where('uid', '=', uid).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#db.destroy().finally(this.#onClose);
     return this.#closing;
@@ -379,5 +460,25 @@ function toEvent(row: Selectable<EventTable>): SlipwayEvent {
     environment: row.environment,
     message: row.message,
     data: row.data,
+  };
+}
+
+function toSecretInfo(row: Pick<Selectable<SecretTable>, 'name' | 'created_at' | 'updated_at'>): SecretInfo {
+  return { name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+function toResource(row: Selectable<ResourceTable>): ResourceRecord {
+  return {
+    environment: row.environment,
+    uid: row.uid,
+    type: row.type,
+    class: row.class,
+    id: row.id,
+    provisioner: row.provisioner,
+    paramsHash: row.params_hash,
+    outputs: row.outputs,
+    usedBy: row.used_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }

@@ -96,9 +96,44 @@ const initial: Migration = {
   },
 };
 
+/**
+ * Encrypted secrets (only ciphertext and nonce; the key never reaches the store) and the records
+ * of provisioned resources, keyed by environment and resource uid.
+ */
+const resourcesAndSecrets: Migration = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('secrets')
+      .addColumn('name', sql`text collate "C"`, (c) => c.primaryKey())
+      .addColumn('ciphertext', 'bytea', (c) => c.notNull())
+      .addColumn('nonce', 'bytea', (c) => c.notNull())
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+      .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('resources')
+      .addColumn('environment', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('uid', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('class', 'text')
+      .addColumn('id', 'text')
+      .addColumn('provisioner', 'jsonb', (c) => c.notNull())
+      .addColumn('params_hash', 'text', (c) => c.notNull())
+      .addColumn('outputs', 'jsonb', (c) => c.notNull())
+      .addColumn('used_by', 'jsonb', (c) => c.notNull())
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+      .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+      .addPrimaryKeyConstraint('resources_pk', ['environment', 'uid'])
+      .execute();
+  },
+};
+
 /** Every migration, by name. Names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
+  '0002_resources_and_secrets': resourcesAndSecrets,
 };
 
 /** Serves `migrations` to Kysely's `Migrator`, without touching the file system. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../inputs/schema.js';
 import type { ObservedUnit } from '../desired/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { NewRelease, Store } from './types.js';
+import type { NewRelease, NewResourceRecord, Store } from './types.js';
 
 /**
  * Registers the contract suite `name`. `open` gives a store to test (it may hold data of earlier
@@ -227,6 +227,72 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
       });
     });
 
+    describe('secrets', () => {
+      it('putSecret stores bytes as given; a second put replaces them and keeps createdAt', async () => {
+        const name = unique('s');
+        const first = { ciphertext: Uint8Array.from([0, 1, 2, 255]), nonce: Uint8Array.from([9, 8, 7]) };
+        await store.putSecret(name, first);
+        const got = await store.getSecret(name);
+        expect(got).toMatchObject({ name, ...first });
+        expect(got?.ciphertext).toBeInstanceOf(Uint8Array);
+        await store.putSecret(name, { ciphertext: Uint8Array.from([3]), nonce: Uint8Array.from([4]) });
+        const replaced = await store.getSecret(name);
+        expect(replaced).toMatchObject({ name, ciphertext: Uint8Array.from([3]), nonce: Uint8Array.from([4]), createdAt: got?.createdAt });
+        expect(replaced!.updatedAt.getTime()).toBeGreaterThanOrEqual(got!.updatedAt.getTime());
+      });
+
+      it('listSecrets gives names and timestamps only, by name; deleteSecret says whether it deleted', async () => {
+        const [b, a] = [unique('b'), unique('a')];
+        for (const name of [b, a]) await store.putSecret(name, { ciphertext: Uint8Array.from([1]), nonce: Uint8Array.from([2]) });
+        const listed = (await store.listSecrets()).filter((s) => s.name === a || s.name === b);
+        expect(listed.map((s) => Object.keys(s).sort())).toEqual([['createdAt', 'name', 'updatedAt'], ['createdAt', 'name', 'updatedAt']]);
+        expect(listed.map((s) => s.name)).toEqual([a, b]);
+        expect(await store.deleteSecret(a)).toBe(true);
+        expect(await store.deleteSecret(a)).toBe(false);
+        expect(await store.getSecret(a)).toBeUndefined();
+      });
+    });
+
+    describe('resources', () => {
+      it('putResource records and replaces per (environment, uid), keeping createdAt; listed by uid', async () => {
+        const uid = unique('postgres#default#main');
+        const first = await store.putResource(resource('dev', uid, { host: 'a' }));
+        await store.putResource(resource('prod', uid, { host: 'p' }));
+        expect(first).toMatchObject(resource('dev', uid, { host: 'a' }));
+        const second = await store.putResource({ ...resource('dev', uid, { host: 'b' }), usedBy: [{ service: 'web', resource: 'db' }] });
+        expect(second).toMatchObject({ outputs: { host: 'b' }, usedBy: [{ service: 'web', resource: 'db' }], createdAt: first.createdAt });
+        expect(await store.getResource('dev', uid)).toEqual(second);
+        const mine = (await store.listResources()).filter((r) => r.uid === uid);
+        expect(mine.map((r) => [r.environment, r.outputs.host])).toEqual([
+          ['dev', 'b'],
+          ['prod', 'p'],
+        ]);
+        expect((await store.listResources({ environment: 'prod' })).filter((r) => r.uid === uid)).toHaveLength(1);
+      });
+
+      it('deleteResource deletes one environment\'s record and says whether it did', async () => {
+        const uid = unique('route#default#www');
+        await store.putResource(resource('dev', uid, {}));
+        await store.putResource(resource('prod', uid, {}));
+        expect(await store.deleteResource('dev', uid)).toBe(true);
+        expect(await store.deleteResource('dev', uid)).toBe(false);
+        expect(await store.getResource('dev', uid)).toBeUndefined();
+        expect(await store.getResource('prod', uid)).toBeDefined();
+      });
+    });
+
+    if (reopen) {
+      it('secrets and resources survive close and reopen', async () => {
+        const name = unique('kept');
+        await store.putSecret(name, { ciphertext: Uint8Array.from([5, 6]), nonce: Uint8Array.from([7]) });
+        const record = await store.putResource(resource('dev', name, { port: '5432' }));
+        const before = await store.getSecret(name);
+        store = await reopen(store);
+        expect(await store.getSecret(name)).toEqual(before);
+        expect(await store.getResource('dev', name)).toEqual(record);
+      });
+    }
+
     if (reopen) {
       it('everything recorded survives close and reopen', async () => {
         const service = unique('api');
@@ -292,5 +358,19 @@ function observed(service: string, environment: string, target: string, health: 
       { id: `${environment}.${service}.0`, replica: 0, state: 'ready', pid: 4242, ports: { http: 8080 }, restarts: 1, startedAt: new Date('2030-01-01T00:00:00.123Z') },
     ],
     health,
+  };
+}
+
+function resource(environment: string, uid: string, outputs: Record<string, string>): NewResourceRecord {
+  return {
+    environment,
+    uid,
+    type: 'postgres',
+    class: null,
+    id: 'main',
+    provisioner: { type: 'postgres', provisioner: 'postgres', adminUrl: 'secret:admin' },
+    paramsHash: 'h1',
+    outputs,
+    usedBy: [{ service: 'api', resource: 'db' }],
   };
 }

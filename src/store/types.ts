@@ -77,6 +77,49 @@ export interface NamedSpec<T> {
   readonly spec: T;
 }
 
+/** A secret as stored: AES-256-GCM ciphertext (auth tag appended) and its nonce. */
+export interface SealedSecret {
+  readonly ciphertext: Uint8Array;
+  readonly nonce: Uint8Array;
+}
+
+/** What may be shown about a secret: never its value. */
+export interface SecretInfo {
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export type StoredSecret = SealedSecret & SecretInfo;
+
+/** A service that uses a resource, and the name it gives it in its `resources` map. */
+export interface ResourceUser {
+  readonly service: string;
+  readonly resource: string;
+}
+
+/** A provisioned resource, as recorded. */
+export interface NewResourceRecord {
+  readonly environment: string;
+  /** `type#class#id` for a shared resource, `service.resource` for a private one. */
+  readonly uid: string;
+  readonly type: string;
+  readonly class: string | null;
+  readonly id: string | null;
+  /** The provisioner definition it was provisioned with (JSON), needed to delete it later. */
+  readonly provisioner: Readonly<Record<string, unknown>>;
+  /** Hash of the provisioner definition and the request's params: a change means an update. */
+  readonly paramsHash: string;
+  /** Output name → value; secret outputs only as `secret:<name>` references. */
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly usedBy: readonly ResourceUser[];
+}
+
+export interface ResourceRecord extends NewResourceRecord {
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
 export interface Store {
   /** Replace the recorded services, environments and targets with the project file's. */
   syncProject(project: {
@@ -140,6 +183,24 @@ export interface Store {
   appendEvent(event: NewEvent): Promise<SlipwayEvent>;
   /** Oldest first, after `afterSeq` when given. */
   listEvents(filter?: { afterSeq?: number; service?: string; environment?: string; limit?: number }): Promise<SlipwayEvent[]>;
+
+  /** Creates or replaces the secret `name`; `createdAt` survives a replacement. */
+  putSecret(name: string, sealed: SealedSecret): Promise<void>;
+  /** Undefined when there is none. */
+  getSecret(name: string): Promise<StoredSecret | undefined>;
+  /** Names and timestamps, by name; never ciphertext. */
+  listSecrets(): Promise<SecretInfo[]>;
+  /** True when there was one to delete. */
+  deleteSecret(name: string): Promise<boolean>;
+
+  /** Creates or replaces the record of (environment, uid); `createdAt` survives a replacement. */
+  putResource(record: NewResourceRecord): Promise<ResourceRecord>;
+  /** Undefined when there is none. */
+  getResource(environment: string, uid: string): Promise<ResourceRecord | undefined>;
+  /** Ordered by environment, then uid (code-point order). */
+  listResources(filter?: { environment?: string }): Promise<ResourceRecord[]>;
+  /** True when there was one to delete. */
+  deleteResource(environment: string, uid: string): Promise<boolean>;
 
   /** Close connections. Idempotent. */
   close(): Promise<void>;
