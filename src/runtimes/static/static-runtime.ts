@@ -1,0 +1,171 @@
+/**
+ * The `static` runtime: a unit's artifact directory (`workload.workingDir`) published as a site in
+ * a local web root (layout in `web-root.ts`), switched live atomically, with the last
+ * `keepReleases` releases kept for a rollback that is only a link switch. The workload's command,
+ * arguments, environment and ports do not apply to a static site and are ignored.
+ *
+ * A site is one published copy whatever the number of replicas: `replicas` above zero are reported
+ * as that many instances of it (the web server's workers serve it), and zero takes the site
+ * offline (removes `current`, keeps the releases).
+ *
+ * Everything is read back from the web root itself, so nothing is lost when the orchestrator
+ * restarts. observe() hashes the live release and compares it with the manifest written when it
+ * was published: a file changed, added or removed by hand is reported as drift (instances
+ * `unhealthy` with the message `drift: index.html changed`, unit `degraded`, and the files in
+ * `drift`), and the next apply publishes a fresh copy and switches to it.
+ */
+import { unitId } from '../../desired/types.js';
+import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
+import { compareUnitKeys } from '../../desired/types.js';
+import { errorMessage, RuntimeError } from '../../errors.js';
+import { KeyedLock } from '../container/keyed-lock.js';
+import { instanceId } from '../process/instance-state.js';
+import type { ApplyOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
+import { describeDrift, diffHashes, hashTree, type FileDrift } from './manifest.js';
+import type { StaticTarget } from './settings.js';
+import { listUnitDirs, UnitDir, type UnitRecord } from './web-root.js';
+
+/** Settings of a static target with `webRoot` absolute (the caller resolves it against the project file). */
+export type StaticRuntimeSettings = Omit<StaticTarget, 'runtime'>;
+
+/** An observed static site: `drift` lists what differs from the live release's manifest, when anything does. */
+export interface StaticObservedUnit extends ObservedUnit {
+  readonly drift?: readonly FileDrift[];
+}
+
+/** Opens the static runtime on a web root, creating nothing until the first apply. */
+export async function openStaticRuntime(settings: StaticRuntimeSettings, ctx: RuntimeContext): Promise<StaticRuntime> {
+  return new StaticRuntime(settings, ctx);
+}
+
+export class StaticRuntime implements RuntimeAdapter {
+  readonly kind = 'static';
+  readonly #lock = new KeyedLock();
+  #closed = false;
+
+  /** Use {@link openStaticRuntime}. */
+  constructor(
+    private readonly settings: StaticRuntimeSettings,
+    private readonly ctx: RuntimeContext,
+  ) {}
+
+  /**
+   * Publishes the unit's artifact directory and switches the site to it; idempotent (an intact live
+   * release of the same configuration is left alone; a retained one is switched back to without a
+   * copy; a drifted one is replaced by a fresh copy). Throws a `RuntimeError` when the directory
+   * cannot be read or the web root written; the live release is then unchanged.
+   */
+  apply(unit: DesiredUnit, options: ApplyOptions = {}): Promise<void> {
+    return this.#lock.run(this.lockKey(unit), async () => {
+      this.assertOpen();
+      const dir = this.unitDir(unit);
+      await this.fs(unit, 'publish', async () => {
+        if (unit.replicas > 0) {
+          options.signal?.throwIfAborted();
+          const name = await this.intactRelease(dir, unit.configHash, (await dir.live())?.name);
+          const live = name ?? (await dir.publish(unit.workload.workingDir, unit.release, unit.configHash));
+          const previous = (await dir.live())?.name;
+          if (previous !== live) await dir.switchTo(live);
+          if (previous && previous !== live && (await this.driftOf(dir, previous)).length > 0) await dir.deleteRelease(previous);
+          options.onProgress?.(`${unitId(unit)}: release ${unit.release.version} live`);
+        } else {
+          await dir.unpublish();
+        }
+        const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
+        await dir.writeRecord(record);
+        await dir.prune(this.settings.keepReleases);
+      });
+    });
+  }
+
+  /** Deletes the unit's directory: its site, releases and record. Idempotent. */
+  remove(key: UnitKey, _options: ApplyOptions = {}): Promise<void> {
+    return this.#lock.run(this.lockKey(key), async () => {
+      this.assertOpen();
+      await this.fs(key, 'remove', () => this.unitDir(key).delete());
+    });
+  }
+
+  /** Every unit published in the web root, in key order, with drift found by hashing each live release. Never throws. */
+  async observe(): Promise<StaticObservedUnit[]> {
+    const keys = (await listUnitDirs(this.settings.webRoot)).map((k) => ({ ...k, target: this.ctx.target }));
+    const units = await Promise.all(keys.map((key) => this.observeUnit(key)));
+    return units.filter((u): u is StaticObservedUnit => u !== undefined).sort(compareUnitKeys);
+  }
+
+  /** Nothing to release: the web server keeps serving. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  private async observeUnit(key: UnitKey): Promise<StaticObservedUnit | undefined> {
+    const dir = this.unitDir(key);
+    const [record, live] = await Promise.all([dir.readRecord(), dir.live()]);
+    const manifest = live && (await dir.readManifest(live.name));
+    const shown = manifest ?? record;
+    if (!shown) return undefined;
+    const replicas = record?.replicas ?? 1;
+    const drift = live ? await this.driftOf(dir, live.name) : [];
+    const health: UnitHealth = replicas === 0 ? (live ? 'degraded' : 'healthy') : !live || !manifest ? 'missing' : drift.length > 0 || (record && record.configHash !== manifest.configHash) ? 'degraded' : 'healthy';
+    const instance = (replica: number): ObservedInstance => ({
+      id: instanceId(key, replica),
+      replica,
+      state: drift.length > 0 ? 'unhealthy' : 'ready',
+      ports: {},
+      restarts: 0,
+      startedAt: live!.since,
+      ...(drift.length > 0 ? { message: describeDrift(drift) } : {}),
+    });
+    return {
+      ...key,
+      release: shown.release,
+      configHash: shown.configHash,
+      replicas,
+      instances: live && manifest ? Array.from({ length: replicas }, (_, i) => instance(i)) : [],
+      health,
+      ...(drift.length > 0 ? { drift } : {}),
+    };
+  }
+
+  /** The name of a retained release of `configHash` whose files are as published (the live one first), if any. */
+  private async intactRelease(dir: UnitDir, configHash: string, live: string | undefined): Promise<string | undefined> {
+    const names = await dir.releasesOf(configHash);
+    for (const name of live && names.includes(live) ? [live, ...names.filter((n) => n !== live)] : names) {
+      if ((await this.driftOf(dir, name)).length === 0) return name;
+    }
+    return undefined;
+  }
+
+  /** What differs between a release's files and its manifest; a release without a manifest differs entirely. */
+  private async driftOf(dir: UnitDir, name: string): Promise<FileDrift[]> {
+    const [manifest, files] = await Promise.all([dir.readManifest(name), hashTree(dir.releasePath(name)).catch(() => ({}))]);
+    if (!manifest) return [{ path: '.', change: 'changed' }];
+    return diffHashes(manifest.files, files);
+  }
+
+  private unitDir(key: UnitKey): UnitDir {
+    return new UnitDir(this.settings.webRoot, key);
+  }
+
+  private lockKey(key: UnitKey): string {
+    return `${key.environment}/${key.service}`;
+  }
+
+  /** Runs file work on the web root; a failure becomes a `RuntimeError` naming the unit. */
+  private async fs<T>(key: UnitKey, operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof RuntimeError) throw error;
+      throw new RuntimeError(`${unitId(key)}: ${operation} in web root ${this.settings.webRoot} failed: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.#closed) throw new RuntimeError(`static runtime of target ${this.ctx.target} is closed`);
+  }
+}
+
+function keyOf(key: UnitKey): UnitKey {
+  return { service: key.service, environment: key.environment, target: key.target };
+}
