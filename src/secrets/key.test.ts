@@ -13,6 +13,15 @@ function tempDir(): string {
 }
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected it to throw');
+}
+
 const bytes = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
 
 describe('parseSecretKey', () => {
@@ -24,13 +33,7 @@ describe('parseSecretKey', () => {
 
   it('refuses other lengths and forms, naming the source but never echoing the text', () => {
     for (const text of ['short', bytes.subarray(0, 16).toString('hex'), Buffer.concat([bytes, bytes]).toString('base64'), 'z'.repeat(64)]) {
-      const error = (() => {
-        try {
-          return parseSecretKey(text, SECRET_KEY_ENV);
-        } catch (e) {
-          return e as Error;
-        }
-      })();
+      const error = thrown(() => parseSecretKey(text, SECRET_KEY_ENV));
       expect(error).toBeInstanceOf(SecretKeyError);
       expect(error.message).toContain(`${SECRET_KEY_ENV} is not a valid secret key`);
       expect(error.message).not.toContain(text);
