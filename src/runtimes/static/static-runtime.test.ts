@@ -68,6 +68,11 @@ describe('static runtime', () => {
     await sandbox.done();
   });
 
+  it('refuses a relative web root', async () => {
+    sandbox = new Sandbox();
+    await expect(openStaticRuntime({ webRoot: 'www', keepReleases: 1 }, { target: TARGET, stateDir: sandbox.dir })).rejects.toThrow(/absolute/);
+  });
+
   it('publishes into releases/ and switches current to it', async () => {
     sandbox = new Sandbox();
     const runtime = await sandbox.open();

@@ -14,6 +14,7 @@
  * `unhealthy` with the message `drift: index.html changed`, unit `degraded`, and the files in
  * `drift`), and the next apply publishes a fresh copy and switches to it.
  */
+import { isAbsolute } from 'node:path';
 import { unitId } from '../../desired/types.js';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys } from '../../desired/types.js';
@@ -33,8 +34,9 @@ export interface StaticObservedUnit extends ObservedUnit {
   readonly drift?: readonly FileDrift[];
 }
 
-/** Opens the static runtime on a web root, creating nothing until the first apply. */
+/** Opens the static runtime on a web root, creating nothing until the first apply. Throws a `RuntimeError` for a relative `webRoot`. */
 export async function openStaticRuntime(settings: StaticRuntimeSettings, ctx: RuntimeContext): Promise<StaticRuntime> {
+  if (!isAbsolute(settings.webRoot)) throw new RuntimeError(`static target ${ctx.target}: webRoot must be resolved to an absolute path (got "${settings.webRoot}")`);
   return new StaticRuntime(settings, ctx);
 }
 
