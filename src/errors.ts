@@ -72,3 +72,19 @@ export class RuntimeError extends SlipwayError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** One broken constraint, told as a sentence that names both sides and the constraint's owner. */
+export interface PolicyViolation {
+  readonly service: string;
+  readonly environment: string;
+  readonly constraint: string;
+  readonly message: string;
+}
+
+/** Services break constraints that layers set. Carries every violation found. Nothing was changed. */
+export class PolicyViolationError extends SlipwayError {
+  override readonly name = 'PolicyViolationError';
+  constructor(readonly violations: readonly PolicyViolation[]) {
+    super('policy-violation', violations.map((v) => v.message).join('\n'));
+  }
+}

@@ -1,5 +1,7 @@
 /** Human renderings of what the operations answer. Scripts use `--json` instead. */
-import type { DeployOutcome, StatusRow } from '../engine/index.js';
+import type { DeployOutcome, Explanation, StatusRow } from '../engine/index.js';
+import type { Origin } from '../desired/index.js';
+import type { FreezeWindow } from '../inputs/index.js';
 import type { SlipwayEvent } from '../store/index.js';
 import { table } from './table.js';
 
@@ -37,4 +39,58 @@ export function formatEvents(events: readonly SlipwayEvent[]): string {
 export function formatOutcome(outcome: DeployOutcome): string {
   const id = outcome.deployment ? ` (deployment ${outcome.deployment.id.slice(0, 8)})` : '';
   return `${outcome.result === 'failed' ? '✗' : '✓'} ${outcome.message}${id}`;
+}
+
+const precedenceWords: Readonly<Record<string, string>> = {
+  'layer-default': 'default',
+  'layer-environment-default': 'environment default',
+  service: 'service',
+  'service-environment': 'service override',
+};
+
+/** "platform/defaults.yaml:4:7 · platform · default". */
+function originCell(origin: Origin): string {
+  switch (origin.kind) {
+    case 'file':
+      return `${origin.file.split('/').slice(-2).join('/')}:${origin.line}:${origin.column} · ${origin.owner} · ${precedenceWords[origin.precedence]}`;
+    case 'release':
+      return `release ${origin.release} · ${origin.owner} · ${precedenceWords[origin.precedence]}`;
+    case 'built-in':
+      return 'Slipway default';
+  }
+}
+
+/** "security/policy.yaml:10:9 · security": where a rule lives and who owns it. */
+function ownerCell(origin: Origin): string {
+  return origin.kind === 'file' ? `${origin.file.split('/').slice(-2).join('/')}:${origin.line}:${origin.column} · ${origin.owner}` : originCell(origin);
+}
+
+function ruleText(rule: unknown): string {
+  if (Array.isArray(rule)) return rule.map((r) => (typeof r === 'object' && r !== null && 'name' in r ? String(r.name) : String(r))).join(', ');
+  return typeof rule === 'object' ? JSON.stringify(rule) : String(rule);
+}
+
+/** "weekly Fri 15:00 → Mon 06:00 UTC (weekend)". */
+export function windowText(window: FreezeWindow): string {
+  return 'weekly' in window ? `weekly ${window.weekly.from} → ${window.weekly.to} UTC (${window.name})` : `${window.from} → ${window.to} (${window.name})`;
+}
+
+/** `slipway explain`: every value with who set it, then constraints and gates. */
+export function formatExplanation(e: Explanation): string {
+  const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const parts = [
+    `${e.service} in ${e.environment} (owner ${e.owner})`,
+    '',
+    table(['FIELD', 'VALUE', 'SET BY'], e.fields.map((f) => [f.path, value(f.value), originCell(f.origin)])),
+  ];
+  if (e.constraints.length) {
+    parts.push('', table(['CONSTRAINT', 'RULE', 'OWNED BY', 'RESULT'], e.constraints.map((c) => [c.name, ruleText(c.rule), ownerCell(c.origin), c.satisfied ? 'ok' : 'VIOLATED'])));
+  }
+  const gates = [
+    ...e.gates.approvals.map((a) => `waits for ${a.count} approval${a.count === 1 ? '' : 's'}${a.groups.length ? ` from group ${a.groups.join(' or ')}` : ''} (${ownerCell(a.origin)})`),
+    ...e.gates.freezeWindows.map((f) => `frozen ${windowText(f.window as FreezeWindow)} (${ownerCell(f.origin)})`),
+  ];
+  if (gates.length) parts.push('', 'GATES', ...gates.map((g) => `  ${g}`));
+  if (e.violations.length) parts.push('', 'VIOLATIONS', ...e.violations.map((v) => `  ${v}`));
+  return parts.join('\n');
 }

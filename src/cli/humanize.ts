@@ -1,5 +1,5 @@
 /** The one place where errors become words for a person and an exit code for a script. */
-import { InvalidInputError, SlipwayError, errorMessage } from '../errors.js';
+import { InvalidInputError, PolicyViolationError, SlipwayError, errorMessage } from '../errors.js';
 import { LockedError } from '../engine/index.js';
 
 /** Exit codes with a meaning: 1 the work failed, 2 bad input or usage, 3 not found, 4 busy or in conflict. */
@@ -21,6 +21,10 @@ export function humanize(error: unknown): { text: string; exitCode: number } {
   if (error instanceof InvalidInputError) {
     const n = error.issues.length;
     return { text: `${error.message}\n${n} problem${n === 1 ? '' : 's'} found; nothing was changed.`, exitCode: ExitCode.invalidInput };
+  }
+  if (error instanceof PolicyViolationError) {
+    const n = error.violations.length;
+    return { text: `${error.message}\n${n} constraint violation${n === 1 ? '' : 's'}; nothing was changed.`, exitCode: ExitCode.invalidInput };
   }
   if (error instanceof LockedError) {
     return { text: `another Slipway (process ${error.pid}) has this project open, and its control socket does not answer`, exitCode: ExitCode.conflict };

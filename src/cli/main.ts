@@ -7,10 +7,11 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { loadProject, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
 import { formatPlan } from '../planner/index.js';
+import { checkProject } from '../desired/index.js';
 import type { Operations } from '../engine/index.js';
 import { SlipwayError } from '../errors.js';
 import { actor, connect, projectFileOf } from './connect.js';
-import { formatEvents, formatOutcome, formatStatus } from './format.js';
+import { formatEvents, formatExplanation, formatOutcome, formatStatus } from './format.js';
 import { ExitCode, humanize } from './humanize.js';
 import { startProgress } from './progress.js';
 import { up } from './up.js';
@@ -81,12 +82,26 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(json)
     .action(async (options: { json?: boolean }) => {
       const project = await loadProject(projectFile());
+      checkProject(project);
       const { services, environments, targets } = project.spec;
-      const counts = { services: Object.keys(services).length, environments: Object.keys(environments).length, targets: Object.keys(targets).length };
+      const counts = { services: Object.keys(services).length, environments: Object.keys(environments).length, targets: Object.keys(targets).length, layers: project.layers.length };
       print({ file: project.file, valid: true, ...counts }, options.json, () =>
-        `${project.file} is valid: ${counts.services} services, ${counts.environments} environments, ${counts.targets} targets`,
+        `${project.file} is valid: ${counts.services} services, ${counts.environments} environments, ${counts.targets} targets, ${counts.layers} layers, every constraint met`,
       );
     });
+
+  program
+    .command('explain')
+    .description("show a service's resolved configuration in an environment: who set each value, and the constraints and gates")
+    .argument('<service>')
+    .requiredOption('-e, --env <environment>', 'environment')
+    .addOption(json)
+    .action((service: string, options: { env: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const explanation = await ops.explain(service, options.env);
+        print(explanation, options.json, () => formatExplanation(explanation));
+      }),
+    );
 
   program
     .command('schema')

@@ -10,3 +10,8 @@ export {
   type ResolveOptions,
   type ResolveWorkloadOptions,
 } from './resolve.js';
+export { merge, describeOrigin, PRECEDENCE, type Origin, type Precedence, type Contribution, type Merged, type MergeConflict } from './merge.js';
+export { checkConstraints, type Violation, type SourcedConstraint, type CheckContext } from './constraints.js';
+export { resolveService, type ServiceResolution, type ServiceSource, type EnvironmentGates } from './resolve-service.js';
+export { resolveProjectService, compliantService, checkProject, serviceSource, serviceOwner } from './project-resolution.js';
+export { memoryBytes, cpuCores } from './quantities.js';

@@ -4,7 +4,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { ConflictError } from '../errors.js';
-import type { Service } from '../inputs/schema.js';
+import { Service } from '../inputs/schema.js';
 import { stableHash } from './hash.js';
 import {
   sortUnits,
@@ -50,6 +50,8 @@ export function resolveWorkload(
     ports: { ...base.ports, ...override.ports },
     ...(base.readinessProbe && { readinessProbe: base.readinessProbe }),
     ...(base.livenessProbe && { livenessProbe: base.livenessProbe }),
+    ...(base.image && { image: base.image }),
+    ...(base.limits && { limits: base.limits }),
   };
   return { workload, replicas: override.replicas ?? spec.replicas };
 }
@@ -72,9 +74,13 @@ export function desiredUnit(
   release: Release,
   environment: string,
   target: string,
-  options: ResolveOptions,
+  options: ResolveOptions & {
+    /** The service resolved for the environment (layers applied); the release's own spec when absent. */
+    readonly spec?: Service;
+  },
 ): DesiredUnit {
-  const { workload, replicas } = resolveWorkload(release.spec, environment, {
+  const spec = options.spec ?? Service.parse(release.spec);
+  const { workload, replicas } = resolveWorkload(spec, environment, {
     ...options,
     artifactDigest: release.artifactDigest,
   });

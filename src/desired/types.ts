@@ -2,7 +2,11 @@
  * The desired state: what should run, per (service, environment, target), fully resolved.
  * Built from the project file and the store's releases by `resolve.ts`; read by the planner.
  */
-import type { HttpProbe, Service } from '../inputs/schema.js';
+import type { z } from 'zod';
+import type { HttpProbe, Limits, Service } from '../inputs/schema.js';
+
+/** A service definition as its owner wrote it: no defaults filled in, no layers applied. */
+export type ServiceInput = z.input<typeof Service>;
 
 /** Identity of one unit of deployment: a service in an environment on a target. */
 export interface UnitKey {
@@ -19,12 +23,15 @@ export interface ReleaseRef {
   readonly artifactDigest: string | null;
 }
 
-/** A release: immutable once created. `spec` is the service definition it was cut from. */
+/**
+ * A release: immutable once created. `spec` is the service definition it was cut from, as its
+ * owner wrote it; layers and environment overrides are applied when it is deployed.
+ */
 export interface Release extends ReleaseRef {
   readonly service: string;
   /** Hash of `spec`, so that two releases of identical content can be recognised. */
   readonly specHash: string;
-  readonly spec: Service;
+  readonly spec: ServiceInput;
   readonly createdAt: Date;
   readonly createdBy: string;
 }
@@ -40,6 +47,9 @@ export interface ResolvedWorkload {
   readonly ports: Readonly<Record<string, number | 'auto'>>;
   readonly readinessProbe?: HttpProbe;
   readonly livenessProbe?: HttpProbe;
+  /** Container image, for container runtimes. */
+  readonly image?: string;
+  readonly limits?: Limits;
 }
 
 /** One unit as it should be. */

@@ -9,3 +9,4 @@ export { logs, type LogsRequest } from './logs.js';
 export { down } from './down.js';
 export { observeUnits, unitsOf, environmentTargets } from './units.js';
 export { LocalOperations, type Operations, type EventsFilter } from './operations.js';
+export { explain, type Explanation, type ExplainedField } from './explain.js';

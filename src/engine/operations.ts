@@ -9,6 +9,7 @@ import type { SlipwayEvent } from '../store/index.js';
 import type { UnitKey } from '../desired/types.js';
 import { deploy, type DeployOutcome, type DeployRequest } from './deploy.js';
 import { down } from './down.js';
+import { explain, type Explanation } from './explain.js';
 import { logs, type LogsRequest } from './logs.js';
 import { preview } from './preview.js';
 import { status, type StatusRow } from './status.js';
@@ -28,6 +29,8 @@ export interface Operations {
   preview(environment?: string): Promise<Plan>;
   /** Deploys and waits for the outcome; one deployment per (service, environment) at a time. */
   deploy(request: DeployRequest, onProgress?: (message: string) => void): Promise<DeployOutcome>;
+  /** Who set each value of a service's configuration in an environment, and what it was checked against. */
+  explain(service: string, environment: string): Promise<Explanation>;
   /** Stops what runs in an environment (everywhere when absent); returns what was stopped. */
   down(request: { environment?: string; actor: string }): Promise<UnitKey[]>;
   /** Instance output; with `follow`, until the signal aborts. */
@@ -61,6 +64,11 @@ export class LocalOperations implements Operations {
       await this.workspace.reload();
       return deploy(this.workspace, request, onProgress);
     });
+  }
+
+  async explain(service: string, environment: string): Promise<Explanation> {
+    await this.workspace.reload();
+    return explain(this.workspace, service, environment);
   }
 
   down(request: { environment?: string; actor: string }): Promise<UnitKey[]> {

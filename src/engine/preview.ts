@@ -4,7 +4,7 @@
  */
 import type { Release } from '../desired/types.js';
 import { plan, type Plan } from '../planner/index.js';
-import { candidateRelease } from './releases.js';
+import { candidateRelease, writtenService } from './releases.js';
 import { environmentTargets, observeUnits, unitsOf } from './units.js';
 import type { Workspace } from './workspace.js';
 
@@ -18,7 +18,7 @@ export function firstEnvironment(ws: Workspace): string {
 export async function preview(ws: Workspace, environment: string = firstEnvironment(ws)): Promise<Plan> {
   environmentTargets(ws, environment);
   const desired = [];
-  for (const [service, spec] of Object.entries(ws.project.spec.services)) {
+  for (const service of Object.keys(ws.project.spec.services)) {
     const candidate = await candidateRelease(ws, service);
     const release: Release = candidate.existing ?? {
       id: `new:${candidate.specHash}`,
@@ -26,7 +26,7 @@ export async function preview(ws: Workspace, environment: string = firstEnvironm
       service,
       artifactDigest: candidate.artifactDigest,
       specHash: candidate.specHash,
-      spec,
+      spec: writtenService(ws, service),
       createdAt: new Date(0),
       createdBy: 'preview',
     };

@@ -3,7 +3,7 @@
  * store, the service definition is hashed, and identical content is recognised.
  */
 import { resolve } from 'node:path';
-import type { Release } from '../desired/types.js';
+import type { Release, ServiceInput } from '../desired/types.js';
 import { stableHash } from '../desired/index.js';
 import { snapshotDirectory } from '../build/index.js';
 import { NotFoundError } from '../errors.js';
@@ -27,7 +27,7 @@ export async function candidateRelease(ws: Workspace, service: string): Promise<
   const artifactDigest = spec.workload.artifact
     ? (await snapshotDirectory(resolve(ws.project.dir, spec.workload.artifact), ws.artifactsDir)).digest
     : null;
-  const specHash = stableHash(spec);
+  const specHash = stableHash(writtenService(ws, service));
   const releases = await ws.store.listReleases(service);
   const existing = releases.find((r) => r.specHash === specHash && r.artifactDigest === artifactDigest);
   return { service, artifactDigest, specHash, ...(existing && { existing }) };
@@ -47,7 +47,12 @@ export async function cutRelease(ws: Workspace, service: string, options: { vers
     version,
     artifactDigest: candidate.artifactDigest,
     specHash: candidate.specHash,
-    spec: ws.project.spec.services[service]!,
+    spec: writtenService(ws, service),
     createdBy: options.actor,
   });
+}
+
+/** The service as its owner wrote it in the project file: what a release keeps. */
+export function writtenService(ws: Workspace, service: string): ServiceInput {
+  return (ws.project.source.written as { services: Record<string, ServiceInput> }).services[service]!;
 }

@@ -1,6 +1,6 @@
 /** Desired and observed units of one service in one environment, across the environment's targets. */
 import type { DesiredUnit, ObservedUnit, Release } from '../desired/types.js';
-import { desiredUnit } from '../desired/index.js';
+import { compliantService, desiredUnit } from '../desired/index.js';
 import { artifactPath } from '../build/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Workspace } from './workspace.js';
@@ -12,12 +12,17 @@ export function environmentTargets(ws: Workspace, environment: string): readonly
   return spec.targets;
 }
 
-/** The units `release` becomes in `environment`, one per target. */
+/**
+ * The units `release` becomes in `environment`, one per target, with every layer applied.
+ * Throws `PolicyViolationError` when the release breaks a constraint there, before anything runs.
+ */
 export function unitsOf(ws: Workspace, release: Release, environment: string): DesiredUnit[] {
+  const { spec } = compliantService(ws.project, release.service, environment, { written: release.spec, release: release.version });
   return environmentTargets(ws, environment).map((target) =>
     desiredUnit(release, environment, target, {
       projectDir: ws.project.dir,
       artifactPath: (digest) => artifactPath(ws.artifactsDir, digest),
+      spec,
     }),
   );
 }

@@ -5,13 +5,14 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { InvalidInputError, SlipwayError, type InputIssue } from '../errors.js';
+import { SlipwayError } from '../errors.js';
 import { crossReferenceProblems } from './cross-references.js';
 import { ProjectFile } from './schema.js';
-import { YamlSource, type EntryKind } from './yaml-source.js';
-import { explainIssues } from './zod-issues.js';
+import { parseYaml, type ParsedYaml } from './yaml-file.js';
+import type { EntryKind } from './yaml-source.js';
+import { loadLayers, type Layer } from './layers.js';
 
-/** A loaded, valid project file. */
+/** A loaded, valid project file and its layers. */
 export interface Project {
   /** Absolute path of the project file. */
   readonly file: string;
@@ -19,6 +20,10 @@ export interface Project {
   readonly dir: string;
   /** The file's content with defaults applied. */
   readonly spec: ProjectFile;
+  /** The file as written (no defaults) and where each value is: for provenance. */
+  readonly source: Pick<ParsedYaml<ProjectFile>, 'written' | 'locate'>;
+  /** The layer files named in `layers`, in that order. */
+  readonly layers: readonly Layer[];
 }
 
 /** File names looked for, in order, by `findProjectFile`. */
@@ -33,22 +38,12 @@ const entryKind: EntryKind = (mapPath) => (mapPath.length === 1 ? topLevelKinds[
  * found (syntax problems alone when the YAML itself is broken), ordered by position.
  */
 export function parseProject(text: string, file: string): ProjectFile {
-  const source = YamlSource.parse(text, file);
-  const syntax = source.syntaxIssues();
-  if (syntax.length > 0) throw invalid(syntax);
-  const issues = source.duplicateIssues(entryKind);
-  const data = source.value();
-  if ('issue' in data) throw invalid([...issues, data.issue]);
-  const parsed = ProjectFile.safeParse(data.value);
-  const problems = parsed.success ? crossReferenceProblems(parsed.data) : explainIssues(ProjectFile, data.value, parsed.error.issues);
-  issues.push(...problems.map((problem) => source.locate(problem)));
-  if (issues.length > 0 || !parsed.success) throw invalid(issues);
-  return parsed.data;
+  return parseProjectFile(text, file).value;
 }
 
-function invalid(issues: readonly InputIssue[]): InvalidInputError {
-  const unique = [...new Map(issues.map((issue) => [JSON.stringify(issue), issue])).values()];
-  return new InvalidInputError(unique.sort((a, b) => a.line - b.line || a.column - b.column));
+/** `parseProject` with what was written and where: for provenance. */
+export function parseProjectFile(text: string, file: string): ParsedYaml<ProjectFile> {
+  return parseYaml(ProjectFile, text, file, { entryKind, crossCheck: crossReferenceProblems });
 }
 
 /**
@@ -63,7 +58,9 @@ export async function loadProject(file: string): Promise<Project> {
   } catch (error) {
     throw notFound(error, path) ?? error;
   }
-  return { file: path, dir: dirname(path), spec: parseProject(text, path) };
+  const parsed = parseProjectFile(text, path);
+  const layers = await loadLayers(parsed, dirname(path));
+  return { file: path, dir: dirname(path), spec: parsed.value, source: parsed, layers };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
-import type { DeployOutcome, DeployRequest, EventsFilter, LogsRequest, Operations, StatusRow } from '../engine/index.js';
+import type { DeployOutcome, DeployRequest, EventsFilter, Explanation, LogsRequest, Operations, StatusRow } from '../engine/index.js';
 import type { UnitKey } from '../desired/types.js';
 import type { Plan } from '../planner/index.js';
 import type { LogLine } from '../runtimes/index.js';
@@ -37,6 +37,10 @@ export class ControlClient implements Operations {
   async *logs(request: LogsRequest): AsyncGenerator<LogLine> {
     const { signal, ...params } = request;
     yield* this.stream<LogLine>('GET', `/v0/logs${query(params)}`, undefined, signal);
+  }
+
+  explain(service: string, environment: string): Promise<Explanation> {
+    return this.json('GET', `/v0/explain${query({ service, environment })}`);
   }
 
   events(filter: EventsFilter = {}): Promise<SlipwayEvent[]> {

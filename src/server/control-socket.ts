@@ -22,6 +22,7 @@ type Handler = (ops: Operations, url: URL, req: IncomingMessage, res: ServerResp
 const routes: Readonly<Record<string, Handler>> = {
   'GET /v0/status': (ops) => ops.status(),
   'GET /v0/preview': (ops, url) => ops.preview(url.searchParams.get('environment') ?? undefined),
+  'GET /v0/explain': (ops, url) => ops.explain(required(url, 'service'), required(url, 'environment')),
   'GET /v0/events': (ops, url) =>
     ops.events({
       service: url.searchParams.get('service') ?? undefined,

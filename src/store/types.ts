@@ -3,7 +3,7 @@
  * PostgreSQL), one schema and one set of migrations, one contract suite.
  */
 import type { Environment, Service, Target } from '../inputs/schema.js';
-import type { ObservedUnit, Release, UnitKey } from '../desired/types.js';
+import type { ObservedUnit, Release, ServiceInput, UnitKey } from '../desired/types.js';
 
 export type DeploymentStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 export type StepStatus = 'running' | 'succeeded' | 'failed';
@@ -18,7 +18,7 @@ export interface NewRelease {
   readonly version: string;
   readonly artifactDigest: string | null;
   readonly specHash: string;
-  readonly spec: Service;
+  readonly spec: ServiceInput;
   readonly createdBy: string;
 }
 
