@@ -8,6 +8,10 @@ describe('containerCommand', () => {
     expect(containerCommand({ command: 'image:localhost/web@sha256:00', args: [] })).toEqual({ image: 'localhost/web@sha256:00', cmd: undefined });
   });
 
+  it('prefers workload.image, running command and args inside it', () => {
+    expect(containerCommand({ image: 'localhost/web:2', command: 'httpd', args: ['-f'] })).toEqual({ image: 'localhost/web:2', cmd: ['httpd', '-f'] });
+  });
+
   it('refuses a workload that names no image', () => {
     expect(() => containerCommand({ command: 'node', args: [] })).toThrow(RuntimeError);
     expect(() => containerCommand({ command: 'image:', args: [] })).toThrow(/image:<reference>/);
