@@ -1,0 +1,63 @@
+/**
+ * Provisioner definitions, as the platform layer writes them (its `provisioners` list): which
+ * resource requests they serve (`type`, and optionally `class` and `id`) and how. One zod schema
+ * per built-in provisioner, joined as a union discriminated by `provisioner`.
+ */
+import { z } from 'zod';
+
+/** Which requests a provisioner serves: `class` and `id`, when absent, match any. */
+const matcher = {
+  type: z.string().min(1),
+  class: z.string().min(1).optional(),
+  id: z.string().min(1).optional(),
+};
+
+/** Another workload's address in the same environment. */
+export const ServiceProvisionerSpec = z.strictObject({
+  ...matcher,
+  provisioner: z.literal('service'),
+  /** Scheme of the `url` output. */
+  scheme: z.string().min(1).default('http'),
+});
+
+/** A database and role on the environment's PostgreSQL server. */
+export const PostgresProvisionerSpec = z.strictObject({
+  ...matcher,
+  provisioner: z.literal('postgres'),
+  /** A superuser (or CREATEROLE + CREATEDB) connection URL; write `secret:<name>` to keep its password out of the file. */
+  adminUrl: z.string().min(1),
+  /** Host the services reach the server at. Default: the admin URL's host. */
+  host: z.string().min(1).optional(),
+  /** Port the services reach the server at. Default: the admin URL's port, else 5432. */
+  port: z.number().int().min(1).max(65535).optional(),
+});
+
+/** A host and path on the environment's router (recorded only: no router is driven yet). */
+export const RouteProvisionerSpec = z.strictObject({
+  ...matcher,
+  provisioner: z.literal('route'),
+  /** Default hosts are `<service>.<environment>.<domain>`. */
+  domain: z.string().min(1).default('localhost'),
+  scheme: z.enum(['http', 'https']).default('http'),
+  /** The router's port, when not the scheme's default. */
+  port: z.number().int().min(1).max(65535).optional(),
+});
+
+/** Any other resource: a command gets the request as JSON on stdin and prints its outputs as JSON. */
+export const CmdProvisionerSpec = z.strictObject({
+  ...matcher,
+  provisioner: z.literal('cmd'),
+  /** An executable; a relative path is relative to the project directory. */
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  timeoutSeconds: z.number().positive().default(60),
+});
+
+export const ProvisionerSpec = z.discriminatedUnion('provisioner', [ServiceProvisionerSpec, PostgresProvisionerSpec, RouteProvisionerSpec, CmdProvisionerSpec]);
+export type ProvisionerSpec = z.infer<typeof ProvisionerSpec>;
+/** The platform layer's `provisioners` field. Earlier entries win ties of equal specificity. */
+export const ProvisionerSpecs = z.array(ProvisionerSpec).default([]);
+
+export type ProvisionerKind = ProvisionerSpec['provisioner'];
+/** The definition of one kind of provisioner. */
+export type SpecOf<K extends ProvisionerKind> = Extract<ProvisionerSpec, { provisioner: K }>;
