@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
+bash scripts/podman-setup.sh
 npm run -s build
 npm run -s lint
 npm run -s typecheck

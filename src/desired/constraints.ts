@@ -46,7 +46,7 @@ const checks: { readonly [K in keyof Constraints]?: Check<K> } = {
       const path = `workload.${probe}Probe`;
       return spec.workload[`${probe}Probe`] ? [] : [{ path, value: undefined, problem: `has no ${probe} probe, which is required` }];
     }),
-  maxReplicas: (max, { spec }) => (spec.replicas > max ? [{ path: 'replicas', value: spec.replicas, problem: `exceeds the maximum of ${max} replicas` }] : []),
+  maxReplicas: (max, { spec }) => (spec.replicas > max ? [{ path: 'replicas', value: spec.replicas, problem: `exceeds the maximum of ${max} replica${max === 1 ? '' : 's'}` }] : []),
   maxMemory: (max, { spec }) => {
     const memory = spec.workload.limits?.memory;
     if (memory === undefined) return [{ path: 'workload.limits.memory', value: undefined, problem: `sets no memory limit, and at most ${max} is allowed` }];

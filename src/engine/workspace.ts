@@ -108,7 +108,8 @@ export class Workspace {
   private openTarget(name: string, target: Target): Promise<RuntimeAdapter> {
     const stateDir = 'baseDir' in target && target.baseDir ? resolve(this.project.dir, target.baseDir) : join(this.stateDir, 'runtime', name);
     const onEvent = (event: RuntimeEvent) => void this.recordRuntimeEvent(event);
-    return openRuntime(target, { target: name, stateDir, onEvent });
+    const absolute = target.runtime === 'static' ? { ...target, webRoot: resolve(this.project.dir, target.webRoot) } : target;
+    return openRuntime(absolute, { target: name, stateDir, onEvent });
   }
 
   /** Runtime events go to the audit log; failing to record one must not stop supervision. */

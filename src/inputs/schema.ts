@@ -4,6 +4,8 @@
  * Every object is strict: an unknown key is an error, never silently dropped.
  */
 import { z } from 'zod';
+import { ContainerTarget } from '../runtimes/container/settings.js';
+import { StaticTarget } from '../runtimes/static/settings.js';
 
 /** Lower-case DNS-label style names: services, environments, targets, ports. */
 export const Name = z
@@ -122,7 +124,7 @@ export const ProcessTarget = z.strictObject({
 /** Records what it is asked to run and runs nothing: for tests and dry runs. */
 export const NullTarget = z.strictObject({ runtime: z.literal('null') });
 
-export const Target = z.discriminatedUnion('runtime', [ProcessTarget, NullTarget]);
+export const Target = z.discriminatedUnion('runtime', [ProcessTarget, NullTarget, ContainerTarget, StaticTarget]);
 export type Target = z.infer<typeof Target>;
 
 export const ProjectFile = z.strictObject({

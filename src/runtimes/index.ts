@@ -6,16 +6,20 @@ import type { Target } from '../inputs/schema.js';
 import { openNullRuntime } from './null/index.js';
 import { openProcessRuntime } from './process/index.js';
 import type { RuntimeAdapter, RuntimeContext } from './types.js';
+import { openContainerRuntime } from './container/index.js';
+import { openStaticRuntime } from './static/index.js';
 
 export * from './types.js';
 export { openProcessRuntime, ProcessRuntime, InstanceNotReadyError, DEFAULT_TIMINGS } from './process/index.js';
 export type { ProcessRuntimeSettings, ProcessRuntimeDeps, SupervisorTimings, SpawnFn } from './process/index.js';
 export { openNullRuntime, createNullState, NullRuntime } from './null/index.js';
 export type { NullRuntimeState, NullCall } from './null/index.js';
+export { openContainerRuntime, ContainerRuntime, ContainerTarget } from './container/index.js';
+export { openStaticRuntime, StaticRuntime, StaticTarget, describeDrift, type StaticObservedUnit, type FileDrift } from './static/index.js';
 
 /**
  * Opens the adapter for `target`, which adopts whatever already runs there (see each adapter).
- * The state directory is created when missing.
+ * The state directory is created when missing. Paths in `target` must be absolute already.
  */
 export function openRuntime(target: Target, ctx: RuntimeContext): Promise<RuntimeAdapter> {
   switch (target.runtime) {
@@ -23,5 +27,9 @@ export function openRuntime(target: Target, ctx: RuntimeContext): Promise<Runtim
       return openProcessRuntime({ logMaxBytes: target.logMaxBytes, logKeep: target.logKeep }, ctx);
     case 'null':
       return openNullRuntime(ctx);
+    case 'container':
+      return openContainerRuntime(target, ctx);
+    case 'static':
+      return openStaticRuntime({ webRoot: target.webRoot, keepReleases: target.keepReleases }, ctx);
   }
 }
