@@ -2,7 +2,7 @@
  * A YAML document parsed with positions: its syntax problems, its duplicate keys, its value, and
  * the line and column of any path in it. Knows nothing of what the document should contain.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, visit } from 'yaml';
 import type { Document, ErrorCode, Node, Pair, Scalar, YAMLError } from 'yaml';
 import type { InputIssue } from '../errors.js';
 import { errorMessage } from '../errors.js';
@@ -61,6 +61,17 @@ export class YamlSource {
     // Duplicate keys are found by `duplicateIssues`, which can say what was duplicated and where first.
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
     return new YamlSource(file, doc, lines);
+  }
+
+  /**
+   * Parses every document of a `---`-separated stream (never throws), positions counted from the
+   * start of `text`. An empty stream gives one empty document, so there is always one to report on.
+   */
+  static parseAll(text: string, file: string): YamlSource[] {
+    const lines = new LineCounter();
+    const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    if (docs.length === 0) return [YamlSource.parse(text, file)];
+    return docs.map((doc) => new YamlSource(file, doc, lines));
   }
 
   /**

@@ -2,12 +2,44 @@
  * Turns zod's validation issues into problems a person can act on: the offending value, what
  * was expected there (read from the schema itself), and a guess for misspelt keys and names.
  */
-import type { z } from 'zod';
-import type { Problem } from './yaml-source.js';
+import { z } from 'zod';
+import { InvalidInputError, type InputIssue } from '../errors.js';
+import type { EntryKind, Problem, YamlSource } from './yaml-source.js';
 import { allowedKeys, describeSchema, recordKeyType, schemaAt, stringChoices } from './schema-walk.js';
 import { unknownName } from './suggest.js';
 
 type Issue = z.core.$ZodIssue;
+
+/** What `checkDocument` found: the checked value when there were no issues, and every issue, positioned. */
+export type DocumentCheck<T> = { readonly value: T; readonly issues: readonly [] } | { readonly value?: undefined; readonly issues: readonly InputIssue[] };
+
+/**
+ * Checks a parsed YAML document against `schema` the way the project loader does: syntax problems
+ * alone when the YAML itself is broken, else duplicate keys (named by `entryKind`), schema
+ * issues, and, once the schema passed, the problems `check` finds in the value. Pure; never throws.
+ */
+export function checkDocument<S extends z.core.$ZodType>(
+  source: YamlSource,
+  schema: S,
+  options: { readonly entryKind?: EntryKind; readonly check?: (value: z.core.output<S>) => readonly Problem[] } = {},
+): DocumentCheck<z.core.output<S>> {
+  const syntax = source.syntaxIssues();
+  if (syntax.length > 0) return { issues: syntax };
+  const issues = source.duplicateIssues(options.entryKind ?? (() => undefined));
+  const data = source.value();
+  if ('issue' in data) return { issues: [...issues, data.issue] };
+  const parsed = z.safeParse(schema, data.value);
+  const problems = parsed.success ? (options.check?.(parsed.data) ?? []) : explainIssues(schema, data.value, parsed.error.issues);
+  issues.push(...problems.map((problem) => source.locate(problem)));
+  if (issues.length > 0 || !parsed.success) return { issues };
+  return { value: parsed.data, issues: [] };
+}
+
+/** One error for `issues` (at least one), duplicates removed, ordered by position. */
+export function invalidInput(issues: readonly InputIssue[]): InvalidInputError {
+  const unique = [...new Map(issues.map((issue) => [JSON.stringify(issue), issue])).values()];
+  return new InvalidInputError(unique.sort((a, b) => a.line - b.line || a.column - b.column));
+}
 
 /** Problems for every issue zod found when `root` checked `data`; unknown keys become one problem each. */
 export function explainIssues(root: z.core.$ZodType, data: unknown, issues: readonly Issue[]): Problem[] {
@@ -29,6 +61,11 @@ function explainIssue(root: z.core.$ZodType, data: unknown, issue: Issue): Probl
     }
     case 'custom':
       return [{ path, message: issue.message }];
+    case 'invalid_union': {
+      const branch = matchedBranch(issue);
+      if (branch) return explainIssues(root, data, branch.map((inner) => ({ ...inner, path: [...path, ...inner.path] })));
+      return [{ path, message: mismatch(root, data, issue) }];
+    }
     default:
       return [{ path, message: mismatch(root, data, issue) }];
   }
@@ -44,6 +81,15 @@ function mismatch(root: z.core.$ZodType, data: unknown, issue: Issue): string {
   if (value === undefined) return `missing required key ${JSON.stringify(name)} (expected ${expected})`;
   if (choices && typeof value === 'string') return unknownName(name, value, choices);
   return `expected ${expected}, got ${show(value)}`;
+}
+
+/**
+ * The issues of the one union branch whose shape the value has (its issues lie inside the value,
+ * e.g. a map given where a list or a map is allowed, with a bad entry); undefined when no single one.
+ */
+function matchedBranch(issue: z.core.$ZodIssueInvalidUnion): readonly Issue[] | undefined {
+  const inside = issue.errors.filter((branch) => branch.some((inner) => inner.path.length > 0));
+  return inside.length === 1 ? inside[0] : undefined;
 }
 
 /** The values a discriminated union accepts, when its discriminator matched none of them. */

@@ -1,0 +1,305 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { substitute } from './placeholders.js';
+import { loadScoreFile, parseScore, scoreToService } from './load.js';
+import { issuesOf } from './test-fixtures.js';
+
+const EXAMPLE_DIR = resolve('examples/score');
+const PROJECT_DIR = '/srv/shop';
+const FILE = '/srv/shop/services/api/score.yaml';
+
+/** A small valid Score file; tests change lines of it. */
+const VALID = `apiVersion: score.dev/v1b1
+metadata:
+  name: api
+containers:
+  main:
+    image: .
+    command: [node, server.mjs]
+    variables:
+      GREETING: hello
+service:
+  ports:
+    http:
+      port: 8080
+resources:
+  db:
+    type: postgres
+`;
+
+function convert(text: string, file = FILE): ReturnType<typeof scoreToService> {
+  return scoreToService(parseScore(text, file), { projectDir: PROJECT_DIR });
+}
+
+function edit(text: string, from: string, to: string): string {
+  expect(text).toContain(from);
+  return text.replace(from, () => to);
+}
+
+/** `VALID` with `lines` (indented for a container's keys) added to the container. */
+function withContainer(lines: string): string {
+  return edit(VALID, '    variables:\n', `${lines.replace(/^/gm, '    ')}\n    variables:\n`);
+}
+
+function messages(text: string): string[] {
+  return issuesOf(() => convert(text)).map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`);
+}
+
+describe('loadScoreFile on the example', () => {
+  it('turns the Score workload into a service: artifact, command, env templates, ports, probes, limits, resources', async () => {
+    const { name, service } = await loadScoreFile(join(EXAMPLE_DIR, 'orders/score.yaml'), EXAMPLE_DIR);
+    expect(name).toBe('orders');
+    expect(service.owner).toBe('payments');
+    expect(service.description).toBe('Takes orders and keeps them in PostgreSQL.');
+    expect(service.workload).toMatchObject({
+      command: 'node',
+      args: ['server.mjs'],
+      artifact: 'orders',
+      ports: { http: 8080 },
+      readinessProbe: { httpGet: { path: '/healthz', port: 'http' } },
+      livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 },
+      limits: { memory: '256Mi', cpu: '500m' },
+    });
+    expect(service.workload.image).toBeUndefined();
+    expect(service.workload.env).toEqual({
+      SERVICE_NAME: 'orders',
+      TEAM: 'payments',
+      DATABASE_URL: 'postgres://${resources.db.username}:${resources.db.password}@${resources.db.host}:${resources.db.port}/${resources.db.name}',
+      PRICE_FORMAT: '$${amount} EUR',
+    });
+    expect(service.resources).toEqual({ db: { type: 'postgres', id: 'shop-db', params: { owner: 'payments' } } });
+  });
+
+  it('leaves env values that deploy time finishes with the resource outputs', async () => {
+    const { service } = await loadScoreFile(join(EXAMPLE_DIR, 'orders/score.yaml'), EXAMPLE_DIR);
+    const outputs: Record<string, string> = { username: 'orders', password: 'pw', host: '127.0.0.1', port: '5432', name: 'shop' };
+    const lookup = (path: readonly string[]): string | undefined => (path[0] === 'resources' && path[1] === 'db' ? outputs[path[2] ?? ''] : undefined);
+    expect(substitute(service.workload.env.DATABASE_URL!, lookup)).toBe('postgres://orders:pw@127.0.0.1:5432/shop');
+    expect(substitute(service.workload.env.PRICE_FORMAT!, lookup)).toBe('${amount} EUR');
+  });
+
+  it('rejects an unreadable file with the read error', async () => {
+    await expect(loadScoreFile(join(EXAMPLE_DIR, 'missing.yaml'), EXAMPLE_DIR)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('images', () => {
+  it('makes image "." the artifact of the Score file directory, relative to the project', () => {
+    expect(convert(VALID).service.workload.artifact).toBe('services/api');
+    expect(convert(VALID, '/srv/shop/score.yaml').service.workload.artifact).toBe('.');
+    expect(convert(VALID, '/srv/other/score.yaml').service.workload.artifact).toBe('../other');
+  });
+
+  it('passes any other image through as workload.image, with no artifact', () => {
+    const { workload } = convert(edit(VALID, 'image: .', 'image: registry.local/api:1.2')).service;
+    expect(workload.image).toBe('registry.local/api:1.2');
+    expect(workload.artifact).toBeUndefined();
+  });
+
+  it('needs a command, since Slipway reads no image entrypoint', () => {
+    expect(messages(edit(VALID, '    command: [node, server.mjs]\n', ''))).toEqual([
+      '5:3 containers.main.command: missing command: Slipway starts the process itself and reads no image entrypoint; give command (and args)',
+    ]);
+  });
+
+  it('joins command and args into one command line', () => {
+    const { workload } = convert(edit(VALID, 'command: [node, server.mjs]', 'command: [node]\n    args: [--inspect, server.mjs]')).service;
+    expect([workload.command, ...workload.args]).toEqual(['node', '--inspect', 'server.mjs']);
+  });
+});
+
+describe('ports', () => {
+  it('maps each service port to a Slipway port; protocol TCP and an equal targetPort are fine', () => {
+    const text = edit(VALID, '      port: 8080\n', '      port: 8080\n      protocol: TCP\n      targetPort: 8080\n    admin: { port: 9090 }\n');
+    expect(convert(text).service.workload.ports).toEqual({ http: 8080, admin: 9090 });
+  });
+
+  it('works without a service section', () => {
+    expect(convert(edit(VALID, 'service:\n  ports:\n    http:\n      port: 8080\n', '')).service.workload.ports).toEqual({});
+  });
+
+  it('refuses a targetPort other than the port, UDP, and names Slipway cannot use', () => {
+    const text = edit(VALID, '      port: 8080\n', '      port: 8080\n      targetPort: 80\n    dns: { port: 53, protocol: UDP }\n    9p: { port: 564 }\n');
+    expect(messages(text)).toEqual([
+      '14:19 service.ports.http.targetPort: the process listens on the service port itself (PORT_HTTP=8080); no runtime maps 8080 to 80: remove targetPort or make it 8080',
+      '15:32 service.ports.dns.protocol: Slipway serves and probes TCP ports only; UDP cannot be honoured',
+      '16:5 service.ports.9p: Slipway needs a port name that starts with a letter, got "9p"',
+    ]);
+  });
+
+  it('requires port, per the specification', () => {
+    expect(messages(edit(VALID, '      port: 8080\n', '      protocol: TCP\n'))).toEqual(['12:5 service.ports.http.port: missing required key "port" (expected a whole number from 1 to 65535)']);
+  });
+});
+
+describe('probes', () => {
+  const probe = (lines: string): string => withContainer(`readinessProbe:\n${lines.replace(/^/gm, '  ')}`);
+
+  it('names a probe port by the service port that has its number, so per-environment ports follow', () => {
+    expect(convert(probe('httpGet: { path: /ready, port: 8080 }')).service.workload.readinessProbe?.httpGet).toEqual({ path: '/ready', port: 'http' });
+  });
+
+  it('keeps a port number no service port has, and accepts a declared port name', () => {
+    expect(convert(probe('httpGet: { path: /ready, port: 9000 }')).service.workload.readinessProbe?.httpGet.port).toBe(9000);
+    expect(convert(probe('httpGet: { path: /ready, port: http, scheme: HTTP }')).service.workload.readinessProbe?.httpGet.port).toBe('http');
+  });
+
+  it('maps liveness and readiness probes alike, with Slipway defaults for timing', () => {
+    const text = withContainer('livenessProbe:\n  httpGet: { path: /live, port: 8080 }\nreadinessProbe:\n  httpGet: { path: /ready, port: 8080 }');
+    const { workload } = convert(text).service;
+    expect(workload.livenessProbe).toEqual({ httpGet: { path: '/live', port: 'http' }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 });
+    expect(workload.readinessProbe?.httpGet.path).toBe('/ready');
+  });
+
+  it('uses httpGet when a probe also has exec, as the specification lets an implementation choose', () => {
+    const { workload } = convert(probe('exec: { command: ["true"] }\nhttpGet: { path: /ready, port: 8080 }')).service;
+    expect(workload.readinessProbe?.httpGet).toEqual({ path: '/ready', port: 'http' });
+  });
+
+  it('refuses what it cannot honour: exec alone, host, HTTPS, headers, a relative path, an unknown port name', () => {
+    expect(messages(withContainer('livenessProbe:\n  exec: { command: ["true"] }'))).toEqual([
+      '9:7 containers.main.livenessProbe.exec: Slipway probes over HTTP only; exec probes cannot be honoured: give httpGet',
+    ]);
+    const text = probe('httpGet:\n  host: example.com\n  scheme: HTTPS\n  path: ready\n  port: htp\n  httpHeaders: [{ name: X-Probe, value: "1" }]');
+    expect(messages(text)).toEqual([
+      "10:15 containers.main.readinessProbe.httpGet.host: Slipway probes the instance's own address; remove host",
+      '11:17 containers.main.readinessProbe.httpGet.scheme: Slipway probes over plain HTTP; HTTPS cannot be honoured',
+      '12:15 containers.main.readinessProbe.httpGet.path: expected a path starting with "/", got "ready"',
+      '13:15 containers.main.readinessProbe.httpGet.port: unknown port "htp", did you mean "http"?',
+      '14:9 containers.main.readinessProbe.httpGet.httpHeaders: Slipway sends no headers with a probe; remove httpHeaders',
+    ]);
+  });
+
+  it('checks probes against the specification first', () => {
+    expect(messages(probe('httpGet: { port: 8080 }'))).toEqual(['9:7 containers.main.readinessProbe.httpGet.path: missing required key "path" (expected text)']);
+  });
+});
+
+describe('placeholders', () => {
+  it('resolves ${metadata.…} at load, also in args and resource params, and keeps escapes', () => {
+    const text = edit(
+      edit(VALID, 'GREETING: hello', 'GREETING: "hello from ${metadata.name} ($${HOME})"\n      TAGS: ${metadata.tags}'),
+      'name: api\n',
+      'name: api\n  tags: [a, b]\n',
+    );
+    const withParams = edit(text, 'type: postgres\n', 'type: postgres\n    params: { database: "${metadata.name}-db" }\n');
+    const { service } = convert(edit(withParams, 'command: [node, server.mjs]', 'command: [node, server.mjs, --name, "${metadata.name}"]'));
+    expect(service.workload.env).toEqual({ GREETING: 'hello from api ($${HOME})', TAGS: '["a","b"]' });
+    expect(service.workload.args).toEqual(['server.mjs', '--name', 'api']);
+    expect(service.resources.db?.params).toEqual({ database: 'api-db' });
+  });
+
+  it('positions an unknown resource, an unknown metadata key, a resource output in args, an unknown root and a malformed text', () => {
+    const text = edit(
+      edit(VALID, 'GREETING: hello', 'GREETING: ${resources.cache.url}\n      NAME: ${metadata.nme}\n      ROOT: ${env.HOME}\n      BAD: "${metadata.name"'),
+      'command: [node, server.mjs]',
+      'command: [node, "${resources.db.url}"]',
+    );
+    expect(messages(text)).toEqual([
+      '7:21 containers.main.command[1]: in ${resources.db.url}: resource outputs are resolved only in variables and resource params; set a variable to it and read that',
+      '9:17 containers.main.variables.GREETING: in ${resources.cache.url}: unknown resource "cache" (expected one of: db)',
+      '10:13 containers.main.variables.NAME: in ${metadata.nme}: unknown metadata key "nme", did you mean "name"?',
+      '11:13 containers.main.variables.ROOT: unknown placeholder ${env.HOME}: expected ${metadata.…} or ${resources.…}; write $${ for a literal ${',
+      '12:12 containers.main.variables.BAD: unclosed placeholder at "${metadata.name": expected "}" (write $${ for a literal ${)',
+    ]);
+  });
+
+  it('requires an output after the resource name', () => {
+    expect(messages(edit(VALID, 'GREETING: hello', 'GREETING: ${resources.db}'))).toEqual([
+      '9:17 containers.main.variables.GREETING: in ${resources.db}: expected a resource and one of its outputs, as in ${resources.db.host}',
+    ]);
+  });
+});
+
+describe('what Slipway refuses', () => {
+  it('refuses a second container, on its key, naming the way out', () => {
+    const text = edit(VALID, 'service:\n', '  sidecar:\n    image: envoy\n    command: [envoy]\nservice:\n');
+    expect(messages(text)).toEqual([
+      '10:3 containers.sidecar: Slipway runs one container per workload on the process runtime; move container "sidecar" into a Score file of its own (this one has main, sidecar)',
+    ]);
+  });
+
+  it('refuses files and volumes in either form, and resource requests', () => {
+    const text = withContainer('files:\n  - target: /etc/app.conf\n    content: x\nvolumes:\n  /data: { source: data }\nresources:\n  requests: { cpu: "1" }\n  limits: { cpu: ".5" }');
+    expect(messages(text)).toEqual([
+      '8:5 containers.main.files: Slipway mounts no files into a process; ship them in the artifact, or pass their content in variables',
+      '11:5 containers.main.volumes: Slipway mounts no volumes into a process; declare storage as a resource instead',
+      '14:7 containers.main.resources.requests: Slipway reserves nothing for a process, so requests cannot be honoured; remove them (limits are applied)',
+    ]);
+    expect(convert(withContainer('resources:\n  limits: { cpu: ".5", memory: 1Gi }')).service.workload.limits).toEqual({ cpu: '0.5', memory: '1Gi' });
+  });
+
+  it('checks files in the map form against the specification', () => {
+    expect(messages(withContainer('files:\n  /etc/app.conf: { mode: "999", content: x }'))).toEqual([
+      '9:30 containers.main.files./etc/app.conf.mode: expected an octal file mode such as 0600, got "999"',
+    ]);
+    expect(messages(withContainer('files:\n  - target: /etc/app.conf'))).toEqual(['9:9 containers.main.files[0]: give exactly one of source, content or binaryContent']);
+  });
+
+  it('refuses resource metadata and names Slipway cannot use', () => {
+    const text = edit(VALID, 'resources:\n  db:\n', 'resources:\n  1db:\n    type: redis\n  db:\n    metadata: { annotations: { ab.io/bc: c } }\n');
+    expect(messages(text)).toEqual([
+      '15:3 resources.1db: Slipway needs a resource name that starts with a letter, got "1db"',
+      '18:5 resources.db.metadata: Slipway provisioners take no resource metadata; pass settings in params',
+    ]);
+  });
+
+  it('refuses a workload name Slipway cannot use, and unknown slipway.dev annotations', () => {
+    const text = edit(VALID, 'name: api\n', 'name: 2api\n  annotations:\n    slipway.dev/ownr: me\n    slipway.dev/replicas: two\n    other.io/xy: kept\n');
+    expect(messages(text)).toEqual([
+      '3:9 metadata.name: Slipway needs a workload name that starts with a letter, got "2api"',
+      '5:5 metadata.annotations.slipway.dev/ownr: unknown Slipway annotation "slipway.dev/ownr", did you mean "slipway.dev/owner"?',
+      '6:27 metadata.annotations.slipway.dev/replicas: expected a whole number of replicas, got "two"',
+    ]);
+  });
+
+  it('reads owner, description and replicas from slipway.dev annotations', () => {
+    const text = edit(VALID, 'name: api\n', 'name: api\n  annotations:\n    slipway.dev/owner: team-a\n    slipway.dev/description: The API.\n    slipway.dev/replicas: "3"\n');
+    expect(convert(text).service).toMatchObject({ owner: 'team-a', description: 'The API.', replicas: 3 });
+  });
+});
+
+describe('the specification', () => {
+  it('refuses an unknown top-level key with a did-you-mean, and a wrong apiVersion', () => {
+    expect(messages(edit(VALID, 'resources:', 'resource:'))).toEqual(['14:1 resource: unknown key "resource", did you mean "resources"?']);
+    expect(messages(edit(VALID, 'score.dev/v1b1', 'score.dev/v1'))).toEqual(['1:13 apiVersion: unknown apiVersion "score.dev/v1", did you mean "score.dev/v1b1"?']);
+  });
+
+  it('requires metadata.name and a container image, all issues at once', () => {
+    expect(messages(edit(edit(VALID, '  name: api\n', '  team: x\n'), '    image: .\n', ''))).toEqual([
+      '2:1 metadata.name: missing required key "name" (expected a name of 2 to 63 lower-case letters, digits and "-", not starting or ending with "-")',
+      '5:3 containers.main.image: missing required key "image" (expected non-empty text)',
+    ]);
+  });
+
+  it('reports duplicate containers and YAML syntax errors with positions', () => {
+    expect(messages(edit(VALID, 'service:\n', '  main:\n    image: x\nservice:\n'))).toEqual(['10:3 containers.main: duplicate container "main" (first defined at line 5)']);
+    expect(messages(edit(VALID, 'name: api', 'name: "api'))).toEqual(['3:9 : unclosed quote: expected a closing " for the text that starts here']);
+  });
+
+  it('requires variable values to be text, and names usable as environment variables', () => {
+    expect(messages(edit(VALID, 'GREETING: hello', 'GREETING: 3\n      my-var: x'))).toEqual([
+      '9:17 containers.main.variables.GREETING: expected text, got 3',
+    ]);
+    expect(messages(edit(VALID, 'GREETING: hello', 'my-var: x'))).toEqual([
+      '9:7 containers.main.variables.my-var: expected an environment variable name (letters, digits and "_", not starting with a digit), got "my-var"',
+    ]);
+  });
+});
+
+describe('shared resources', () => {
+  it('gives two Score files naming the same type, class and id equal resource requests', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-score-'));
+    const shared = 'resources:\n  db:\n    type: postgres\n    class: large\n    id: shop-db\n';
+    const files = ['a', 'b'].map((name) => {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, edit(edit(VALID, 'name: api', `name: ${name}-svc`), 'resources:\n  db:\n    type: postgres\n', shared));
+      return file;
+    });
+    const [a, b] = files.map((file) => scoreToService(parseScore(edit(VALID, 'resources:\n  db:\n    type: postgres\n', shared), file), { projectDir: dir }));
+    expect(a?.service.resources.db).toEqual({ type: 'postgres', class: 'large', id: 'shop-db' });
+    expect(a?.service.resources.db).toEqual(b?.service.resources.db);
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * Loading a Score workload file: YAML with positions, the Score schema, then the conversion into
+ * a Slipway service. Every problem is reported together, each with file, line and column.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { InputIssue } from '../../errors.js';
+import type { Service } from '../schema.js';
+import { YamlSource, type EntryKind, type Problem } from '../yaml-source.js';
+import { checkDocument, invalidInput } from '../zod-issues.js';
+import { convertScore } from './convert.js';
+import { ScoreWorkload } from './schema.js';
+
+/** A schema-valid Score file, with the means to position problems found in it later. */
+export interface ScoreDocument {
+  /** The file as given to `parseScore`. */
+  readonly file: string;
+  readonly spec: ScoreWorkload;
+  /** The position of a value of the file (or of the nearest one that exists). */
+  locate(problem: Problem): InputIssue;
+}
+
+const entryKinds: Record<string, string> = { containers: 'container', resources: 'resource', 'service.ports': 'port' };
+const entryKind: EntryKind = (mapPath) => entryKinds[mapPath.join('.')];
+
+/** Parses and checks the text of a Score file; `file` names it in issues. Pure. Throws `InvalidInputError` with every issue. */
+export function parseScore(text: string, file: string): ScoreDocument {
+  const source = YamlSource.parse(text, file);
+  const checked = checkDocument(source, ScoreWorkload, { entryKind });
+  if (checked.value === undefined) throw invalidInput(checked.issues);
+  return { file, spec: checked.value, locate: (problem) => source.locate(problem) };
+}
+
+/**
+ * The Slipway service a Score file describes, named by its `metadata.name`. `projectDir` is the
+ * absolute directory of the project file (`image: .` becomes an artifact path relative to it).
+ * Pure. Throws `InvalidInputError` with every field Slipway cannot honour, positioned in the Score file.
+ */
+export function scoreToService(score: ScoreDocument, options: { readonly projectDir: string }): { name: string; service: Service } {
+  const conversion = convertScore(score.spec, { file: resolve(score.file), projectDir: resolve(options.projectDir) });
+  if (!('service' in conversion)) throw invalidInput(conversion.problems.map((problem) => score.locate(problem)));
+  return { name: conversion.name, service: conversion.service };
+}
+
+/**
+ * Reads a Score file (relative to the working directory or absolute) and converts it as
+ * `scoreToService` does. Throws `InvalidInputError` when it is invalid, and the read error when
+ * it cannot be read.
+ */
+export async function loadScoreFile(file: string, projectDir: string): Promise<{ name: string; service: Service }> {
+  const path = resolve(file);
+  return scoreToService(parseScore(await readFile(path, 'utf8'), path), { projectDir });
+}
