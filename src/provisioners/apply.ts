@@ -60,7 +60,7 @@ async function provisionResource(resource: RequestedResource, ctx: ApplyContext)
   const result = await provisioner.provision({ environment, uid, type, class: resource.class, id, params, usedBy, spec, previous });
   ctx.redactor.add(...Object.values(result.secrets ?? {}));
   const outputs = await storeOutputs(ctx.secrets, resource, result, recorded?.outputs);
-  await ctx.records.putResource({ environment, uid, type, class: resource.class, id, provisioner: resource.spec, paramsHash: resource.paramsHash, outputs, usedBy });
+  await ctx.records.putResource({ environment, uid, type, class: resource.class, id, provisioner: resource.spec, params, paramsHash: resource.paramsHash, outputs, usedBy });
 }
 
 async function deleteResource(planned: ResourceRecord, ctx: ApplyContext): Promise<void> {
@@ -71,9 +71,9 @@ async function deleteResource(planned: ResourceRecord, ctx: ApplyContext): Promi
   }
   const spec = await resolveSpec(ProvisionerSpec.parse(current.provisioner), ctx);
   const outputs = (await learn(ctx, resolveOutputs(current, ctx.secrets))).env;
-  const { environment, uid, type, id, usedBy } = current;
+  const { environment, uid, type, id, params, usedBy } = current;
   const provisioner = ctx.registry[spec.provisioner] as Provisioner<ProvisionerSpec>;
-  await provisioner.deprovision({ environment, uid, type, class: current.class, id, usedBy, spec, outputs });
+  await provisioner.deprovision({ environment, uid, type, class: current.class, id, params, usedBy, spec, outputs });
   await removeOutputSecrets(ctx.secrets, current.outputs);
   await ctx.records.deleteResource(environment, uid);
 }

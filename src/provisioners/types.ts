@@ -50,7 +50,7 @@ export interface ProvisionInput<S extends ProvisionerSpec> extends Omit<Requeste
 }
 
 /** What a provisioner is asked to delete. Secret references are resolved. */
-export interface DeprovisionInput<S extends ProvisionerSpec> extends Omit<RequestedResource, 'spec' | 'paramsHash' | 'params'> {
+export interface DeprovisionInput<S extends ProvisionerSpec> extends Omit<RequestedResource, 'spec' | 'paramsHash'> {
   readonly spec: S;
   readonly outputs: Readonly<Record<string, string>>;
 }

@@ -101,6 +101,7 @@ export interface ResourceTable {
   class: string | null;
   id: string | null;
   provisioner: Json<Record<string, unknown>>;
+  params: Json<Record<string, unknown>>;
   params_hash: string;
   outputs: Json<Record<string, string>>;
   used_by: Json<ResourceUser[]>;

@@ -120,6 +120,7 @@ const resourcesAndSecrets: Migration = {
       .addColumn('class', 'text')
       .addColumn('id', 'text')
       .addColumn('provisioner', 'jsonb', (c) => c.notNull())
+      .addColumn('params', 'jsonb', (c) => c.notNull())
       .addColumn('params_hash', 'text', (c) => c.notNull())
       .addColumn('outputs', 'jsonb', (c) => c.notNull())
       .addColumn('used_by', 'jsonb', (c) => c.notNull())

@@ -369,6 +369,7 @@ function resource(environment: string, uid: string, outputs: Record<string, stri
     class: null,
     id: 'main',
     provisioner: { type: 'postgres', provisioner: 'postgres', adminUrl: 'secret:admin' },
+    params: { size: 3 },
     paramsHash: 'h1',
     outputs,
     usedBy: [{ service: 'api', resource: 'db' }],

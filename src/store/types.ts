@@ -108,6 +108,8 @@ export interface NewResourceRecord {
   readonly id: string | null;
   /** The provisioner definition it was provisioned with (JSON), needed to delete it later. */
   readonly provisioner: Readonly<Record<string, unknown>>;
+  /** The request's params as the provisioner completed them (JSON), needed to delete it later. */
+  readonly params: Readonly<Record<string, unknown>>;
   /** Hash of the provisioner definition and the request's params: a change means an update. */
   readonly paramsHash: string;
   /** Output name → value; secret outputs only as `secret:<name>` references. */
