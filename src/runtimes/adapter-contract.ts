@@ -2,9 +2,11 @@
  * The contract every runtime adapter passes. An adapter's test file calls
  * `adapterContract(name, harness)` once; the harness opens the adapter on fresh state, reopens it
  * on the same state (an orchestrator restart), and builds units that really run on it.
+ * Harnesses that can also break things behind the adapter's back (kill an instance, cut the target
+ * off) opt into the drift, disconnection and re-appearance cases by providing those hooks.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DesiredUnit, ObservedUnit, ResolvedWorkload } from '../desired/types.js';
+import type { DesiredUnit, ObservedInstance, ObservedUnit, ResolvedWorkload } from '../desired/types.js';
 import type { RuntimeAdapter } from './types.js';
 
 /** What a contract test varies in a unit; everything else is the harness's choice. */
@@ -25,6 +27,22 @@ export interface AdapterHarness {
   unit(overrides?: ContractUnitOverrides): DesiredUnit;
   /** Runs after each test, after every adapter the test opened is closed: stop what still runs. */
   cleanup?(): Promise<void>;
+  /** Kills an instance's process behind the adapter's back (drift). Enables the drift case. */
+  killInstance?(instance: ObservedInstance): Promise<void>;
+  /** Cuts the target off the orchestrator; `reconnect` brings it back. Together they enable the disconnection cases. */
+  disconnect?(): Promise<void>;
+  reconnect?(): Promise<void>;
+}
+
+/** Observes until `done` holds for the observation, or throws after `timeoutMs`. */
+async function observeUntil(adapter: RuntimeAdapter, done: (units: ObservedUnit[]) => boolean, timeoutMs = 10_000): Promise<ObservedUnit[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const units = await adapter.observe();
+    if (done(units)) return units;
+    if (Date.now() > deadline) throw new Error(`observation did not settle within ${timeoutMs} ms: ${JSON.stringify(units)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Builds a contract unit for `target` around `workload`, which may depend on the version. */
@@ -171,5 +189,55 @@ export function adapterContract(name: string, harness: AdapterHarness): void {
       await adapter.remove(harness.unit({ environment: 'dev' }));
       expect(snapshot(await adapter.observe())).toEqual([prodBefore]);
     });
+
+    const { killInstance, disconnect, reconnect } = harness;
+    if (killInstance) {
+      it('drift: an instance killed behind its back runs again, and a re-apply leaves the unit healthy', async () => {
+        const adapter = await open();
+        const unit = harness.unit({ replicas: 1 });
+        await adapter.apply(unit);
+        const [before] = (await adapter.observe())[0]!.instances;
+        await killInstance(before!);
+        await adapter.apply(unit);
+        const [observed] = await observeUntil(adapter, ([u]) => u?.health === 'healthy' && u.instances[0]?.pid !== before!.pid);
+        expect(observed).toMatchObject({ release: unit.release, configHash: unit.configHash, health: 'healthy' });
+        expect(observed!.instances.map((i) => [i.replica, i.state])).toEqual([[0, 'ready']]);
+      });
+    }
+
+    if (disconnect && reconnect) {
+      it('disconnection: a target cut off is reported, not thrown; apply fails with a RuntimeError; back, apply converges', async () => {
+        const adapter = await open();
+        await adapter.apply(harness.unit({ version: '1' }));
+        await disconnect();
+        try {
+          const [away] = await adapter.observe();
+          expect(away).toMatchObject({ release: { version: '1' } });
+          expect(away!.health).not.toBe('healthy');
+          expect(away!.instances.every((i) => i.state !== 'ready' && i.message)).toBe(true);
+          await expect(adapter.apply(harness.unit({ version: '2' }))).rejects.toMatchObject({ code: 'runtime-failed' });
+        } finally {
+          await reconnect();
+        }
+        const next = harness.unit({ version: '2' });
+        await adapter.apply(next);
+        const [back] = await adapter.observe();
+        expect(back).toMatchObject({ release: next.release, configHash: next.configHash, health: 'healthy' });
+      });
+
+      it('re-appearance: instances kept running while the target was away, and are reported as they were', async () => {
+        const adapter = await open();
+        await adapter.apply(harness.unit({ replicas: 2 }));
+        const before = snapshot(await adapter.observe());
+        await disconnect();
+        try {
+          await adapter.observe();
+        } finally {
+          await reconnect();
+        }
+        const after = await observeUntil(adapter, (units) => units[0]?.health === 'healthy');
+        expect(snapshot(after)).toEqual(before);
+      });
+    }
   });
 }

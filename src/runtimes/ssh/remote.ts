@@ -1,0 +1,190 @@
+/**
+ * What the `ssh` runtime asks of a host, as whole scripts (one exec channel each), and the parser
+ * of what they print. Layout and helpers are described in `shell.ts`.
+ */
+import type { ReleaseRef, UnitKey } from '../../desired/types.js';
+import { RemoteCommandError, type ExecResult } from './connection.js';
+import { listeningPorts } from './placement.js';
+import { script, shQuote } from './shell.js';
+
+/** `meta.json` of an instance: everything needed to observe it without the desired unit. */
+export interface InstanceMeta {
+  readonly key: UnitKey;
+  readonly release: ReleaseRef;
+  readonly configHash: string;
+  readonly replica: number;
+  readonly ports: Readonly<Record<string, number>>;
+  /** ms since epoch when this configuration was first started here. */
+  readonly startedAt: number;
+}
+
+/** One instance found on a host. */
+export interface RemoteInstance {
+  readonly dir: string;
+  readonly meta: InstanceMeta;
+  /** Its supervisor (or systemd unit) runs. */
+  readonly alive: boolean;
+  /** The process's pid, 0 when none runs. */
+  readonly pid: number;
+  readonly restarts: number;
+  /** Its readiness probe passed just now (or it runs and has none). */
+  readonly ready: boolean;
+}
+
+/** What a host holds. */
+export interface Inventory {
+  /** Complete release directories, by name. */
+  readonly releases: ReadonlySet<string>;
+  readonly instances: readonly RemoteInstance[];
+  /** TCP ports something listens on. */
+  readonly listening: ReadonlySet<number>;
+}
+
+/** A new instance to write and start. */
+export interface InstanceFiles {
+  readonly dir: string;
+  readonly meta: InstanceMeta;
+  /** The `env` file's content (mode 600). */
+  readonly env: string;
+  readonly run: string;
+  /** `port timeoutSeconds path`, or empty without a readiness probe. */
+  readonly probe: string;
+  readonly releaseDir: string;
+}
+
+/** Lists complete releases, every instance with its status, and listening ports. */
+export function inventoryScript(baseDir: string): string {
+  const base = shQuote(baseDir);
+  return script(`
+for r in ${base}/releases/*/.slipway-release; do [ -f "$r" ] && echo "@@release $(basename "$(dirname "$r")")"; done
+for m in ${base}/units/*/*/meta.json; do
+  [ -f "$m" ] || continue; d=$(dirname "$m")
+  echo "@@instance $d"; cat "$m"; echo; echo "@@status $(slw_status "$d")"
+done
+echo "@@tcp"; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
+`);
+}
+
+/** Parses what {@link inventoryScript} printed. */
+export function parseInventory(output: string): Inventory {
+  const releases = new Set<string>();
+  const instances: RemoteInstance[] = [];
+  const [head = '', tcp = ''] = output.split('\n@@tcp\n');
+  const lines = head.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('@@release ')) releases.add(line.slice('@@release '.length));
+    if (!line.startsWith('@@instance ')) continue;
+    const dir = line.slice('@@instance '.length);
+    const status = lines[i + 2]?.match(/^@@status (\d) (\d+) (\d+) (\d)$/);
+    let meta: InstanceMeta | undefined;
+    try {
+      meta = JSON.parse(lines[i + 1] ?? '') as InstanceMeta;
+    } catch {
+      // a half-written instance: not ours to report
+    }
+    if (!status || !meta) continue;
+    instances.push({ dir, meta, alive: status[1] === '1', pid: Number(status[2]), restarts: Number(status[3]), ready: status[4] === '1' });
+    i += 2;
+  }
+  return { releases, instances, listening: listeningPorts(tcp) };
+}
+
+/** Receives a tar stream on stdin into `releases/<key>/`, atomically; does nothing when it is complete already. */
+export function uploadScript(baseDir: string, key: string): string {
+  const dir = shQuote(`${baseDir}/releases/${key}`);
+  return `set -e; d=${dir}; if [ -f "$d/.slipway-release" ]; then cat > /dev/null; exit 0; fi
+t="$d.tmp.$$"; rm -rf "$t"; mkdir -p "$t"; tar -x -C "$t"; touch "$t/.slipway-release"; rm -rf "$d"; mv -T "$t" "$d"`;
+}
+
+const write = (path: string, content: string, mode?: string) =>
+  `printf '%s' ${shQuote(content)} > ${shQuote(path)}${mode ? ` && chmod ${mode} ${shQuote(path)}` : ''} || exit 1`;
+
+/** Points `<unitDir>/current` at `releaseDir` atomically, remembering the previous target. */
+function switchCurrent(unitDir: string, releaseDir: string): string {
+  const link = shQuote(`${unitDir}/current`);
+  const tmp = shQuote(`${unitDir}/.current.tmp`);
+  return [
+    `mkdir -p ${shQuote(unitDir)} && touch ${shQuote(releaseDir)} || exit 1`,
+    `readlink ${link} > ${shQuote(`${unitDir}/previous`)} 2>/dev/null || true`,
+    `ln -sfn ${shQuote(releaseDir)} ${tmp} && mv -T ${tmp} ${link} || exit 1`,
+  ].join('\n');
+}
+
+/**
+ * Writes `start`'s files, switches `current` to `releaseDir` (when given), stops `stop`, starts
+ * `start` (where not running) and waits until every instance of `start` and `wait` is ready.
+ * Exits non-zero with the reason and the instance's last output on stderr when one is not.
+ */
+export function rollScript(options: {
+  readonly unitDir: string;
+  readonly releaseDir?: string;
+  readonly stop: readonly string[];
+  readonly start: readonly InstanceFiles[];
+  readonly wait: readonly string[];
+  readonly readyTimeoutSeconds: number;
+}): string {
+  const { unitDir, releaseDir, stop, start, wait, readyTimeoutSeconds } = options;
+  const lines: string[] = [];
+  for (const instance of start) {
+    const d = instance.dir;
+    lines.push(`mkdir -p ${shQuote(d)} || exit 1`, `(umask 077; ${write(`${d}/env`, instance.env)})`);
+    lines.push(write(`${d}/run`, instance.run, '700'), write(`${d}/probe`, instance.probe), write(`${d}/releasedir`, instance.releaseDir));
+    lines.push(write(`${d}/meta.json`, JSON.stringify(instance.meta)));
+  }
+  if (releaseDir) lines.push(switchCurrent(unitDir, releaseDir));
+  for (const d of stop) lines.push(`slw_stop ${shQuote(d)}`);
+  for (const { dir } of start) lines.push(`slw_alive ${shQuote(dir)} || slw_start ${shQuote(dir)}`);
+  lines.push('fail=0');
+  for (const d of [...start.map((s) => s.dir), ...wait]) lines.push(`slw_wait_ready ${shQuote(d)} ${readyTimeoutSeconds} || fail=1`);
+  lines.push('exit $fail');
+  return script(lines.join('\n'));
+}
+
+/** Undoes a failed {@link rollScript}: stops and deletes `started`, points `current` back, starts `stopped` again. */
+export function restoreScript(options: { readonly unitDir: string; readonly started: readonly string[]; readonly stopped: readonly string[]; readonly readyTimeoutSeconds: number }): string {
+  const { unitDir, started, stopped, readyTimeoutSeconds } = options;
+  const previous = shQuote(`${unitDir}/previous`);
+  const lines = started.map((d) => `slw_stop ${shQuote(d)}; rm -rf ${shQuote(d)}`);
+  lines.push(`if [ -s ${previous} ]; then ln -sfn "$(cat ${previous})" ${shQuote(`${unitDir}/.current.tmp`)} && mv -T ${shQuote(`${unitDir}/.current.tmp`)} ${shQuote(`${unitDir}/current`)}; fi`);
+  for (const d of stopped) lines.push(`slw_start ${shQuote(d)}`);
+  lines.push('fail=0', ...stopped.map((d) => `slw_wait_ready ${shQuote(d)} ${readyTimeoutSeconds} || fail=1`), 'exit $fail');
+  return script(lines.join('\n'));
+}
+
+/**
+ * Deletes the releases beyond the `keep` newest (by last use) that no unit links as `current` and
+ * no instance runs from. Half-finished uploads are left to the upload that owns them.
+ */
+function pruneReleases(baseDir: string, keep: number): string {
+  const base = shQuote(baseDir);
+  return `inuse=$( { for l in ${base}/units/*/current; do [ -L "$l" ] && readlink "$l"; done; cat ${base}/units/*/*/releasedir 2>/dev/null; } )
+n=0; for r in $(ls -1t ${base}/releases 2>/dev/null); do
+  case "$r" in *.tmp.*) continue ;; esac
+  d=${base}/releases/$r
+  printf '%s\\n' "$inuse" | grep -qxF "$d" && continue
+  n=$((n + 1)); [ $n -gt ${keep} ] && rm -rf "$d"
+done
+true`;
+}
+
+/** Deletes the directories of stopped instances `gone` (stopping them first, in case) and prunes releases. */
+export function cleanupScript(baseDir: string, gone: readonly string[], keep: number): string {
+  return script([...gone.map((d) => `slw_stop ${shQuote(d)}; rm -rf ${shQuote(d)}`), pruneReleases(baseDir, keep)].join('\n'));
+}
+
+/** Stops every instance of a unit, deletes its directory and prunes releases. */
+export function removeScript(baseDir: string, unitDir: string, keep: number): string {
+  const dir = shQuote(unitDir);
+  return script(`for d in ${dir}/*/; do [ -d "$d" ] && slw_stop "\${d%/}"; done\nrm -rf ${dir}\n${pruneReleases(baseDir, keep)}`);
+}
+
+/** Prints the last `tail` lines of `file`, then (with `follow`) what is appended, across rotation. */
+export function tailScript(file: string, tail: number, follow: boolean): string {
+  return `tail -n ${Math.max(0, Math.floor(tail))}${follow ? ' -F' : ''} ${shQuote(file)} 2>/dev/null; true`;
+}
+
+/** Throws `RemoteCommandError` (a `RuntimeError` naming the host) when a script exited non-zero. */
+export function assertSucceeded(result: ExecResult, host: string, what: string): void {
+  if (result.code !== 0) throw new RemoteCommandError(host, result.code, result.stderr, what);
+}

@@ -1,0 +1,71 @@
+/**
+ * The settings of an `ssh` target in the project file: which hosts, how to log in, how their host
+ * keys are pinned, where releases live on them, and how updates roll behind HAProxy.
+ * Paths (identity file, known_hosts, HAProxy socket) are used as given: the loader resolves
+ * relative ones against the project file.
+ */
+import { z } from 'zod';
+import { Name } from '../../inputs/schema.js';
+
+const Port = z.number().int().min(1).max(65535);
+
+/** Absolute path of safe characters: it is written into shell scripts and systemd units. */
+const BaseDir = z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'an absolute path of letters, digits, ".", "_", "-" and "/"');
+
+/** A pinned host key: `SHA256:<base64>` (as `ssh-keygen -lf` prints it) or `<type> <base64>`. */
+const HostKey = z
+  .string()
+  .regex(/^(SHA256:[A-Za-z0-9+/]{43}=?|[a-z0-9@.-]+ [A-Za-z0-9+/]+={0,3})$/, 'a host key "SHA256:…" or "ssh-ed25519 AAAA…"');
+
+export const SshHost = z.strictObject({
+  /** Stable name: in instance ids, messages and (by default) the HAProxy server name. */
+  name: Name,
+  /** Host name or IP address to connect to. */
+  address: z.string().min(1),
+  /** SSH port (default: the target's `port`). */
+  port: Port.optional(),
+  /** Keys this host may present; with `knownHosts` either may vouch for it. */
+  hostKeys: z.array(HostKey).min(1).optional(),
+  /** This host's base directory, where it differs from the target's (hosts sharing one filesystem). */
+  baseDir: BaseDir.optional(),
+});
+export type SshHost = z.infer<typeof SshHost>;
+
+export const SshHaproxy = z.strictObject({
+  /** HAProxy's runtime API socket (`stats socket <path> level admin`) on the orchestrator's machine. */
+  socket: z.string().min(1),
+  backend: z.string().min(1),
+  /** Host name → HAProxy server name, where they differ. */
+  servers: z.record(Name, z.string().min(1)).default({}),
+  /** Longest wait for a drained host's sessions to end. */
+  drainTimeoutSeconds: z.number().positive().default(30),
+});
+export type SshHaproxy = z.infer<typeof SshHaproxy>;
+
+/** Linux hosts over SSH; releases in content-addressed directories, rolled out in batches. */
+export const SshTarget = z
+  .strictObject({
+    runtime: z.literal('ssh'),
+    hosts: z.array(SshHost).min(1),
+    user: z.string().min(1).default('root'),
+    port: Port.default(22),
+    /** Private key to log in with (OpenSSH or PEM format, no passphrase). */
+    identityFile: z.string().min(1),
+    /** A known_hosts file (plain or hashed host names, `[host]:port` forms). */
+    knownHosts: z.string().min(1).optional(),
+    /** Absolute directory on every host holding `releases/` and `units/`. */
+    baseDir: BaseDir.default('/var/lib/slipway'),
+    /** Release directories kept per host beyond the ones in use. */
+    keepReleases: z.number().int().min(0).default(3),
+    /** Hosts updated at the same time (the rest keep serving). */
+    batchSize: z.number().int().positive().default(1),
+    connectTimeoutSeconds: z.number().positive().default(5),
+    /** Longest wait for a replica to become ready. */
+    readyTimeoutSeconds: z.number().positive().default(30),
+    haproxy: SshHaproxy.optional(),
+  })
+  .refine((t) => t.knownHosts !== undefined || t.hosts.every((h) => h.hostKeys), {
+    message: 'pin every host key: give knownHosts, or hostKeys on every host',
+  })
+  .refine((t) => new Set(t.hosts.map((h) => h.name)).size === t.hosts.length, { message: 'host names must be unique' });
+export type SshTarget = z.infer<typeof SshTarget>;

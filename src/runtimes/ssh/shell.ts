@@ -1,0 +1,127 @@
+/**
+ * The shell side of the `ssh` runtime: POSIX `sh` scripts run on a host over one exec channel
+ * each. A host keeps, under its base directory:
+ *
+ *   releases/<key>/                 one release's files, complete once `.slipway-release` exists
+ *   units/<env>.<service>/current   symlink to the release the unit runs (switched atomically)
+ *   units/<env>.<service>/<inst>/   one instance: run, env (mode 600), meta.json, probe, output.log,
+ *                                   supervisor.pid / pid / restarts (fallback) or unit (systemd)
+ *
+ * Instances run under systemd where the host has it (PID 1 is systemd and we are root), otherwise
+ * under a small shell supervisor started with `setsid` that restarts the process when it exits.
+ * Every script begins with {@link PRELUDE}; none needs anything beyond POSIX sh, coreutils and
+ * one HTTP client (curl, wget, busybox wget or node) for probes.
+ */
+
+/** `value` as one single-quoted sh word. */
+export function shQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** An sh file that exports `env` (sourced by the run script). */
+export function envFile(env: Readonly<Record<string, string>>): string {
+  return Object.entries(env)
+    .map(([name, value]) => `export ${name}=${shQuote(value)}\n`)
+    .join('');
+}
+
+/** The script that starts one instance: its env, its release directory, then `exec` of the command. */
+export function runScript(instanceDir: string, workingDir: string, command: string, args: readonly string[]): string {
+  return `#!/bin/sh\n. ${shQuote(`${instanceDir}/env`)}\ncd ${shQuote(workingDir)} || exit 1\nexec ${[command, ...args].map(shQuote).join(' ')}\n`;
+}
+
+/** The fallback supervisor, run as `sh -c SUPERVISOR slipway-supervise <instance dir>`: restarts `run` until SIGTERM. */
+export const SUPERVISOR = `
+dir=$1; stop=0; child=; restarts=0
+trap 'stop=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
+echo $$ > "$dir/supervisor.pid"
+while [ $stop = 0 ]; do
+  "$dir/run" >> "$dir/output.log" 2>&1 < /dev/null &
+  child=$!
+  echo $child > "$dir/pid"
+  while kill -0 $child 2>/dev/null; do wait $child; done
+  child=; rm -f "$dir/pid"
+  [ $stop = 1 ] && break
+  restarts=$((restarts + 1)); echo $restarts > "$dir/restarts"
+  sleep 1
+done
+rm -f "$dir/supervisor.pid"
+`;
+
+/**
+ * Shell functions every script may use:
+ * `slw_start DIR`, `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR`,
+ * `slw_pid DIR`, `slw_restarts DIR`, `slw_probe DIR` (readiness once: 0 ready),
+ * `slw_status DIR` (prints `alive pid restarts ready`), `slw_wait_ready DIR SECONDS` (the probe
+ * passes, or without a probe the process stays up for 0.3 s; fails after 3 crashes or the timeout).
+ */
+export const PRELUDE = `
+slw_systemd() { [ "$(id -u)" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
+slw_unit() { echo "slipway-$(basename "$(dirname "$1")")-$(basename "$1").service"; }
+slw_start() {
+  if slw_systemd; then
+    u=$(slw_unit "$1"); echo "$u" > "$1/unit"
+    printf '[Unit]\\nDescription=Slipway %s\\n[Service]\\nExecStart=%s/run\\nRestart=always\\nRestartSec=1\\nStandardOutput=append:%s/output.log\\nStandardError=append:%s/output.log\\n[Install]\\nWantedBy=multi-user.target\\n' "$u" "$1" "$1" "$1" > "/etc/systemd/system/$u"
+    systemctl daemon-reload && systemctl enable --now "$u" >/dev/null 2>&1
+  else
+    rm -f "$1/restarts" "$1/pid"
+    setsid nohup sh -c ${shQuote(SUPERVISOR)} slipway-supervise "$1" > /dev/null 2>&1 < /dev/null &
+    i=0; while [ ! -f "$1/pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  fi
+}
+slw_alive() {
+  if [ -f "$1/unit" ]; then systemctl is-active -q "$(cat "$1/unit")"; return; fi
+  [ -f "$1/supervisor.pid" ] || return 1
+  p=$(cat "$1/supervisor.pid"); kill -0 "$p" 2>/dev/null && grep -qF "$1" "/proc/$p/cmdline" 2>/dev/null
+}
+slw_pid() {
+  if [ -f "$1/unit" ]; then systemctl show -p MainPID --value "$(cat "$1/unit")"; return; fi
+  p=$(cat "$1/pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null && echo "$p" || echo 0
+}
+slw_restarts() {
+  if [ -f "$1/unit" ]; then systemctl show -p NRestarts --value "$(cat "$1/unit")"; return; fi
+  cat "$1/restarts" 2>/dev/null || echo 0
+}
+slw_stop() {
+  if [ -f "$1/unit" ]; then
+    u=$(cat "$1/unit"); systemctl disable --now "$u" >/dev/null 2>&1; rm -f "/etc/systemd/system/$u" "$1/unit"; systemctl daemon-reload; return 0
+  fi
+  slw_alive "$1" || return 0
+  p=$(cat "$1/supervisor.pid"); kill -TERM "$p" 2>/dev/null
+  i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  kill -KILL -- "-$p" 2>/dev/null; rm -f "$1/supervisor.pid" "$1/pid"; return 0
+}
+slw_http() {
+  u="http://127.0.0.1:$1$2"
+  if command -v curl >/dev/null 2>&1; then curl -fs -o /dev/null -m "$3" "$u"
+  elif command -v wget >/dev/null 2>&1; then wget -q -O /dev/null -T "$3" "$u"
+  elif command -v busybox >/dev/null 2>&1; then busybox wget -q -O /dev/null -T "$3" "$u"
+  else node -e 'require("http").get(process.argv[1],{timeout:process.argv[2]*1000},r=>process.exit(r.statusCode<400?0:1)).on("error",()=>process.exit(1))' "$u" "$3"
+  fi
+}
+slw_probe() {
+  [ "$(slw_pid "$1")" != 0 ] || return 1
+  [ -s "$1/probe" ] || return 0
+  read -r port timeout path < "$1/probe"; slw_http "$port" "$path" "$timeout" >/dev/null 2>&1
+}
+slw_status() {
+  if slw_alive "$1"; then a=1; else a=0; fi
+  if [ $a = 1 ] && slw_probe "$1"; then r=1; else r=0; fi
+  echo "$a $(slw_pid "$1") $(slw_restarts "$1") $r"
+}
+slw_wait_ready() {
+  deadline=$(( $(date +%s) + $2 )); seen=0; need=1; [ -s "$1/probe" ] || need=3
+  while :; do
+    if slw_probe "$1"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
+    if [ "$(slw_restarts "$1")" -ge 3 ]; then echo "$(basename "$1") crashed 3 times before it was ready" >&2; break; fi
+    if [ "$(date +%s)" -ge $deadline ]; then echo "$(basename "$1") not ready within $2 s" >&2; break; fi
+    sleep 0.1
+  done
+  echo "--- last lines of $(basename "$1") ---" >&2; tail -n 20 "$1/output.log" >&2 2>/dev/null; return 1
+}
+`;
+
+/** A whole script: the prelude, then the body. */
+export function script(body: string): string {
+  return `${PRELUDE}\n${body}`;
+}

@@ -1,0 +1,256 @@
+/**
+ * The ssh runtime against real hosts: sshd in network namespaces on a test bridge, HAProxy in
+ * front of them. Each test gets its own base directories (the hosts share one filesystem).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DesiredUnit, ObservedInstance, ResolvedWorkload } from '../../desired/types.js';
+import { startHaproxy, type Haproxy } from '../../../test/harness/haproxy.js';
+import { startSshHosts, type SshHost, type SshHosts } from '../../../test/harness/sshd.js';
+import { adapterContract, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
+import { openSshRuntime, type SshRuntime } from './ssh-runtime.js';
+import { SshTarget } from './settings.js';
+
+const APP = fileURLToPath(new URL('./testdata/app', import.meta.url));
+const TARGET = 'hosts';
+
+let lab: SshHosts;
+beforeAll(async () => {
+  lab = await startSshHosts(4);
+});
+afterAll(async () => {
+  await lab?.stop();
+});
+
+function workload(version: string, patch: Partial<ResolvedWorkload> = {}): ResolvedWorkload {
+  return {
+    command: process.execPath,
+    args: ['server.mjs'],
+    workingDir: APP,
+    env: { FIXTURE_VERSION: version },
+    ports: { http: 'auto' },
+    readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
+    ...patch,
+  };
+}
+
+let sandboxes = 0;
+/** Fresh base directories on `hosts` and a fresh state directory; `done()` removes every unit, closes, deletes. */
+class Sandbox {
+  readonly dir = mkdtempSync(join(tmpdir(), 'slipway-ssh-'));
+  readonly runtimes: SshRuntime[] = [];
+  readonly id = sandboxes++;
+
+  constructor(
+    readonly hosts: readonly SshHost[],
+    private readonly extra: Record<string, unknown> = {},
+  ) {
+    for (const host of hosts) {
+      lab.network.assertReachable(host.net);
+      mkdirSync(this.baseDir(host), { recursive: true });
+    }
+  }
+
+  baseDir(host: SshHost): string {
+    return join(host.baseDir, `sandbox-${this.id}`);
+  }
+
+  settings(patch: Record<string, unknown> = {}) {
+    return SshTarget.parse({
+      runtime: 'ssh',
+      hosts: this.hosts.map((h) => ({ name: h.name, address: h.address, baseDir: this.baseDir(h) })),
+      identityFile: lab.identityFile,
+      knownHosts: lab.knownHostsFile,
+      connectTimeoutSeconds: 2,
+      readyTimeoutSeconds: 10,
+      ...this.extra,
+      ...patch,
+    });
+  }
+
+  async open(patch: Record<string, unknown> = {}): Promise<SshRuntime> {
+    const runtime = await openSshRuntime(this.settings(patch), { target: TARGET, stateDir: join(this.dir, 'state') });
+    this.runtimes.push(runtime);
+    return runtime;
+  }
+
+  unit(overrides: ContractUnitOverrides = {}, patch: Partial<ResolvedWorkload> = {}): DesiredUnit {
+    return contractUnit(TARGET, (version) => workload(version, patch), overrides);
+  }
+
+  async done(): Promise<void> {
+    for (const host of this.hosts) lab.network.linkUp(host.net);
+    for (const runtime of this.runtimes.splice(0)) await runtime.close();
+    const runtime = await openSshRuntime(this.settings(), { target: TARGET, stateDir: join(this.dir, 'state') });
+    for (const unit of await runtime.observe()) await runtime.remove(unit);
+    await runtime.close();
+    rmSync(this.dir, { recursive: true, force: true });
+    for (const host of this.hosts) rmSync(this.baseDir(host), { recursive: true, force: true });
+  }
+}
+
+let contractSandbox: Sandbox | undefined;
+adapterContract('ssh (2 hosts)', {
+  open: async () => {
+    contractSandbox = new Sandbox(lab.hosts.slice(0, 2));
+    return contractSandbox.open();
+  },
+  reopen: () => contractSandbox!.open(),
+  unit: (overrides) => contractSandbox!.unit(overrides),
+  cleanup: async () => {
+    await contractSandbox?.done();
+    contractSandbox = undefined;
+  },
+  killInstance: async (instance: ObservedInstance) => void process.kill(instance.pid!, 'SIGKILL'),
+  disconnect: async () => contractSandbox!.hosts.forEach((h) => lab.network.linkDown(h.net)),
+  reconnect: async () => contractSandbox!.hosts.forEach((h) => lab.network.linkUp(h.net)),
+});
+
+/** Requests `url` from `workers` loops until stopped; counts answers by body and failures. */
+function hammer(url: string, workers = 4) {
+  let running = true;
+  const counts = { ok: 0, failed: 0, bodies: new Map<string, number>(), errors: [] as string[] };
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) {
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+        const body = await response.text();
+        if (response.status !== 200) throw new Error(`status ${response.status}: ${body.slice(0, 80)}`);
+        counts.ok++;
+        const release = body.split(' ')[0]!;
+        counts.bodies.set(release, (counts.bodies.get(release) ?? 0) + 1);
+      } catch (error) {
+        counts.failed++;
+        counts.errors.push(String(error));
+      }
+    }
+  });
+  return {
+    counts,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return counts;
+    },
+  };
+}
+
+describe('ssh runtime on namespace hosts behind HAProxy', () => {
+  let sandbox: Sandbox | undefined;
+  let haproxy: Haproxy | undefined;
+  afterEach(async () => {
+    await haproxy?.stop();
+    haproxy = undefined;
+    await sandbox?.done();
+    sandbox = undefined;
+  });
+
+  /** Four hosts serving a unit on port `port` behind a fresh HAProxy. */
+  async function balanced(port: number) {
+    haproxy = await startHaproxy({ servers: lab.hosts.map((h) => ({ name: h.name, address: h.address, port })) });
+    sandbox = new Sandbox(lab.hosts, { haproxy: { socket: haproxy.socket, backend: haproxy.backend, drainTimeoutSeconds: 5 } });
+    const unit = (version: string) => sandbox!.unit({ service: `web${port}`, version, replicas: 4 }, { ports: { http: port } });
+    return { haproxy, sandbox, unit };
+  }
+
+  it('rolls a release over 4 hosts with no failed request from a client hammering HAProxy', async () => {
+    const { haproxy, sandbox, unit } = await balanced(8080);
+    const runtime = await sandbox.open();
+    await runtime.apply(unit('1'));
+    const client = hammer(haproxy.url);
+    await new Promise((r) => setTimeout(r, 300));
+    const progress: string[] = [];
+    await runtime.apply(unit('2'), { onProgress: (m) => progress.push(m) });
+    await new Promise((r) => setTimeout(r, 300));
+    const counts = await client.stop();
+    console.info(`rolling release: ${counts.ok} requests answered, ${counts.failed} failed, by release: ${JSON.stringify([...counts.bodies])}`);
+    expect(counts.errors).toEqual([]);
+    expect(counts.ok).toBeGreaterThan(200);
+    expect(counts.bodies.get('1')).toBeGreaterThan(0);
+    expect(counts.bodies.get('2')).toBeGreaterThan(0);
+    expect(progress).toHaveLength(4);
+    const [observed] = await runtime.observe();
+    expect(observed).toMatchObject({ release: { version: '2' }, health: 'healthy' });
+    expect(observed!.instances.map((i) => i.id)).toEqual(['dev.web8080.0@h0', 'dev.web8080.1@h1', 'dev.web8080.2@h2', 'dev.web8080.3@h3']);
+  });
+
+  it('a host cut off during a rollout is reported unreachable, the others roll on, and it converges when it is back', async () => {
+    const { haproxy, sandbox, unit } = await balanced(8090);
+    const runtime = await sandbox.open();
+    await runtime.apply(unit('1'));
+    const [, , cut] = lab.hosts;
+    const client = hammer(haproxy.url);
+    const rollout = runtime.apply(unit('2'), { onProgress: (m) => m.includes('host h0 ') && lab.network.linkDown(cut!.net) });
+    await expect(rollout).rejects.toThrow(/host h2 .*unreachable/);
+    const counts = await client.stop();
+    expect(counts.errors).toEqual([]);
+    const [away] = await runtime.observe();
+    const byHost = Object.fromEntries(away!.instances.map((i) => [i.id.split('@')[1], i]));
+    expect(byHost.h2).toMatchObject({ state: 'unhealthy', message: 'unreachable' });
+    for (const host of ['h0', 'h1', 'h3']) expect(byHost[host]).toMatchObject({ state: 'ready' });
+    expect(away!.health).toBe('degraded');
+
+    lab.network.linkUp(cut!.net);
+    lab.network.assertReachable(cut!.net);
+    await runtime.apply(unit('2'));
+    const [back] = await runtime.observe();
+    expect(back).toMatchObject({ release: { version: '2' }, health: 'healthy' });
+    expect((await fetch(haproxy.url).then((r) => r.text())).split(' ')[0]).toBe('2');
+  });
+
+  it('a release that does not become ready halts the rollout on the first host, which runs the old one again', async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const runtime = await sandbox.open({ readyTimeoutSeconds: 2 });
+    await runtime.apply(sandbox.unit({ replicas: 2, version: '1' }));
+    const before = await runtime.observe();
+    const broken = contractUnit(TARGET, (v) => workload(v, { env: { FAIL_READINESS: '1' } }), { replicas: 2, version: '2' });
+    await expect(runtime.apply(broken)).rejects.toThrow(/release 2 did not become ready on host h0; it runs its previous release again/);
+    const [after] = await runtime.observe();
+    expect(after).toMatchObject({ release: { version: '1' }, health: 'healthy' });
+    expect(after!.instances.map((i) => i.pid)).not.toEqual(before[0]!.instances.map((i) => i.pid));
+    expect(after!.instances[1]!.pid).toBe(before[0]!.instances[1]!.pid);
+  });
+
+  it('refuses a host whose key is not the pinned one, and sends it nothing', async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const [h0, h1] = lab.hosts;
+    const runtime = await sandbox.open({
+      knownHosts: undefined,
+      hosts: [
+        { name: 'h0', address: h0!.address, baseDir: sandbox.baseDir(h0!), hostKeys: [h1!.fingerprint] },
+        { name: 'h1', address: h1!.address, baseDir: sandbox.baseDir(h1!), hostKeys: [h1!.fingerprint] },
+      ],
+    });
+    await expect(runtime.apply(sandbox.unit({ replicas: 2 }))).rejects.toThrow(/host h0 is unreachable: it presented host key SHA256:\S+, which is not pinned for it: refused/);
+    expect(readdirSync(sandbox.baseDir(h0!))).toEqual([]);
+    const [observed] = await runtime.observe();
+    expect(observed!.instances.map((i) => [i.id, i.state, i.message ?? ''])).toEqual([
+      ['dev.api.0@h0', 'unhealthy', 'host key rejected'],
+      ['dev.api.1@h1', 'ready', ''],
+    ]);
+  });
+
+  it('prunes releases beyond keepReleases, never the one in use', async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 1));
+    const runtime = await sandbox.open({ keepReleases: 1 });
+    for (const version of ['1', '2', '3', '4']) await runtime.apply(sandbox.unit({ version }));
+    const releases = join(sandbox.baseDir(lab.hosts[0]!), 'releases');
+    expect(readdirSync(releases)).toHaveLength(2);
+    const current = join(sandbox.baseDir(lab.hosts[0]!), 'units', 'dev.api', 'current');
+    expect(existsSync(current)).toBe(true);
+    const [observed] = await runtime.observe();
+    expect(observed).toMatchObject({ release: { version: '4' }, health: 'healthy' });
+  });
+
+  it('streams an instance log', async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 1));
+    const runtime = await sandbox.open();
+    await runtime.apply(sandbox.unit({ version: '7' }));
+    const lines = [];
+    for await (const line of runtime.logs(sandbox.unit())) lines.push(line);
+    expect(lines).toEqual([expect.objectContaining({ instance: 'dev.api.0@h0', line: expect.stringMatching(/^release 7 listening on \d+$/) })]);
+  });
+});

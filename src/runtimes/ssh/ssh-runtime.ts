@@ -1,0 +1,443 @@
+/**
+ * The `ssh` runtime: units run on Linux hosts reached over SSH, supervised on the host (systemd,
+ * or a shell supervisor where there is none), so they outlive the orchestrator and its link.
+ *
+ * Replica r runs on host r mod n (see `placement.ts`). An apply reads every host at once, uploads
+ * the release to each host that lacks it (once, in parallel), then rolls over the hosts that need a
+ * change in batches of `batchSize`: take the host out of HAProxy (drain, wait for its sessions to
+ * end), switch `current`, stop the old instances, start the new ones, wait until they are ready, put
+ * the host back and wait until HAProxy's own check sees it up. A host whose new release does not
+ * become ready is restored to the old one and the rollout halts before the next batch. A host that
+ * cannot be reached is left as it is (drained, if it was) while the other hosts are rolled; either
+ * way apply throws a `RuntimeError` naming the host, and applying again converges it.
+ *
+ * The unit records (what each unit last fully converged to) live in the target's state directory;
+ * instances are read from the hosts on every observe, so a restart of the orchestrator loses nothing.
+ */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
+import { compareUnitKeys, unitId } from '../../desired/types.js';
+import { errorMessage, RuntimeError } from '../../errors.js';
+import { instanceEnv } from '../process/env.js';
+import { StateDir, unitSlug, type UnitRecord } from '../process/instance-state.js';
+import { probePort } from '../process/ports.js';
+import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
+import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn, type ExecOptions, type SshEndpoint } from './connection.js';
+import { HaproxyServerControl, sendToSocket, type HaproxySend } from './haproxy-api.js';
+import { trustedKeys } from './host-keys.js';
+import { batches, hostPorts, instanceDirName, releaseKey, replicasOn, unitDirName } from './placement.js';
+import {
+  assertSucceeded,
+  cleanupScript,
+  inventoryScript,
+  parseInventory,
+  removeScript,
+  restoreScript,
+  rollScript,
+  tailScript,
+  uploadScript,
+  type InstanceFiles,
+  type Inventory,
+  type RemoteInstance,
+} from './remote.js';
+import { envFile, runScript, shQuote } from './shell.js';
+import type { SshTarget } from './settings.js';
+
+/** Side effects, replaceable in tests. */
+export interface SshRuntimeDeps {
+  readonly connect?: ConnectFn;
+  readonly haproxy?: HaproxySend;
+  readonly readFile?: (path: string) => Promise<Buffer>;
+  /** A tar archive of a directory's content. */
+  readonly pack?: (dir: string) => Promise<Buffer>;
+  readonly now?: () => number;
+}
+
+/** `tar -C dir -cf - .` into memory. */
+export function packDirectory(dir: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tar = spawn('tar', ['-C', dir, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    tar.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    tar.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    tar.once('error', reject);
+    tar.once('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new RuntimeError(`tar of ${dir} failed: ${err.trim()}`))));
+  });
+}
+
+/** One host of the target, with its HAProxy server when the target has one. */
+interface Host {
+  readonly index: number;
+  readonly baseDir: string;
+  readonly endpoint: SshEndpoint;
+  readonly haproxy: HaproxyServerControl | undefined;
+}
+
+/** What one host must do for one unit. */
+interface HostPlan {
+  readonly host: Host;
+  readonly wanted: readonly number[];
+  readonly start: readonly InstanceFiles[];
+  /** Instances to stop: other configurations and replicas that no longer run here. */
+  readonly stop: readonly RemoteInstance[];
+  /** Running instances of the configuration that are not ready yet. */
+  readonly wait: readonly string[];
+  readonly needsUpload: boolean;
+}
+
+/** Opens the runtime: reads the key files and the unit records. Connects to no host until asked. */
+export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, deps: SshRuntimeDeps = {}): Promise<SshRuntime> {
+  const read = deps.readFile ?? ((path: string) => readFile(path));
+  const load = async (what: string, path: string) => {
+    try {
+      return await read(path);
+    } catch (error) {
+      throw new RuntimeError(`ssh target ${ctx.target}: cannot read ${what} ${path}: ${errorMessage(error)}`);
+    }
+  };
+  const privateKey = await load('identity file', settings.identityFile);
+  const knownHosts = settings.knownHosts ? (await load('known_hosts file', settings.knownHosts)).toString('utf8') : '';
+  const state = new StateDir(ctx.stateDir);
+  await state.init();
+  const units = await state.listUnits();
+  const send = deps.haproxy ?? sendToSocket;
+  const hosts: Host[] = settings.hosts.map((h, index) => {
+    const port = h.port ?? settings.port;
+    const endpoint: SshEndpoint = {
+      name: h.name,
+      address: h.address,
+      port,
+      user: settings.user,
+      privateKey,
+      trusted: trustedKeys(h.address, port, knownHosts, h.hostKeys),
+      connectTimeoutMs: settings.connectTimeoutSeconds * 1000,
+    };
+    const lb = settings.haproxy;
+    const timings = { pollMs: 50, drainTimeoutMs: (lb?.drainTimeoutSeconds ?? 0) * 1000, upTimeoutMs: settings.readyTimeoutSeconds * 1000 };
+    const haproxy = lb && new HaproxyServerControl(lb.socket, lb.backend, lb.servers[h.name] ?? h.name, timings, send);
+    return { index, baseDir: h.baseDir ?? settings.baseDir, endpoint, haproxy };
+  });
+  return new SshRuntime(settings, ctx, hosts, state, units, deps);
+}
+
+export class SshRuntime implements RuntimeAdapter, LogSource {
+  readonly kind = 'ssh';
+  readonly #pool: SshPool;
+  readonly #units = new Map<string, UnitRecord>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #pack: (dir: string) => Promise<Buffer>;
+  readonly #now: () => number;
+  #closed = false;
+
+  /** Use {@link openSshRuntime}. */
+  constructor(
+    private readonly settings: SshTarget,
+    private readonly ctx: RuntimeContext,
+    private readonly hosts: readonly Host[],
+    private readonly state: StateDir,
+    units: readonly UnitRecord[],
+    deps: SshRuntimeDeps,
+  ) {
+    this.#pool = new SshPool(deps.connect);
+    this.#pack = deps.pack ?? packDirectory;
+    this.#now = deps.now ?? Date.now;
+    for (const unit of units) this.#units.set(unitSlug(unit.key), unit);
+  }
+
+  /**
+   * Rolls the unit out over the hosts as described in the module comment; idempotent. Resolves
+   * once every host runs it ready. Throws a `RuntimeError` naming the hosts it could not reach or
+   * the host where the release did not become ready (which is left on its previous release).
+   */
+  apply(unit: DesiredUnit, options: ApplyOptions = {}): Promise<void> {
+    return this.locked(unit, async () => {
+      this.assertOpen();
+      const inventories = await this.inventories();
+      const unreachable: HostUnreachableError[] = [];
+      const plans: HostPlan[] = [];
+      for (const host of this.hosts) {
+        const inventory = inventories[host.index]!;
+        if (inventory instanceof HostUnreachableError) unreachable.push(inventory);
+        else plans.push(this.planHost(unit, host, inventory));
+      }
+      const uploading = plans.filter((p) => p.needsUpload);
+      if (uploading.length) {
+        const archive = await this.#pack(unit.workload.workingDir);
+        const key = releaseKey(unit);
+        const results = await Promise.allSettled(uploading.map((p) => this.exec(p.host, uploadScript(p.host.baseDir, key), { stdin: Readable.from([archive]) })));
+        results.forEach((r, i) => r.status === 'fulfilled' && assertSucceeded(r.value, uploading[i]!.host.endpoint.name, `upload of release ${unit.release.version}`));
+        for (const r of results) if (r.status === 'rejected') unreachable.push(asUnreachable(r.reason));
+      }
+      const lost = new Set(unreachable.map((e) => e.host));
+      const rolling = plans.filter((p) => !lost.has(p.host.endpoint.name) && (p.start.length || p.stop.length || p.wait.length));
+      let failure: unknown;
+      for (const batch of batches(rolling, this.settings.batchSize)) {
+        options.signal?.throwIfAborted();
+        const results = await Promise.allSettled(batch.map((plan) => this.rollHost(unit, plan)));
+        results.forEach((r, i) => {
+          const host = batch[i]!.host.endpoint.name;
+          if (r.status === 'fulfilled') options.onProgress?.(`${unitId(unit)}: host ${host} runs release ${unit.release.version}`);
+          else if (r.reason instanceof HostUnreachableError) unreachable.push(r.reason);
+          else failure ??= r.reason;
+        });
+        if (failure) throw failure;
+      }
+      if (unreachable.length) {
+        const names = unreachable.map((e) => e.host).join(', ');
+        throw new RuntimeError(`${unitId(unit)}: ${unreachable.length === 1 ? 'host' : 'hosts'} ${names} unreachable, left as they were; the other hosts run release ${unit.release.version}\n${unreachable.map((e) => e.message).join('\n')}`);
+      }
+      const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
+      await this.state.saveUnit(record);
+      this.#units.set(unitSlug(unit), record);
+    });
+  }
+
+  /** Stops and deletes the unit on every host. Idempotent; throws naming the hosts it could not reach. */
+  remove(key: UnitKey, _options: ApplyOptions = {}): Promise<void> {
+    return this.locked(key, async () => {
+      this.assertOpen();
+      const results = await Promise.allSettled(this.hosts.map((h) => this.exec(h, removeScript(h.baseDir, unitDir(h, key), this.settings.keepReleases))));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${this.hosts[i]!.endpoint.name}: ${errorMessage(r.reason)}`] : []));
+      results.forEach((r, i) => r.status === 'fulfilled' && assertSucceeded(r.value, this.hosts[i]!.endpoint.name, `removal of ${unitId(key)}`));
+      if (failed.length) throw new RuntimeError(`${unitId(key)}: not removed from every host:\n${failed.join('\n')}`);
+      await this.state.deleteUnit(key);
+      this.#units.delete(unitSlug(key));
+    });
+  }
+
+  /**
+   * Every unit with a record or an instance on a host, in key order. Reads every host at once; a
+   * host that cannot be reached is reported as instances in state `unhealthy` with message
+   * `unreachable` (or `host key rejected`) for the replicas placed on it, never thrown.
+   */
+  async observe(): Promise<ObservedUnit[]> {
+    const inventories = await this.inventories();
+    const found = new Map<string, { host: Host; instance: RemoteInstance }[]>();
+    for (const host of this.hosts) {
+      const inventory = inventories[host.index]!;
+      if (inventory instanceof HostUnreachableError) continue;
+      for (const instance of inventory.instances) {
+        if (instance.meta.key.target !== this.ctx.target) continue;
+        const slug = unitSlug(instance.meta.key);
+        found.set(slug, [...(found.get(slug) ?? []), { host, instance }]);
+      }
+    }
+    const slugs = new Set([...this.#units.keys(), ...found.keys()]);
+    return [...slugs]
+      .map((slug) => {
+        const here = found.get(slug) ?? [];
+        const newest = [...here].sort((a, b) => b.instance.meta.startedAt - a.instance.meta.startedAt)[0]?.instance.meta;
+        const unit = this.#units.get(slug) ?? { key: keyOf(newest!.key), release: newest!.release, configHash: newest!.configHash, replicas: new Set(here.map((f) => f.instance.meta.replica)).size };
+        const instances: (ObservedInstance & { configHash?: string })[] = here.map(({ host, instance }) => observeInstance(unit.key, host, instance));
+        for (const host of this.hosts) {
+          const lost = inventories[host.index];
+          if (!(lost instanceof HostUnreachableError)) continue;
+          const message = lost instanceof HostKeyRejectedError ? 'host key rejected' : 'unreachable';
+          for (const replica of replicasOn(host.index, unit.replicas, this.hosts.length)) {
+            instances.push({ id: instanceName(unit.key, replica, host), replica, state: 'unhealthy', ports: {}, restarts: 0, message });
+          }
+        }
+        instances.sort((a, b) => a.replica - b.replica || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        return {
+          ...unit.key,
+          release: unit.release,
+          configHash: unit.configHash,
+          replicas: unit.replicas,
+          instances: instances.map(({ configHash: _, ...instance }) => instance),
+          health: unitHealth(unit, instances),
+        };
+      })
+      .sort(compareUnitKeys);
+  }
+
+  /** Closes the connections; instances keep running on their hosts. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#pool.close();
+  }
+
+  /**
+   * The last `tail` lines (default 100) of each instance of the unit's configuration, then, with
+   * `follow`, lines as they are written, until `signal` aborts. Hosts that cannot be reached are skipped.
+   */
+  async *logs(key: UnitKey, options: LogsOptions = {}): AsyncGenerator<LogLine> {
+    const { tail = 100, follow = false, signal } = options;
+    const record = this.#units.get(unitSlug(key));
+    const inventories = await this.inventories();
+    const sources = this.hosts.flatMap((host) => {
+      const inventory = inventories[host.index];
+      if (!inventory || inventory instanceof HostUnreachableError) return [];
+      return inventory.instances
+        .filter((i) => unitSlug(i.meta.key) === unitSlug(key) && (!record || i.meta.configHash === record.configHash))
+        .map((i) => ({ host, instance: i }));
+    });
+    const queue: LogLine[] = [];
+    let wake: (() => void) | undefined;
+    let open = sources.length;
+    for (const { host, instance } of sources) {
+      const name = instanceName(key, instance.meta.replica, host);
+      let partial = '';
+      const onStdout = (chunk: Buffer) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop()!;
+        for (const line of lines) queue.push({ instance: name, stream: 'output', line });
+        wake?.();
+      };
+      void this.exec(host, tailScript(`${instance.dir}/output.log`, tail, follow), { onStdout, ...(signal ? { signal } : {}) })
+        .catch(() => undefined)
+        .finally(() => {
+          open--;
+          wake?.();
+        });
+    }
+    while (open > 0 || queue.length) {
+      if (!queue.length) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      while (queue.length) yield queue.shift()!;
+      if (signal?.aborted) return;
+    }
+  }
+
+  /** What `host` must do so that it runs its share of `unit` (pure, from its inventory). */
+  private planHost(unit: DesiredUnit, host: Host, inventory: Inventory): HostPlan {
+    const slug = unitSlug(unit);
+    const dirOfUnit = unitDir(host, unit);
+    const mine = inventory.instances.filter((i) => unitSlug(i.meta.key) === slug && i.meta.key.target === unit.target);
+    const taken = new Set([...inventory.listening, ...inventory.instances.flatMap((i) => Object.values(i.meta.ports))]);
+    const wanted = replicasOn(host.index, unit.replicas, this.hosts.length);
+    const releaseDir = `${host.baseDir}/releases/${releaseKey(unit)}`;
+    const keep = new Set<string>();
+    const start: InstanceFiles[] = [];
+    const wait: string[] = [];
+    wanted.forEach((replica, slot) => {
+      const dir = `${dirOfUnit}/${instanceDirName(replica, unit.configHash)}`;
+      const existing = mine.find((i) => i.dir === dir);
+      keep.add(dir);
+      if (existing?.alive) {
+        if (!existing.ready) wait.push(dir);
+        return;
+      }
+      const ports = existing?.meta.ports ?? hostPorts(unit.workload.ports, slot, taken);
+      start.push(this.instanceFiles(unit, replica, dir, releaseDir, ports, existing?.meta.startedAt));
+    });
+    const stop = mine.filter((i) => !keep.has(i.dir));
+    return { host, wanted, start, stop, wait, needsUpload: start.length > 0 && !inventory.releases.has(releaseKey(unit)) };
+  }
+
+  private instanceFiles(unit: DesiredUnit, replica: number, dir: string, releaseDir: string, ports: Record<string, number>, startedAt?: number): InstanceFiles {
+    const { workload } = unit;
+    const probe = workload.readinessProbe;
+    const probeTo = probe && probePort(probe.httpGet.port, workload.ports, ports);
+    return {
+      dir,
+      releaseDir,
+      meta: { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replica, ports, startedAt: startedAt ?? this.#now() },
+      env: envFile(instanceEnv(unit, replica, ports, {})),
+      run: runScript(dir, releaseDir, workload.command, workload.args),
+      probe: probe && probeTo !== undefined ? `${probeTo} ${probe.timeoutSeconds} ${probe.httpGet.path}` : '',
+    };
+  }
+
+  /** Drains the host, rolls it, puts it back; restores it when the new instances do not become ready. */
+  private async rollHost(unit: DesiredUnit, plan: HostPlan): Promise<void> {
+    const { host } = plan;
+    const name = host.endpoint.name;
+    const changing = plan.start.length > 0 || plan.stop.length > 0;
+    const lb = changing ? host.haproxy : undefined;
+    const readyTimeoutSeconds = this.settings.readyTimeoutSeconds;
+    const dirOfUnit = unitDir(host, unit);
+    await lb?.drain();
+    const stop = plan.stop.map((i) => i.dir);
+    const rolled = await this.exec(host, rollScript({ unitDir: dirOfUnit, ...(plan.start.length ? { releaseDir: plan.start[0]!.releaseDir } : {}), stop, start: plan.start, wait: plan.wait, readyTimeoutSeconds }));
+    if (rolled.code !== 0) {
+      const started = plan.start.map((s) => s.dir);
+      const stopped = plan.stop.filter((i) => i.alive).map((i) => i.dir);
+      const restored = await this.exec(host, restoreScript({ unitDir: dirOfUnit, started, stopped, readyTimeoutSeconds }));
+      if (restored.code === 0 && stopped.length) await lb?.ready();
+      const outcome = restored.code === 0 ? 'it runs its previous release again' : `restoring its previous release failed too: ${restored.stderr.trim()}`;
+      throw new RuntimeError(`${unitId(unit)}: release ${unit.release.version} did not become ready on host ${name}; ${outcome}\n${rolled.stderr.trim()}`);
+    }
+    if (lb && plan.wanted.length) await lb.ready();
+    assertSucceeded(await this.exec(host, cleanupScript(host.baseDir, stop, this.settings.keepReleases)), name, 'cleanup');
+  }
+
+  /** Every host's inventory, or the error that says it could not be reached. Other errors are thrown. */
+  private inventories(): Promise<(Inventory | HostUnreachableError)[]> {
+    return Promise.all(
+      this.hosts.map(async (host) => {
+        try {
+          const result = await this.exec(host, inventoryScript(host.baseDir));
+          assertSucceeded(result, host.endpoint.name, 'inventory');
+          return parseInventory(result.stdout);
+        } catch (error) {
+          if (error instanceof HostUnreachableError) return error;
+          throw error;
+        }
+      }),
+    );
+  }
+
+  private exec(host: Host, script: string, options?: ExecOptions) {
+    return this.#pool.exec(host.endpoint, `sh -c ${shQuote(script)}`, options);
+  }
+
+  /** Runs `fn` after every earlier call for the same unit has settled. */
+  private locked<T>(key: UnitKey, fn: () => Promise<T>): Promise<T> {
+    const slug = unitSlug(key);
+    const result = (this.#locks.get(slug) ?? Promise.resolve()).then(fn, fn);
+    this.#locks.set(slug, result.catch(() => undefined));
+    return result;
+  }
+
+  private assertOpen(): void {
+    if (this.#closed) throw new RuntimeError(`ssh runtime of target ${this.ctx.target} is closed`);
+  }
+}
+
+function asUnreachable(error: unknown): HostUnreachableError {
+  if (error instanceof HostUnreachableError) return error;
+  throw error;
+}
+
+function unitDir(host: Host, key: UnitKey): string {
+  return `${host.baseDir}/units/${unitDirName(key)}`;
+}
+
+function keyOf(key: UnitKey): UnitKey {
+  return { service: key.service, environment: key.environment, target: key.target };
+}
+
+/** `<environment>.<service>.<replica>@<host>`. */
+function instanceName(key: UnitKey, replica: number, host: Host): string {
+  return `${unitSlug(key)}.${replica}@${host.endpoint.name}`;
+}
+
+function observeInstance(key: UnitKey, host: Host, instance: RemoteInstance): ObservedInstance & { configHash: string } {
+  const state = !instance.alive ? 'stopped' : instance.ready ? 'ready' : instance.pid === 0 ? 'crashed' : 'unhealthy';
+  return {
+    id: instanceName(key, instance.meta.replica, host),
+    replica: instance.meta.replica,
+    state,
+    ...(instance.pid ? { pid: instance.pid } : {}),
+    ports: instance.meta.ports,
+    restarts: instance.restarts,
+    startedAt: new Date(instance.meta.startedAt),
+    configHash: instance.meta.configHash,
+  };
+}
+
+/**
+ * healthy: each wanted replica has a ready instance of the unit's configuration and nothing else
+ * runs; missing: no instance at all; degraded: some instance is not running, crashed, unhealthy or
+ * on an unreachable host; else progressing.
+ */
+function unitHealth(unit: UnitRecord, instances: readonly (ObservedInstance & { configHash?: string })[]): UnitHealth {
+  const ready = instances.filter((i) => i.state === 'ready' && i.configHash === unit.configHash && i.replica < unit.replicas);
+  if (ready.length === unit.replicas && instances.length === unit.replicas) return 'healthy';
+  if (instances.length === 0) return 'missing';
+  if (instances.some((i) => i.state !== 'ready' && i.state !== 'starting')) return 'degraded';
+  return 'progressing';
+}

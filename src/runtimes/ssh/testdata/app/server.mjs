@@ -1,0 +1,19 @@
+// A dependency-free HTTP service for the ssh runtime's tests, run on namespace hosts. Listens on
+// 0.0.0.0:$PORT (so a load balancer outside the host reaches it).
+//   GET /         → "<release> <instance>" (release: $SLIPWAY_RELEASE)
+//   GET /healthz  → 200, or 503 when FAIL_READINESS=1
+import { createServer } from 'node:http';
+
+const env = process.env;
+const server = createServer((req, res) => {
+  if (req.url === '/healthz') {
+    res.writeHead(env.FAIL_READINESS === '1' ? 503 : 200).end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/plain' }).end(`${env.SLIPWAY_RELEASE} ${env.SLIPWAY_INSTANCE}`);
+});
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2_000).unref();
+});
+server.listen(Number(env.PORT), '0.0.0.0', () => console.log(`release ${env.SLIPWAY_RELEASE} listening on ${env.PORT}`));
