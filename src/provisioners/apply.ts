@@ -3,6 +3,7 @@
  * outputs go to the secret store). Every secret seen is added to the redactor, and provisioner
  * failures are reported through it.
  */
+import { canonicalJson } from '../desired/hash.js';
 import { ConflictError, errorMessage } from '../errors.js';
 import { resolveSecretRefs, type Redactor } from '../secrets/index.js';
 import type { ResourceRecord, Store } from '../store/types.js';
@@ -66,7 +67,8 @@ async function provisionResource(resource: RequestedResource, ctx: ApplyContext)
 async function deleteResource(planned: ResourceRecord, ctx: ApplyContext): Promise<void> {
   const current = await ctx.records.getResource(planned.environment, planned.uid);
   if (!current) return;
-  if (current.updatedAt.getTime() !== planned.updatedAt.getTime()) {
+  // Content and time: a change within the same millisecond still shows.
+  if (canonicalJson(current) !== canonicalJson(planned)) {
     throw new ConflictError(`resource ${planned.uid} in ${planned.environment} changed since this plan was made; preview again`);
   }
   const spec = await resolveSpec(ProvisionerSpec.parse(current.provisioner), ctx);

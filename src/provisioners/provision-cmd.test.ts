@@ -95,6 +95,14 @@ describe('cmd provisioner', () => {
     expect((await t.secrets.list()).filter((s) => s.name.startsWith('resource.qa.'))).toEqual([]);
   });
 
+  it('a delete planned before the record changed is refused: preview again', async () => {
+    await applyResourcePlan(await planFor('stale', {}), t);
+    const deleting = await planFor('stale', undefined);
+    await applyResourcePlan(await planFor('stale', {}, { users: ['api', 'web'] }), t);
+    await expect(applyResourcePlan(deleting, t)).rejects.toThrow('resource s3#default#assets in stale changed since this plan was made; preview again');
+    expect(await t.store.listResources({ environment: 'stale' })).toHaveLength(1);
+  });
+
   it('a non-zero exit fails with the end of stderr, secrets redacted; the record stays as it was', async () => {
     await applyResourcePlan(await planFor('prod', {}), t);
     const [before] = await t.store.listResources({ environment: 'prod' });

@@ -100,6 +100,20 @@ describe('postgres provisioner', () => {
     expect(databases).toEqual([{ datname: databaseName('staging', 'postgres#default#main') }]);
   });
 
+  it('an admin URL naming a secret that is not set fails clearly, and provisions nothing', async () => {
+    const resources = requestResources({
+      environment: 'broken',
+      services: { api: { resources: { db: { type: 'postgres' } } } },
+      provisioners: ProvisionerSpecs.parse([{ type: 'postgres', provisioner: 'postgres', adminUrl: 'secret:no-such-admin' }]),
+      workloads: [],
+      registry: t.registry,
+    });
+    await expect(applyResourcePlan(planResources(resources, []), t)).rejects.toThrow(
+      'creating resource api.db failed: provisioner postgres (postgres) field adminUrl refers to secret "no-such-admin", which is not set',
+    );
+    expect(await t.store.listResources({ environment: 'broken' })).toEqual([]);
+  });
+
   it('no secret value appears in plans or recorded outputs', async () => {
     await applyResourcePlan(await planFor('prod', { api: { db: { type: 'postgres' } } }), t);
     const { secretValues } = await envOf('prod', 'api');
