@@ -13,7 +13,7 @@
  * - annotations `slipway.dev/owner`, `slipway.dev/description`, `slipway.dev/replicas` set those fields.
  * Pure: paths are computed, nothing is read.
  */
-import { dirname, relative, sep } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { Name, Service, type HttpProbe, type ResourceRequest, type Workload } from '../schema.js';
 import { formatPath, type Problem } from '../yaml-source.js';
@@ -139,7 +139,7 @@ function workload(
   return {
     command: commandLine[0] ?? '',
     args: commandLine.slice(1),
-    ...(container.image === '.' ? { artifact: artifactPath(location) } : { image: container.image }),
+    ...(container.image === '.' ? { artifact: projectPath(dirname(location.file), location.projectDir) } : { image: container.image }),
     env,
     ports,
     readinessProbe: probe(container.readinessProbe, [...at, 'readinessProbe'], ports, problems),
@@ -157,9 +157,9 @@ function refuseFilesAndVolumes(container: ScoreContainer, at: readonly PropertyK
   }
 }
 
-/** The Score file's directory, relative to the project directory, with `/` separators. */
-function artifactPath(location: ScoreLocation): string {
-  return relative(location.projectDir, dirname(location.file)).split(sep).join('/') || '.';
+/** `path` (absolute) relative to `projectDir`, as a project file writes paths: `/` separators, `.` for the directory itself. */
+export function projectPath(path: string, projectDir: string): string {
+  return relative(resolve(projectDir), path).split(sep).join('/') || '.';
 }
 
 type Probe = NonNullable<ScoreContainer['readinessProbe']>;

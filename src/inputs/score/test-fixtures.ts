@@ -50,12 +50,12 @@ const yamlish = fc.stringMatching(/^[ \t\n:\-#'"{}[\],&*!|>?%@`$.a-z0-9]{0,80}$/
 
 /**
  * Registers property tests (inside the caller's `describe`) that `load` keeps the loader contract
- * for any text, any JSON value written as YAML, `sample` with any value replaced (by JSON or by
- * `values`) or removed, and `sample` with any line broken.
+ * for any text, any JSON value written as YAML, `sample` (its first document) with any value
+ * replaced (by JSON or by `values`) or removed, and `sample` with any line broken.
  */
 export function loaderProperties(load: (text: string) => unknown, sample: string, values: fc.Arbitrary<unknown> = fc.jsonValue()): void {
   const check = (text: string): void => expectReturnsOrPositioned(() => load(text));
-  const document: unknown = parse(sample);
+  const document: unknown = parse(sample.split(/^---$/m)[0] ?? '');
   const lines = sample.split('\n');
 
   it('returns or reports positioned issues for any text', () => {
