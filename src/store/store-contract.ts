@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../inputs/schema.js';
+import { Environment, type Service } from '../inputs/schema.js';
 import type { ObservedUnit } from '../desired/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { NewRelease, NewResourceRecord, Store } from './types.js';
@@ -30,19 +30,19 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         const [a, b, c] = [unique('a'), unique('b'), unique('c')];
         await store.syncProject({
           services: { [b]: spec('b'), [a]: spec('a') },
-          environments: { dev: { promotesFrom: [], targets: ['local'] } },
+          environments: { dev: environment('local') },
           targets: { local: { runtime: 'null' } },
         });
         await store.syncProject({
           services: { [c]: spec('c'), [a]: spec('a2') },
-          environments: { prod: { promotesFrom: [], targets: ['edge'] } },
+          environments: { prod: environment('edge') },
           targets: { edge: { runtime: 'null' } },
         });
         expect(await store.listServices()).toEqual([
           { name: a, spec: spec('a2') },
           { name: c, spec: spec('c') },
         ]);
-        expect(await store.listEnvironments()).toEqual([{ name: 'prod', spec: { promotesFrom: [], targets: ['edge'] } }]);
+        expect(await store.listEnvironments()).toEqual([{ name: 'prod', spec: environment('edge') }]);
         expect(await store.listTargets()).toEqual([{ name: 'edge', spec: { runtime: 'null' } }]);
       });
 
@@ -332,6 +332,11 @@ function unique(prefix: string): string {
 
 function spec(command: string): Service {
   return { workload: { command, args: ['--port', '8080'], env: { MODE: 'test' }, ports: { http: 'auto' } }, replicas: 2, resources: {}, environments: {} };
+}
+
+/** A first environment on `target`, with every default the schema gives. */
+function environment(target: string): Environment {
+  return Environment.parse({ promotesFrom: [], targets: [target] });
 }
 
 function newRelease(service: string, version: string): NewRelease {
