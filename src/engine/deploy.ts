@@ -21,6 +21,11 @@ export interface DeployRequest {
   readonly actor: string;
 }
 
+/** Deploy exactly this recorded release (a promotion or a rollback) instead of cutting one. */
+export interface ReleaseDeployRequest extends Omit<DeployRequest, 'version'> {
+  readonly release: Release;
+}
+
 /** How a deployment ended: "api in dev has been `deployed` / is `unchanged` / `failed`". */
 export type DeployResult = 'deployed' | 'unchanged' | 'failed';
 
@@ -36,9 +41,9 @@ export interface DeployOutcome {
  * Deploys `request.service` into `request.environment` and waits until it is ready everywhere or
  * has failed. Idempotent: deploying what already runs records nothing and reports `unchanged`.
  */
-export async function deploy(ws: Workspace, request: DeployRequest, onProgress: (message: string) => void = () => {}): Promise<DeployOutcome> {
+export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDeployRequest, onProgress: (message: string) => void = () => {}): Promise<DeployOutcome> {
   const { service, environment, actor } = request;
-  const release = await cutRelease(ws, service, { version: request.version, actor });
+  const release = 'release' in request ? request.release : await cutRelease(ws, service, { version: request.version, actor });
   const desired = unitsOf(ws, release, environment);
   const observed = await observeUnits(ws, { service, environment });
   const { steps } = plan({ units: desired }, { units: observed });

@@ -10,3 +10,4 @@ export { down } from './down.js';
 export { observeUnits, unitsOf, environmentTargets } from './units.js';
 export { LocalOperations, type Operations, type EventsFilter } from './operations.js';
 export { explain, type Explanation, type ExplainedField } from './explain.js';
+export * from './promotion/index.js';

@@ -98,6 +98,8 @@ export const Service = z.strictObject({
   workload: Workload,
   replicas: z.number().int().min(0).default(1),
   resources: z.record(Name, ResourceRequest).default({}),
+  /** Services that must run in an environment (at or above a version) before this one enters it. */
+  dependsOn: z.array(z.strictObject({ service: Name, minVersion: z.string().min(1).optional() })).optional(),
   environments: z.record(Name, ServiceOverride).default({}),
 });
 export type Service = z.infer<typeof Service>;
@@ -108,6 +110,18 @@ export const Environment = z.strictObject({
   promotesFrom: z.array(Name).default([]),
   /** Names of targets (from `targets`) where this environment's services run. */
   targets: z.array(Name).min(1),
+  /** How a release goes across the targets: all at once, one by one, or one target verified first. */
+  strategy: z.enum(['all-at-once', 'rolling', 'canary']).default('rolling'),
+  /** Checks after the rollout (`verification/`): HTTP, smoke commands, Prometheus analysis. */
+  verification: z.record(z.string(), z.unknown()).optional(),
+  /** Time a verified release must run before it counts as good here. */
+  soakSeconds: z.number().min(0).default(0),
+  /** Enter this environment as soon as the ones it promotes from succeed; otherwise wait for `slipway promote`. */
+  autoPromote: z.boolean().default(true),
+  /** On a failed rollout or verification: go back to the last good release, or stop and wait for a person. */
+  onFailure: z.enum(['rollback', 'halt']).default('rollback'),
+  /** A newer release of the same service waiting here: `queue` behind the older one, or `replace` it. */
+  supersede: z.enum(['queue', 'replace']).default('replace'),
 });
 export type Environment = z.infer<typeof Environment>;
 

@@ -5,6 +5,7 @@
  * and converted where used.
  */
 import type { ColumnType } from 'kysely';
+import type { ApprovalTable, PromotionTable } from './promotion-store.js';
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedInstance, ReleaseRef, UnitHealth } from '../desired/types.js';
 import type { DeploymentStatus, ResourceUser, StepStatus } from './types.js';
@@ -121,4 +122,6 @@ export interface Database {
   events: EventTable;
   secrets: SecretTable;
   resources: ResourceTable;
+  promotions: PromotionTable;
+  approvals: ApprovalTable;
 }

@@ -7,6 +7,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedUnit, Release, UnitKey } from '../desired/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { KyselyPromotionStore } from './promotion-store.js';
 import type { Database, DeploymentStepTable, DeploymentTable, EventTable, ObservedTable, ReleaseTable, ResourceTable, SecretTable } from './database.js';
 import {
   isTerminal,
@@ -40,7 +41,8 @@ type SpecTableName = 'services' | 'environments' | 'targets';
 /** Key of the advisory lock that serialises event appends (so seq order is commit order). */
 const EVENTS_LOCK = 0x5_11_90_ae;
 
-export class KyselyStore implements Store {
+/** Promotions and approvals come from `KyselyPromotionStore`; everything else is here. */
+export class KyselyStore extends KyselyPromotionStore implements Store {
   readonly #db: Kysely<Database>;
   readonly #now: () => Date;
   readonly #onClose: () => void;
@@ -48,8 +50,10 @@ export class KyselyStore implements Store {
 
   /** Takes ownership of `db`, whose schema must be migrated (see `migrateToLatest`). */
   constructor(db: Kysely<Database>, options: KyselyStoreOptions = {}) {
+    const now = options.now ?? (() => new Date());
+    super(db, now);
     this.#db = db;
-    this.#now = options.now ?? (() => new Date());
+    this.#now = now;
     this.#onClose = options.onClose ?? (() => {});
   }
 

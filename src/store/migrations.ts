@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Database } from './database.js';
+import { promotionsMigration } from './promotion-store.js';
 
 const initial: Migration = {
   // Migrations run against whatever schema exists at their version, so they are untyped.
@@ -135,6 +136,7 @@ const resourcesAndSecrets: Migration = {
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
   '0002_resources_and_secrets': resourcesAndSecrets,
+  '0003_promotions': promotionsMigration,
 };
 
 /** Serves `migrations` to Kysely's `Migrator`, without touching the file system. */

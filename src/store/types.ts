@@ -4,6 +4,7 @@
  */
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedUnit, Release, ServiceInput, UnitKey } from '../desired/types.js';
+import type { PromotionStore } from '../engine/promotion/types.js';
 
 export type DeploymentStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 export type StepStatus = 'running' | 'succeeded' | 'failed';
@@ -122,7 +123,7 @@ export interface ResourceRecord extends NewResourceRecord {
   readonly updatedAt: Date;
 }
 
-export interface Store {
+export interface Store extends PromotionStore {
   /** Replace the recorded services, environments and targets with the project file's. */
   syncProject(project: {
     services: Record<string, Service>;

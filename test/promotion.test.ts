@@ -1,0 +1,170 @@
+/**
+ * The promotion engine on real processes: a release through dev → staging → prod with prod's
+ * approval, a failed verification rolled back, a dependency waited for, a freeze window and its
+ * audited override. Time is an injected clock; verification is a stand-in here (the Prometheus
+ * analysis has its own test).
+ */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PromotionEngine, Workspace, down, status, type Promotion } from '../src/engine/index.js';
+import { killPids, processesUnder } from './helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'slipway-promotion-'));
+cpSync(resolve(import.meta.dirname, '../examples/quickstart/api'), join(dir, 'api'), { recursive: true });
+cpSync(resolve(import.meta.dirname, '../examples/quickstart/api'), join(dir, 'worker'), { recursive: true });
+writeFileSync(
+  join(dir, 'policy.yaml'),
+  `owner: security
+environments:
+  prod:
+    constraints:
+      approvals: { count: 1, groups: [sre] }
+      freezeWindows:
+        - name: weekend
+          weekly: { from: "Fri 15:00", to: "Mon 06:00" }
+`,
+);
+const project = (workerDependsOn = 'v2') => `project: promo
+layers: [policy.yaml]
+services:
+  api:
+    owner: team-api
+    workload:
+      command: node
+      args: [server.mjs]
+      artifact: ./api
+      ports: { http: auto }
+      readinessProbe: { httpGet: { path: /healthz, port: http } }
+  worker:
+    owner: team-worker
+    dependsOn: [{ service: api, minVersion: ${workerDependsOn} }]
+    workload:
+      command: node
+      args: [server.mjs]
+      artifact: ./worker
+      ports: { http: auto }
+environments:
+  dev: { targets: [local] }
+  staging: { promotesFrom: [dev], targets: [local], soakSeconds: 60 }
+  prod: { promotesFrom: [staging], targets: [local] }
+targets:
+  local: { runtime: process }
+`;
+writeFileSync(join(dir, 'slipway.yaml'), project());
+
+let ws: Workspace;
+let clock = new Date('2026-11-25T10:00:00Z'); // a Wednesday
+let failVerificationIn: string | undefined;
+let engine: PromotionEngine;
+
+/** Steps every active promotion until each waits for a person or is done, moving the clock through timed waits (soak). */
+async function settle(limit = 100): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    const wait = await engine.runActive();
+    const active = await ws.store.listPromotions({ active: true });
+    if (wait === undefined || active.every((p) => p.status === 'waiting' || p.status === 'paused')) return;
+    clock = new Date(clock.getTime() + wait);
+  }
+  throw new Error('promotions did not settle');
+}
+
+const versions = async (service: string) =>
+  Object.fromEntries((await status(ws)).filter((r) => r.service === service).map((r) => [r.environment, `${r.release ?? '-'} ${r.health}`]));
+
+beforeAll(async () => {
+  ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
+  engine = new PromotionEngine(ws, {
+    store: ws.store,
+    now: () => clock,
+    verify: async ({ environment, endpoints }) => {
+      if (environment === failVerificationIn) return { passed: false, message: 'error rate 0.50 above 0.05' };
+      const answers = await Promise.all(endpoints.map(async (url) => (await fetch(url)).status));
+      return { passed: answers.every((s) => s === 200), message: `${answers.length} endpoints answered` };
+    },
+  });
+});
+
+afterAll(async () => {
+  await down(ws, { actor: 'test' }).catch(() => undefined);
+  await ws?.close();
+  killPids(processesUnder(dir));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('promotion', () => {
+  let first: Promotion;
+
+  it('carries a good release dev → staging → prod, stopping for the approval prod requires', async () => {
+    first = await engine.start({ service: 'api', actor: 'alice' });
+    await settle();
+    let promotion = (await ws.store.getPromotion(first.id))!;
+    expect(promotion.status).toBe('waiting');
+    expect(promotion.environments.prod).toMatchObject({ phase: 'gated', message: 'waiting for 1 approval from group sre' });
+    expect(await versions('api')).toEqual({ dev: 'v1 healthy', staging: 'v1 healthy', prod: '- not-deployed' });
+
+    await engine.decide(first.id, 'prod', { actor: 'alice', groups: ['sre'], approved: true });
+    await settle();
+    expect((await ws.store.getPromotion(first.id))!.environments.prod!.message).toBe('waiting for 1 approval from group sre'); // self-approval does not count
+
+    await engine.decide(first.id, 'prod', { actor: 'bob', groups: ['dev'], approved: true });
+    await settle();
+    expect((await ws.store.getPromotion(first.id))!.status).toBe('waiting'); // wrong group
+
+    await engine.decide(first.id, 'prod', { actor: 'carol', groups: ['sre'], approved: true });
+    await settle();
+    promotion = (await ws.store.getPromotion(first.id))!;
+    expect(promotion.status).toBe('succeeded');
+    expect(await versions('api')).toEqual({ dev: 'v1 healthy', staging: 'v1 healthy', prod: 'v1 healthy' });
+    const types = (await ws.store.listEvents({ service: 'api' })).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['promotion.started', 'promotion.waiting', 'promotion.approved', 'verification.passed', 'promotion.advanced', 'promotion.completed']));
+  });
+
+  it('rolls staging back when verification fails there, and never touches prod', async () => {
+    writeFileSync(join(dir, 'api', 'VERSION'), 'v2\n');
+    await ws.reload();
+    failVerificationIn = 'staging';
+    try {
+      const second = await engine.start({ service: 'api', actor: 'alice' });
+      await settle();
+      const promotion = (await ws.store.getPromotion(second.id))!;
+      expect(promotion.status).toBe('failed');
+      expect(promotion.environments.dev!.phase).toBe('succeeded');
+      expect(promotion.environments.staging).toMatchObject({ phase: 'rolled-back' });
+      expect(promotion.environments.staging!.message).toMatch(/verification failed: error rate 0\.50 above 0\.05.*v1 runs again/);
+      expect(promotion.environments.prod!.phase).toBe('skipped');
+      expect(await versions('api')).toEqual({ dev: 'v2 healthy', staging: 'v1 healthy', prod: 'v1 healthy' });
+      const events = await ws.store.listEvents({ service: 'api', environment: 'staging' });
+      expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['verification.failed', 'deployment.failed', 'rollback.completed']));
+    } finally {
+      failVerificationIn = undefined;
+    }
+  });
+
+  it('holds a service back until its dependency runs at the version it needs', async () => {
+    const worker = await engine.start({ service: 'worker', actor: 'alice', only: 'staging' });
+    await settle();
+    expect((await ws.store.getPromotion(worker.id))!.environments.staging!.message).toBe('waiting for api at v2 or later in staging (runs v1)');
+    const api = await engine.start({ service: 'api', actor: 'alice', version: 'v2', only: 'staging' });
+    await settle();
+    expect((await ws.store.getPromotion(api.id))!.status).toBe('succeeded');
+    expect((await ws.store.getPromotion(worker.id))!.status).toBe('succeeded');
+    expect((await versions('worker')).staging).toBe('v1 healthy');
+  });
+
+  it('blocks prod during a freeze window until an audited override', async () => {
+    clock = new Date('2026-11-27T16:00:00Z'); // Friday 16:00 UTC
+    const promotion = await engine.start({ service: 'api', actor: 'alice', version: 'v2', only: 'prod' });
+    await engine.decide(promotion.id, 'prod', { actor: 'carol', groups: ['sre'], approved: true });
+    await settle();
+    expect((await ws.store.getPromotion(promotion.id))!.environments.prod!.message).toMatch(/^frozen: weekend \(Fri 15:00 → Mon 06:00 UTC\)/);
+    await expect(engine.overrideFreeze(promotion.id, 'prod', 'carol', '')).rejects.toThrow(/needs a reason/);
+    await engine.overrideFreeze(promotion.id, 'prod', 'carol', 'security fix for CVE-2026-1234');
+    await settle();
+    expect((await ws.store.getPromotion(promotion.id))!.status).toBe('succeeded');
+    expect((await versions('api')).prod).toBe('v2 healthy');
+    const override = (await ws.store.listEvents({ service: 'api' })).find((e) => e.type === 'promotion.freeze-overridden')!;
+    expect(override).toMatchObject({ actor: 'carol', message: expect.stringContaining('CVE-2026-1234') });
+  });
+});
