@@ -3,7 +3,7 @@
  * was expected there (read from the schema itself), and a guess for misspelt keys and names.
  */
 import { z } from 'zod';
-import { InvalidInputError, type InputIssue } from '../errors.js';
+import type { InputIssue } from '../errors.js';
 import type { EntryKind, Problem, YamlSource } from './yaml-source.js';
 import { allowedKeys, describeSchema, recordKeyType, schemaAt, stringChoices } from './schema-walk.js';
 import { unknownName } from './suggest.js';
@@ -14,7 +14,8 @@ type Issue = z.core.$ZodIssue;
 export type DocumentCheck<T> = { readonly value: T; readonly issues: readonly [] } | { readonly value?: undefined; readonly issues: readonly InputIssue[] };
 
 /**
- * Checks a parsed YAML document against `schema` the way the project loader does: syntax problems
+ * Checks one parsed YAML document (of a stream, possibly) against `schema`, as `parseYaml` in
+ * `yaml-file.ts` checks a whole file: syntax problems
  * alone when the YAML itself is broken, else duplicate keys (named by `entryKind`), schema
  * issues, and, once the schema passed, the problems `check` finds in the value. Pure; never throws.
  */
@@ -33,12 +34,6 @@ export function checkDocument<S extends z.core.$ZodType>(
   issues.push(...problems.map((problem) => source.locate(problem)));
   if (issues.length > 0 || !parsed.success) return { issues };
   return { value: parsed.data, issues: [] };
-}
-
-/** One error for `issues` (at least one), duplicates removed, ordered by position. */
-export function invalidInput(issues: readonly InputIssue[]): InvalidInputError {
-  const unique = [...new Map(issues.map((issue) => [JSON.stringify(issue), issue])).values()];
-  return new InvalidInputError(unique.sort((a, b) => a.line - b.line || a.column - b.column));
 }
 
 /** Problems for every issue zod found when `root` checked `data`; unknown keys become one problem each. */

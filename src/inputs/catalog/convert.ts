@@ -20,7 +20,8 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { Name, Service } from '../schema.js';
 import { formatPath, type Problem } from '../yaml-source.js';
-import { explainIssues, invalidInput } from '../zod-issues.js';
+import { invalid } from '../yaml-file.js';
+import { explainIssues } from '../zod-issues.js';
 import { unknownName } from '../suggest.js';
 import { projectPath } from '../score/convert.js';
 import type { CatalogComponent } from './parse.js';
@@ -76,7 +77,7 @@ export function catalogToService(component: CatalogComponent, options: { readonl
     for (const key of WORKLOAD_ANNOTATIONS.filter((key) => annotations[key] !== undefined)) {
       problems.push({ path: annotationPath(key), at: 'key', message: `the Score file (slipway.dev/score-file) describes the workload; set this there instead` });
     }
-    if (problems.length > 0) throw invalidInput(problems.map((problem) => component.locate(problem)));
+    if (problems.length > 0) throw invalid(problems.map((problem) => component.locate(problem)));
     return { kind: 'score-file', name, owner, labels, scoreFile: fromCatalogDir(scoreFile) };
   }
   const service = serviceFragment(entity.metadata.description ?? entity.metadata.title, owner, annotations, fromCatalogDir, problems);
@@ -85,7 +86,7 @@ export function catalogToService(component: CatalogComponent, options: { readonl
     // Each annotation is checked above; this is what remains of Slipway's own rules.
     if (!parsed.success) problems.push(...explainIssues(Service, service, parsed.error.issues).map((p) => ({ path: ['metadata', 'annotations'], message: `${formatPath(p.path)}: ${p.message}` })));
   }
-  if (problems.length > 0) throw invalidInput(problems.map((problem) => component.locate(problem)));
+  if (problems.length > 0) throw invalid(problems.map((problem) => component.locate(problem)));
   return { kind: 'service', name, owner, labels, service };
 }
 

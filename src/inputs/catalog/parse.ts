@@ -4,7 +4,8 @@
  */
 import type { InputIssue } from '../../errors.js';
 import { YamlSource, type Problem } from '../yaml-source.js';
-import { checkDocument, invalidInput } from '../zod-issues.js';
+import { invalid } from '../yaml-file.js';
+import { checkDocument } from '../zod-issues.js';
 import { ComponentEntity } from './schema.js';
 
 /** A `Component` entity of a catalog file. */
@@ -51,7 +52,7 @@ export function parseCatalogInfo(text: string, file: string): CatalogInfo {
     const found = notes.length > 0 ? ` (skipped ${notes.length} of other kinds)` : '';
     issues.push(sources[0]!.locate({ path: [], message: `expected a Component entity${found}` }));
   }
-  if (issues.length > 0) throw invalidInput(issues);
+  if (issues.length > 0) throw invalid(issues);
   return { components, notes };
 }
 

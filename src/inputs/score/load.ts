@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import type { InputIssue } from '../../errors.js';
 import type { Service } from '../schema.js';
 import { YamlSource, type EntryKind, type Problem } from '../yaml-source.js';
-import { checkDocument, invalidInput } from '../zod-issues.js';
+import { invalid } from '../yaml-file.js';
+import { checkDocument } from '../zod-issues.js';
 import { convertScore } from './convert.js';
 import { ScoreWorkload } from './schema.js';
 
@@ -27,7 +28,7 @@ const entryKind: EntryKind = (mapPath) => entryKinds[mapPath.join('.')];
 export function parseScore(text: string, file: string): ScoreDocument {
   const source = YamlSource.parse(text, file);
   const checked = checkDocument(source, ScoreWorkload, { entryKind });
-  if (checked.value === undefined) throw invalidInput(checked.issues);
+  if (checked.value === undefined) throw invalid(checked.issues);
   return { file, spec: checked.value, locate: (problem) => source.locate(problem) };
 }
 
@@ -38,7 +39,7 @@ export function parseScore(text: string, file: string): ScoreDocument {
  */
 export function scoreToService(score: ScoreDocument, options: { readonly projectDir: string }): { name: string; service: Service } {
   const conversion = convertScore(score.spec, { file: resolve(score.file), projectDir: resolve(options.projectDir) });
-  if (!('service' in conversion)) throw invalidInput(conversion.problems.map((problem) => score.locate(problem)));
+  if (!('service' in conversion)) throw invalid(conversion.problems.map((problem) => score.locate(problem)));
   return { name: conversion.name, service: conversion.service };
 }
 
