@@ -15,9 +15,9 @@ export type DocumentCheck<T> = { readonly value: T; readonly issues: readonly []
 
 /**
  * Checks one parsed YAML document (of a stream, possibly) against `schema`, as `parseYaml` in
- * `yaml-file.ts` checks a whole file: syntax problems
- * alone when the YAML itself is broken, else duplicate keys (named by `entryKind`), schema
- * issues, and, once the schema passed, the problems `check` finds in the value. Pure; never throws.
+ * `yaml-file.ts` checks a whole file: syntax problems alone when the YAML itself is broken, else
+ * duplicate keys (named by `entryKind`), schema issues, and, once the schema passed, the problems
+ * `check` finds in the value. Pure; never throws.
  */
 export function checkDocument<S extends z.core.$ZodType>(
   source: YamlSource,
