@@ -113,10 +113,13 @@ function switchCurrent(unitDir: string, releaseDir: string): string {
 
 /**
  * Writes `start`'s files, switches `current` to `releaseDir` (when given), stops `stop`, starts
- * `start` (where not running) and waits until every instance of `start` and `wait` is ready.
- * Exits non-zero with the reason and the instance's last output on stderr when one is not.
+ * `start` (where not running) and waits until every instance of `start` and `wait` is ready; then
+ * deletes the directories of `stop` and prunes releases beyond `keepReleases`. Exits non-zero with
+ * the reason and the instance's last output on stderr when one is not ready (deleting nothing).
  */
 export function rollScript(options: {
+  readonly baseDir: string;
+  readonly keepReleases: number;
   readonly unitDir: string;
   readonly releaseDir?: string;
   readonly stop: readonly string[];
@@ -124,7 +127,7 @@ export function rollScript(options: {
   readonly wait: readonly string[];
   readonly readyTimeoutSeconds: number;
 }): string {
-  const { unitDir, releaseDir, stop, start, wait, readyTimeoutSeconds } = options;
+  const { baseDir, keepReleases, unitDir, releaseDir, stop, start, wait, readyTimeoutSeconds } = options;
   const lines: string[] = [];
   for (const instance of start) {
     const d = instance.dir;
@@ -137,7 +140,7 @@ export function rollScript(options: {
   for (const { dir } of start) lines.push(`slw_alive ${shQuote(dir)} || slw_start ${shQuote(dir)}`);
   lines.push('fail=0');
   for (const d of [...start.map((s) => s.dir), ...wait]) lines.push(`slw_wait_ready ${shQuote(d)} ${readyTimeoutSeconds} || fail=1`);
-  lines.push('exit $fail');
+  lines.push('[ $fail = 0 ] || exit 1', ...stop.map((d) => `rm -rf ${shQuote(d)}`), pruneReleases(baseDir, keepReleases));
   return script(lines.join('\n'));
 }
 
@@ -166,11 +169,6 @@ n=0; for r in $(ls -1t ${base}/releases 2>/dev/null); do
   n=$((n + 1)); [ $n -gt ${keep} ] && rm -rf "$d"
 done
 true`;
-}
-
-/** Deletes the directories of stopped instances `gone` (stopping them first, in case) and prunes releases. */
-export function cleanupScript(baseDir: string, gone: readonly string[], keep: number): string {
-  return script([...gone.map((d) => `slw_stop ${shQuote(d)}; rm -rf ${shQuote(d)}`), pruneReleases(baseDir, keep)].join('\n'));
 }
 
 /** Stops every instance of a unit, deletes its directory and prunes releases. */

@@ -49,7 +49,8 @@ rm -f "$dir/supervisor.pid"
 `;
 
 /**
- * Shell functions every script may use:
+ * Shell functions every script may use. A process counts as alive by its `/proc/<pid>/cmdline`
+ * (empty for a zombie, which an orphaned supervisor stays until the host's init reaps it).
  * `slw_start DIR`, `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR`,
  * `slw_pid DIR`, `slw_restarts DIR`, `slw_probe DIR` (readiness once: 0 ready),
  * `slw_status DIR` (prints `alive pid restarts ready`), `slw_wait_ready DIR SECONDS` (the probe
@@ -66,17 +67,17 @@ slw_start() {
   else
     rm -f "$1/restarts" "$1/pid"
     setsid nohup sh -c ${shQuote(SUPERVISOR)} slipway-supervise "$1" > /dev/null 2>&1 < /dev/null &
-    i=0; while [ ! -f "$1/pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    i=0; while [ ! -f "$1/pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
   fi
 }
 slw_alive() {
   if [ -f "$1/unit" ]; then systemctl is-active -q "$(cat "$1/unit")"; return; fi
   [ -f "$1/supervisor.pid" ] || return 1
-  p=$(cat "$1/supervisor.pid"); kill -0 "$p" 2>/dev/null && grep -qF "$1" "/proc/$p/cmdline" 2>/dev/null
+  p=$(cat "$1/supervisor.pid"); grep -qF "$1" "/proc/$p/cmdline" 2>/dev/null
 }
 slw_pid() {
   if [ -f "$1/unit" ]; then systemctl show -p MainPID --value "$(cat "$1/unit")"; return; fi
-  p=$(cat "$1/pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null && echo "$p" || echo 0
+  p=$(cat "$1/pid" 2>/dev/null) && grep -q . "/proc/$p/cmdline" 2>/dev/null && echo "$p" || echo 0
 }
 slw_restarts() {
   if [ -f "$1/unit" ]; then systemctl show -p NRestarts --value "$(cat "$1/unit")"; return; fi
@@ -88,7 +89,7 @@ slw_stop() {
   fi
   slw_alive "$1" || return 0
   p=$(cat "$1/supervisor.pid"); kill -TERM "$p" 2>/dev/null
-  i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  i=0; while slw_alive "$1" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
   kill -KILL -- "-$p" 2>/dev/null; rm -f "$1/supervisor.pid" "$1/pid"; return 0
 }
 slw_http() {
@@ -115,7 +116,7 @@ slw_wait_ready() {
     if slw_probe "$1"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
     if [ "$(slw_restarts "$1")" -ge 3 ]; then echo "$(basename "$1") crashed 3 times before it was ready" >&2; break; fi
     if [ "$(date +%s)" -ge $deadline ]; then echo "$(basename "$1") not ready within $2 s" >&2; break; fi
-    sleep 0.1
+    sleep 0.05
   done
   echo "--- last lines of $(basename "$1") ---" >&2; tail -n 20 "$1/output.log" >&2 2>/dev/null; return 1
 }

@@ -30,7 +30,6 @@ import { trustedKeys } from './host-keys.js';
 import { batches, hostPorts, instanceDirName, releaseKey, replicasOn, unitDirName } from './placement.js';
 import {
   assertSucceeded,
-  cleanupScript,
   inventoryScript,
   parseInventory,
   removeScript,
@@ -351,7 +350,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
     const dirOfUnit = unitDir(host, unit);
     await lb?.drain();
     const stop = plan.stop.map((i) => i.dir);
-    const rolled = await this.exec(host, rollScript({ unitDir: dirOfUnit, ...(plan.start.length ? { releaseDir: plan.start[0]!.releaseDir } : {}), stop, start: plan.start, wait: plan.wait, readyTimeoutSeconds }));
+    const rolled = await this.exec(host, rollScript({ baseDir: host.baseDir, keepReleases: this.settings.keepReleases, unitDir: dirOfUnit, ...(plan.start.length ? { releaseDir: plan.start[0]!.releaseDir } : {}), stop, start: plan.start, wait: plan.wait, readyTimeoutSeconds }));
     if (rolled.code !== 0) {
       const started = plan.start.map((s) => s.dir);
       const stopped = plan.stop.filter((i) => i.alive).map((i) => i.dir);
@@ -361,7 +360,6 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
       throw new RuntimeError(`${unitId(unit)}: release ${unit.release.version} did not become ready on host ${name}; ${outcome}\n${rolled.stderr.trim()}`);
     }
     if (lb && plan.wanted.length) await lb.ready();
-    assertSucceeded(await this.exec(host, cleanupScript(host.baseDir, stop, this.settings.keepReleases)), name, 'cleanup');
   }
 
   /** Every host's inventory, or the error that says it could not be reached. Other errors are thrown. */
