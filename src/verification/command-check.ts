@@ -75,8 +75,8 @@ export function runCommandCheck(check: CommandCheck, target: VerificationTarget,
     child.once('error', (error) => finish(result(false, `${check.name}: could not run ${check.command}: ${errorMessage(error)}`)));
     child.once('close', (code, signal) => {
       if (timedOut) finish(result(false, withOutput(`${check.name} timed out after ${formatValue(check.timeoutSeconds)} s and was killed`)));
-      else if (code === 0) finish(result(true, `${check.name} passed (${line} exited 0)`));
-      else finish(result(false, withOutput(`${check.name} failed: ${line} ${code === null ? `was killed by ${signal}` : `exited ${code}`}`)));
+      else if (code === 0) finish(result(true, `${check.name} passed (exit 0)`));
+      else finish(result(false, withOutput(`${check.name} failed: ${code === null ? `killed by ${signal}` : `exit code ${code}`}`)));
     });
   });
 }
