@@ -1,7 +1,9 @@
 /**
  * A throwaway HAProxy in the root namespace: one HTTP frontend on 127.0.0.1 at a free port, one
  * backend whose servers are test hosts' service ports (health-checked every 100 ms), and the
- * runtime API on a unix socket at admin level. Stopped by its pid.
+ * runtime API on a unix socket at admin level. It never retries a request on another connection
+ * (`retries 0`), so a request sent to a server that goes away fails: only draining protects it.
+ * Stopped by its pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,6 +51,7 @@ export function haproxyConfig(options: HaproxyOptions, port: number, socket: str
     '  timeout connect 1s',
     '  timeout client 10s',
     '  timeout server 10s',
+    '  retries 0',
     'frontend web',
     `  bind 127.0.0.1:${port}`,
     `  default_backend ${backend}`,
