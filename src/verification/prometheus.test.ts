@@ -6,8 +6,8 @@ function answering(body: unknown, status = 200): typeof fetch {
   return fakePrometheus([{ status, body }]).fetch;
 }
 
-async function failure(fetch: typeof fetch): Promise<PrometheusError> {
-  const error: unknown = await queryPrometheus('http://127.0.0.1:9090', 'up', { fetch }).catch((e: unknown) => e);
+async function failure(fake: typeof fetch): Promise<PrometheusError> {
+  const error: unknown = await queryPrometheus('http://127.0.0.1:9090', 'up', { fetch: fake }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(PrometheusError);
   return error as PrometheusError;
 }
