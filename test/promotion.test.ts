@@ -80,7 +80,7 @@ beforeAll(async () => {
     now: () => clock,
     verify: async ({ environment, endpoints }) => {
       if (environment === failVerificationIn) return { passed: false, message: 'error rate 0.50 above 0.05' };
-      const answers = await Promise.all(endpoints.map(async (url) => (await fetch(url)).status));
+      const answers = await Promise.all(endpoints.map(async ({ url }) => (await fetch(url)).status));
       return { passed: answers.every((s) => s === 200), message: `${answers.length} endpoints answered` };
     },
   });

@@ -1,5 +1,5 @@
 /** Human renderings of what the operations answer. Scripts use `--json` instead. */
-import type { DeployOutcome, Explanation, StatusRow } from '../engine/index.js';
+import type { DeployOutcome, Explanation, History, Promotion, StatusRow } from '../engine/index.js';
 import type { Origin } from '../desired/index.js';
 import type { FreezeWindow } from '../inputs/index.js';
 import type { SlipwayEvent } from '../store/index.js';
@@ -8,7 +8,7 @@ import { table } from './table.js';
 /** The services × environments table of `slipway status`. */
 export function formatStatus(rows: readonly StatusRow[]): string {
   return table(
-    ['SERVICE', 'ENVIRONMENT', 'RELEASE', 'HEALTH', 'READY', 'RESTARTS', 'ENDPOINTS'],
+    ['SERVICE', 'ENVIRONMENT', 'RELEASE', 'HEALTH', 'READY', 'RESTARTS', 'ENDPOINTS', 'INCOMING'],
     rows.map((r) => [
       r.service,
       r.environment,
@@ -17,6 +17,7 @@ export function formatStatus(rows: readonly StatusRow[]): string {
       r.health === 'not-deployed' ? '-' : `${r.ready}/${r.replicas}`,
       String(r.restarts),
       r.endpoints.join(' '),
+      r.incoming ? `${r.incoming.version}: ${r.incoming.message}` : '',
     ]),
   );
 }
@@ -93,4 +94,20 @@ export function formatExplanation(e: Explanation): string {
   if (gates.length) parts.push('', 'GATES', ...gates.map((g) => `  ${g}`));
   if (e.violations.length) parts.push('', 'VIOLATIONS', ...e.violations.map((v) => `  ${v}`));
   return parts.join('\n');
+}
+
+/** "api v2: waiting — prod: waiting for 1 approval from group sre" and a line per environment. */
+export function formatPromotion(p: Promotion): string {
+  const lines = Object.entries(p.environments).map(([env, progress]) => `  ${env.padEnd(12)} ${progress.phase.padEnd(12)} ${progress.message}`);
+  return [`${p.service} ${p.version}: ${p.status} — ${p.message} (promotion ${p.id.slice(0, 8)}, started by ${p.createdBy})`, ...lines].join('\n');
+}
+
+/** Promotions, then deployments. */
+export function formatHistory(h: History): string {
+  const promotions = h.promotions.map(formatPromotion).join('\n\n') || 'no promotions';
+  const deployments = table(
+    ['WHEN', 'ENVIRONMENT', 'STATUS', 'BY', 'MESSAGE'],
+    h.deployments.map((d) => [new Date(d.createdAt).toISOString().replace('T', ' ').slice(0, 19), d.environment, d.status, d.createdBy, d.message]),
+  );
+  return `PROMOTIONS\n${promotions}\n\nDEPLOYMENTS\n${deployments}`;
 }

@@ -12,6 +12,7 @@ const exitByCode: Readonly<Record<string, number>> = {
   'not-found': ExitCode.notFound,
   conflict: ExitCode.conflict,
   locked: ExitCode.conflict,
+  gated: ExitCode.conflict,
   'store-locked': ExitCode.conflict,
   'runtime-failed': ExitCode.failed,
 };

@@ -8,10 +8,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadProject, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
 import { formatPlan } from '../planner/index.js';
 import { checkProject } from '../desired/index.js';
-import type { Operations } from '../engine/index.js';
+import type { Operations, Promotion } from '../engine/index.js';
 import { SlipwayError } from '../errors.js';
 import { actor, connect, projectFileOf } from './connect.js';
-import { formatEvents, formatExplanation, formatOutcome, formatStatus } from './format.js';
+import { formatEvents, formatExplanation, formatHistory, formatOutcome, formatPromotion, formatStatus } from './format.js';
 import { ExitCode, humanize } from './humanize.js';
 import { startProgress } from './progress.js';
 import { up } from './up.js';
@@ -195,6 +195,96 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       withOps(async (ops) => {
         const stopped = await ops.down({ environment: options.env, actor: actor() });
         print(stopped, options.json, () => (stopped.length ? stopped.map((k) => `stopped ${k.service} in ${k.environment} on ${k.target}`).join('\n') : 'nothing was running'));
+      }),
+    );
+
+  const promotionLine = (p: Promotion) => formatPromotion(p);
+
+  program
+    .command('promote')
+    .description('carry a release through the environments (or into one); or give the go a waiting promotion needs')
+    .argument('<service>')
+    .option('-e, --env <environment>', 'only this environment, or the go for a promotion waiting there')
+    .option('--version <version>', 'release version (default: reuse identical content, or the next v<N>)')
+    .addOption(json)
+    .action((service: string, options: { env?: string; version?: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const promotion = await ops.promote({ service, environment: options.env, version: options.version, actor: actor() });
+        print(promotion, options.json, () => promotionLine(promotion));
+        if (promotion.status === 'failed') setExit(ExitCode.failed);
+      }),
+    );
+
+  for (const [name, approved] of [['approve', true], ['reject', false]] as const) {
+    program
+      .command(name)
+      .description(`${name} the promotion of a service waiting at an environment`)
+      .argument('<service>')
+      .requiredOption('-e, --env <environment>', 'environment')
+      .option('-g, --group <group...>', 'groups you approve for (SLIPWAY_GROUPS by default)')
+      .option('-m, --comment <text>', 'why')
+      .addOption(json)
+      .action((service: string, options: { env: string; group?: string[]; comment?: string; json?: boolean }) =>
+        withOps(async (ops) => {
+          const groups = options.group ?? (process.env.SLIPWAY_GROUPS ?? '').split(',').filter(Boolean);
+          const promotion = await ops.decide({ service, environment: options.env, actor: actor(), groups, approved, comment: options.comment });
+          print(promotion, options.json, () => promotionLine(promotion));
+        }),
+      );
+  }
+
+  program
+    .command('override-freeze')
+    .description('let a promotion into an environment during a freeze window (recorded with your name and reason)')
+    .argument('<service>')
+    .requiredOption('-e, --env <environment>', 'environment')
+    .requiredOption('-r, --reason <text>', 'why this cannot wait')
+    .addOption(json)
+    .action((service: string, options: { env: string; reason: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const promotion = await ops.overrideFreeze({ service, environment: options.env, actor: actor(), reason: options.reason });
+        print(promotion, options.json, () => promotionLine(promotion));
+      }),
+    );
+
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    program
+      .command(action)
+      .description(`${action} the newest active promotion of a service`)
+      .argument('<service>')
+      .option('-r, --reason <text>', 'why')
+      .addOption(json)
+      .action((service: string, options: { reason?: string; json?: boolean }) =>
+        withOps(async (ops) => {
+          const promotion = await ops.control({ service, action, actor: actor(), reason: options.reason });
+          print(promotion, options.json, () => promotionLine(promotion));
+        }),
+      );
+  }
+
+  program
+    .command('rollback')
+    .description('put the release that ran before back into an environment')
+    .argument('<service>')
+    .requiredOption('-e, --env <environment>', 'environment')
+    .addOption(json)
+    .action((service: string, options: { env: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const outcome = await ops.rollback({ service, environment: options.env, actor: actor() });
+        print(outcome, options.json, () => formatOutcome(outcome));
+        if (outcome.result === 'failed') setExit(ExitCode.failed);
+      }),
+    );
+
+  program
+    .command('history')
+    .description("a service's promotions and deployments, newest first, with where each stands and why")
+    .argument('<service>')
+    .addOption(json)
+    .action((service: string, options: { json?: boolean }) =>
+      withOps(async (ops) => {
+        const result = await ops.history(service);
+        print(result, options.json, () => formatHistory(result));
       }),
     );
 

@@ -1,2 +1,3 @@
 /** Convergence: keeping what runs equal to what should run. For now, the observe loop. */
 export { startObserveLoop, type ObserveLoopOptions } from './observe-loop.js';
+export { startPromotionLoop } from './promotion-loop.js';

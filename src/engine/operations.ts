@@ -14,6 +14,14 @@ import { logs, type LogsRequest } from './logs.js';
 import { preview } from './preview.js';
 import { status, type StatusRow } from './status.js';
 import type { Workspace } from './workspace.js';
+import { PromotionEngine, type Promotion } from './promotion/index.js';
+import { decide, history, promote, rollback, activePromotion, type DecisionRequest, type History, type PromoteRequest } from './promotions.js';
+import { environmentVerifier } from './verifier.js';
+import { compliantService } from '../desired/index.js';
+import { NotFoundError, SlipwayError } from '../errors.js';
+import { environmentTargets } from './units.js';
+
+export type PromotionAction = 'pause' | 'resume' | 'cancel';
 
 export interface EventsFilter {
   readonly service?: string;
@@ -37,6 +45,18 @@ export interface Operations {
   logs(request: LogsRequest): AsyncIterable<LogLine>;
   /** The audit log, oldest first. */
   events(filter?: EventsFilter): Promise<SlipwayEvent[]>;
+  /** Starts a promotion of a release through the environments (or into one), or gives a waiting one its go. */
+  promote(request: PromoteRequest): Promise<Promotion>;
+  /** Approves or rejects the promotion waiting at an environment. */
+  decide(request: DecisionRequest): Promise<Promotion>;
+  /** Lets a promotion into a frozen environment; recorded with who and why. */
+  overrideFreeze(request: { service: string; environment: string; actor: string; reason: string }): Promise<Promotion>;
+  /** Pauses, resumes or cancels the newest active promotion of a service. */
+  control(request: { service: string; action: PromotionAction; actor: string; reason?: string }): Promise<Promotion>;
+  /** Puts the release that ran before back into an environment. */
+  rollback(request: { service: string; environment: string; actor: string }): Promise<DeployOutcome>;
+  /** Promotions and deployments of a service, newest first. */
+  history(service: string): Promise<History>;
   /** Releases what this handle holds. Idempotent. */
   close(): Promise<void>;
 }
@@ -44,11 +64,18 @@ export interface Operations {
 /** Operations on a workspace open in this process. Each call sees the project file as it is now. */
 export class LocalOperations implements Operations {
   readonly #queues = new Map<string, Promise<unknown>>();
+  readonly engine: PromotionEngine;
 
+  /**
+   * `drive: 'inline'` (a CLI command on its own) runs promotions after each change until they
+   * finish or wait for a person; `'background'` (`slipway up`) leaves that to its loop.
+   */
   constructor(
     readonly workspace: Workspace,
-    private readonly onClose: () => Promise<void> = () => workspace.close(),
-  ) {}
+    private readonly options: { drive: 'inline' | 'background'; onClose?: () => Promise<void> } = { drive: 'inline' },
+  ) {
+    this.engine = new PromotionEngine(workspace, { store: workspace.store, now: () => new Date(), verify: environmentVerifier() });
+  }
 
   async status(): Promise<StatusRow[]> {
     return status(this.workspace);
@@ -62,8 +89,62 @@ export class LocalOperations implements Operations {
   deploy(request: DeployRequest, onProgress?: (message: string) => void): Promise<DeployOutcome> {
     return this.serialised(`${request.service}/${request.environment}`, async () => {
       await this.workspace.reload();
+      if (!this.workspace.project.spec.services[request.service]) throw new NotFoundError('service', request.service);
+      environmentTargets(this.workspace, request.environment);
+      const { gates } = compliantService(this.workspace.project, request.service, request.environment);
+      if (gates.approvals.length > 0 || gates.freezeWindows.length > 0) {
+        throw new SlipwayError('gated', `${request.environment} has approvals or freeze windows, so releases enter it by promotion: slipway promote ${request.service} --env ${request.environment}`);
+      }
       return deploy(this.workspace, request, onProgress);
     });
+  }
+
+  promote(request: PromoteRequest): Promise<Promotion> {
+    return this.changePromotion(async () => promote(this.workspace, this.engine, request));
+  }
+
+  decide(request: DecisionRequest): Promise<Promotion> {
+    return this.changePromotion(() => decide(this.workspace, this.engine, request));
+  }
+
+  overrideFreeze(request: { service: string; environment: string; actor: string; reason: string }): Promise<Promotion> {
+    return this.changePromotion(async () => {
+      const promotion = await activePromotion(this.workspace, request.service, request.environment);
+      return this.engine.overrideFreeze(promotion.id, request.environment, request.actor, request.reason);
+    });
+  }
+
+  control(request: { service: string; action: PromotionAction; actor: string; reason?: string }): Promise<Promotion> {
+    return this.changePromotion(async () => {
+      const promotion = await activePromotion(this.workspace, request.service);
+      return this.engine.control(promotion.id, request.action, request.actor, request.reason);
+    });
+  }
+
+  rollback(request: { service: string; environment: string; actor: string }): Promise<DeployOutcome> {
+    return this.serialised(`${request.service}/${request.environment}`, () => rollback(this.workspace, request));
+  }
+
+  history(service: string): Promise<History> {
+    return history(this.workspace, service);
+  }
+
+  /** Runs promotions until each finishes or waits for a person (or a long timed wait). */
+  async drive(maxWaitMs = 30_000): Promise<void> {
+    for (;;) {
+      const wait = await this.engine.runActive();
+      const active = await this.workspace.store.listPromotions({ active: true });
+      if (wait === undefined || wait > maxWaitMs || active.every((p) => p.status === 'waiting' || p.status === 'paused')) return;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  private async changePromotion(change: () => Promise<Promotion>): Promise<Promotion> {
+    await this.workspace.reload();
+    const promotion = await this.serialised('promotions', change);
+    if (this.options.drive === 'background') return promotion;
+    await this.serialised('promotions', () => this.drive());
+    return (await this.workspace.store.getPromotion(promotion.id)) ?? promotion;
   }
 
   async explain(service: string, environment: string): Promise<Explanation> {
@@ -84,7 +165,7 @@ export class LocalOperations implements Operations {
   }
 
   close(): Promise<void> {
-    return this.onClose();
+    return (this.options.onClose ?? (() => this.workspace.close()))();
   }
 
   /** Runs `work` after every earlier call with the same key has settled. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ContainerTarget } from '../runtimes/container/settings.js';
 import { StaticTarget } from '../runtimes/static/settings.js';
+import { Verification } from '../verification/types.js';
 
 /** Lower-case DNS-label style names: services, environments, targets, ports. */
 export const Name = z
@@ -113,7 +114,7 @@ export const Environment = z.strictObject({
   /** How a release goes across the targets: all at once, one by one, or one target verified first. */
   strategy: z.enum(['all-at-once', 'rolling', 'canary']).default('rolling'),
   /** Checks after the rollout (`verification/`): HTTP, smoke commands, Prometheus analysis. */
-  verification: z.record(z.string(), z.unknown()).optional(),
+  verification: Verification.optional(),
   /** Time a verified release must run before it counts as good here. */
   soakSeconds: z.number().min(0).default(0),
   /** Enter this environment as soon as the ones it promotes from succeed; otherwise wait for `slipway promote`. */

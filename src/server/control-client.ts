@@ -4,7 +4,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
-import type { DeployOutcome, DeployRequest, EventsFilter, Explanation, LogsRequest, Operations, StatusRow } from '../engine/index.js';
+import type { DecisionRequest, DeployOutcome, DeployRequest, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, PromotionAction, StatusRow } from '../engine/index.js';
 import type { UnitKey } from '../desired/types.js';
 import type { Plan } from '../planner/index.js';
 import type { LogLine } from '../runtimes/index.js';
@@ -28,6 +28,30 @@ export class ControlClient implements Operations {
       if (message.progress) onProgress(message.progress);
     }
     throw new Error('the control socket closed before the deployment finished');
+  }
+
+  promote(request: PromoteRequest): Promise<Promotion> {
+    return this.json('POST', '/v0/promote', request);
+  }
+
+  decide(request: DecisionRequest): Promise<Promotion> {
+    return this.json('POST', '/v0/decide', request);
+  }
+
+  overrideFreeze(request: { service: string; environment: string; actor: string; reason: string }): Promise<Promotion> {
+    return this.json('POST', '/v0/override-freeze', request);
+  }
+
+  control(request: { service: string; action: PromotionAction; actor: string; reason?: string }): Promise<Promotion> {
+    return this.json('POST', '/v0/control', request);
+  }
+
+  rollback(request: { service: string; environment: string; actor: string }): Promise<DeployOutcome> {
+    return this.json('POST', '/v0/rollback', request);
+  }
+
+  history(service: string): Promise<History> {
+    return this.json('GET', `/v0/history${query({ service })}`);
   }
 
   down(request: { environment?: string; actor: string }): Promise<UnitKey[]> {

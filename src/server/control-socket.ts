@@ -37,6 +37,12 @@ const routes: Readonly<Record<string, Handler>> = {
     res.end(JSON.stringify({ outcome }) + '\n');
     return undefined;
   },
+  'POST /v0/promote': async (ops, _url, req) => ops.promote(parseBody(PromoteBody, await readJson(req))),
+  'POST /v0/decide': async (ops, _url, req) => ops.decide(parseBody(DecideBody, await readJson(req))),
+  'POST /v0/override-freeze': async (ops, _url, req) => ops.overrideFreeze(parseBody(OverrideBody, await readJson(req))),
+  'POST /v0/control': async (ops, _url, req) => ops.control(parseBody(ControlBody, await readJson(req))),
+  'POST /v0/rollback': async (ops, _url, req) => ops.rollback(parseBody(RollbackBody, await readJson(req))),
+  'GET /v0/history': (ops, url) => ops.history(required(url, 'service')),
   'POST /v0/down': async (ops, _url, req) => ops.down(parseBody(DownBody, await readJson(req))),
   'GET /v0/logs': async (ops, url, req, res) => {
     const abort = new AbortController();
@@ -99,6 +105,13 @@ const DeployBody = z.strictObject({
   version: z.string().min(1).optional(),
   actor: z.string().min(1),
 });
+
+const text = z.string().min(1);
+const PromoteBody = z.strictObject({ service: text, version: text.optional(), environment: text.optional(), actor: text });
+const DecideBody = z.strictObject({ service: text, environment: text, actor: text, groups: z.array(text), approved: z.boolean(), comment: z.string().optional() });
+const OverrideBody = z.strictObject({ service: text, environment: text, actor: text, reason: text });
+const ControlBody = z.strictObject({ service: text, action: z.enum(['pause', 'resume', 'cancel']), actor: text, reason: z.string().optional() });
+const RollbackBody = z.strictObject({ service: text, environment: text, actor: text });
 
 const DownBody = z.strictObject({ environment: z.string().min(1).optional(), actor: z.string().min(1) });
 

@@ -17,7 +17,8 @@ export interface PromotionTable {
   version: string;
   status: PromotionStatus;
   message: string;
-  environments: Json<Record<string, EnvProgress>>;
+  /** Written as an array of `[name, progress]`, because jsonb does not keep the keys of an object in order. */
+  environments: Json<[string, EnvProgress][]>;
   created_by: string;
   created_at: Date;
   updated_at: Date;
@@ -90,7 +91,7 @@ export class KyselyPromotionStore implements PromotionStore {
         version: input.version,
         status: 'running',
         message: input.message,
-        environments: JSON.stringify(input.environments),
+        environments: JSON.stringify(Object.entries(input.environments)),
         created_by: input.createdBy,
         created_at: at,
         updated_at: at,
@@ -116,7 +117,7 @@ export class KyselyPromotionStore implements PromotionStore {
   async updatePromotion(id: string, change: { status: PromotionStatus; message: string; environments: Record<string, EnvProgress> }): Promise<Promotion> {
     const row = await this.db
       .updateTable('promotions')
-      .set({ status: change.status, message: change.message, environments: JSON.stringify(change.environments), updated_at: this.now() })
+      .set({ status: change.status, message: change.message, environments: JSON.stringify(Object.entries(change.environments)), updated_at: this.now() })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
@@ -147,7 +148,7 @@ function toPromotion(row: Selectable<PromotionTable>): Promotion {
     version: row.version,
     status: row.status,
     message: row.message,
-    environments: row.environments,
+    environments: Object.fromEntries(row.environments),
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -5,6 +5,7 @@
  * deploys a recorded release. The loop around it (`runPromotions`) only waits, polls and stops.
  */
 import type { Release } from '../../desired/types.js';
+import type { Verification } from '../../verification/index.js';
 import { compliantService } from '../../desired/index.js';
 import { NotFoundError, SlipwayError, errorMessage } from '../../errors.js';
 import type { NewEvent } from '../../store/index.js';
@@ -21,8 +22,9 @@ export type Verifier = (input: {
   readonly service: string;
   readonly environment: string;
   readonly release: Release;
-  readonly verification: Readonly<Record<string, unknown>> | undefined;
-  readonly endpoints: readonly string[];
+  readonly verification: Verification | undefined;
+  /** One per instance: its base URL and its named ports. */
+  readonly endpoints: readonly { readonly url: string; readonly ports: Readonly<Record<string, number>> }[];
 }) => Promise<{ readonly passed: boolean; readonly message: string }>;
 
 export interface EngineDeps {
@@ -224,7 +226,7 @@ export class PromotionEngine {
   private async verify(promotion: Promotion, environment: string, progress: EnvProgress): Promise<StepResult> {
     const release = await this.release(promotion);
     const units = await observeUnits(this.ws, { service: promotion.service, environment });
-    const endpoints = units.flatMap((u) => u.instances.flatMap((i) => Object.values(i.ports).map((port) => `http://127.0.0.1:${port}`)));
+    const endpoints = units.flatMap((u) => u.instances.map((i) => ({ url: `http://127.0.0.1:${Object.values(i.ports)[0] ?? 80}`, ports: i.ports })));
     let result: { passed: boolean; message: string };
     try {
       result = await this.deps.verify({ service: promotion.service, environment, release, verification: this.ws.project.spec.environments[environment]!.verification, endpoints });
