@@ -7,7 +7,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedUnit, Release, UnitKey } from '../desired/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { KyselyPromotionStore } from './promotion-store.js';
+import { KyselyPromotionStore, insertEvent } from './promotion-store.js';
 import type { Database, DeploymentStepTable, DeploymentTable, EventTable, ObservedTable, ReleaseTable, ResourceTable, SecretTable } from './database.js';
 import {
   isTerminal,
@@ -38,8 +38,6 @@ export interface KyselyStoreOptions {
 
 type SpecTableName = 'services' | 'environments' | 'targets';
 
-/** Key of the advisory lock that serialises event appends (so seq order is commit order). */
-const EVENTS_LOCK = 0x5_11_90_ae;
 
 /** Promotions and approvals come from `KyselyPromotionStore`; everything else is here. */
 export class KyselyStore extends KyselyPromotionStore implements Store {
@@ -264,25 +262,7 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
   }
 
   async appendEvent(event: NewEvent): Promise<SlipwayEvent> {
-    return this.#db.transaction().execute(async (trx) => {
-      // Held to commit: a later seq can never become visible before an earlier one, so readers
-      // that follow `afterSeq` miss nothing.
-      await sql`select pg_advisory_xact_lock(${EVENTS_LOCK})`.execute(trx);
-      const row = await trx
-        .insertInto('events')
-        .values({
-          at: this.#now(),
-          type: event.type,
-          actor: event.actor,
-          service: event.service ?? null,
-          environment: event.environment ?? null,
-          message: event.message,
-          data: JSON.stringify(event.data ?? {}),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toEvent(row);
-    });
+    return this.#db.transaction().execute(async (trx) => toEvent(await insertEvent(trx, event, this.#now())));
   }
 
   async listEvents(filter: { afterSeq?: number; service?: string; environment?: string; limit?: number } = {}): Promise<SlipwayEvent[]> {

@@ -2,10 +2,10 @@
  * Promotions and their approvals in the store: the promotion engine's write-ahead record. Each
  * update replaces the promotion's state in one statement, so a reader never sees half a step.
  */
-import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import type { Json, Serial } from './database.js';
+import type { Database, Json, Serial } from './database.js';
+import type { NewEvent } from './types.js';
 import { NotFoundError } from '../errors.js';
 import type { Approval, EnvProgress, Promotion, PromotionStatus, PromotionStore } from '../engine/promotion/types.js';
 
@@ -32,11 +32,6 @@ export interface ApprovalTable {
   decision: 'approved' | 'rejected';
   comment: string;
   at: Date;
-}
-
-export interface PromotionDatabase {
-  promotions: PromotionTable;
-  approvals: ApprovalTable;
 }
 
 /** `0003_promotions`: the promotions and approvals tables. */
@@ -74,18 +69,43 @@ export const promotionsMigration: Migration = {
 
 const finished: readonly PromotionStatus[] = ['succeeded', 'failed', 'cancelled', 'superseded'];
 
+/** Key of the advisory lock that serialises event appends (so seq order is commit order). */
+export const EVENTS_LOCK = 0x5_11_90_ae;
+
+/** Appends an event inside `trx`; the caller's transaction decides whether it is kept. */
+export async function insertEvent(trx: Transaction<Database>, event: NewEvent, at: Date) {
+  // Held to commit: a later seq can never become visible before an earlier one, so readers that
+  // follow `afterSeq` miss nothing.
+  await sql`select pg_advisory_xact_lock(${EVENTS_LOCK})`.execute(trx);
+  return trx
+    .insertInto('events')
+    .values({
+      at,
+      type: event.type,
+      actor: event.actor,
+      service: event.service ?? null,
+      environment: event.environment ?? null,
+      message: event.message,
+      data: JSON.stringify(event.data ?? {}),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Promotions and approvals; every change commits together with the events that tell of it. */
 export class KyselyPromotionStore implements PromotionStore {
   constructor(
-    private readonly db: Kysely<PromotionDatabase>,
+    private readonly db: Kysely<Database>,
     private readonly now: () => Date,
   ) {}
 
-  async createPromotion(input: Parameters<PromotionStore['createPromotion']>[0]): Promise<Promotion> {
+  async createPromotion(input: Parameters<PromotionStore['createPromotion']>[0], events: readonly NewEvent[] = []): Promise<Promotion> {
     const at = this.now();
-    const row = await this.db
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
       .insertInto('promotions')
       .values({
-        id: randomUUID(),
+        id: input.id,
         service: input.service,
         release_id: input.releaseId,
         version: input.version,
@@ -98,7 +118,9 @@ export class KyselyPromotionStore implements PromotionStore {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return toPromotion(row);
+      for (const event of events) await insertEvent(trx, event, at);
+      return toPromotion(row);
+    });
   }
 
   async getPromotion(id: string): Promise<Promotion | undefined> {
@@ -114,15 +136,19 @@ export class KyselyPromotionStore implements PromotionStore {
     return (await query.execute()).map(toPromotion);
   }
 
-  async updatePromotion(id: string, change: { status: PromotionStatus; message: string; environments: Record<string, EnvProgress> }): Promise<Promotion> {
-    const row = await this.db
-      .updateTable('promotions')
-      .set({ status: change.status, message: change.message, environments: JSON.stringify(Object.entries(change.environments)), updated_at: this.now() })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw new NotFoundError('promotion', id);
-    return toPromotion(row);
+  async updatePromotion(id: string, change: { status: PromotionStatus; message: string; environments: Record<string, EnvProgress> }, events: readonly NewEvent[] = []): Promise<Promotion> {
+    const at = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('promotions')
+        .set({ status: change.status, message: change.message, environments: JSON.stringify(Object.entries(change.environments)), updated_at: at })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('promotion', id);
+      for (const event of events) await insertEvent(trx, event, at);
+      return toPromotion(row);
+    });
   }
 
   async addApproval(approval: Omit<Approval, 'at'>): Promise<Approval> {

@@ -4,18 +4,18 @@
  * action is safe to redo: deploying what runs changes nothing, verification only reads, rollback
  * deploys a recorded release. The loop around it (`runPromotions`) only waits, polls and stops.
  */
+import { randomUUID } from 'node:crypto';
 import type { Release } from '../../desired/types.js';
 import type { Verification } from '../../verification/index.js';
 import { compliantService } from '../../desired/index.js';
 import { NotFoundError, SlipwayError, errorMessage } from '../../errors.js';
-import type { NewEvent } from '../../store/index.js';
 import { deploy } from '../deploy.js';
 import { cutRelease } from '../releases.js';
 import { observeUnits } from '../units.js';
 import type { Workspace } from '../workspace.js';
 import { approvalsMissing, dependencyMissing, frozen, rejection } from './gates.js';
 import { promotionOrder } from './order.js';
-import { isFinished, isSettled, type EnvPhase, type EnvProgress, type Promotion, type PromotionStatus, type PromotionStore } from './types.js';
+import { isFinished, isSettled, type EnvPhase, type EnvProgress, type Promotion, type PromotionEvent, type PromotionStatus, type PromotionStore } from './types.js';
 
 /** Checks a release after its rollout in an environment. Must only read; it may be run again. */
 export type Verifier = (input: {
@@ -32,7 +32,7 @@ export interface EngineDeps {
   readonly now: () => Date;
   readonly verify: Verifier;
   /** Told of every event after it is recorded (notifications). */
-  readonly onEvent?: (event: NewEvent) => void;
+  readonly onEvent?: (event: PromotionEvent) => void;
 }
 
 /** What one step did: nothing to do, something changed, or waiting (poll again after `waitMs`). */
@@ -68,9 +68,9 @@ export class PromotionEngine {
     );
     if (only) environments[only] = { ...environments[only]!, manualGo: { actor, at } };
     await this.supersede(service, actor);
-    const promotion = await this.deps.store.createPromotion({ service, releaseId: release.id, version: release.version, environments, createdBy: actor, message: 'started' });
-    await this.record(promotion, 'promotion.started', actor, `${actor} started promoting ${service} ${release.version}${only ? ` into ${only}` : ''}`);
-    return promotion;
+    const id = randomUUID();
+    const started = this.event({ id, service, releaseId: release.id }, 'promotion.started', actor, `${actor} started promoting ${service} ${release.version}${only ? ` into ${only}` : ''}`);
+    return this.told(await this.deps.store.createPromotion({ id, service, releaseId: release.id, version: release.version, environments, createdBy: actor, message: 'started' }, [started]), [started]);
   }
 
   /** Advances the promotion by one step. Idempotent where it matters: see the file comment. */
@@ -102,18 +102,18 @@ export class PromotionEngine {
     if (!reason.trim()) throw new SlipwayError('bad-request', 'a freeze override needs a reason');
     const promotion = await this.get(id);
     const progress = this.environment(promotion, environment);
-    const changed = await this.save(promotion, environment, { ...progress, freezeOverride: { actor, reason, at: this.deps.now().toISOString() } });
-    await this.record(changed, 'promotion.freeze-overridden', actor, `${actor} overrode the freeze of ${environment} for ${promotion.service} ${promotion.version}: ${reason}`, { environment, reason });
-    return changed;
+    return this.save(promotion, environment, { ...progress, freezeOverride: { actor, reason, at: this.deps.now().toISOString() } }, [
+      this.event(promotion, 'promotion.freeze-overridden', actor, `${actor} overrode the freeze of ${environment} for ${promotion.service} ${promotion.version}: ${reason}`, { environment, reason }),
+    ]);
   }
 
   /** Says go for an environment that does not promote by itself. */
   async promote(id: string, environment: string, actor: string): Promise<Promotion> {
     const promotion = await this.get(id);
     const progress = this.environment(promotion, environment);
-    const changed = await this.save(promotion, environment, { ...progress, manualGo: { actor, at: this.deps.now().toISOString() } });
-    await this.record(changed, 'promotion.go', actor, `${actor} promoted ${promotion.service} ${promotion.version} into ${environment}`, { environment });
-    return changed;
+    return this.save(promotion, environment, { ...progress, manualGo: { actor, at: this.deps.now().toISOString() } }, [
+      this.event(promotion, 'promotion.go', actor, `${actor} promoted ${promotion.service} ${promotion.version} into ${environment}`, { environment }),
+    ]);
   }
 
   /** Pauses, resumes or cancels; a cancelled promotion leaves what runs as it is. */
@@ -123,9 +123,8 @@ export class PromotionEngine {
     const status: PromotionStatus = action === 'pause' ? 'paused' : action === 'resume' ? 'running' : 'cancelled';
     const environments = action === 'cancel' ? skipUnsettled(promotion.environments, `cancelled by ${actor}`, this.deps.now()) : promotion.environments;
     const message = `${action === 'resume' ? 'resumed' : action === 'pause' ? 'paused' : 'cancelled'} by ${actor}${reason ? `: ${reason}` : ''}`;
-    const changed = await this.deps.store.updatePromotion(id, { status, message, environments: { ...environments } });
-    await this.record(changed, `promotion.${action === 'resume' ? 'resumed' : action === 'pause' ? 'paused' : 'cancelled'}`, actor, `${promotion.service} ${promotion.version}: ${message}`);
-    return changed;
+    const told = [this.event(promotion, `promotion.${action === 'resume' ? 'resumed' : action === 'pause' ? 'paused' : 'cancelled'}`, actor, `${promotion.service} ${promotion.version}: ${message}`)];
+    return this.told(await this.deps.store.updatePromotion(id, { status, message, environments: { ...environments } }, told), told);
   }
 
   /** Runs every active promotion until none can move; returns how long the soonest waits. */
@@ -183,8 +182,9 @@ export class PromotionEngine {
     const waiting = await this.gateMessage(promotion, environment, progress, approvals);
     if (waiting) {
       if (waiting !== progress.message) {
-        await this.save(promotion, environment, { ...progress, message: waiting });
-        await this.record(promotion, 'promotion.waiting', 'slipway', `${promotion.service} ${promotion.version} in ${environment}: ${waiting}`, { environment });
+        await this.save(promotion, environment, { ...progress, message: waiting }, [
+          this.event(promotion, 'promotion.waiting', 'slipway', `${promotion.service} ${promotion.version} in ${environment}: ${waiting}`, { environment }),
+        ]);
       }
       return { changed: false, waitMs: POLL_MS };
     }
@@ -234,11 +234,13 @@ export class PromotionEngine {
       result = { passed: false, message: `verification could not run: ${errorMessage(error)}` };
     }
     if (!result.passed) {
-      await this.record(promotion, 'verification.failed', 'slipway', `${promotion.service} ${promotion.version} failed verification in ${environment}: ${result.message}`, { environment });
-      return this.fail(promotion, environment, progress, `verification failed: ${result.message}`);
+      return this.fail(promotion, environment, progress, `verification failed: ${result.message}`, [
+        this.event(promotion, 'verification.failed', 'slipway', `${promotion.service} ${promotion.version} failed verification in ${environment}: ${result.message}`, { environment }),
+      ]);
     }
-    await this.record(promotion, 'verification.passed', 'slipway', `${promotion.service} ${promotion.version} passed verification in ${environment}${result.message ? `: ${result.message}` : ''}`, { environment });
-    await this.move(promotion, environment, 'soaking', `soaking ${promotion.version}`);
+    await this.move(promotion, environment, 'soaking', `soaking ${promotion.version}`, {}, [
+      this.event(promotion, 'verification.passed', 'slipway', `${promotion.service} ${promotion.version} passed verification in ${environment}${result.message ? `: ${result.message}` : ''}`, { environment }),
+    ]);
     return { changed: true };
   }
 
@@ -246,8 +248,9 @@ export class PromotionEngine {
     const soakMs = this.ws.project.spec.environments[environment]!.soakSeconds * 1000;
     const left = Date.parse(progress.since) + soakMs - this.deps.now().getTime();
     if (left > 0) return { changed: false, waitMs: left };
-    await this.move(promotion, environment, 'succeeded', `${promotion.version} is good in ${environment}`);
-    await this.record(promotion, 'promotion.advanced', 'slipway', `${promotion.service} ${promotion.version} succeeded in ${environment}`, { environment });
+    await this.move(promotion, environment, 'succeeded', `${promotion.version} is good in ${environment}`, {}, [
+      this.event(promotion, 'promotion.advanced', 'slipway', `${promotion.service} ${promotion.version} succeeded in ${environment}`, { environment }),
+    ]);
     return { changed: true };
   }
 
@@ -259,21 +262,27 @@ export class PromotionEngine {
     }
     const outcome = await deploy(this.ws, { service: promotion.service, environment, actor: 'slipway', release: previous });
     if (outcome.result === 'failed') {
-      await this.move(promotion, environment, 'failed', `${progress.message}; rolling back to ${previous.version} failed too: ${outcome.message}`);
-      await this.record(promotion, 'rollback.failed', 'slipway', `rolling ${promotion.service} in ${environment} back to ${previous.version} failed: ${outcome.message}`, { environment });
+      await this.move(promotion, environment, 'failed', `${progress.message}; rolling back to ${previous.version} failed too: ${outcome.message}`, {}, [
+        this.event(promotion, 'rollback.failed', 'slipway', `rolling ${promotion.service} in ${environment} back to ${previous.version} failed: ${outcome.message}`, { environment }),
+      ]);
       return { changed: true };
     }
-    await this.move(promotion, environment, 'rolled-back', `${progress.message}; ${previous.version} runs again, ready`);
-    await this.record(promotion, 'rollback.completed', 'slipway', `${promotion.service} in ${environment} is back on ${previous.version}, ready`, { environment, release: previous.id });
+    await this.move(promotion, environment, 'rolled-back', `${progress.message}; ${previous.version} runs again, ready`, {}, [
+      this.event(promotion, 'rollback.completed', 'slipway', `${promotion.service} in ${environment} is back on ${previous.version}, ready`, { environment, rolledBackTo: previous.id }),
+    ]);
     return { changed: true };
   }
 
-  private async fail(promotion: Promotion, environment: string, progress: EnvProgress, message: string): Promise<StepResult> {
+  private async fail(promotion: Promotion, environment: string, progress: EnvProgress, message: string, events: readonly PromotionEvent[] = []): Promise<StepResult> {
     const rollback = this.ws.project.spec.environments[environment]!.onFailure === 'rollback';
-    await this.move(promotion, environment, rollback ? 'rolling-back' : 'failed', rollback ? `${message}; rolling back` : `${message}; halted for a person to look`, {
-      previousReleaseId: progress.previousReleaseId ?? null,
-    });
-    await this.record(promotion, 'deployment.failed', 'slipway', `${promotion.service} ${promotion.version} failed in ${environment}: ${message}`, { environment });
+    await this.move(
+      promotion,
+      environment,
+      rollback ? 'rolling-back' : 'failed',
+      rollback ? `${message}; rolling back` : `${message}; halted for a person to look`,
+      { previousReleaseId: progress.previousReleaseId ?? null },
+      [...events, this.event(promotion, 'deployment.failed', 'slipway', `${promotion.service} ${promotion.version} failed in ${environment}: ${message}`, { environment })],
+    );
     return { changed: true };
   }
 
@@ -291,21 +300,28 @@ export class PromotionEngine {
     const failed = progresses.some((p) => p.phase === 'failed' || p.phase === 'rolled-back');
     const status: PromotionStatus = failed ? 'failed' : 'succeeded';
     const message = failed ? progresses.find((p) => p.phase === 'failed' || p.phase === 'rolled-back')!.message : `${promotion.version} runs everywhere it was promoted`;
-    const done = await this.deps.store.updatePromotion(promotion.id, { status, message, environments: { ...promotion.environments } });
-    await this.record(done, failed ? 'promotion.failed' : 'promotion.completed', 'slipway', `${promotion.service} ${promotion.version}: ${message}`);
+    const told = [this.event(promotion, failed ? 'promotion.failed' : 'promotion.completed', 'slipway', `${promotion.service} ${promotion.version}: ${message}`)];
+    this.told(await this.deps.store.updatePromotion(promotion.id, { status, message, environments: { ...promotion.environments } }, told), told);
     return { changed: true };
   }
 
-  private async move(promotion: Promotion, environment: string, phase: EnvPhase, message: string, extra: Partial<EnvProgress> = {}): Promise<Promotion> {
+  private async move(promotion: Promotion, environment: string, phase: EnvPhase, message: string, extra: Partial<EnvProgress> = {}, events: readonly PromotionEvent[] = []): Promise<Promotion> {
     const progress = promotion.environments[environment]!;
-    return this.save(promotion, environment, { ...progress, ...extra, phase, message, since: this.deps.now().toISOString() });
+    return this.save(promotion, environment, { ...progress, ...extra, phase, message, since: this.deps.now().toISOString() }, events);
   }
 
-  private async save(promotion: Promotion, environment: string, progress: EnvProgress): Promise<Promotion> {
+  /** Writes the environment's new progress and the events that tell of it, in one transaction. */
+  private async save(promotion: Promotion, environment: string, progress: EnvProgress, events: readonly PromotionEvent[] = []): Promise<Promotion> {
     const environments = { ...promotion.environments, [environment]: progress };
     const active = Object.values(environments).some((p) => p.phase === 'gated') ? 'waiting' : 'running';
     const status = promotion.status === 'paused' ? 'paused' : active;
-    return this.deps.store.updatePromotion(promotion.id, { status, message: `${environment}: ${progress.message}`, environments });
+    return this.told(await this.deps.store.updatePromotion(promotion.id, { status, message: `${environment}: ${progress.message}`, environments }, events), events);
+  }
+
+  /** Passes recorded events on to `onEvent` (notifications); returns `promotion` unchanged. */
+  private told(promotion: Promotion, events: readonly PromotionEvent[]): Promotion {
+    for (const event of events) this.deps.onEvent?.(event);
+    return promotion;
   }
 
   private async supersede(service: string, actor: string): Promise<void> {
@@ -316,24 +332,26 @@ export class PromotionEngine {
       if (queue) continue; // the newer one waits at each environment while the older rolls out there
       const inFlight = Object.values(older.environments).some((p) => ['deploying', 'verifying', 'rolling-back'].includes(p.phase));
       if (inFlight) continue; // never abandon a rollout half way; it finishes, the newer one follows
-      await this.deps.store.updatePromotion(older.id, {
-        status: 'superseded',
-        message: `superseded by a newer release, started by ${actor}`,
-        environments: skipUnsettled(older.environments, 'superseded by a newer release', this.deps.now()),
-      });
-      await this.record(older, 'promotion.superseded', actor, `${service} ${older.version} was superseded by a newer release`);
+      const told = [this.event(older, 'promotion.superseded', actor, `${service} ${older.version} was superseded by a newer release`)];
+      this.told(
+        await this.deps.store.updatePromotion(
+          older.id,
+          { status: 'superseded', message: `superseded by a newer release, started by ${actor}`, environments: skipUnsettled(older.environments, 'superseded by a newer release', this.deps.now()) },
+          told,
+        ),
+        told,
+      );
     }
   }
 
+  /** An event about `promotion`, to be recorded with the change it tells of. */
+  private event(promotion: Pick<Promotion, 'id' | 'service' | 'releaseId'>, type: string, actor: string, message: string, data: { environment?: string; [key: string]: unknown } = {}): PromotionEvent {
+    return { type, actor, service: promotion.service, environment: data.environment ?? null, message, data: { ...data, promotion: promotion.id, release: promotion.releaseId } };
+  }
+
+  /** Records an event that goes with no promotion change (an approval, recorded on its own). */
   private async record(promotion: Promotion, type: string, actor: string, message: string, data: { environment?: string; [key: string]: unknown } = {}): Promise<void> {
-    const event: NewEvent = {
-      type,
-      actor,
-      service: promotion.service,
-      environment: data.environment ?? null,
-      message,
-      data: { ...data, promotion: promotion.id, release: promotion.releaseId },
-    };
+    const event = this.event(promotion, type, actor, message, data);
     await this.ws.store.appendEvent(event);
     this.deps.onEvent?.(event);
   }

@@ -70,14 +70,30 @@ export interface Approval {
   readonly at: Date;
 }
 
-/** What the promotion engine keeps in the store. */
+/** An event to record with a promotion change (the store's `NewEvent`). */
+export interface PromotionEvent {
+  readonly type: string;
+  readonly actor: string;
+  readonly service?: string | null;
+  readonly environment?: string | null;
+  readonly message: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What the promotion engine keeps in the store. A change and the events that tell of it commit
+ * together: a killed process never leaves a step done but untold, or told but not done.
+ */
 export interface PromotionStore {
-  createPromotion(input: { service: string; releaseId: string; version: string; environments: Record<string, EnvProgress>; createdBy: string; message: string }): Promise<Promotion>;
+  createPromotion(
+    input: { id: string; service: string; releaseId: string; version: string; environments: Record<string, EnvProgress>; createdBy: string; message: string },
+    events?: readonly PromotionEvent[],
+  ): Promise<Promotion>;
   getPromotion(id: string): Promise<Promotion | undefined>;
   /** Newest first. `active`: not finished. */
   listPromotions(filter?: { service?: string; active?: boolean; limit?: number }): Promise<Promotion[]>;
   /** Replaces status, message and environments. */
-  updatePromotion(id: string, change: { status: PromotionStatus; message: string; environments: Record<string, EnvProgress> }): Promise<Promotion>;
+  updatePromotion(id: string, change: { status: PromotionStatus; message: string; environments: Record<string, EnvProgress> }, events?: readonly PromotionEvent[]): Promise<Promotion>;
   addApproval(approval: Omit<Approval, 'at'>): Promise<Approval>;
   listApprovals(promotionId: string): Promise<Approval[]>;
 }

@@ -211,6 +211,7 @@ describe('process runtime', () => {
       SLIPWAY_ENVIRONMENT: 'dev',
       SLIPWAY_RELEASE: '1',
       SLIPWAY_INSTANCE: 'dev.api.1',
+      SLIPWAY_STATE_DIR: join(sandbox.dir, 'state'),
     });
   });
 

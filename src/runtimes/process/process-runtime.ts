@@ -20,6 +20,7 @@ import type { HttpProbe } from '../../inputs/schema.js';
 import { RuntimeError } from '../../errors.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext, RuntimeEvent } from '../types.js';
 import { instanceEnv } from './env.js';
+import { STATE_DIR_VARIABLE, findOrphans, killOrphans } from './orphans.js';
 import { instanceId, StateDir, unitSlug, type InstanceRecord, type ProbeSpec, type UnitRecord } from './instance-state.js';
 import { LogCursor, rotateIfLarger, tailLines } from './log-file.js';
 import { assignPorts, freePort, portsCollide, probePort } from './ports.js';
@@ -124,6 +125,8 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
         await this.supervise(keep).adopt();
       }),
     );
+    const known = new Set([...this.#instances].map((s) => s.record.pid).filter((pid): pid is number => pid !== null));
+    killOrphans(await findOrphans(this.ctx.stateDir, known));
     this.#logTimer = setInterval(() => void this.rotateLogs(), LOG_CHECK_MS);
     this.#logTimer.unref();
   }
@@ -272,7 +275,7 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
       ports,
       restarts: 0,
       logPath: this.#state.logPath(unit, replica),
-      launch: { command: workload.command, args: workload.args, workingDir: workload.workingDir, env: instanceEnv(unit, replica, ports) },
+      launch: { command: workload.command, args: workload.args, workingDir: workload.workingDir, env: { ...instanceEnv(unit, replica, ports), [STATE_DIR_VARIABLE]: this.ctx.stateDir } },
       readinessProbe: probe(workload.readinessProbe),
       livenessProbe: probe(workload.livenessProbe),
     };
