@@ -11,7 +11,8 @@
  * Needs root and `ip` (iproute2); fails loudly without them.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { acquirePidLock, LockedError } from '../../src/pid-lock.js';
 
 /** One host: a namespace with one address on the test bridge. */
 export interface NetHost {
@@ -72,39 +73,20 @@ function ip(...args: string[]): string {
   return result.stdout;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Claims a /27 slot whose lock is free (or held by a dead pid) and whose addresses no interface uses. */
+/** Claims a /27 slot whose pid lock is free (or left by a dead process) and whose addresses no interface uses. */
 function claimSlot(): { slot: number; release: () => void } {
   mkdirSync(LOCK_DIR, { recursive: true });
   const inUse = ip('-o', '-4', 'addr', 'show');
   for (let slot = 0; slot < SLOTS; slot++) {
-    const file = `${LOCK_DIR}/slot-${slot}`;
+    let release: () => void;
     try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-    } catch {
-      const holder = Number(readFileSync(file, 'utf8').trim());
-      if (holder && pidAlive(holder)) continue;
-      rmSync(file, { force: true });
-      try {
-        writeFileSync(file, String(process.pid), { flag: 'wx' });
-      } catch {
-        continue;
-      }
+      release = acquirePidLock(`${LOCK_DIR}/slot-${slot}`);
+    } catch (error) {
+      if (error instanceof LockedError) continue;
+      throw error;
     }
-    const prefix = `${SUBNET}.${slot * SLOT_SIZE + 1}/`;
-    if (inUse.includes(` inet ${prefix}`)) {
-      rmSync(file, { force: true });
-      continue;
-    }
-    return { slot, release: () => rmSync(file, { force: true }) };
+    if (!inUse.includes(` inet ${SUBNET}.${slot * SLOT_SIZE + 1}/`)) return { slot, release };
+    release();
   }
   throw new Error(`no free slot in ${SUBNET}.0/24 (locks in ${LOCK_DIR})`);
 }
