@@ -2,12 +2,14 @@
  * The settings of an `ssh` target in the project file: which hosts, how to log in, how their host
  * keys are pinned, where releases live on them, and how updates roll behind HAProxy.
  * Paths (identity file, known_hosts, HAProxy socket) are used as given: the loader resolves
- * relative ones against the project file.
+ * relative ones against the project file. Imports nothing of `inputs/` (which imports this).
  */
 import { z } from 'zod';
-import { Name } from '../../inputs/schema.js';
 
 const Port = z.number().int().min(1).max(65535);
+
+/** A host's label in instance ids (`dev.api.0@web-1`) and, by default, its HAProxy server name. */
+const HostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a host label of letters, digits, "_", "." and "-"');
 
 /** Absolute path of safe characters: it is written into shell scripts and systemd units. */
 const BaseDir = z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'an absolute path of letters, digits, ".", "_", "-" and "/"');
@@ -19,7 +21,7 @@ const HostKey = z
 
 export const SshHost = z.strictObject({
   /** Stable name: in instance ids, messages and (by default) the HAProxy server name. */
-  name: Name,
+  name: HostName,
   /** Host name or IP address to connect to. */
   address: z.string().min(1),
   /** SSH port (default: the target's `port`). */
@@ -36,7 +38,7 @@ export const SshHaproxy = z.strictObject({
   socket: z.string().min(1),
   backend: z.string().min(1),
   /** Host name → HAProxy server name, where they differ. */
-  servers: z.record(Name, z.string().min(1)).default({}),
+  servers: z.record(HostName, z.string().min(1)).default({}),
   /** Longest wait for a drained host's sessions to end. */
   drainTimeoutSeconds: z.number().positive().default(30),
 });

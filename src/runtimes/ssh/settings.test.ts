@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { SshTarget } from './settings.js';
+
+const pinned = { name: 'web-1', address: '10.0.0.1', hostKeys: [`SHA256:${'A'.repeat(43)}`] };
+
+describe('ssh target settings', () => {
+  it('fills in defaults', () => {
+    expect(SshTarget.parse({ runtime: 'ssh', hosts: [pinned], identityFile: '/k' })).toMatchObject({
+      user: 'root',
+      port: 22,
+      baseDir: '/var/lib/slipway',
+      keepReleases: 3,
+      batchSize: 1,
+    });
+  });
+
+  it('refuses hosts whose keys are not pinned, duplicate host names and unsafe base directories', () => {
+    const issues = (input: object) => SshTarget.safeParse({ runtime: 'ssh', identityFile: '/k', ...input }).error?.issues.map((i) => i.message);
+    expect(issues({ hosts: [{ name: 'a', address: 'a' }] })).toEqual(['pin every host key: give knownHosts, or hostKeys on every host']);
+    expect(issues({ hosts: [pinned, pinned] })).toEqual(['host names must be unique']);
+    expect(issues({ hosts: [pinned], baseDir: 'relative' })).toHaveLength(1);
+    expect(issues({ hosts: [{ ...pinned, baseDir: '/srv/a b' }] })).toHaveLength(1);
+  });
+});
