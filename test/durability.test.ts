@@ -26,8 +26,8 @@ services:
       ports: { http: auto }
       readinessProbe: { httpGet: { path: /healthz, port: http } }
 environments:
-  dev: { targets: [local], soakSeconds: 1 }
-  staging: { promotesFrom: [dev], targets: [local], soakSeconds: 1, verification: { http: [{ path: /healthz, port: http }] } }
+  dev: { targets: [local], soakSeconds: 2 }
+  staging: { promotesFrom: [dev], targets: [local], soakSeconds: 2, verification: { http: [{ path: /healthz, port: http }] } }
   prod: { promotesFrom: [staging], targets: [local], verification: { http: [{ path: /, port: http }] } }
 targets:
   local: { runtime: process }
@@ -71,8 +71,8 @@ describe('durability', () => {
     for (let trial = 1; trial <= TRIALS; trial++) {
       const version = `v${trial}`;
       writeFileSync(join(dir, 'api', 'TRIAL'), `${trial}\n`);
-      // The CLI needs about 2 s to start (tsx, PGlite); the promotion then runs for about 3 s (two 1 s soaks).
-      const killAfterMs = 1500 + Math.floor(next() * 4500);
+      // The CLI needs about 2 s to start (tsx, PGlite); the promotion then runs for about 5 s (two 2 s soaks).
+      const killAfterMs = 2000 + Math.floor(next() * 6000);
       const promote = startCli(['--project', dir, 'promote', 'api', '--version', version]);
       const finishedFirst = await Promise.race([
         new Promise((r) => setTimeout(() => r(false), killAfterMs)),

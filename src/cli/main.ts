@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { loadProject, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
+import { loadProject, onboardService, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
+import { table } from './table.js';
 import { formatPlan } from '../planner/index.js';
 import { checkProject } from '../desired/index.js';
 import type { Operations, Promotion } from '../engine/index.js';
@@ -288,6 +289,80 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }),
     );
 
+  const secret = program.command('secret').description('secrets, encrypted at rest; services refer to them as secret:<name>');
+  secret
+    .command('set')
+    .description('set a secret from standard input (never from the command line, where shells keep history)')
+    .argument('<name>')
+    .action((name: string) =>
+      withOps(async (ops) => {
+        const value = (await readStdin()).replace(/\r?\n$/, '');
+        if (!value) throw new UsageError(`no value on standard input for secret ${name}; try: printf %s "$VALUE" | slipway secret set ${name}`);
+        await ops.setSecret({ name, value, actor: actor() });
+        io.out(`secret ${name} is set; refer to it as secret:${name}`);
+      }),
+    );
+  secret
+    .command('list')
+    .description('names of the secrets, never their values')
+    .addOption(json)
+    .action((options: { json?: boolean }) =>
+      withOps(async (ops) => {
+        const secrets = await ops.listSecrets();
+        print(secrets, options.json, () => table(['NAME', 'UPDATED'], secrets.map((s) => [s.name, new Date(s.updatedAt).toISOString()])));
+      }),
+    );
+  secret
+    .command('rm')
+    .description('remove a secret')
+    .argument('<name>')
+    .action((name: string) =>
+      withOps(async (ops) => {
+        if (!(await ops.removeSecret({ name, actor: actor() }))) throw new SlipwayError('not-found', `secret "${name}" not found`);
+        io.out(`secret ${name} removed`);
+      }),
+    );
+
+  const resources = program.command('resources').description('resources the services ask for (databases, routes…), per environment');
+  resources
+    .command('plan')
+    .description('what the environment needs: create, update, delete')
+    .requiredOption('-e, --env <environment>', 'environment')
+    .addOption(json)
+    .action((options: { env: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const lines = await ops.resources(options.env);
+        print(lines, options.json, () => (lines.length ? lines.join('\n') : 'No changes: every resource is as the services ask.'));
+      }),
+    );
+  resources
+    .command('apply')
+    .description('carry out that plan, deletes included (deployments never delete a resource)')
+    .requiredOption('-e, --env <environment>', 'environment')
+    .addOption(json)
+    .action((options: { env: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const lines = await ops.applyResources({ environment: options.env, actor: actor() });
+        print(lines, options.json, () => (lines.length ? lines.join('\n') : 'nothing to do'));
+      }),
+    );
+
+  program
+    .command('onboard')
+    .description('add a Backstage Component (catalog-info.yaml) to slipway.yaml')
+    .argument('<catalog-file>')
+    .option('--component <name>', 'which Component, when the file has several')
+    .option('--dry-run', 'print the addition; write nothing')
+    .addOption(json)
+    .action(async (catalogFile: string, options: { component?: string; dryRun?: boolean; json?: boolean }) => {
+      const file = projectFile();
+      const result = await onboardService(catalogFile, file, { component: options.component });
+      if (!options.dryRun) writeFileSync(file, result.updatedText);
+      print({ name: result.name, file, written: !options.dryRun, snippet: result.yamlSnippet, notes: result.notes }, options.json, () =>
+        [...result.notes.map((n) => `note: ${n}`), `${options.dryRun ? 'would add' : 'added'} ${result.name} to ${file}:`, result.yamlSnippet].join('\n'),
+      );
+    });
+
   program
     .command('up')
     .description('deploy every service into the first environment and keep it running until Ctrl-C')
@@ -301,6 +376,13 @@ class UsageError extends SlipwayError {
   constructor(message: string) {
     super('bad-request', message);
   }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('pipe the value in: printf %s "$VALUE" | slipway secret set <name>');
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
 }
 
 function wholeNumber(value: string, option: string): number {

@@ -8,6 +8,10 @@ import { plan, type PlanStep } from '../planner/index.js';
 import { stepKey } from '../planner/types.js';
 import type { Deployment } from '../store/index.js';
 import { errorMessage } from '../errors.js';
+import type { DesiredUnit } from '../desired/types.js';
+import type { ResourcePlan } from '../provisioners/index.js';
+import { Redactor } from '../secrets/index.js';
+import { applyResources, materialize, resourcePlan } from './materials.js';
 import { cutRelease } from './releases.js';
 import { observeUnits, unitsOf } from './units.js';
 import type { Workspace } from './workspace.js';
@@ -56,14 +60,17 @@ export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDepl
   const deployment = await ws.store.createDeployment({ service, environment, releaseId: release.id, createdBy: actor });
   await ws.store.setDeploymentStatus(deployment.id, 'running', `deploying ${label}`);
   await record(ws, deployment, 'deployment.started', actor, `${actor} started deploying ${label}`);
-  for (const step of steps) {
-    const failure = await runStep(ws, deployment, step, onProgress);
-    if (failure) {
-      const message = `${label} failed: ${failure}`;
-      await ws.store.setDeploymentStatus(deployment.id, 'failed', message);
-      await record(ws, deployment, 'deployment.failed', actor, message);
-      return { result: 'failed', release, deployment: await reload(ws, deployment), message };
-    }
+  const redactor = new Redactor();
+  let failure = await provisionStep(ws, deployment, desired, redactor, onProgress);
+  for (const step of failure ? [] : steps) {
+    failure = await runStep(ws, deployment, step, redactor, onProgress);
+    if (failure) break;
+  }
+  if (failure) {
+    const message = `${label} failed: ${failure}`;
+    await ws.store.setDeploymentStatus(deployment.id, 'failed', message);
+    await record(ws, deployment, 'deployment.failed', actor, message);
+    return { result: 'failed', release, deployment: await reload(ws, deployment), message };
   }
   const message = `${label} is ready`;
   await ws.store.setDeploymentStatus(deployment.id, 'succeeded', message);
@@ -71,22 +78,49 @@ export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDepl
   return { result: 'deployed', release, deployment: await reload(ws, deployment), message };
 }
 
-/** Journals and carries out one step; returns the failure message, or undefined on success. */
-async function runStep(ws: Workspace, deployment: Deployment, step: PlanStep, onProgress: (message: string) => void): Promise<string | undefined> {
-  const key = stepKey(step);
-  const index = await ws.store.startStep(deployment.id, { kind: step.kind, target: key.target, message: step.reason });
-  onProgress(`${step.kind} on ${key.target}: ${step.reason}`);
+/**
+ * Journals `work` as a step of the deployment: recorded before it acts and again after. Returns
+ * the failure message (secrets redacted), or undefined on success.
+ */
+async function journaled(ws: Workspace, deployment: Deployment, step: { kind: string; target: string; message: string }, redactor: Redactor, work: () => Promise<string>): Promise<string | undefined> {
+  const index = await ws.store.startStep(deployment.id, step);
   try {
-    const runtime = ws.runtime(key.target);
-    if (step.kind === 'remove') await runtime.remove(key, { onProgress });
-    else await runtime.apply(step.unit, { onProgress });
-    await ws.store.finishStep(deployment.id, index, { status: 'succeeded', message: `${step.kind} done` });
+    await ws.store.finishStep(deployment.id, index, { status: 'succeeded', message: await work() });
     return undefined;
   } catch (error) {
-    const message = errorMessage(error);
+    const message = redactor.redact(errorMessage(error));
     await ws.store.finishStep(deployment.id, index, { status: 'failed', message });
     return message;
   }
+}
+
+/** Carries out one plan step, with resource outputs and secrets filled in on the way to the runtime. */
+function runStep(ws: Workspace, deployment: Deployment, step: PlanStep, redactor: Redactor, onProgress: (message: string) => void): Promise<string | undefined> {
+  const key = stepKey(step);
+  onProgress(`${step.kind} on ${key.target}: ${step.reason}`);
+  return journaled(ws, deployment, { kind: step.kind, target: key.target, message: step.reason }, redactor, async () => {
+    const runtime = ws.runtime(key.target);
+    if (step.kind === 'remove') await runtime.remove(key, { onProgress });
+    else await runtime.apply(await materialize(ws, step.unit, redactor), { onProgress });
+    return `${step.kind} done`;
+  });
+}
+
+/** Creates or updates the environment's resources the project asks for; a step only when there is something to do. */
+async function provisionStep(ws: Workspace, deployment: Deployment, desired: readonly DesiredUnit[], redactor: Redactor, onProgress: (message: string) => void): Promise<string | undefined> {
+  const asks = Object.values(ws.project.spec.services).some((s) => Object.keys(s.resources).length > 0);
+  if (!asks) return undefined;
+  let plan: ResourcePlan;
+  try {
+    plan = await resourcePlan(ws, deployment.environment, desired);
+  } catch (error) {
+    return redactor.redact(errorMessage(error));
+  }
+  if (!plan.steps.some((step) => step.kind !== 'delete')) return undefined;
+  return journaled(ws, deployment, { kind: 'provision', target: '-', message: 'resources the services ask for' }, redactor, async () => {
+    const applied = await applyResources(ws, plan, { deletes: false, redactor, onProgress });
+    return applied.map((a) => `${a.uid} ${a.result}`).join(', ');
+  });
 }
 
 async function record(ws: Workspace, deployment: Deployment, type: string, actor: string, message: string): Promise<void> {

@@ -19,6 +19,10 @@ import { decide, history, promote, rollback, activePromotion, type DecisionReque
 import { environmentVerifier } from './verifier.js';
 import { compliantService } from '../desired/index.js';
 import { NotFoundError, SlipwayError } from '../errors.js';
+import { formatResourcePlan } from '../provisioners/index.js';
+import { Redactor } from '../secrets/index.js';
+import type { SecretInfo } from '../store/index.js';
+import { applyResources, resourcePlan, secretStore } from './materials.js';
 import { environmentTargets } from './units.js';
 
 export type PromotionAction = 'pause' | 'resume' | 'cancel';
@@ -57,6 +61,16 @@ export interface Operations {
   rollback(request: { service: string; environment: string; actor: string }): Promise<DeployOutcome>;
   /** Promotions and deployments of a service, newest first. */
   history(service: string): Promise<History>;
+  /** Sets a secret (encrypted at rest); the value is never shown again. */
+  setSecret(request: { name: string; value: string; actor: string }): Promise<void>;
+  /** Names and times of the secrets; never values. */
+  listSecrets(): Promise<SecretInfo[]>;
+  /** Removes a secret; false when there was none. */
+  removeSecret(request: { name: string; actor: string }): Promise<boolean>;
+  /** What the environment's resources need: create, update, delete, each with its reason. */
+  resources(environment: string): Promise<string[]>;
+  /** Carries out that plan, deletes included: the only way a resource is ever deleted. */
+  applyResources(request: { environment: string; actor: string }): Promise<string[]>;
   /** Releases what this handle holds. Idempotent. */
   close(): Promise<void>;
 }
@@ -127,6 +141,38 @@ export class LocalOperations implements Operations {
 
   history(service: string): Promise<History> {
     return history(this.workspace, service);
+  }
+
+  async setSecret(request: { name: string; value: string; actor: string }): Promise<void> {
+    await secretStore(this.workspace).set(request.name, request.value);
+    await this.workspace.store.appendEvent({ type: 'secret.set', actor: request.actor, message: `${request.actor} set secret ${request.name}`, data: { name: request.name } });
+  }
+
+  listSecrets(): Promise<SecretInfo[]> {
+    return secretStore(this.workspace).list();
+  }
+
+  async removeSecret(request: { name: string; actor: string }): Promise<boolean> {
+    const removed = await secretStore(this.workspace).remove(request.name);
+    if (removed) await this.workspace.store.appendEvent({ type: 'secret.removed', actor: request.actor, message: `${request.actor} removed secret ${request.name}`, data: { name: request.name } });
+    return removed;
+  }
+
+  async resources(environment: string): Promise<string[]> {
+    await this.workspace.reload();
+    environmentTargets(this.workspace, environment);
+    return formatResourcePlan(await resourcePlan(this.workspace, environment));
+  }
+
+  applyResources(request: { environment: string; actor: string }): Promise<string[]> {
+    return this.serialised(`resources/${request.environment}`, async () => {
+      await this.workspace.reload();
+      environmentTargets(this.workspace, request.environment);
+      const applied = await applyResources(this.workspace, await resourcePlan(this.workspace, request.environment), { deletes: true, redactor: new Redactor() });
+      const lines = applied.map((a) => `${a.uid} ${a.result}`);
+      if (lines.length) await this.workspace.store.appendEvent({ type: 'resources.applied', actor: request.actor, environment: request.environment, message: `${request.actor} applied the resource plan of ${request.environment}: ${lines.join(', ')}`, data: {} });
+      return lines;
+    });
   }
 
   /** Runs promotions until each finishes or waits for a person (or a long timed wait). */

@@ -108,8 +108,7 @@ export class Workspace {
   private openTarget(name: string, target: Target): Promise<RuntimeAdapter> {
     const stateDir = 'baseDir' in target && target.baseDir ? resolve(this.project.dir, target.baseDir) : join(this.stateDir, 'runtime', name);
     const onEvent = (event: RuntimeEvent) => void this.recordRuntimeEvent(event);
-    const absolute = target.runtime === 'static' ? { ...target, webRoot: resolve(this.project.dir, target.webRoot) } : target;
-    return openRuntime(absolute, { target: name, stateDir, onEvent });
+    return openRuntime(absolutePaths(target, this.project.dir), { target: name, stateDir, onEvent });
   }
 
   /** Runtime events go to the audit log; failing to record one must not stop supervision. */
@@ -127,5 +126,22 @@ export class Workspace {
     } catch {
       // the store is closing; the runtime keeps its own state
     }
+  }
+}
+
+/** The target with its file paths made absolute against the project directory. */
+function absolutePaths(target: Target, dir: string): Target {
+  switch (target.runtime) {
+    case 'static':
+      return { ...target, webRoot: resolve(dir, target.webRoot) };
+    case 'ssh':
+      return {
+        ...target,
+        identityFile: resolve(dir, target.identityFile),
+        ...(target.knownHosts && { knownHosts: resolve(dir, target.knownHosts) }),
+        ...(target.haproxy && { haproxy: { ...target.haproxy, socket: resolve(dir, target.haproxy.socket) } }),
+      };
+    default:
+      return target;
   }
 }

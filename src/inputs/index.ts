@@ -9,3 +9,5 @@ export { loadLayers, type Layer } from './layers.js';
 export { parseYaml, type ParsedYaml } from './yaml-file.js';
 export { PROJECT_SCHEMA_ID, projectJsonSchema } from './json-schema.js';
 export { STARTER_PROJECT, STARTER_SERVER } from './starter.js';
+export { loadScoreFile, parseScore, scoreToService, parsePlaceholders, substitute, substituteKnown, escapeText, PlaceholderError, type Placeholder } from './score/index.js';
+export { onboardService, parseCatalogInfo, catalogToService, type Onboarding } from './catalog/index.js';

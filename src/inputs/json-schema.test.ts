@@ -11,6 +11,7 @@ type JsonSchema = Record<string, unknown>;
 const KNOWN = new Set([
   '$schema', '$id', 'title', 'description', 'default', 'type', 'properties', 'required', 'additionalProperties',
   'propertyNames', 'items', 'minItems', 'minLength', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'const', 'enum', 'anyOf', 'oneOf',
+  'format', // an annotation in 2020-12 (format-annotation vocabulary): nothing to check
 ]);
 
 function subschemas(schema: JsonSchema): JsonSchema[] {

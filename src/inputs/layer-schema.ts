@@ -4,6 +4,7 @@
  * layer; constraints may not be broken by anyone. `desired/` merges layers with the services.
  */
 import { z } from 'zod';
+import { ProvisionerSpecs } from '../provisioners/schema.js';
 import { Cpu, EnvVars, HttpProbe, Limits, Memory, Name } from './schema.js';
 
 /** What a layer may set by default for services: the knobs platforms own, not a service's command. */
@@ -74,6 +75,6 @@ export const LayerFile = z.strictObject({
   constraints: Constraints.optional(),
   environments: z.record(Name, LayerEnvironment).default({}),
   /** Resource provisioners (platform layers); checked by `provisioners/`. */
-  provisioners: z.array(z.unknown()).default([]),
+  provisioners: ProvisionerSpecs,
 });
 export type LayerFile = z.infer<typeof LayerFile>;

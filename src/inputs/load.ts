@@ -5,10 +5,11 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { SlipwayError } from '../errors.js';
+import { InvalidInputError, SlipwayError, type InputIssue } from '../errors.js';
+import { loadScoreFile } from './score/index.js';
 import { crossReferenceProblems } from './cross-references.js';
 import { ProjectFile } from './schema.js';
-import { parseYaml, type ParsedYaml } from './yaml-file.js';
+import { invalid, parseYaml, type ParsedYaml } from './yaml-file.js';
 import type { EntryKind } from './yaml-source.js';
 import { loadLayers, type Layer } from './layers.js';
 
@@ -58,9 +59,35 @@ export async function loadProject(file: string): Promise<Project> {
   } catch (error) {
     throw notFound(error, path) ?? error;
   }
-  const parsed = parseProjectFile(text, path);
+  const parsed = await withScoreServices(parseProjectFile(text, path), dirname(path));
   const layers = await loadLayers(parsed, dirname(path));
   return { file: path, dir: dirname(path), spec: parsed.value, source: parsed, layers };
+}
+
+/**
+ * The project with the services of its Score files added, as if written in it (their values are
+ * credited to the project file's `services`). A name declared twice, a missing or invalid Score
+ * file are positioned issues, all reported together.
+ */
+async function withScoreServices(parsed: ParsedYaml<ProjectFile>, dir: string): Promise<ParsedYaml<ProjectFile>> {
+  if (parsed.value.scoreFiles.length === 0) return parsed;
+  const services = { ...parsed.value.services };
+  const issues: InputIssue[] = [];
+  for (const [index, file] of parsed.value.scoreFiles.entries()) {
+    const at = (message: string): InputIssue => ({ ...parsed.locate(['scoreFiles', index]), path: `scoreFiles[${index}]`, message });
+    try {
+      const { name, service } = await loadScoreFile(resolve(dir, file), dir);
+      if (name in services) issues.push(at(`service "${name}" of ${file} is declared already`));
+      else services[name] = service;
+    } catch (error) {
+      if (error instanceof InvalidInputError) issues.push(...error.issues);
+      else if ((error as NodeJS.ErrnoException).code === 'ENOENT') issues.push(at(`no Score file at ${resolve(dir, file)}`));
+      else throw error;
+    }
+  }
+  if (issues.length > 0) throw invalid(issues);
+  const written = parsed.written as { services?: Record<string, unknown> };
+  return { ...parsed, value: { ...parsed.value, services }, written: { ...written, services: { ...written.services, ...Object.fromEntries(Object.entries(services).filter(([name]) => !written.services?.[name])) } } };
 }
 
 /**

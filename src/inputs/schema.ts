@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ContainerTarget } from '../runtimes/container/settings.js';
 import { StaticTarget } from '../runtimes/static/settings.js';
+import { SshTarget } from '../runtimes/ssh/settings.js';
 import { Verification } from '../verification/types.js';
 
 /** Lower-case DNS-label style names: services, environments, targets, ports. */
@@ -139,7 +140,7 @@ export const ProcessTarget = z.strictObject({
 /** Records what it is asked to run and runs nothing: for tests and dry runs. */
 export const NullTarget = z.strictObject({ runtime: z.literal('null') });
 
-export const Target = z.discriminatedUnion('runtime', [ProcessTarget, NullTarget, ContainerTarget, StaticTarget]);
+export const Target = z.discriminatedUnion('runtime', [ProcessTarget, NullTarget, ContainerTarget, StaticTarget, SshTarget]);
 export type Target = z.infer<typeof Target>;
 
 export const ProjectFile = z.strictObject({

@@ -8,6 +8,7 @@ import { openProcessRuntime } from './process/index.js';
 import type { RuntimeAdapter, RuntimeContext } from './types.js';
 import { openContainerRuntime } from './container/index.js';
 import { openStaticRuntime } from './static/index.js';
+import { openSshRuntime } from './ssh/index.js';
 
 export * from './types.js';
 export { openProcessRuntime, ProcessRuntime, InstanceNotReadyError, DEFAULT_TIMINGS } from './process/index.js';
@@ -15,6 +16,7 @@ export type { ProcessRuntimeSettings, ProcessRuntimeDeps, SupervisorTimings, Spa
 export { openNullRuntime, createNullState, NullRuntime } from './null/index.js';
 export type { NullRuntimeState, NullCall } from './null/index.js';
 export { openContainerRuntime, ContainerRuntime, ContainerTarget } from './container/index.js';
+export { openSshRuntime, SshRuntime, HostUnreachableError, HostKeyRejectedError, RemoteCommandError } from './ssh/index.js';
 export { openStaticRuntime, StaticRuntime, StaticTarget, describeDrift, type StaticObservedUnit, type FileDrift } from './static/index.js';
 
 /**
@@ -31,5 +33,7 @@ export function openRuntime(target: Target, ctx: RuntimeContext): Promise<Runtim
       return openContainerRuntime(target, ctx);
     case 'static':
       return openStaticRuntime({ webRoot: target.webRoot, keepReleases: target.keepReleases }, ctx);
+    case 'ssh':
+      return openSshRuntime(target, ctx);
   }
 }

@@ -8,7 +8,7 @@ import type { DecisionRequest, DeployOutcome, DeployRequest, EventsFilter, Expla
 import type { UnitKey } from '../desired/types.js';
 import type { Plan } from '../planner/index.js';
 import type { LogLine } from '../runtimes/index.js';
-import type { SlipwayEvent } from '../store/index.js';
+import type { SecretInfo, SlipwayEvent } from '../store/index.js';
 import { errorFromBody, type ErrorBody } from './error-body.js';
 
 export class ControlClient implements Operations {
@@ -52,6 +52,26 @@ export class ControlClient implements Operations {
 
   history(service: string): Promise<History> {
     return this.json('GET', `/v0/history${query({ service })}`);
+  }
+
+  async setSecret(request: { name: string; value: string; actor: string }): Promise<void> {
+    await this.json('POST', '/v0/secrets', request);
+  }
+
+  listSecrets(): Promise<SecretInfo[]> {
+    return this.json('GET', '/v0/secrets');
+  }
+
+  async removeSecret(request: { name: string; actor: string }): Promise<boolean> {
+    return (await this.json<{ removed: boolean }>('POST', '/v0/secrets/remove', request)).removed;
+  }
+
+  resources(environment: string): Promise<string[]> {
+    return this.json('GET', `/v0/resources${query({ environment })}`);
+  }
+
+  applyResources(request: { environment: string; actor: string }): Promise<string[]> {
+    return this.json('POST', '/v0/resources/apply', request);
   }
 
   down(request: { environment?: string; actor: string }): Promise<UnitKey[]> {

@@ -43,6 +43,11 @@ const routes: Readonly<Record<string, Handler>> = {
   'POST /v0/control': async (ops, _url, req) => ops.control(parseBody(ControlBody, await readJson(req))),
   'POST /v0/rollback': async (ops, _url, req) => ops.rollback(parseBody(RollbackBody, await readJson(req))),
   'GET /v0/history': (ops, url) => ops.history(required(url, 'service')),
+  'POST /v0/secrets': async (ops, _url, req) => ops.setSecret(parseBody(SecretBody, await readJson(req))).then(() => ({ ok: true })),
+  'GET /v0/secrets': (ops) => ops.listSecrets(),
+  'POST /v0/secrets/remove': async (ops, _url, req) => ({ removed: await ops.removeSecret(parseBody(SecretNameBody, await readJson(req))) }),
+  'GET /v0/resources': (ops, url) => ops.resources(required(url, 'environment')),
+  'POST /v0/resources/apply': async (ops, _url, req) => ops.applyResources(parseBody(ApplyResourcesBody, await readJson(req))),
   'POST /v0/down': async (ops, _url, req) => ops.down(parseBody(DownBody, await readJson(req))),
   'GET /v0/logs': async (ops, url, req, res) => {
     const abort = new AbortController();
@@ -112,6 +117,10 @@ const DecideBody = z.strictObject({ service: text, environment: text, actor: tex
 const OverrideBody = z.strictObject({ service: text, environment: text, actor: text, reason: text });
 const ControlBody = z.strictObject({ service: text, action: z.enum(['pause', 'resume', 'cancel']), actor: text, reason: z.string().optional() });
 const RollbackBody = z.strictObject({ service: text, environment: text, actor: text });
+
+const SecretBody = z.strictObject({ name: text, value: z.string(), actor: text });
+const SecretNameBody = z.strictObject({ name: text, actor: text });
+const ApplyResourcesBody = z.strictObject({ environment: text, actor: text });
 
 const DownBody = z.strictObject({ environment: z.string().min(1).optional(), actor: z.string().min(1) });
 

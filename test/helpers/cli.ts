@@ -16,7 +16,7 @@ export interface CliResult {
 }
 
 /** Runs `slipway …args` to completion. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   const child = startCli(args, options);
   return new Promise((resolvePromise, reject) => {
     child.process.on('error', reject);
@@ -34,17 +34,18 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `slipway …args` and returns at once. */
-export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
+/** Starts `slipway …args` and returns at once; `input`, when given, is written to its standard input. */
+export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): RunningCli {
   const child = spawn(process.execPath, ['--import', tsx, entry, ...args], {
     cwd: options.cwd ?? root,
     env: { ...process.env, SLIPWAY_ACTOR: 'tester', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   let out = '';
   let err = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  child.stderr.on('data', (chunk) => (err += chunk));
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (err += chunk));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   return {
     process: child,
@@ -56,10 +57,10 @@ export function startCli(args: readonly string[], options: { cwd?: string; env?:
         const check = () => {
           if (!out.includes(text)) return;
           clearTimeout(timer);
-          child.stdout.off('data', check);
+          child.stdout!.off('data', check);
           resolvePromise();
         };
-        child.stdout.on('data', check);
+        child.stdout!.on('data', check);
         void exited.then((code) => {
           clearTimeout(timer);
           reject(new Error(`slipway exited (${code}) before printing "${text}"\nstdout:\n${out}\nstderr:\n${err}`));

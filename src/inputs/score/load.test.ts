@@ -66,15 +66,15 @@ describe('loadScoreFile on the example', () => {
     expect(service.workload.env).toEqual({
       SERVICE_NAME: 'orders',
       TEAM: 'payments',
-      DATABASE_URL: 'postgres://${resources.db.username}:${resources.db.password}@${resources.db.host}:${resources.db.port}/${resources.db.name}',
+      DATABASE_URL: 'postgres://${resources.db.username}:${resources.db.password}@${resources.db.host}:${resources.db.port}/${resources.db.database}',
       PRICE_FORMAT: '$${amount} EUR',
     });
-    expect(service.resources).toEqual({ db: { type: 'postgres', id: 'shop-db', params: { owner: 'payments' } } });
+    expect(service.resources).toEqual({ db: { type: 'postgres', id: 'shop-db' } });
   });
 
   it('leaves env values that deploy time finishes with the resource outputs', async () => {
     const { service } = await loadScoreFile(join(EXAMPLE_DIR, 'orders/score.yaml'), EXAMPLE_DIR);
-    const outputs: Record<string, string> = { username: 'orders', password: 'pw', host: '127.0.0.1', port: '5432', name: 'shop' };
+    const outputs: Record<string, string> = { username: 'orders', password: 'pw', host: '127.0.0.1', port: '5432', database: 'shop' };
     const lookup = (path: readonly string[]): string | undefined => (path[0] === 'resources' && path[1] === 'db' ? outputs[path[2] ?? ''] : undefined);
     expect(substitute(service.workload.env.DATABASE_URL!, lookup)).toBe('postgres://orders:pw@127.0.0.1:5432/shop');
     expect(substitute(service.workload.env.PRICE_FORMAT!, lookup)).toBe('${amount} EUR');

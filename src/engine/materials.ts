@@ -1,0 +1,72 @@
+/**
+ * What a deployment needs besides its release: the environment's resources, provisioned (never
+ * deleted here: deleting happens only when a person applies a plan that says so), and the unit's
+ * env with `${resources.…}` outputs and `secret:` references filled in. The values exist only on
+ * the way to the runtime: plans, records and events keep the references.
+ */
+import { resolveProjectService, type DesiredUnit } from '../desired/index.js';
+import {
+  applyResourcePlan,
+  builtinProvisioners,
+  planResources,
+  requestResources,
+  resolveResourcePlaceholders,
+  serviceResourceOutputs,
+  withoutDeletes,
+  type ResourcePlan,
+} from '../provisioners/index.js';
+import type { Redactor} from '../secrets/index.js';
+import { SecretStore, loadSecretKey, resolveSecretRefs } from '../secrets/index.js';
+import type { Workspace } from './workspace.js';
+
+/** The workspace's secret store; the key is read (or made) only when a value is. */
+export function secretStore(ws: Workspace): SecretStore {
+  return new SecretStore(ws.store, () => loadSecretKey({ stateDir: ws.stateDir }));
+}
+
+/** What every service of the project asks of `environment`, against what is recorded: create, update, delete. */
+export async function resourcePlan(ws: Workspace, environment: string, units: readonly DesiredUnit[] = []): Promise<ResourcePlan> {
+  const services = Object.fromEntries(
+    Object.keys(ws.project.spec.services).map((name) => [name, resolveProjectService(ws.project, name, environment).spec]),
+  );
+  const provisioners = ws.project.layers.flatMap((layer) => layer.value.provisioners);
+  const requested = requestResources({
+    environment,
+    services,
+    provisioners,
+    workloads: units.map((u) => ({ service: u.service, host: '127.0.0.1', ports: u.workload.ports })),
+    registry: builtinProvisioners({ cwd: ws.project.dir }),
+  });
+  return planResources(requested, await ws.store.listResources({ environment }));
+}
+
+/**
+ * Applies the plan; with `deletes: false` (every deployment) only its creates and updates.
+ * Secret outputs go to the secret store; `redactor` learns every secret value it handles.
+ */
+export async function applyResources(ws: Workspace, plan: ResourcePlan, options: { deletes: boolean; redactor: Redactor; onProgress?: (message: string) => void }) {
+  return applyResourcePlan(options.deletes ? plan : withoutDeletes(plan), {
+    records: ws.store,
+    secrets: secretStore(ws),
+    registry: builtinProvisioners({ cwd: ws.project.dir }),
+    redactor: options.redactor,
+    onProgress: options.onProgress,
+  });
+}
+
+/** The unit as the runtime must see it: resource outputs and secrets in its env. Same `configHash`. */
+export async function materialize(ws: Workspace, unit: DesiredUnit, redactor: Redactor): Promise<DesiredUnit> {
+  const needsResources = Object.values(unit.workload.env).some((v) => v.includes('${resources.'));
+  const needsSecrets = Object.values(unit.workload.env).some((v) => v.startsWith('secret:'));
+  if (!needsResources && !needsSecrets) return unit;
+  const secrets = secretStore(ws);
+  let env: Record<string, string> = { ...unit.workload.env };
+  if (needsResources) {
+    const { outputs, secretValues } = await serviceResourceOutputs(unit.service, await ws.store.listResources({ environment: unit.environment }), secrets);
+    redactor.add(...secretValues);
+    env = resolveResourcePlaceholders(env, outputs);
+  }
+  const resolved = await resolveSecretRefs(env, secrets);
+  redactor.add(...resolved.secretValues);
+  return { ...unit, workload: { ...unit.workload, env: resolved.env } };
+}
