@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { LocalOperations, Workspace, lockHolder, stateDirOf, workspaceLockFile, type Operations } from '../engine/index.js';
 import { findProjectFile } from '../inputs/index.js';
 import { ControlClient, controlSocketPath } from '../server/index.js';
+import { Reconciler } from '../converge/index.js';
 
 /** The project file named by `--project` (a file, or a directory holding `slipway.yaml`), or found in the working directory. */
 export function projectFileOf(option: string | undefined): string {
@@ -21,7 +22,9 @@ export async function connect(projectFile: string): Promise<Operations> {
   const stateDir = stateDirOf(projectFile);
   const socket = controlSocketPath(stateDir);
   if (lockHolder(workspaceLockFile(stateDir)) !== undefined && existsSync(socket)) return new ControlClient(socket);
-  return new LocalOperations(await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL }));
+  const ws = await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL });
+  const reconciler = new Reconciler(ws);
+  return new LocalOperations(ws, { drive: 'inline', drift: () => reconciler.drift() });
 }
 
 /** Who is acting: `SLIPWAY_ACTOR`, or the operating-system user. */

@@ -364,6 +364,37 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   program
+    .command('drift')
+    .description('what differs from the desired state, since when, and why it is left as it is if it is')
+    .addOption(json)
+    .action((options: { json?: boolean }) =>
+      withOps(async (ops) => {
+        const drift = await ops.drift();
+        print(drift, options.json, () =>
+          drift.length
+            ? table(['SERVICE', 'ENVIRONMENT', 'TARGET', 'SINCE', 'DIFFERENCE', 'HELD BACK'], drift.map((d) => [d.service, d.environment, d.target, new Date(d.since).toISOString().slice(11, 19), d.difference, d.heldBack ?? '']))
+            : 'No drift: everything runs as desired.',
+        );
+      }),
+    );
+
+  const converge = program.command('converge').description('the reconcile loop that keeps environments as desired');
+  for (const [name, paused] of [['pause', true], ['resume', false]] as const) {
+    converge
+      .command(name)
+      .description(paused ? 'leave a service in an environment alone (for an investigation)' : 'look after it again')
+      .argument('<service>')
+      .requiredOption('-e, --env <environment>', 'environment')
+      .option('-r, --reason <text>', 'why')
+      .action((service: string, options: { env: string; reason?: string }) =>
+        withOps(async (ops) => {
+          await ops.convergence({ service, environment: options.env, paused, actor: actor(), reason: options.reason });
+          io.out(`convergence of ${service} in ${options.env} is ${paused ? 'paused' : 'resumed'}`);
+        }),
+      );
+  }
+
+  program
     .command('up')
     .description('deploy every service into the first environment and keep it running until Ctrl-C')
     .action(async () => setExit(await up(projectFile(), io.out)));

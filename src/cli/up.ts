@@ -4,7 +4,7 @@
  * adopts them, so a restart of Slipway never duplicates or interrupts them.
  */
 import { LocalOperations, Workspace, firstEnvironment } from '../engine/index.js';
-import { startObserveLoop, startPromotionLoop } from '../converge/index.js';
+import { Reconciler, startObserveLoop, startPromotionLoop, startReconcileLoop } from '../converge/index.js';
 import { serveControlSocket } from '../server/index.js';
 import { actor } from './connect.js';
 import { formatOutcome, formatStatus } from './format.js';
@@ -14,10 +14,12 @@ import { ExitCode } from './humanize.js';
 /** Runs until a stop signal; resolves to the exit code. */
 export async function up(projectFile: string, out: (text: string) => void): Promise<number> {
   const ws = await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL });
-  const ops = new LocalOperations(ws, { drive: 'background' });
+  const reconciler = new Reconciler(ws);
+  const ops = new LocalOperations(ws, { drive: 'background', drift: () => reconciler.drift() });
   const socket = await serveControlSocket(ops, ws.stateDir);
   const loop = startObserveLoop(ws, { onError: (error) => console.error('observing failed:', error) });
   const promotions = startPromotionLoop(ops.engine, { onError: (error) => console.error('promotions failed:', error) });
+  const convergence = startReconcileLoop(reconciler, { onError: (error) => console.error('converging failed:', error) });
   const stopped = stopSignal();
   try {
     const environment = firstEnvironment(ws);
@@ -34,6 +36,7 @@ export async function up(projectFile: string, out: (text: string) => void): Prom
     await stopped;
     return ExitCode.ok;
   } finally {
+    await convergence.stop();
     await promotions.stop();
     await loop.stop();
     await socket.close();

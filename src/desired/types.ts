@@ -93,6 +93,8 @@ export interface ObservedUnit extends UnitKey {
   readonly replicas: number;
   readonly instances: readonly ObservedInstance[];
   readonly health: UnitHealth;
+  /** Files changed by hand where the runtime can tell (static sites); present only when some are. */
+  readonly drift?: readonly { readonly path: string; readonly change: 'changed' | 'added' | 'removed' }[];
 }
 
 /** Everything that runs now, as reported by the runtimes. */

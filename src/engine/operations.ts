@@ -27,6 +27,18 @@ import { environmentTargets } from './units.js';
 
 export type PromotionAction = 'pause' | 'resume' | 'cancel';
 
+/** Something that differs from the desired state, and since when. */
+export interface Drift {
+  readonly service: string;
+  readonly environment: string;
+  readonly target: string;
+  /** What differs, in words: "api is not running in dev on local", "changed by hand: index.html changed". */
+  readonly difference: string;
+  readonly since: Date;
+  /** Why it is left as it is, when it is: paused, a rollout owns it, the target is backing off. */
+  readonly heldBack?: string;
+}
+
 export interface EventsFilter {
   readonly service?: string;
   readonly environment?: string;
@@ -71,6 +83,10 @@ export interface Operations {
   resources(environment: string): Promise<string[]>;
   /** Carries out that plan, deletes included: the only way a resource is ever deleted. */
   applyResources(request: { environment: string; actor: string }): Promise<string[]>;
+  /** What differs from the desired state, since when, and why it is held back if it is. */
+  drift(): Promise<Drift[]>;
+  /** Tells the reconcile loop to leave a service in an environment alone, or to look after it again. */
+  convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void>;
   /** Releases what this handle holds. Idempotent. */
   close(): Promise<void>;
 }
@@ -86,7 +102,7 @@ export class LocalOperations implements Operations {
    */
   constructor(
     readonly workspace: Workspace,
-    private readonly options: { drive: 'inline' | 'background'; onClose?: () => Promise<void> } = { drive: 'inline' },
+    private readonly options: { drive: 'inline' | 'background'; onClose?: () => Promise<void>; drift?: () => Promise<Drift[]> } = { drive: 'inline' },
   ) {
     this.engine = new PromotionEngine(workspace, { store: workspace.store, now: () => new Date(), verify: environmentVerifier() });
   }
@@ -141,6 +157,21 @@ export class LocalOperations implements Operations {
 
   history(service: string): Promise<History> {
     return history(this.workspace, service);
+  }
+
+  drift(): Promise<Drift[]> {
+    if (!this.options.drift) throw new SlipwayError('bad-request', 'drift is known to the process that converges; start it with slipway up');
+    return this.options.drift();
+  }
+
+  async convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void> {
+    const { service, environment, actor } = request;
+    if (!this.workspace.project.spec.services[service]) throw new NotFoundError('service', service);
+    environmentTargets(this.workspace, environment);
+    if (request.paused) await this.workspace.store.pauseConvergence({ service, environment, actor, reason: request.reason ?? '' });
+    else await this.workspace.store.resumeConvergence(service, environment);
+    const verb = request.paused ? 'paused' : 'resumed';
+    await this.workspace.store.appendEvent({ type: `converge.${verb}`, actor, service, environment, message: `${actor} ${verb} convergence of ${service} in ${environment}${request.reason ? `: ${request.reason}` : ''}`, data: {} });
   }
 
   async setSecret(request: { name: string; value: string; actor: string }): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
-import type { DecisionRequest, DeployOutcome, DeployRequest, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, PromotionAction, StatusRow } from '../engine/index.js';
+import type { DecisionRequest, DeployOutcome, Drift, DeployRequest, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, PromotionAction, StatusRow } from '../engine/index.js';
 import type { UnitKey } from '../desired/types.js';
 import type { Plan } from '../planner/index.js';
 import type { LogLine } from '../runtimes/index.js';
@@ -72,6 +72,14 @@ export class ControlClient implements Operations {
 
   applyResources(request: { environment: string; actor: string }): Promise<string[]> {
     return this.json('POST', '/v0/resources/apply', request);
+  }
+
+  drift(): Promise<Drift[]> {
+    return this.json('GET', '/v0/drift');
+  }
+
+  async convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void> {
+    await this.json('POST', '/v0/convergence', request);
   }
 
   down(request: { environment?: string; actor: string }): Promise<UnitKey[]> {

@@ -94,6 +94,15 @@ export interface SecretTable {
   updated_at: Date;
 }
 
+/** A (service, environment) the reconcile loop leaves alone. */
+export interface ConvergencePauseTable {
+  service: string;
+  environment: string;
+  actor: string;
+  reason: string;
+  at: Date;
+}
+
 /** One provisioned resource in one environment. Secret outputs are stored as `secret:` references. */
 export interface ResourceTable {
   environment: string;
@@ -124,4 +133,5 @@ export interface Database {
   resources: ResourceTable;
   promotions: PromotionTable;
   approvals: ApprovalTable;
+  convergence_pauses: ConvergencePauseTable;
 }

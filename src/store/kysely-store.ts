@@ -11,6 +11,7 @@ import { KyselyPromotionStore, insertEvent } from './promotion-store.js';
 import type { Database, DeploymentStepTable, DeploymentTable, EventTable, ObservedTable, ReleaseTable, ResourceTable, SecretTable } from './database.js';
 import {
   isTerminal,
+  type ConvergencePause,
   type Deployment,
   type DeploymentStatus,
   type DeploymentStep,
@@ -339,6 +340,25 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
   async getResource(environment: string, uid: string): Promise<ResourceRecord | undefined> {
     const row = await this.#db.selectFrom('resources').selectAll().where('environment', '=', environment).where('uid', '=', uid).executeTakeFirst();
     return row && toResource(row);
+  }
+
+  async pauseConvergence(pause: Omit<ConvergencePause, 'at'>): Promise<ConvergencePause> {
+    const row = await this.#db
+      .insertInto('convergence_pauses')
+      .values({ ...pause, at: this.#now() })
+      .onConflict((oc) => oc.columns(['service', 'environment']).doUpdateSet((eb) => ({ actor: eb.ref('excluded.actor'), reason: eb.ref('excluded.reason'), at: eb.ref('excluded.at') })))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return row;
+  }
+
+  async resumeConvergence(service: string, environment: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('convergence_pauses').where('service', '=', service).where('environment', '=', environment).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async listConvergencePauses(): Promise<ConvergencePause[]> {
+    return this.#db.selectFrom('convergence_pauses').selectAll().orderBy('service').orderBy('environment').execute();
   }
 
   async listResources(filter: { environment?: string } = {}): Promise<ResourceRecord[]> {

@@ -101,6 +101,22 @@ const initial: Migration = {
  * Encrypted secrets (only ciphertext and nonce; the key never reaches the store) and the records
  * of provisioned resources, keyed by environment and resource uid.
  */
+/** `0004_convergence_pauses`: where a person told the reconcile loop to stand aside. */
+const convergencePauses: Migration = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('convergence_pauses')
+      .addColumn('service', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('environment', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('at', 'timestamptz', (c) => c.notNull())
+      .addPrimaryKeyConstraint('convergence_pauses_pk', ['service', 'environment'])
+      .execute();
+  },
+};
+
 const resourcesAndSecrets: Migration = {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async up(db: Kysely<any>): Promise<void> {
@@ -137,6 +153,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
   '0002_resources_and_secrets': resourcesAndSecrets,
   '0003_promotions': promotionsMigration,
+  '0004_convergence_pauses': convergencePauses,
 };
 
 /** Serves `migrations` to Kysely's `Migrator`, without touching the file system. */

@@ -123,7 +123,22 @@ export interface ResourceRecord extends NewResourceRecord {
   readonly updatedAt: Date;
 }
 
+/** A person told the reconcile loop to leave a service in an environment alone. */
+export interface ConvergencePause {
+  readonly service: string;
+  readonly environment: string;
+  readonly actor: string;
+  readonly reason: string;
+  readonly at: Date;
+}
+
 export interface Store extends PromotionStore {
+  /** Pauses convergence of the service in the environment. Idempotent: a second pause replaces the first. */
+  pauseConvergence(pause: Omit<ConvergencePause, 'at'>): Promise<ConvergencePause>;
+  /** True when there was a pause to remove. */
+  resumeConvergence(service: string, environment: string): Promise<boolean>;
+  listConvergencePauses(): Promise<ConvergencePause[]>;
+
   /** Replace the recorded services, environments and targets with the project file's. */
   syncProject(project: {
     services: Record<string, Service>;

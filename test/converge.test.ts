@@ -1,0 +1,108 @@
+/**
+ * The reconcile loop on real runtimes: a target newly added to an environment receives the
+ * service by itself, a unit removed behind Slipway's back comes back, a file changed by hand in a
+ * static web root is reported as drift and restored, and a paused unit is left alone.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Reconciler } from '../src/converge/index.js';
+import { LocalOperations, Workspace, deploy, down, observeUnits } from '../src/engine/index.js';
+import { cpSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { killPids, processesUnder } from './helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'slipway-converge-'));
+cpSync(resolve(import.meta.dirname, '../examples/quickstart/api'), join(dir, 'api'), { recursive: true });
+mkdirSync(join(dir, 'site'));
+writeFileSync(join(dir, 'site', 'index.html'), '<h1>release one</h1>\n');
+
+const project = (devTargets: string) => `project: converge
+services:
+  api:
+    workload:
+      command: node
+      args: [server.mjs]
+      artifact: ./api
+      ports: { http: auto }
+      readinessProbe: { httpGet: { path: /healthz, port: http } }
+  site:
+    workload: { command: static, artifact: ./site }
+environments:
+  dev: { targets: [${devTargets}] }
+  web: { targets: [www] }
+targets:
+  a: { runtime: process, baseDir: .slipway/a }
+  b: { runtime: process, baseDir: .slipway/b }
+  www: { runtime: static, webRoot: ./www }
+`;
+
+let ws: Workspace;
+let reconciler: Reconciler;
+let ops: LocalOperations;
+const webRootFile = () => join(dir, 'www', 'web', 'site', 'current', 'index.html');
+
+beforeAll(async () => {
+  writeFileSync(join(dir, 'slipway.yaml'), project('a'));
+  ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
+  reconciler = new Reconciler(ws);
+  ops = new LocalOperations(ws, { drive: 'inline', drift: () => reconciler.drift(), onClose: async () => {} });
+  expect((await deploy(ws, { service: 'api', environment: 'dev', actor: 'test' })).result).toBe('deployed');
+  expect((await deploy(ws, { service: 'site', environment: 'web', actor: 'test' })).result).toBe('deployed');
+});
+
+afterAll(async () => {
+  await down(ws, { actor: 'test' }).catch(() => undefined);
+  await ws?.close();
+  killPids(processesUnder(dir));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('convergence', () => {
+  it('finds nothing to do when everything runs as desired', async () => {
+    expect(await reconciler.drift()).toEqual([]);
+  });
+
+  it('gives a target newly added to an environment every service of it, with no one deploying', async () => {
+    writeFileSync(join(dir, 'slipway.yaml'), project('a, b'));
+    await ws.reload();
+    const drift = await reconciler.drift();
+    expect(drift).toEqual([expect.objectContaining({ service: 'api', environment: 'dev', target: 'b', difference: 'api is not running in dev on b' })]);
+    await reconciler.reconcile();
+    const onB = (await observeUnits(ws, { service: 'api', environment: 'dev' })).find((u) => u.target === 'b');
+    expect(onB).toMatchObject({ health: 'healthy', release: { version: 'v1' } });
+    expect((await ws.store.listEvents({ service: 'api' })).map((e) => e.type)).toContain('converge.corrected');
+  });
+
+  it('brings back a unit removed behind its back', async () => {
+    await ws.runtime('a').remove({ service: 'api', environment: 'dev', target: 'a' });
+    expect((await reconciler.drift()).map((d) => d.target)).toEqual(['a']);
+    await reconciler.reconcile();
+    expect((await observeUnits(ws, { service: 'api', environment: 'dev' })).map((u) => [u.target, u.health])).toEqual([
+      ['a', 'healthy'],
+      ['b', 'healthy'],
+    ]);
+  });
+
+  it('reports a file changed by hand in a static web root as drift, since when, and restores it', async () => {
+    writeFileSync(webRootFile(), '<h1>defaced</h1>\n');
+    const [drift] = await ops.drift();
+    expect(drift).toMatchObject({ service: 'site', environment: 'web', target: 'www', difference: 'changed by hand: index.html changed' });
+    expect(new Date(drift!.since).getTime()).toBeLessThanOrEqual(Date.now());
+    await reconciler.reconcile();
+    expect(readFileSync(webRootFile(), 'utf8')).toBe('<h1>release one</h1>\n');
+    expect(await reconciler.drift()).toEqual([]);
+  });
+
+  it('leaves a paused unit alone, says why, and corrects it once resumed', async () => {
+    await ops.convergence({ service: 'site', environment: 'web', paused: true, actor: 'carol', reason: 'investigating' });
+    writeFileSync(webRootFile(), '<h1>hotfix by hand</h1>\n');
+    await reconciler.reconcile();
+    expect(readFileSync(webRootFile(), 'utf8')).toBe('<h1>hotfix by hand</h1>\n');
+    expect((await reconciler.drift())[0]).toMatchObject({ heldBack: 'paused by carol: investigating' });
+    await ops.convergence({ service: 'site', environment: 'web', paused: false, actor: 'carol' });
+    await reconciler.reconcile();
+    expect(readFileSync(webRootFile(), 'utf8')).toBe('<h1>release one</h1>\n');
+  });
+});
