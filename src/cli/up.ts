@@ -3,7 +3,7 @@
  * the control socket until SIGINT or SIGTERM. Services keep running after it stops; the next `up`
  * adopts them, so a restart of Slipway never duplicates or interrupts them.
  */
-import { LocalOperations, Workspace, firstEnvironment } from '../engine/index.js';
+import { LocalOperations, Workspace, firstEnvironment, startNotifications } from '../engine/index.js';
 import { Reconciler, startObserveLoop, startPromotionLoop, startReconcileLoop } from '../converge/index.js';
 import { serveControlSocket } from '../server/index.js';
 import { actor } from './connect.js';
@@ -20,6 +20,7 @@ export async function up(projectFile: string, out: (text: string) => void): Prom
   const loop = startObserveLoop(ws, { onError: (error) => console.error('observing failed:', error) });
   const promotions = startPromotionLoop(ops.engine, { onError: (error) => console.error('promotions failed:', error) });
   const convergence = startReconcileLoop(reconciler, { onError: (error) => console.error('converging failed:', error) });
+  const notifications = await startNotifications(ws, (error) => console.error('notifying failed:', error));
   const stopped = stopSignal();
   try {
     const environment = firstEnvironment(ws);
@@ -36,6 +37,7 @@ export async function up(projectFile: string, out: (text: string) => void): Prom
     await stopped;
     return ExitCode.ok;
   } finally {
+    await notifications.stop();
     await convergence.stop();
     await promotions.stop();
     await loop.stop();

@@ -14,3 +14,4 @@ export { environmentVerifier } from './verifier.js';
 export { explain, type Explanation, type ExplainedField } from './explain.js';
 export * from './promotion/index.js';
 export { materialize, secretStore, resourcePlan, applyResources } from './materials.js';
+export { startNotifications } from './notifications.js';

@@ -4,15 +4,14 @@
  * Every object is strict: an unknown key is an error, never silently dropped.
  */
 import { z } from 'zod';
+import { Name } from './name.js';
 import { ContainerTarget } from '../runtimes/container/settings.js';
 import { StaticTarget } from '../runtimes/static/settings.js';
 import { SshTarget } from '../runtimes/ssh/settings.js';
 import { Verification } from '../verification/types.js';
+import { Notifications } from '../notifications/schema.js';
 
-/** Lower-case DNS-label style names: services, environments, targets, ports. */
-export const Name = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'a name of lower-case letters, digits and "-", starting with a letter');
+export { Name } from './name.js';
 
 const Port = z.number().int().min(1).max(65535);
 
@@ -152,6 +151,8 @@ export const ProjectFile = z.strictObject({
   /** Score (`score.dev/v1b1`) workload files, relative to this file: each adds a service. */
   scoreFiles: z.array(z.string().min(1)).default([]),
   services: z.record(Name, Service).default({}),
+  /** Outgoing webhooks on deployment events (`notifications/`). */
+  notifications: Notifications,
   environments: z.record(Name, Environment),
   targets: z.record(Name, Target),
 });

@@ -19,3 +19,4 @@ export {
 export { MemoryDeliveryLog, isFinal, type DeliveryLog, type DeliveryAttempt, type DeliveryOutcome } from './delivery-log.js';
 export { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './backoff.js';
 export { systemClock, type Clock } from './clock.js';
+export { startEventFeed, type EventSource } from './feed.js';

@@ -3,7 +3,7 @@
  * Strict like every input schema: an unknown key is an error, never silently dropped.
  */
 import { z } from 'zod';
-import { Name } from '../inputs/schema.js';
+import { Name } from '../inputs/name.js';
 
 /** The event types a hook can subscribe to, by name. `*` subscribes to every event. */
 export const NOTIFIABLE_EVENTS = [

@@ -94,6 +94,19 @@ export interface SecretTable {
   updated_at: Date;
 }
 
+/** One attempt to deliver a webhook. */
+export interface DeliveryTable {
+  delivery_id: string;
+  attempt: number;
+  hook: string;
+  event_seq: ColumnType<unknown, number, never>;
+  event_type: string;
+  outcome: 'delivered' | 'will-retry' | 'failed' | 'gave-up';
+  status_code: number | null;
+  error: string | null;
+  at: Date;
+}
+
 /** A (service, environment) the reconcile loop leaves alone. */
 export interface ConvergencePauseTable {
   service: string;
@@ -134,4 +147,5 @@ export interface Database {
   promotions: PromotionTable;
   approvals: ApprovalTable;
   convergence_pauses: ConvergencePauseTable;
+  notification_deliveries: DeliveryTable;
 }

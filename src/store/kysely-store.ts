@@ -12,6 +12,7 @@ import type { Database, DeploymentStepTable, DeploymentTable, EventTable, Observ
 import {
   isTerminal,
   type ConvergencePause,
+  type DeliveryRecord,
   type Deployment,
   type DeploymentStatus,
   type DeploymentStep,
@@ -340,6 +341,41 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
   async getResource(environment: string, uid: string): Promise<ResourceRecord | undefined> {
     const row = await this.#db.selectFrom('resources').selectAll().where('environment', '=', environment).where('uid', '=', uid).executeTakeFirst();
     return row && toResource(row);
+  }
+
+  async recordDelivery(attempt: DeliveryRecord): Promise<void> {
+    await this.#db
+      .insertInto('notification_deliveries')
+      .values({
+        delivery_id: attempt.deliveryId,
+        attempt: attempt.attempt,
+        hook: attempt.hook,
+        event_seq: attempt.eventSeq,
+        event_type: attempt.eventType,
+        outcome: attempt.outcome,
+        status_code: attempt.statusCode,
+        error: attempt.error,
+        at: attempt.at,
+      })
+      .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing())
+      .execute();
+  }
+
+  async listDeliveries(filter: { eventSeq?: number; limit?: number } = {}): Promise<DeliveryRecord[]> {
+    let query = this.#db.selectFrom('notification_deliveries').selectAll().orderBy('at', 'desc').orderBy('attempt', 'desc');
+    if (filter.eventSeq !== undefined) query = query.where('event_seq', '=', filter.eventSeq);
+    if (filter.limit) query = query.limit(filter.limit);
+    return (await query.execute()).map((row) => ({
+      deliveryId: row.delivery_id,
+      hook: row.hook,
+      eventSeq: Number(row.event_seq),
+      eventType: row.event_type,
+      attempt: row.attempt,
+      outcome: row.outcome,
+      statusCode: row.status_code,
+      error: row.error,
+      at: row.at,
+    }));
   }
 
   async pauseConvergence(pause: Omit<ConvergencePause, 'at'>): Promise<ConvergencePause> {

@@ -117,6 +117,27 @@ const convergencePauses: Migration = {
   },
 };
 
+/** `0005_notification_deliveries`: every attempt to deliver a webhook, appended, never changed. */
+const notificationDeliveries: Migration = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('notification_deliveries')
+      .addColumn('delivery_id', 'text', (c) => c.notNull())
+      .addColumn('attempt', 'integer', (c) => c.notNull())
+      .addColumn('hook', 'text', (c) => c.notNull())
+      .addColumn('event_seq', 'bigint', (c) => c.notNull())
+      .addColumn('event_type', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('status_code', 'integer')
+      .addColumn('error', 'text')
+      .addColumn('at', 'timestamptz', (c) => c.notNull())
+      .addPrimaryKeyConstraint('notification_deliveries_pk', ['delivery_id', 'attempt'])
+      .execute();
+    await db.schema.createIndex('notification_deliveries_event').on('notification_deliveries').column('event_seq').execute();
+  },
+};
+
 const resourcesAndSecrets: Migration = {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async up(db: Kysely<any>): Promise<void> {
@@ -154,6 +175,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002_resources_and_secrets': resourcesAndSecrets,
   '0003_promotions': promotionsMigration,
   '0004_convergence_pauses': convergencePauses,
+  '0005_notification_deliveries': notificationDeliveries,
 };
 
 /** Serves `migrations` to Kysely's `Migrator`, without touching the file system. */

@@ -132,7 +132,24 @@ export interface ConvergencePause {
   readonly at: Date;
 }
 
+/** One attempt to deliver a webhook, as `notifications/` records it. */
+export interface DeliveryRecord {
+  readonly deliveryId: string;
+  readonly hook: string;
+  readonly eventSeq: number;
+  readonly eventType: string;
+  readonly attempt: number;
+  readonly outcome: 'delivered' | 'will-retry' | 'failed' | 'gave-up';
+  readonly statusCode: number | null;
+  readonly error: string | null;
+  readonly at: Date;
+}
+
 export interface Store extends PromotionStore {
+  /** Appends a delivery attempt; recording the same (delivery, attempt) again changes nothing. */
+  recordDelivery(attempt: DeliveryRecord): Promise<void>;
+  /** Newest first. */
+  listDeliveries(filter?: { eventSeq?: number; limit?: number }): Promise<DeliveryRecord[]>;
   /** Pauses convergence of the service in the environment. Idempotent: a second pause replaces the first. */
   pauseConvergence(pause: Omit<ConvergencePause, 'at'>): Promise<ConvergencePause>;
   /** True when there was a pause to remove. */
