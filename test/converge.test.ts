@@ -3,30 +3,21 @@
  * service by itself, a unit removed behind Slipway's back comes back, a file changed by hand in a
  * static web root is reported as drift and restored, and a paused unit is left alone.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Reconciler } from '../src/converge/index.js';
-import { LocalOperations, Workspace, deploy, down, observeUnits } from '../src/engine/index.js';
-import { cpSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { killPids, processesUnder } from './helpers/cli.js';
+import { LocalOperations, Workspace, deploy, observeUnits } from '../src/engine/index.js';
+import { API_WORKLOAD, projectDir, removeProject } from './helpers/projects.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'slipway-converge-'));
-cpSync(resolve(import.meta.dirname, '../examples/quickstart/api'), join(dir, 'api'), { recursive: true });
+const dir = projectDir('converge');
 mkdirSync(join(dir, 'site'));
 writeFileSync(join(dir, 'site', 'index.html'), '<h1>release one</h1>\n');
 
 const project = (devTargets: string) => `project: converge
 services:
   api:
-    workload:
-      command: node
-      args: [server.mjs]
-      artifact: ./api
-      ports: { http: auto }
-      readinessProbe: { httpGet: { path: /healthz, port: http } }
+${API_WORKLOAD}
   site:
     workload: { command: static, artifact: ./site }
 environments:
@@ -52,12 +43,7 @@ beforeAll(async () => {
   expect((await deploy(ws, { service: 'site', environment: 'web', actor: 'test' })).result).toBe('deployed');
 });
 
-afterAll(async () => {
-  await down(ws, { actor: 'test' }).catch(() => undefined);
-  await ws?.close();
-  killPids(processesUnder(dir));
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeProject(dir, ws));
 
 describe('convergence', () => {
   it('finds nothing to do when everything runs as desired', async () => {

@@ -3,28 +3,22 @@
  * it again (`slipway up`), always ends with the release running in every environment, one process
  * each, and a complete event history. Each kill point is chosen from a seed and printed.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killPids, processesUnder, runCli, startCli } from './helpers/cli.js';
+import { processesUnder, runCli, startCli } from './helpers/cli.js';
+import { API_WORKLOAD, projectDir, removeProject } from './helpers/projects.js';
 
 const TRIALS = 20;
 const SEED = Number(process.env.SLIPWAY_KILL_SEED ?? 20261125);
 
-const dir = mkdtempSync(join(tmpdir(), 'slipway-kill-'));
-cpSync(resolve(import.meta.dirname, '../examples/quickstart/api'), join(dir, 'api'), { recursive: true });
+const dir = projectDir('kill');
 writeFileSync(
   join(dir, 'slipway.yaml'),
   `project: durability
 services:
   api:
-    workload:
-      command: node
-      args: [server.mjs]
-      artifact: ./api
-      ports: { http: auto }
-      readinessProbe: { httpGet: { path: /healthz, port: http } }
+${API_WORKLOAD}
 environments:
   dev: { targets: [local], soakSeconds: 2 }
   staging: { promotesFrom: [dev], targets: [local], soakSeconds: 2, verification: { http: [{ path: /healthz, port: http }] } }
@@ -60,8 +54,7 @@ async function promotionOf(version: string): Promise<Promotion | undefined> {
 
 afterAll(async () => {
   await cli('down');
-  killPids(processesUnder(dir));
-  rmSync(dir, { recursive: true, force: true });
+  await removeProject(dir);
 });
 
 describe('durability', () => {

@@ -2,18 +2,16 @@
  * Deployment events reach a webhook receiver, signed: a real HTTP receiver on loopback, a real
  * deployment of a real process, the signature checked as a receiver would, every attempt recorded.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalOperations, Workspace, deploy, down, startNotifications } from '../src/engine/index.js';
+import { LocalOperations, Workspace, deploy, startNotifications } from '../src/engine/index.js';
 import { verifySignature } from '../src/notifications/index.js';
-import { killPids, processesUnder } from './helpers/cli.js';
+import { projectDir, removeProject } from './helpers/projects.js';
 
 const SIGNING_KEY = 'whsec-test-key';
-const dir = mkdtempSync(join(tmpdir(), 'slipway-notify-'));
-cpSync(resolve(import.meta.dirname, '../examples/quickstart/api'), join(dir, 'api'), { recursive: true });
+const dir = projectDir('notify');
 const received: { headers: IncomingHttpHeaders; body: string }[] = [];
 let receiver: Server;
 let ws: Workspace;
@@ -51,11 +49,8 @@ targets:
 
 afterAll(async () => {
   await feed?.stop();
-  await down(ws, { actor: 'test' }).catch(() => undefined);
-  await ws?.close();
   receiver?.close();
-  killPids(processesUnder(dir));
-  rmSync(dir, { recursive: true, force: true });
+  await removeProject(dir, ws);
 });
 
 describe('notifications', () => {

@@ -3,19 +3,17 @@
  * back on the previous release, verified, the failure is in status and events, and prod is never
  * touched. Real processes, a real Prometheus scraping the api's /metrics, real traffic.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PromotionEngine, Workspace, down, environmentVerifier, status } from '../src/engine/index.js';
+import { PromotionEngine, Workspace, environmentVerifier, status } from '../src/engine/index.js';
 import { startPrometheus, type PrometheusServer } from './harness/prometheus.js';
-import { killPids, processesUnder } from './helpers/cli.js';
+import { projectDir, removeProject } from './helpers/projects.js';
 
 const PORTS = { dev: 7610, staging: 7620, prod: 7630 };
 const ERROR_RATE = '(sum(rate(http_requests_total{job="${environment}",code=~"5.."}[5s])) or vector(0)) / sum(rate(http_requests_total{job="${environment}"}[5s]))';
 
-const dir = mkdtempSync(join(tmpdir(), 'slipway-analysis-'));
-cpSync(resolve(import.meta.dirname, '../examples/quickstart/api'), join(dir, 'api'), { recursive: true });
+const dir = projectDir('analysis');
 let prometheus: PrometheusServer;
 let ws: Workspace;
 let engine: PromotionEngine;
@@ -75,11 +73,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(traffic);
-  await down(ws, { actor: 'test' }).catch(() => undefined);
-  await ws?.close();
+  await removeProject(dir, ws);
   await prometheus?.stop();
-  killPids(processesUnder(dir));
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('metric analysis in a promotion', () => {

@@ -4,16 +4,13 @@
  * audited override. Time is an injected clock; verification is a stand-in here (the Prometheus
  * analysis has its own test).
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PromotionEngine, Workspace, down, status, type Promotion } from '../src/engine/index.js';
-import { killPids, processesUnder } from './helpers/cli.js';
+import { PromotionEngine, Workspace, status, type Promotion } from '../src/engine/index.js';
+import { API_WORKLOAD, projectDir, removeProject } from './helpers/projects.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'slipway-promotion-'));
-cpSync(resolve(import.meta.dirname, '../examples/quickstart/api'), join(dir, 'api'), { recursive: true });
-cpSync(resolve(import.meta.dirname, '../examples/quickstart/api'), join(dir, 'worker'), { recursive: true });
+const dir = projectDir('promotion', ['api', 'worker']);
 writeFileSync(
   join(dir, 'policy.yaml'),
   `owner: security
@@ -31,12 +28,7 @@ layers: [policy.yaml]
 services:
   api:
     owner: team-api
-    workload:
-      command: node
-      args: [server.mjs]
-      artifact: ./api
-      ports: { http: auto }
-      readinessProbe: { httpGet: { path: /healthz, port: http } }
+${API_WORKLOAD}
   worker:
     owner: team-worker
     dependsOn: [{ service: api, minVersion: ${workerDependsOn} }]
@@ -86,12 +78,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await down(ws, { actor: 'test' }).catch(() => undefined);
-  await ws?.close();
-  killPids(processesUnder(dir));
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeProject(dir, ws));
 
 describe('promotion', () => {
   let first: Promotion;

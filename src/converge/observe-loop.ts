@@ -3,6 +3,7 @@
  * reconcile loop read it from the store. The runtimes themselves restart crashed instances.
  */
 import type { Workspace } from '../engine/index.js';
+import { repeat, type Repeating } from './repeat.js';
 
 export interface ObserveLoopOptions {
   readonly intervalMs?: number;
@@ -12,25 +13,12 @@ export interface ObserveLoopOptions {
 }
 
 /** Starts observing at once and then every `intervalMs` (default 1 s). `stop()` waits for a round in flight. */
-export function startObserveLoop(ws: Workspace, options: ObserveLoopOptions = {}): { stop(): Promise<void> } {
-  const { intervalMs = 1000, now = () => new Date(), onError = () => {} } = options;
-  let round: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const observeAll = async () => {
-    for (const [target, runtime] of ws.runtimes) {
-      await ws.store.putObserved(target, await runtime.observe(), now());
-    }
-  };
-  const tick = () => {
-    round = observeAll().catch(onError);
-  };
-  tick();
-  const timer = setInterval(() => !stopped && tick(), intervalMs);
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await round;
+export function startObserveLoop(ws: Workspace, options: ObserveLoopOptions = {}): Repeating {
+  const { intervalMs = 1000, now = () => new Date(), onError } = options;
+  return repeat(
+    async () => {
+      for (const [target, runtime] of ws.runtimes) await ws.store.putObserved(target, await runtime.observe(), now());
     },
-  };
+    { intervalMs, onError },
+  );
 }

@@ -12,6 +12,7 @@ import type { DesiredUnit } from '../desired/types.js';
 import type { ResourcePlan } from '../provisioners/index.js';
 import { Redactor } from '../secrets/index.js';
 import { applyResources, materialize, resourcePlan } from './materials.js';
+import { STOPPED_BY_DOWN } from './down.js';
 import { cutRelease } from './releases.js';
 import { observeUnits, unitsOf } from './units.js';
 import type { Workspace } from './workspace.js';
@@ -74,6 +75,7 @@ export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDepl
   }
   const message = `${label} is ready`;
   await ws.store.setDeploymentStatus(deployment.id, 'succeeded', message);
+  await liftDownPause(ws, service, environment);
   await record(ws, deployment, 'deployment.succeeded', actor, message);
   return { result: 'deployed', release, deployment: await reload(ws, deployment), message };
 }
@@ -121,6 +123,12 @@ async function provisionStep(ws: Workspace, deployment: Deployment, desired: rea
     const applied = await applyResources(ws, plan, { deletes: false, redactor, onProgress });
     return applied.map((a) => `${a.uid} ${a.result}`).join(', ');
   });
+}
+
+/** A deployment undoes `slipway down` for its unit: the reconcile loop looks after it again. */
+async function liftDownPause(ws: Workspace, service: string, environment: string): Promise<void> {
+  const pauses = await ws.store.listConvergencePauses();
+  if (pauses.some((p) => p.service === service && p.environment === environment && p.reason === STOPPED_BY_DOWN)) await ws.store.resumeConvergence(service, environment);
 }
 
 async function record(ws: Workspace, deployment: Deployment, type: string, actor: string, message: string): Promise<void> {

@@ -152,7 +152,7 @@ export const ProjectFile = z.strictObject({
   scoreFiles: z.array(z.string().min(1)).default([]),
   services: z.record(Name, Service).default({}),
   /** Outgoing webhooks on deployment events (`notifications/`). */
-  notifications: Notifications,
+  notifications: Notifications.default([]),
   environments: z.record(Name, Environment),
   targets: z.record(Name, Target),
 });
