@@ -29,6 +29,10 @@ export interface DeployRequest {
 /** Deploy exactly this recorded release (a promotion or a rollback) instead of cutting one. */
 export interface ReleaseDeployRequest extends Omit<DeployRequest, 'version'> {
   readonly release: Release;
+  /** Only these of the environment's targets (a canary); all when absent. */
+  readonly targets?: readonly string[];
+  /** `all-at-once` changes every target together; otherwise one target after another. */
+  readonly strategy?: 'all-at-once' | 'rolling' | 'canary';
 }
 
 /** How a deployment ended: "api in dev has been `deployed` / is `unchanged` / `failed`". */
@@ -49,8 +53,9 @@ export interface DeployOutcome {
 export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDeployRequest, onProgress: (message: string) => void = () => {}): Promise<DeployOutcome> {
   const { service, environment, actor } = request;
   const release = 'release' in request ? request.release : await cutRelease(ws, service, { version: request.version, actor });
-  const desired = unitsOf(ws, release, environment);
-  const observed = await observeUnits(ws, { service, environment });
+  const only = 'release' in request ? request.targets : undefined;
+  const desired = unitsOf(ws, release, environment).filter((u) => !only || only.includes(u.target));
+  const observed = (await observeUnits(ws, { service, environment })).filter((u) => !only || only.includes(u.target));
   const { steps } = plan({ units: desired }, { units: observed });
   const current = await ws.store.currentRelease(service, environment);
   const label = `${service} ${release.version} in ${environment}`;
@@ -63,9 +68,14 @@ export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDepl
   await record(ws, deployment, 'deployment.started', actor, `${actor} started deploying ${label}`);
   const redactor = new Redactor();
   let failure = await provisionStep(ws, deployment, desired, redactor, onProgress);
-  for (const step of failure ? [] : steps) {
-    failure = await runStep(ws, deployment, step, redactor, onProgress);
-    if (failure) break;
+  if (!failure && 'release' in request && request.strategy === 'all-at-once') {
+    const failures = await Promise.all(steps.map((step) => runStep(ws, deployment, step, redactor, onProgress)));
+    failure = failures.find((f) => f !== undefined);
+  } else {
+    for (const step of failure ? [] : steps) {
+      failure = await runStep(ws, deployment, step, redactor, onProgress);
+      if (failure) break;
+    }
   }
   if (failure) {
     const message = `${label} failed: ${failure}`;

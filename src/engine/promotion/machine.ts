@@ -215,17 +215,28 @@ export class PromotionEngine {
     return undefined;
   }
 
+  /**
+   * Rolls the release out by the environment's strategy. A canary goes to the first target alone
+   * and is verified there before the rest follow.
+   */
   private async rollOut(promotion: Promotion, environment: string, progress: EnvProgress): Promise<StepResult> {
     const release = await this.release(promotion);
-    const outcome = await deploy(this.ws, { service: promotion.service, environment, actor: 'slipway', release });
+    const { strategy, targets } = this.ws.project.spec.environments[environment]!;
+    const canary = strategy === 'canary' && targets.length > 1 && !progress.canary?.verified ? targets[0]! : undefined;
+    const outcome = await deploy(this.ws, { service: promotion.service, environment, actor: 'slipway', release, strategy, ...(canary && { targets: [canary] }) });
     if (outcome.result === 'failed') return this.fail(promotion, environment, progress, `rollout failed: ${outcome.message}`);
-    await this.move(promotion, environment, 'verifying', `verifying ${promotion.version}`, { deploymentId: outcome.deployment?.id ?? progress.deploymentId });
+    const verifying = canary ? `verifying ${promotion.version} on the canary ${canary}` : `verifying ${promotion.version}`;
+    await this.move(promotion, environment, 'verifying', verifying, {
+      deploymentId: outcome.deployment?.id ?? progress.deploymentId,
+      ...(canary && { canary: { target: canary, verified: false } }),
+    });
     return { changed: true };
   }
 
   private async verify(promotion: Promotion, environment: string, progress: EnvProgress): Promise<StepResult> {
     const release = await this.release(promotion);
-    const units = await observeUnits(this.ws, { service: promotion.service, environment });
+    const canary = progress.canary && !progress.canary.verified ? progress.canary.target : undefined;
+    const units = (await observeUnits(this.ws, { service: promotion.service, environment })).filter((u) => !canary || u.target === canary);
     const endpoints = units.flatMap((u) => u.instances.map((i) => ({ url: `http://127.0.0.1:${Object.values(i.ports)[0] ?? 80}`, ports: i.ports })));
     let result: { passed: boolean; message: string };
     try {
@@ -237,6 +248,12 @@ export class PromotionEngine {
       return this.fail(promotion, environment, progress, `verification failed: ${result.message}`, [
         this.event(promotion, 'verification.failed', 'slipway', `${promotion.service} ${promotion.version} failed verification in ${environment}: ${result.message}`, { environment }),
       ]);
+    }
+    if (canary) {
+      await this.move(promotion, environment, 'deploying', `canary ${canary} verified; rolling out to the rest`, { canary: { target: canary, verified: true } }, [
+        this.event(promotion, 'canary.verified', 'slipway', `${promotion.service} ${promotion.version} passed verification on the canary ${canary} in ${environment}`, { environment }),
+      ]);
+      return { changed: true };
     }
     await this.move(promotion, environment, 'soaking', `soaking ${promotion.version}`, {}, [
       this.event(promotion, 'verification.passed', 'slipway', `${promotion.service} ${promotion.version} passed verification in ${environment}${result.message ? `: ${result.message}` : ''}`, { environment }),
