@@ -106,6 +106,19 @@ describe('slipway CLI on a project made by init', () => {
     expect(environment.stderr).toMatch(/environment "nowhere" not found/);
   });
 
+  it('release create cuts a release without deploying it; release list says where each is current', async () => {
+    const created = await cli('release', 'create', 'web', '--version', '3.0.0', '--json');
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ service: 'web', version: '3.0.0', artifactDigest: expect.stringMatching(/^sha256:/) });
+    const list = JSON.parse((await cli('release', 'list', 'web', '--json')).stdout) as { version: string; environments: string[] }[];
+    expect(list.map((r) => [r.version, r.environments])).toEqual([
+      ['3.0.0', []],
+      ['v2', []],
+      ['v1', ['dev']],
+    ]);
+    expect((await web('dev')).release).toBe('v1');
+  });
+
   it('logs shows what the instances printed', async () => {
     const logs = await cli('logs', 'web', '--env', 'dev', '-n', '5');
     expect(logs.code).toBe(0);

@@ -363,6 +363,33 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       );
     });
 
+  const release = program.command('release').description('immutable releases: a service, a version, an artifact digest, a configuration');
+  release
+    .command('create')
+    .description('cut a release from the project file as it is now, deploying nothing')
+    .argument('<service>')
+    .option('--version <version>', 'version (default: reuse identical content, or the next v<N>)')
+    .addOption(json)
+    .action((service: string, options: { version?: string; json?: boolean }) =>
+      withOps(async (ops) => {
+        const created = await ops.createRelease({ service, version: options.version, actor: actor() });
+        print(created, options.json, () => `${service} ${created.version} (${created.artifactDigest ?? 'runs in place'})`);
+      }),
+    );
+  release
+    .command('list')
+    .description("a service's releases, newest first, and where each is the current one")
+    .argument('<service>')
+    .addOption(json)
+    .action((service: string, options: { json?: boolean }) =>
+      withOps(async (ops) => {
+        const releases = await ops.listReleases(service);
+        print(releases, options.json, () =>
+          table(['VERSION', 'CREATED', 'BY', 'ARTIFACT', 'CURRENT IN'], releases.map((r) => [r.version, new Date(r.createdAt).toISOString().slice(0, 19), r.createdBy, (r.artifactDigest ?? '-').slice(0, 19), r.environments.join(', ')])),
+        );
+      }),
+    );
+
   program
     .command('drift')
     .description('what differs from the desired state, since when, and why it is left as it is if it is')

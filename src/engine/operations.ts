@@ -6,7 +6,8 @@
 import type { LogLine } from '../runtimes/index.js';
 import type { Plan } from '../planner/index.js';
 import type { SlipwayEvent } from '../store/index.js';
-import type { UnitKey } from '../desired/types.js';
+import type { Release, UnitKey } from '../desired/types.js';
+import { cutRelease } from './releases.js';
 import { deploy, type DeployOutcome, type DeployRequest } from './deploy.js';
 import { down } from './down.js';
 import { explain, type Explanation } from './explain.js';
@@ -83,6 +84,10 @@ export interface Operations {
   resources(environment: string): Promise<string[]>;
   /** Carries out that plan, deletes included: the only way a resource is ever deleted. */
   applyResources(request: { environment: string; actor: string }): Promise<string[]>;
+  /** Cuts (or reuses) an immutable release of a service from the project file, deploying nothing. */
+  createRelease(request: { service: string; version?: string; actor: string }): Promise<Release>;
+  /** A service's releases, newest first, each with the environments it is the current release of. */
+  listReleases(service: string): Promise<(Release & { environments: string[] })[]>;
   /** What differs from the desired state, since when, and why it is held back if it is. */
   drift(): Promise<Drift[]>;
   /** Tells the reconcile loop to leave a service in an environment alone, or to look after it again. */
@@ -157,6 +162,21 @@ export class LocalOperations implements Operations {
 
   history(service: string): Promise<History> {
     return history(this.workspace, service);
+  }
+
+  async createRelease(request: { service: string; version?: string; actor: string }): Promise<Release> {
+    await this.workspace.reload();
+    const release = await cutRelease(this.workspace, request.service, { version: request.version, actor: request.actor });
+    await this.workspace.store.appendEvent({ type: 'release.created', actor: request.actor, service: request.service, message: `${request.actor} cut ${request.service} ${release.version}`, data: { release: release.id } });
+    return release;
+  }
+
+  async listReleases(service: string): Promise<(Release & { environments: string[] })[]> {
+    if (!this.workspace.project.spec.services[service]) throw new NotFoundError('service', service);
+    const current = await Promise.all(
+      Object.keys(this.workspace.project.spec.environments).map(async (env) => [env, (await this.workspace.store.currentRelease(service, env))?.id] as const),
+    );
+    return (await this.workspace.store.listReleases(service)).map((r) => ({ ...r, environments: current.filter(([, id]) => id === r.id).map(([env]) => env) }));
   }
 
   drift(): Promise<Drift[]> {

@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
 import type { DecisionRequest, DeployOutcome, Drift, DeployRequest, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, PromotionAction, StatusRow } from '../engine/index.js';
-import type { UnitKey } from '../desired/types.js';
+import type { Release, UnitKey } from '../desired/types.js';
 import type { Plan } from '../planner/index.js';
 import type { LogLine } from '../runtimes/index.js';
 import type { SecretInfo, SlipwayEvent } from '../store/index.js';
@@ -72,6 +72,14 @@ export class ControlClient implements Operations {
 
   applyResources(request: { environment: string; actor: string }): Promise<string[]> {
     return this.json('POST', '/v0/resources/apply', request);
+  }
+
+  createRelease(request: { service: string; version?: string; actor: string }): Promise<Release> {
+    return this.json('POST', '/v0/releases', request);
+  }
+
+  listReleases(service: string): Promise<(Release & { environments: string[] })[]> {
+    return this.json('GET', `/v0/releases${query({ service })}`);
   }
 
   drift(): Promise<Drift[]> {

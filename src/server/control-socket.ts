@@ -48,6 +48,8 @@ const routes: Readonly<Record<string, Handler>> = {
   'POST /v0/secrets/remove': async (ops, _url, req) => ({ removed: await ops.removeSecret(parseBody(SecretNameBody, await readJson(req))) }),
   'GET /v0/resources': (ops, url) => ops.resources(required(url, 'environment')),
   'POST /v0/resources/apply': async (ops, _url, req) => ops.applyResources(parseBody(ApplyResourcesBody, await readJson(req))),
+  'POST /v0/releases': async (ops, _url, req) => ops.createRelease(parseBody(ReleaseBody, await readJson(req))),
+  'GET /v0/releases': (ops, url) => ops.listReleases(required(url, 'service')),
   'GET /v0/drift': (ops) => ops.drift(),
   'POST /v0/convergence': async (ops, _url, req) => ops.convergence(parseBody(ConvergenceBody, await readJson(req))).then(() => ({ ok: true })),
   'POST /v0/down': async (ops, _url, req) => ops.down(parseBody(DownBody, await readJson(req))),
@@ -124,6 +126,7 @@ const SecretBody = z.strictObject({ name: text, value: z.string(), actor: text }
 const SecretNameBody = z.strictObject({ name: text, actor: text });
 const ApplyResourcesBody = z.strictObject({ environment: text, actor: text });
 
+const ReleaseBody = z.strictObject({ service: text, version: text.optional(), actor: text });
 const ConvergenceBody = z.strictObject({ service: text, environment: text, paused: z.boolean(), actor: text, reason: z.string().optional() });
 
 const DownBody = z.strictObject({ environment: z.string().min(1).optional(), actor: z.string().min(1) });
