@@ -83,6 +83,24 @@ describe('rollout strategies', () => {
     expect(steps.flat()).toEqual(['a']);
   });
 
+  it('pauses, resumes and cancels a promotion, each recorded with who did it and why', async () => {
+    writeFileSync(join(dir, 'api', 'VERSION'), '5\n');
+    await ws.reload();
+    const promotion = await engine.start({ service: 'api', actor: 'alice', version: 'v5' });
+    await engine.control(promotion.id, 'pause', 'bob', 'database maintenance');
+    await engine.runActive();
+    expect((await ws.store.getPromotion(promotion.id))!).toMatchObject({ status: 'paused', environments: { dev: { phase: 'pending' } } });
+    await engine.control(promotion.id, 'resume', 'bob');
+    expect((await run(promotion.id)).environments.dev!.phase).toBe('succeeded');
+    await engine.control(promotion.id, 'cancel', 'carol', 'wrong build');
+    const cancelled = (await ws.store.getPromotion(promotion.id))!;
+    expect(cancelled).toMatchObject({ status: 'cancelled', environments: { prod: { phase: 'skipped' } } });
+    await expect(engine.control(promotion.id, 'resume', 'bob')).rejects.toThrow(/cancelled already/);
+    const messages = (await ws.store.listEvents({ service: 'api' })).filter((e) => e.data.promotion === promotion.id).map((e) => `${e.type} ${e.actor}`);
+    expect(messages).toEqual(expect.arrayContaining(['promotion.paused bob', 'promotion.resumed bob', 'promotion.cancelled carol']));
+    expect((await ws.store.listEvents({ service: 'api' })).find((e) => e.type === 'promotion.paused')!.message).toMatch(/database maintenance/);
+  });
+
   it('replaces a release still waiting for its go with a newer one', async () => {
     writeFileSync(join(dir, 'api', 'VERSION'), '3\n');
     await ws.reload();

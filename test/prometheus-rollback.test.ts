@@ -92,6 +92,8 @@ describe('metric analysis in a promotion', () => {
 
     const rows = Object.fromEntries((await status(ws)).map((r) => [r.environment, `${r.release} ${r.health}`]));
     expect(rows).toEqual({ dev: '1.1.0 healthy', staging: '1.0.0 healthy', prod: '1.0.0 healthy' });
+    const staging = (await status(ws)).find((r) => r.environment === 'staging')!;
+    expect(staging.incoming).toMatchObject({ version: '1.1.0', phase: 'rolled-back', message: expect.stringMatching(/verification failed: error rate/) });
     const answer = (await (await fetch(`http://127.0.0.1:${PORTS.staging}/`)).json()) as { release: string };
     expect(answer.release).toBe('1.0.0');
     const types = (await ws.store.listEvents({ service: 'api', environment: 'staging' })).map((e) => e.type);

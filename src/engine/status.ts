@@ -18,21 +18,25 @@ export interface StatusRow {
   readonly endpoints: readonly string[];
   /** Every instance on every target, for scripts (`--json`). */
   readonly instances: readonly ObservedInstance[];
-  /** A release on its way into this environment: where it stands and why ("waiting for 1 approval…"). */
+  /**
+   * A release on its way into this environment, or the newest one that failed here: where it
+   * stands and why ("waiting for 1 approval…", "verification failed: …; v1 runs again").
+   */
   readonly incoming?: { readonly version: string; readonly phase: string; readonly message: string };
 }
 
 /** One row per (service, environment) of the project, in the project file's order. Reads only. */
 export async function status(ws: Workspace): Promise<StatusRow[]> {
   const observed = await observeUnits(ws);
-  const active = await ws.store.listPromotions({ active: true });
+  const recent = await ws.store.listPromotions({ limit: 50 });
   const rows: StatusRow[] = [];
   for (const service of Object.keys(ws.project.spec.services)) {
     for (const environment of Object.keys(ws.project.spec.environments)) {
       const current = await ws.store.currentRelease(service, environment);
       const units = observed.filter((u) => u.service === service && u.environment === environment);
       const row = summarise(service, environment, current?.version, units);
-      const promotion = active.find((p) => p.service === service && p.environments[environment] && !['pending', 'skipped', 'succeeded'].includes(p.environments[environment]!.phase));
+      const newest = recent.find((p) => p.service === service && p.environments[environment] && !['pending', 'skipped'].includes(p.environments[environment]!.phase));
+      const promotion = newest && newest.environments[environment]!.phase !== 'succeeded' ? newest : undefined;
       const progress = promotion?.environments[environment];
       rows.push(progress ? { ...row, incoming: { version: promotion!.version, phase: progress.phase, message: progress.message } } : row);
     }
