@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issuesOf } from '../score/test-fixtures.js';
+import { issuesOf } from '../test-fixtures.js';
 import { catalogToService, ownerOf, splitCommandLine } from './convert.js';
 import { parseCatalogInfo } from './parse.js';
 

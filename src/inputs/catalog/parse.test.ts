@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { issuesOf, loaderProperties } from '../score/test-fixtures.js';
+import { issuesOf, loaderProperties } from '../test-fixtures.js';
 import { parseCatalogInfo } from './parse.js';
 
 const EXAMPLE_FILE = 'examples/score/orders/catalog-info.yaml';

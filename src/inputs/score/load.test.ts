@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { substitute } from './placeholders.js';
 import { loadScoreFile, parseScore, scoreToService } from './load.js';
-import { issuesOf } from './test-fixtures.js';
+import { issuesOf } from '../test-fixtures.js';
 
 const EXAMPLE_DIR = resolve('examples/score');
 const PROJECT_DIR = '/srv/shop';

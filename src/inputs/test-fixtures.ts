@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { expect, it } from 'vitest';
-import { InvalidInputError, type InputIssue } from '../../errors.js';
+import { InvalidInputError, type InputIssue } from '../errors.js';
 
 /** The issues `run` throws as `InvalidInputError`; fails the test when it returns or throws anything else. */
 export function issuesOf(run: () => unknown): readonly InputIssue[] {
