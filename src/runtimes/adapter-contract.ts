@@ -34,6 +34,29 @@ export interface AdapterHarness {
   reconnect?(): Promise<void>;
 }
 
+/** What an adapter's tests keep their state in (a directory, a daemon): one per contract case. */
+export interface ContractSandbox {
+  open(): Promise<RuntimeAdapter>;
+  unit(overrides?: ContractUnitOverrides): DesiredUnit;
+  /** Stops what still runs and removes the sandbox. */
+  done(): Promise<void>;
+}
+
+/** The harness for adapters tested through a sandbox: a new one for each case, reopened on the same state. */
+export function sandboxHarness(create: () => ContractSandbox, extra: Partial<AdapterHarness> = {}): AdapterHarness {
+  let current: ContractSandbox | undefined;
+  return {
+    open: () => (current = create()).open(),
+    reopen: () => current!.open(),
+    unit: (overrides) => (current ?? create()).unit(overrides),
+    cleanup: async () => {
+      await current?.done();
+      current = undefined;
+    },
+    ...extra,
+  };
+}
+
 /** Observes until `done` holds for the observation, or throws after `timeoutMs`. */
 async function observeUntil(adapter: RuntimeAdapter, done: (units: ObservedUnit[]) => boolean, timeoutMs = 10_000): Promise<ObservedUnit[]> {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestImage, removeTargetContainers, startPodman, TEST_IMAGE, type PodmanService } from '../../../test/harness/podman.js';
 import type { DesiredUnit, ObservedUnit, ResolvedWorkload } from '../../desired/types.js';
-import { adapterContract, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
+import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
 import { InstanceNotReadyError } from '../process/process-runtime.js';
 import { openContainerRuntime, type ContainerRuntime, type ContainerRuntimeSettings } from './container-runtime.js';
 import { LABEL } from './labels.js';
@@ -78,19 +78,7 @@ function only(units: ObservedUnit[]): ObservedUnit {
   return units[0]!;
 }
 
-let contractSandbox: Sandbox | undefined;
-adapterContract('container', {
-  open: async () => {
-    contractSandbox = new Sandbox();
-    return contractSandbox.open();
-  },
-  reopen: () => contractSandbox!.open(),
-  unit: (overrides) => (contractSandbox ?? new Sandbox()).unit(overrides),
-  cleanup: async () => {
-    await contractSandbox?.done();
-    contractSandbox = undefined;
-  },
-});
+adapterContract('container', sandboxHarness(() => new Sandbox()));
 
 describe('container runtime', () => {
   let sandbox: Sandbox;

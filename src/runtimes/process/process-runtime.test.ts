@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredUnit, ObservedInstance, ResolvedWorkload } from '../../desired/types.js';
-import { adapterContract, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
+import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
 import type { RuntimeEvent } from '../types.js';
 import { InstanceNotReadyError, openProcessRuntime, type ProcessRuntime, type ProcessRuntimeSettings } from './process-runtime.js';
 import { freePort } from './ports.js';
@@ -105,19 +105,7 @@ async function get(port: number, path = '/'): Promise<Record<string, unknown>> {
   return (await response.json()) as Record<string, unknown>;
 }
 
-let contractSandbox: Sandbox | undefined;
-adapterContract('process', {
-  open: async () => {
-    contractSandbox = new Sandbox();
-    return contractSandbox.open();
-  },
-  reopen: () => contractSandbox!.open(),
-  unit: (overrides) => (contractSandbox ?? new Sandbox()).unit(overrides),
-  cleanup: async () => {
-    await contractSandbox?.done();
-    contractSandbox = undefined;
-  },
-});
+adapterContract('process', sandboxHarness(() => new Sandbox()));
 
 describe('process runtime', () => {
   let sandbox: Sandbox;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNginx } from '../../../test/harness/nginx.js';
 import type { DesiredUnit } from '../../desired/types.js';
-import { adapterContract, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
+import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
 import { openStaticRuntime, type StaticRuntime } from './static-runtime.js';
 
 const TARGET = 'site';
@@ -48,19 +48,7 @@ class Sandbox {
   }
 }
 
-let contractSandbox: Sandbox | undefined;
-adapterContract('static', {
-  open: async () => {
-    contractSandbox = new Sandbox();
-    return contractSandbox.open();
-  },
-  reopen: () => contractSandbox!.open(),
-  unit: (overrides) => (contractSandbox ?? new Sandbox()).unit(overrides),
-  cleanup: async () => {
-    await contractSandbox?.done();
-    contractSandbox = undefined;
-  },
-});
+adapterContract('static', sandboxHarness(() => new Sandbox()));
 
 describe('static runtime', () => {
   let sandbox: Sandbox;
