@@ -1,11 +1,16 @@
 /**
  * The reconcile loop's one pass: level-based, keyed by (service, environment, target). Desired is
- * the release each environment last accepted (a deployment that succeeded, so never a release that
- * has not passed its gates); observed is what the runtimes report. A missing, crashed, scaled or
- * drifted unit is corrected; a new target gets every service; a target that fails is retried with
- * backoff. It stands aside where a rollout is in progress and where a person paused it.
+ * the release each environment last accepted: that of its newest deployment that succeeded, or
+ * that failed only because hosts could not be reached (its release passed its gates and runs ready
+ * on every host that could be reached, so the hosts that were cut off are behind, not the others
+ * ahead); never a release whose deployment failed for any other reason. Observed is what the
+ * runtimes report. A missing, crashed, scaled or drifted unit is corrected, and so is one the
+ * runtime reports `missing` or `degraded` while its release and configuration are the desired ones
+ * (a container removed by hand, a host that was unreachable); a new target gets every service; a
+ * target that fails is retried with backoff. It stands aside where a rollout or a deployment is in
+ * progress and where a person paused it.
  */
-import type { DesiredUnit, ObservedUnit, UnitKey } from '../desired/types.js';
+import type { DesiredUnit, ObservedUnit, Release, UnitKey } from '../desired/types.js';
 import { unitId } from '../desired/types.js';
 import { plan, stepKey, type PlanStep } from '../planner/index.js';
 import { errorMessage } from '../errors.js';
@@ -70,9 +75,11 @@ export class Reconciler {
   /** Desired against observed, with why any difference is held back. */
   private async compare(): Promise<{ differences: { key: UnitKey; difference: string; heldBack?: string }[]; desired: Map<string, DesiredUnit> }> {
     const desired = new Map<string, DesiredUnit>();
+    const deploying = new Map<string, string>();
     for (const service of Object.keys(this.ws.project.spec.services)) {
       for (const environment of Object.keys(this.ws.project.spec.environments)) {
-        const release = await this.ws.store.currentRelease(service, environment);
+        const { release, inProgress } = await this.accepted(service, environment);
+        if (inProgress) deploying.set(`${service}\0${environment}`, inProgress);
         if (!release) continue;
         try {
           for (const unit of unitsOf(this.ws, release, environment)) desired.set(unitId(unit), unit);
@@ -83,12 +90,19 @@ export class Reconciler {
     }
     const observed = await this.observe();
     const steps = plan({ units: [...desired.values()] }, { units: observed }).steps.filter((step) => step.kind !== 'remove');
-    const drifted = observed.filter((u) => u.drift?.length && desired.has(unitId(u)) && !steps.some((s) => unitId(stepKey(s)) === unitId(u)));
+    const stepped = new Set(steps.map((s) => unitId(stepKey(s))));
+    const byId = new Map(observed.map((u) => [unitId(u), u]));
+    const drifted = observed.filter((u) => u.drift?.length && desired.has(unitId(u)) && !stepped.has(unitId(u)));
+    const unwell = observed.filter((u) => (u.health === 'missing' || u.health === 'degraded') && desired.has(unitId(u)) && !stepped.has(unitId(u)) && !u.drift?.length);
     const differences = [
-      ...steps.map((step) => ({ key: stepKey(step), difference: describe(step) })),
+      ...steps.map((step) => ({ key: stepKey(step), difference: describe(step) + notReady(byId.get(unitId(stepKey(step)))) })),
       ...drifted.map((u) => ({ key: u as UnitKey, difference: `changed by hand: ${u.drift!.map((d) => `${d.path} ${d.change}`).join(', ')}` })),
+      ...unwell.map((u) => ({
+        key: u as UnitKey,
+        difference: (u.health === 'missing' ? `${u.service} is not running in ${u.environment} on ${u.target}` : `${u.service} in ${u.environment} on ${u.target} is degraded`) + notReady(u),
+      })),
     ];
-    const held = await this.heldBack();
+    const held = await this.heldBack(deploying);
     const now = this.#now();
     for (const { key } of differences) if (!this.#since.has(unitId(key))) this.#since.set(unitId(key), now);
     for (const id of [...this.#since.keys()]) if (!differences.some(({ key }) => unitId(key) === id)) this.#since.delete(id);
@@ -108,8 +122,33 @@ export class Reconciler {
     return all;
   }
 
+  /**
+   * The release (service, environment) is to run — its newest deployment that succeeded or failed
+   * only for unreachable hosts, skipping newer ones that failed otherwise — and the version a
+   * deployment in progress is taking it to, if one is.
+   */
+  private async accepted(service: string, environment: string): Promise<{ release?: Release; inProgress?: string }> {
+    let inProgress: string | undefined;
+    for (const deployment of await this.ws.store.listDeployments({ service, environment })) {
+      if (deployment.status === 'pending' || deployment.status === 'running') {
+        inProgress ??= (await this.ws.store.getRelease(deployment.releaseId))?.version ?? deployment.releaseId;
+        continue;
+      }
+      if (deployment.status === 'failed') {
+        const steps = (await this.ws.store.getDeployment(deployment.id))?.steps ?? [];
+        const failed = steps.filter((s) => s.status === 'failed');
+        const release = await this.ws.store.getRelease(deployment.releaseId);
+        if (!release || !failed.length || !failed.every((s) => leftUnreachableHostsBehind(s.message, release.version))) continue;
+        return { release, ...(inProgress && { inProgress }) };
+      }
+      const release = await this.ws.store.getRelease(deployment.releaseId);
+      return { ...(release && { release }), ...(inProgress && { inProgress }) };
+    }
+    return inProgress ? { inProgress } : {};
+  }
+
   /** Why a unit must be left alone now, if it must. */
-  private async heldBack(): Promise<(key: UnitKey) => string | undefined> {
+  private async heldBack(deploying: ReadonlyMap<string, string>): Promise<(key: UnitKey) => string | undefined> {
     const active = await this.ws.store.listPromotions({ active: true });
     const paused = await this.ws.store.listConvergencePauses();
     const now = this.#now().getTime();
@@ -118,6 +157,8 @@ export class Reconciler {
       if (pause) return `paused by ${pause.actor}${pause.reason ? `: ${pause.reason}` : ''}`;
       const rollout = active.find((p) => p.service === key.service && ['deploying', 'verifying', 'rolling-back'].includes(p.environments[key.environment]?.phase ?? ''));
       if (rollout) return `a rollout of ${rollout.version} owns it`;
+      const deployment = deploying.get(`${key.service}\0${key.environment}`);
+      if (deployment) return `a deployment of ${deployment} owns it`;
       const backoff = this.#backoff.get(key.target);
       if (backoff && backoff.until > now) return `${key.target} failed; retrying in ${Math.ceil((backoff.until - now) / 1000)} s`;
       return undefined;
@@ -131,4 +172,20 @@ export class Reconciler {
 
 function describe(step: PlanStep): string {
   return step.reason;
+}
+
+/** `; not ready: <instance> (<state or message>), …` for a unit with instances that are not ready, else empty. */
+function notReady(unit: ObservedUnit | undefined): string {
+  const troubled = unit?.instances.filter((i) => i.state !== 'ready' && i.state !== 'starting') ?? [];
+  return troubled.length ? `; not ready: ${troubled.map((i) => `${i.id} (${i.message ?? i.state})`).join(', ')}` : '';
+}
+
+/**
+ * Whether a failed step's message is a runtime's report that the release runs on every host it
+ * could reach and only unreachable hosts were left as they were (the ssh runtime's wording; see
+ * `SshRuntime.apply`). Such a deployment still moved the environment to its release.
+ */
+function leftUnreachableHostsBehind(message: string, version: string): boolean {
+  const said = ` unreachable, left as they were; the other hosts run release ${version}`;
+  return message.includes(`${said}\n`) || message.endsWith(said);
 }
