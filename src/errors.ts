@@ -62,9 +62,23 @@ export class ConflictError extends SlipwayError {
 
 /** A runtime could not carry out an operation; the previous release is left running. */
 export class RuntimeError extends SlipwayError {
-  override readonly name = 'RuntimeError';
+  override readonly name: string = 'RuntimeError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('runtime-failed', message, options);
+  }
+}
+
+/**
+ * A rollout reached every target or host it could; `left` could not be reached and run what they
+ * ran before. The deployment is `partial`, and the reconcile loop finishes it when they return.
+ */
+export class PartialRolloutError extends RuntimeError {
+  override readonly name = 'PartialRolloutError';
+  constructor(
+    message: string,
+    readonly left: readonly string[],
+  ) {
+    super(message);
   }
 }
 

@@ -123,28 +123,15 @@ export class Reconciler {
   }
 
   /**
-   * The release (service, environment) is to run — its newest deployment that succeeded or failed
-   * only for unreachable hosts, skipping newer ones that failed otherwise — and the version a
+   * The release (service, environment) is to run — the one it accepted last, which a `partial`
+   * deployment counts as (its unreachable hosts are what is left to do) — and the version a
    * deployment in progress is taking it to, if one is.
    */
   private async accepted(service: string, environment: string): Promise<{ release?: Release; inProgress?: string }> {
-    let inProgress: string | undefined;
-    for (const deployment of await this.ws.store.listDeployments({ service, environment })) {
-      if (deployment.status === 'pending' || deployment.status === 'running') {
-        inProgress ??= (await this.ws.store.getRelease(deployment.releaseId))?.version ?? deployment.releaseId;
-        continue;
-      }
-      if (deployment.status === 'failed') {
-        const steps = (await this.ws.store.getDeployment(deployment.id))?.steps ?? [];
-        const failed = steps.filter((s) => s.status === 'failed');
-        const release = await this.ws.store.getRelease(deployment.releaseId);
-        if (!release || !failed.length || !failed.every((s) => leftUnreachableHostsBehind(s.message, release.version))) continue;
-        return { release, ...(inProgress && { inProgress }) };
-      }
-      const release = await this.ws.store.getRelease(deployment.releaseId);
-      return { ...(release && { release }), ...(inProgress && { inProgress }) };
-    }
-    return inProgress ? { inProgress } : {};
+    const newest = (await this.ws.store.listDeployments({ service, environment, limit: 1 }))[0];
+    const inProgress = newest && (newest.status === 'pending' || newest.status === 'running') ? ((await this.ws.store.getRelease(newest.releaseId))?.version ?? newest.releaseId) : undefined;
+    const release = await this.ws.store.acceptedRelease(service, environment);
+    return { ...(release && { release }), ...(inProgress && { inProgress }) };
   }
 
   /** Why a unit must be left alone now, if it must. */
@@ -178,14 +165,4 @@ function describe(step: PlanStep): string {
 function notReady(unit: ObservedUnit | undefined): string {
   const troubled = unit?.instances.filter((i) => i.state !== 'ready' && i.state !== 'starting') ?? [];
   return troubled.length ? `; not ready: ${troubled.map((i) => `${i.id} (${i.message ?? i.state})`).join(', ')}` : '';
-}
-
-/**
- * Whether a failed step's message is a runtime's report that the release runs on every host it
- * could reach and only unreachable hosts were left as they were (the ssh runtime's wording; see
- * `SshRuntime.apply`). Such a deployment still moved the environment to its release.
- */
-function leftUnreachableHostsBehind(message: string, version: string): boolean {
-  const said = ` unreachable, left as they were; the other hosts run release ${version}`;
-  return message.includes(`${said}\n`) || message.endsWith(said);
 }

@@ -7,7 +7,7 @@ import type { Release } from '../desired/types.js';
 import { plan, type PlanStep } from '../planner/index.js';
 import { stepKey } from '../planner/types.js';
 import type { Deployment } from '../store/index.js';
-import { errorMessage } from '../errors.js';
+import { PartialRolloutError, errorMessage } from '../errors.js';
 import type { DesiredUnit } from '../desired/types.js';
 import type { ResourcePlan } from '../provisioners/index.js';
 import { Redactor } from '../secrets/index.js';
@@ -67,20 +67,23 @@ export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDepl
   await ws.store.setDeploymentStatus(deployment.id, 'running', `deploying ${label}`);
   await record(ws, deployment, 'deployment.started', actor, `${actor} started deploying ${label}`);
   const redactor = new Redactor();
-  let failure = await provisionStep(ws, deployment, desired, redactor, onProgress);
-  if (!failure && 'release' in request && request.strategy === 'all-at-once') {
-    const failures = await Promise.all(steps.map((step) => runStep(ws, deployment, step, redactor, onProgress)));
-    failure = failures.find((f) => f !== undefined);
-  } else {
-    for (const step of failure ? [] : steps) {
-      failure = await runStep(ws, deployment, step, redactor, onProgress);
-      if (failure) break;
+  const provisioning = await provisionStep(ws, deployment, desired, redactor, onProgress);
+  const outcomes: StepFailure[] = provisioning ? [provisioning] : [];
+  if (!provisioning && 'release' in request && request.strategy === 'all-at-once') {
+    outcomes.push(...(await Promise.all(steps.map((step) => runStep(ws, deployment, step, redactor, onProgress)))).filter((f) => f !== undefined));
+  } else if (!provisioning) {
+    for (const step of steps) {
+      const failure = await runStep(ws, deployment, step, redactor, onProgress);
+      if (failure) outcomes.push(failure);
+      if (failure && !failure.partial) break; // an unreachable target does not stop the others
     }
   }
-  if (failure) {
-    const message = `${label} failed: ${failure}`;
-    await ws.store.setDeploymentStatus(deployment.id, 'failed', message);
-    await record(ws, deployment, 'deployment.failed', actor, message);
+  if (outcomes.length > 0) {
+    const partial = outcomes.every((f) => f.partial);
+    const text = outcomes.map((f) => f.message).join('; ');
+    const message = partial ? `${label} reached every target it could: ${text}; the rest converges when it returns` : `${label} failed: ${text}`;
+    await ws.store.setDeploymentStatus(deployment.id, partial ? 'partial' : 'failed', message);
+    await record(ws, deployment, partial ? 'deployment.partial' : 'deployment.failed', actor, message);
     return { result: 'failed', release, deployment: await reload(ws, deployment), message };
   }
   const message = `${label} is ready`;
@@ -90,11 +93,17 @@ export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDepl
   return { result: 'deployed', release, deployment: await reload(ws, deployment), message };
 }
 
+/** Why a step failed (secrets redacted); `partial` when it reached everything reachable. */
+interface StepFailure {
+  readonly message: string;
+  readonly partial: boolean;
+}
+
 /**
  * Journals `work` as a step of the deployment: recorded before it acts and again after. Returns
- * the failure message (secrets redacted), or undefined on success.
+ * how it failed, or undefined on success.
  */
-async function journaled(ws: Workspace, deployment: Deployment, step: { kind: string; target: string; message: string }, redactor: Redactor, work: () => Promise<string>): Promise<string | undefined> {
+async function journaled(ws: Workspace, deployment: Deployment, step: { kind: string; target: string; message: string }, redactor: Redactor, work: () => Promise<string>): Promise<StepFailure | undefined> {
   const index = await ws.store.startStep(deployment.id, step);
   try {
     await ws.store.finishStep(deployment.id, index, { status: 'succeeded', message: await work() });
@@ -102,12 +111,12 @@ async function journaled(ws: Workspace, deployment: Deployment, step: { kind: st
   } catch (error) {
     const message = redactor.redact(errorMessage(error));
     await ws.store.finishStep(deployment.id, index, { status: 'failed', message });
-    return message;
+    return { message, partial: error instanceof PartialRolloutError };
   }
 }
 
 /** Carries out one plan step, with resource outputs and secrets filled in on the way to the runtime. */
-function runStep(ws: Workspace, deployment: Deployment, step: PlanStep, redactor: Redactor, onProgress: (message: string) => void): Promise<string | undefined> {
+function runStep(ws: Workspace, deployment: Deployment, step: PlanStep, redactor: Redactor, onProgress: (message: string) => void): Promise<StepFailure | undefined> {
   const key = stepKey(step);
   onProgress(`${step.kind} on ${key.target}: ${step.reason}`);
   return journaled(ws, deployment, { kind: step.kind, target: key.target, message: step.reason }, redactor, async () => {
@@ -119,14 +128,14 @@ function runStep(ws: Workspace, deployment: Deployment, step: PlanStep, redactor
 }
 
 /** Creates or updates the environment's resources the project asks for; a step only when there is something to do. */
-async function provisionStep(ws: Workspace, deployment: Deployment, desired: readonly DesiredUnit[], redactor: Redactor, onProgress: (message: string) => void): Promise<string | undefined> {
+async function provisionStep(ws: Workspace, deployment: Deployment, desired: readonly DesiredUnit[], redactor: Redactor, onProgress: (message: string) => void): Promise<StepFailure | undefined> {
   const asks = Object.values(ws.project.spec.services).some((s) => Object.keys(s.resources).length > 0);
   if (!asks) return undefined;
   let plan: ResourcePlan;
   try {
     plan = await resourcePlan(ws, deployment.environment, desired);
   } catch (error) {
-    return redactor.redact(errorMessage(error));
+    return { message: redactor.redact(errorMessage(error)), partial: false };
   }
   if (!plan.steps.some((step) => step.kind !== 'delete')) return undefined;
   return journaled(ws, deployment, { kind: 'provision', target: '-', message: 'resources the services ask for' }, redactor, async () => {

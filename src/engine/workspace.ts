@@ -55,6 +55,7 @@ export class Workspace {
     try {
       store = await openStore({ dir: stateDir, databaseUrl: options.databaseUrl });
       const ws = new Workspace(project, store, stateDir, releaseLock);
+      await closeInterrupted(store);
       await ws.adopt(project);
       return ws;
     } catch (error) {
@@ -143,5 +144,17 @@ function absolutePaths(target: Target, dir: string): Target {
       };
     default:
       return target;
+  }
+}
+
+/**
+ * Deployments left `pending` or `running` by a process that was killed: only the lock holder
+ * deploys, so they are over. They are closed as failed (what they did is observed again, and a
+ * promotion redoes its step), so that nothing waits on them.
+ */
+async function closeInterrupted(store: Store): Promise<void> {
+  for (const deployment of await store.listDeployments()) {
+    if (deployment.status !== 'pending' && deployment.status !== 'running') continue;
+    await store.setDeploymentStatus(deployment.id, 'failed', `${deployment.message}: interrupted, Slipway stopped during it`);
   }
 }

@@ -193,7 +193,7 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
       .updateTable('deployments')
       .set({ status, message, finished_at: isTerminal(status) ? this.#now() : null })
       .where('id', '=', id)
-      .where('status', 'not in', ['succeeded', 'failed'])
+      .where('status', 'not in', ['succeeded', 'partial', 'failed'])
       .executeTakeFirst();
     if (result.numUpdatedRows > 0n) return;
     const existing = await this.#db.selectFrom('deployments').select('status').where('id', '=', id).executeTakeFirst();
@@ -216,14 +216,22 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
     return (await query.execute()).map(toDeployment);
   }
 
-  async currentRelease(service: string, environment: string): Promise<Release | undefined> {
+  currentRelease(service: string, environment: string): Promise<Release | undefined> {
+    return this.newestRelease(service, environment, ['succeeded']);
+  }
+
+  acceptedRelease(service: string, environment: string): Promise<Release | undefined> {
+    return this.newestRelease(service, environment, ['succeeded', 'partial']);
+  }
+
+  private async newestRelease(service: string, environment: string, statuses: DeploymentStatus[]): Promise<Release | undefined> {
     const row = await this.#db
       .selectFrom('deployments as d')
       .innerJoin('releases as r', 'r.id', 'd.release_id')
       .selectAll('r')
       .where('d.service', '=', service)
       .where('d.environment', '=', environment)
-      .where('d.status', '=', 'succeeded')
+      .where('d.status', 'in', statuses)
       .orderBy('d.seq', 'desc')
       .limit(1)
       .executeTakeFirst();

@@ -138,6 +138,15 @@ const notificationDeliveries: Migration = {
   },
 };
 
+/** `0006_partial_deployments`: a deployment may end `partial` (every reachable target reached). */
+const partialDeployments: Migration = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async up(db: Kysely<any>): Promise<void> {
+    await sql`alter table deployments drop constraint deployments_status_check`.execute(db);
+    await sql`alter table deployments add constraint deployments_status_check check (status in ('pending', 'running', 'succeeded', 'partial', 'failed'))`.execute(db);
+  },
+};
+
 const resourcesAndSecrets: Migration = {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async up(db: Kysely<any>): Promise<void> {
@@ -176,6 +185,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003_promotions': promotionsMigration,
   '0004_convergence_pauses': convergencePauses,
   '0005_notification_deliveries': notificationDeliveries,
+  '0006_partial_deployments': partialDeployments,
 };
 
 /** Serves `migrations` to Kysely's `Migrator`, without touching the file system. */

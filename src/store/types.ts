@@ -6,12 +6,16 @@ import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedUnit, Release, ServiceInput, UnitKey } from '../desired/types.js';
 import type { PromotionStore } from '../engine/promotion/types.js';
 
-export type DeploymentStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+/**
+ * `partial`: the release runs on every target or host that could be reached; the others were left
+ * as they were (unreachable), and the reconcile loop brings them along when they return.
+ */
+export type DeploymentStatus = 'pending' | 'running' | 'succeeded' | 'partial' | 'failed';
 export type StepStatus = 'running' | 'succeeded' | 'failed';
 
 /** True once a deployment can change no more. */
 export function isTerminal(status: DeploymentStatus): boolean {
-  return status === 'succeeded' || status === 'failed';
+  return status === 'succeeded' || status === 'partial' || status === 'failed';
 }
 
 export interface NewRelease {
@@ -202,6 +206,11 @@ export interface Store extends PromotionStore {
    * environment; failed and unfinished ones are ignored. Undefined when there is none.
    */
   currentRelease(service: string, environment: string): Promise<Release | undefined>;
+  /**
+   * The release the environment accepted last: of its newest deployment that succeeded, or that
+   * reached everything reachable (`partial`). What the reconcile loop converges to.
+   */
+  acceptedRelease(service: string, environment: string): Promise<Release | undefined>;
 
   /**
    * Replace everything recorded as observed on `target` with `units`, atomically.

@@ -19,7 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
-import { errorMessage, RuntimeError } from '../../errors.js';
+import { errorMessage, PartialRolloutError, RuntimeError } from '../../errors.js';
 import { instanceEnv } from '../process/env.js';
 import { StateDir, unitSlug, type UnitRecord } from '../process/instance-state.js';
 import { probePort } from '../process/ports.js';
@@ -186,7 +186,10 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
       }
       if (unreachable.length) {
         const names = unreachable.map((e) => e.host).join(', ');
-        throw new RuntimeError(`${unitId(unit)}: ${unreachable.length === 1 ? 'host' : 'hosts'} ${names} unreachable, left as they were; the other hosts run release ${unit.release.version}\n${unreachable.map((e) => e.message).join('\n')}`);
+        throw new PartialRolloutError(
+          `${unitId(unit)}: ${unreachable.length === 1 ? 'host' : 'hosts'} ${names} unreachable, left as they were; the other hosts run release ${unit.release.version}\n${unreachable.map((e) => e.message).join('\n')}`,
+          unreachable.map((e) => e.host),
+        );
       }
       const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
       await this.state.saveUnit(record);
