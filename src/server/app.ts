@@ -1,0 +1,204 @@
+/**
+ * The route table served by fastify: the one request pipeline of both the HTTP API and the
+ * control socket. Per request: who asks (401), may their role call this (403), is the input
+ * valid (422), may they act in that environment (403), then the route runs and answers as JSON,
+ * text, newline-delimited JSON or server-sent events. Errors answer through `error-body.ts`.
+ */
+import type { ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Operations } from '../engine/index.js';
+import { SlipwayError } from '../errors.js';
+import type { TokenStore } from '../store/token-store.js';
+import { requireCaller, requireRole, requireScope } from './access.js';
+import { errorBody, httpStatusOf } from './error-body.js';
+import type { Identify } from './identity.js';
+import { Metrics } from './metrics.js';
+import type { Route, RouteContext } from './route-types.js';
+
+export interface AppOptions {
+  readonly ops: Operations;
+  readonly routes: readonly Route[];
+  readonly identify: Identify;
+  /** Absent: the token routes answer that this process keeps no tokens. */
+  readonly tokens?: TokenStore;
+  /** Reads without a token. Writes never are. Default false. */
+  readonly allowAnonymousReads?: boolean;
+  /** Largest request body in bytes; larger ones get 413. Default 1 MiB. */
+  readonly bodyLimit?: number;
+  /** How often live feeds poll the store. Default 500 ms. */
+  readonly pollMs?: number;
+  /** Server-sent-event comments that keep idle connections open. Default 15 s. */
+  readonly heartbeatMs?: number;
+  readonly metrics?: Metrics;
+  /** Where unexpected errors are told (their details never reach the client). Default: stderr. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Builds the fastify instance; the caller listens and closes it. */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: false });
+  const metrics = options.metrics ?? new Metrics();
+  const onError = options.onError ?? ((error: unknown) => console.error('slipway server:', error));
+
+  app.addHook('onRequest', async (request, reply) => {
+    const template = (request.routeOptions.config as { path?: string }).path ?? 'unmatched';
+    reply.raw.once('close', () => metrics.countRequest(request.method, template, reply.raw.statusCode));
+  });
+  app.setErrorHandler((error, _request, reply) => {
+    const failure = asSlipwayError(error, options.bodyLimit ?? 1024 * 1024);
+    if (!(failure instanceof SlipwayError)) onError(error);
+    void reply.code(httpStatusOf(failure)).send(errorBody(failure));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    void reply.code(404).send(errorBody(new SlipwayError('not-found', `there is no ${request.method} ${path}; /openapi.json lists every route`)));
+  });
+
+  for (const route of options.routes) {
+    app.route({
+      method: route.method,
+      url: route.path.replace(/\{(\w+)\}/g, ':$1'),
+      config: { path: route.path },
+      handler: (request, reply) => serve(route, request, reply, { ...options, metrics, onError }),
+    });
+  }
+  return app;
+}
+
+type Served = AppOptions & { readonly metrics: Metrics; readonly onError: (error: unknown) => void };
+
+async function serve(route: Route, request: FastifyRequest, reply: FastifyReply, options: Served): Promise<unknown> {
+  const principal = route.access.kind === 'public' ? undefined : await options.identify(request.headers);
+  requireCaller(route.access, principal, options.allowAnonymousReads ?? false);
+  requireRole(route.access, principal, route.summary);
+  const input = parseInput(route, request);
+  requireScope(route.access, principal, input, route.summary);
+
+  const abort = new AbortController();
+  reply.raw.once('close', () => abort.abort());
+  const ctx: RouteContext<unknown> = {
+    ops: options.ops,
+    tokens: options.tokens,
+    metrics: options.metrics,
+    input,
+    principal,
+    signal: abort.signal,
+    progress: () => {},
+    pollMs: options.pollMs ?? 500,
+  };
+  const accept = request.headers.accept ?? '';
+  switch (route.answer) {
+    case 'json':
+      return reply.code(route.status ?? 200).send(await route.run(ctx));
+    case 'text':
+      return reply.code(route.status ?? 200).type(route.contentType).send(await route.run(ctx));
+    case 'progress':
+      if (!accept.includes(NDJSON)) return reply.code(route.status ?? 200).send(await route.run(ctx));
+      return streamOut(reply, 'ndjson', options, abort.signal, progressMessages((progress) => route.run({ ...ctx, progress })));
+    case 'stream': {
+      const sse = accept.includes('text/event-stream');
+      return streamOut(reply, sse ? 'sse' : 'ndjson', options, abort.signal, route.run(ctx), route.eventId);
+    }
+  }
+}
+
+const NDJSON = 'application/x-ndjson';
+
+/** `{ progress }` for each message the work reports while it runs, then `{ outcome }`; its error is thrown. */
+async function* progressMessages(work: (progress: (message: string) => void) => Promise<unknown>): AsyncGenerator<unknown> {
+  const messages: unknown[] = [];
+  let finished = false;
+  let wake = () => {};
+  const done = work((progress) => {
+    messages.push({ progress });
+    wake();
+  }).finally(() => {
+    finished = true;
+    wake();
+  });
+  done.catch(() => undefined); // observed below, once the messages before the failure are out
+  for (;;) {
+    while (messages.length) yield messages.shift();
+    if (finished) break;
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+  yield { outcome: await done };
+}
+
+/** The route's input from path parameters, query or body, and named headers; 422 when it is not valid. */
+function parseInput(route: Route, request: FastifyRequest): unknown {
+  const fromHeaders: Record<string, unknown> = {};
+  for (const [header, field] of Object.entries(route.headers ?? {})) {
+    const value = request.headers[header];
+    if (typeof value === 'string') fromHeaders[field] = value;
+  }
+  const body: unknown = request.body;
+  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw invalid(['the request body must be a JSON object']);
+  const raw = { ...fromHeaders, ...(request.query as object), ...body, ...(request.params as object) };
+  const result = route.input.safeParse(raw, { reportInput: true });
+  if (result.success) return result.data;
+  throw invalid(result.error.issues.map(describeIssue));
+}
+
+function invalid(problems: readonly string[]): SlipwayError {
+  return new SlipwayError('invalid-request', `the request is not valid: ${problems.join('; ')}`);
+}
+
+/** One zod issue in words; never the offending value, which may be a secret. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.map(String).join('.');
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `"${where}" is required`;
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return where ? `"${where}": ${issue.message}` : issue.message;
+}
+
+/**
+ * Writes items as NDJSON lines or server-sent events until the items end or the client leaves.
+ * An error before the first item (within 100 ms) still gets its status; a later one is sent in
+ * the stream as `{ error }` (an `error` event in SSE).
+ */
+async function streamOut(reply: FastifyReply, kind: 'ndjson' | 'sse', options: Served, signal: AbortSignal, items: AsyncIterable<unknown>, eventId?: (item: unknown) => string): Promise<void> {
+  const iterator = items[Symbol.asyncIterator]();
+  const first = iterator.next();
+  const early = await Promise.race([first.then(() => 'ready' as const), new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 100).unref())]);
+  if (early === 'ready') await first; // throws here, before any header, when the stream failed at once
+  const res = reply.hijack().raw;
+  res.writeHead(200, kind === 'sse' ? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' } : { 'content-type': NDJSON });
+  const heartbeat = kind === 'sse' ? setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000) : undefined;
+  if (kind === 'sse') res.write('retry: 1000\n\n');
+  const format = (item: unknown, event?: string) =>
+    kind === 'ndjson' ? JSON.stringify(item) + '\n' : `${event ? `event: ${event}\n` : ''}${eventId && !event ? `id: ${eventId(item)}\n` : ''}data: ${JSON.stringify(item)}\n\n`;
+  try {
+    for (let next = await first; !next.done && !signal.aborted; next = await iterator.next()) await write(res, format(next.value), signal);
+  } catch (error) {
+    if (!signal.aborted) {
+      if (!(error instanceof SlipwayError)) options.onError(error);
+      res.write(format(errorBody(error), 'error'));
+    }
+  } finally {
+    clearInterval(heartbeat);
+    await iterator.return?.();
+    res.end();
+  }
+}
+
+/** Writes, waiting for the client to drain when its buffer is full (or for it to leave). */
+async function write(res: ServerResponse, text: string, signal: AbortSignal): Promise<void> {
+  if (res.write(text) || signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    res.once('drain', resolve);
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+function asSlipwayError(error: unknown, bodyLimit: number): unknown {
+  if (error instanceof SlipwayError) return error;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status !== 'number' || status >= 500) return error;
+  if (status === 413) return new SlipwayError('too-large', `the request body is larger than the limit of ${bodyLimit} bytes`);
+  if (status === 415) return new SlipwayError('unsupported-media-type', 'send the request body as JSON, with content-type: application/json');
+  if ((error as { code?: unknown }).code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new SlipwayError('bad-request', 'the request body is empty; send a JSON object');
+  // Parser messages can quote the body, which may hold a secret: say what is wrong in our words.
+  return new SlipwayError('bad-request', 'the request body is not valid JSON');
+}

@@ -1,0 +1,43 @@
+/**
+ * The long-running side of `slipway server`: on an open workspace, the loops that observe,
+ * promote, converge and notify, the control socket for the CLI, and the HTTP API. It deploys
+ * nothing by itself; `stop()` ends all of it and leaves the services running.
+ */
+import { LocalOperations, startNotifications, type Workspace } from '../engine/index.js';
+import { Reconciler, startObserveLoop, startPromotionLoop, startReconcileLoop } from '../converge/index.js';
+import type { TokenStore } from '../store/token-store.js';
+import { serveControlSocket } from './control-socket.js';
+import { startHttpServer, type HttpServerOptions } from './http-server.js';
+
+export interface ControlPlane {
+  readonly ops: LocalOperations;
+  /** Where the HTTP API listens. */
+  readonly url: string;
+  /** Stops serving and every loop, in the reverse order of starting. Idempotent. Does not close the workspace. */
+  stop(): Promise<void>;
+}
+
+/** Starts everything on `ws`; what started is stopped again when a later part fails to start. */
+export async function startControlPlane(ws: Workspace, options: { tokens: TokenStore; http: Omit<HttpServerOptions, 'tokens'>; onError: (what: string, error: unknown) => void }): Promise<ControlPlane> {
+  const { tokens, onError } = options;
+  const reconciler = new Reconciler(ws);
+  const ops = new LocalOperations(ws, { drive: 'background', drift: () => reconciler.drift(), onClose: async () => {} });
+  const started: { stop(): Promise<void> }[] = [];
+  const stop = async () => {
+    for (const part of started.splice(0).reverse()) await part.stop();
+  };
+  try {
+    started.push(startObserveLoop(ws, { onError: (error) => onError('observing', error) }));
+    started.push(startPromotionLoop(ops.engine, { onError: (error) => onError('promoting', error) }));
+    started.push(startReconcileLoop(reconciler, { onError: (error) => onError('converging', error) }));
+    started.push(await startNotifications(ws, (error) => onError('notifying', error)));
+    const socket = await serveControlSocket(ops, ws.stateDir, { tokens });
+    started.push({ stop: () => socket.close() });
+    const http = await startHttpServer(ops, { ...options.http, tokens, onError: (error) => onError('serving', error) });
+    started.push({ stop: () => http.close() });
+    return { ops, url: http.url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * The API, as one table: every operation the CLI can ask for, plus tokens, health and metrics.
+ * The HTTP server and the control socket serve it, the client calls it, and the OpenAPI document
+ * is generated from it, so none of them can drift from the others.
+ */
+import { z } from 'zod';
+import { NotFoundError, SlipwayError } from '../errors.js';
+import { ROLES } from '../store/token-store.js';
+import { followEvents } from './event-feed.js';
+import type { Route } from './route-types.js';
+
+/** Keeps a route's input and output types when it enters the table. */
+function route<S extends z.ZodType, O>(definition: Route<S, O>): Route<S, O> {
+  return definition;
+}
+
+const name = z.string().min(1).max(200);
+const count = z.coerce.number().int().min(0);
+
+/** A field a body may carry but the server ignores: the caller is who the token says. */
+const ignored = { actor: z.string().optional().describe('Ignored: the actor recorded is the caller, named by its token.') };
+const ignoredGroups = { groups: z.array(z.string()).optional().describe("Ignored: approvals count for the token's groups.") };
+
+const environmentOf = (input: { environment?: string }) => input.environment;
+
+export const routes = {
+  healthz: route({
+    method: 'GET',
+    path: '/healthz',
+    summary: 'tell whether the server is up',
+    input: z.object({}),
+    access: { kind: 'public' },
+    answer: 'json',
+    run: async () => ({ ok: true }),
+  }),
+  readyz: route({
+    method: 'GET',
+    path: '/readyz',
+    summary: 'tell whether the server can answer (its store answers)',
+    input: z.object({}),
+    access: { kind: 'public' },
+    answer: 'json',
+    async run({ ops }) {
+      await ops.events({ limit: 1 }).catch((error: unknown) => {
+        throw new SlipwayError('unavailable', 'the store does not answer', { cause: error });
+      });
+      return { ready: true };
+    },
+  }),
+  metrics: route({
+    method: 'GET',
+    path: '/metrics',
+    summary: 'read metrics in the Prometheus text format',
+    input: z.object({}),
+    access: { kind: 'public' },
+    answer: 'text',
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    run: ({ ops, metrics }) => metrics.render(ops),
+  }),
+
+  status: route({
+    method: 'GET',
+    path: '/api/v1/status',
+    summary: 'read the services × environments matrix',
+    input: z.object({}),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops }) => ops.status(),
+  }),
+  preview: route({
+    method: 'GET',
+    path: '/api/v1/preview',
+    summary: 'preview what deploying the project file into an environment would do',
+    input: z.strictObject({ environment: name.optional() }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops, input }) => ops.preview(input.environment),
+  }),
+  explain: route({
+    method: 'GET',
+    path: '/api/v1/services/{service}/explain',
+    summary: "explain who set each value of a service's configuration in an environment",
+    input: z.strictObject({ service: name, environment: name }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops, input }) => ops.explain(input.service, input.environment),
+  }),
+  events: route({
+    method: 'GET',
+    path: '/api/v1/events',
+    summary: 'read the audit log, oldest first',
+    input: z.strictObject({ service: name.optional(), environment: name.optional(), afterSeq: count.optional(), limit: count.optional() }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops, input }) => ops.events(input),
+  }),
+  eventStream: route({
+    method: 'GET',
+    path: '/api/v1/events/stream',
+    summary: 'follow new events as they are appended (resumes after Last-Event-ID)',
+    input: z.strictObject({ service: name.optional(), environment: name.optional(), afterSeq: count.optional() }),
+    headers: { 'last-event-id': 'afterSeq' },
+    access: { kind: 'read' },
+    answer: 'stream',
+    run: ({ ops, input, signal, pollMs }) => followEvents(ops, { ...input, pollMs, signal }),
+    eventId: (event) => String(event.seq),
+  }),
+  history: route({
+    method: 'GET',
+    path: '/api/v1/services/{service}/history',
+    summary: "read a service's promotions and deployments, newest first",
+    input: z.strictObject({ service: name }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops, input }) => ops.history(input.service),
+  }),
+  listReleases: route({
+    method: 'GET',
+    path: '/api/v1/services/{service}/releases',
+    summary: "list a service's releases, newest first, with the environments each is current in",
+    input: z.strictObject({ service: name }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops, input }) => ops.listReleases(input.service),
+  }),
+  drift: route({
+    method: 'GET',
+    path: '/api/v1/drift',
+    summary: 'read what differs from the desired state',
+    input: z.object({}),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops }) => ops.drift(),
+  }),
+  logs: route({
+    method: 'GET',
+    path: '/api/v1/services/{service}/logs',
+    summary: "read a service's output in an environment (follow=true keeps streaming)",
+    input: z.strictObject({ service: name, environment: name, tail: count.optional(), follow: z.stringbool().optional() }),
+    access: { kind: 'read' },
+    answer: 'stream',
+    run: ({ ops, input, signal }) => ops.logs({ ...input, signal }),
+  }),
+  resources: route({
+    method: 'GET',
+    path: '/api/v1/environments/{environment}/resources',
+    summary: "plan an environment's resources: create, update, delete",
+    input: z.strictObject({ environment: name }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops, input }) => ops.resources(input.environment),
+  }),
+  listSecrets: route({
+    method: 'GET',
+    path: '/api/v1/secrets',
+    summary: 'list the names of the secrets (never their values)',
+    input: z.object({}),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops }) => ops.listSecrets(),
+  }),
+
+  deploy: route({
+    method: 'POST',
+    path: '/api/v1/deployments',
+    summary: 'deploy a service into an environment',
+    input: z.strictObject({ service: name, environment: name, version: name.optional(), ...ignored }),
+    access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
+    answer: 'progress',
+    run: ({ ops, input, principal, progress }) => ops.deploy({ service: input.service, environment: input.environment, version: input.version, actor: actorOf(principal) }, progress),
+  }),
+  promote: route({
+    method: 'POST',
+    path: '/api/v1/promotions',
+    summary: 'promote a release through the environments (or into one, or give a waiting promotion its go)',
+    input: z.strictObject({ service: name, version: name.optional(), environment: name.optional(), ...ignored }),
+    access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
+    answer: 'json',
+    run: ({ ops, input, principal }) => ops.promote({ service: input.service, version: input.version, environment: input.environment, actor: actorOf(principal) }),
+  }),
+  decide: route({
+    method: 'POST',
+    path: '/api/v1/decisions',
+    summary: 'approve or reject the promotion waiting at an environment',
+    input: z.strictObject({ service: name, environment: name, approved: z.boolean(), comment: z.string().max(2000).optional(), ...ignored, ...ignoredGroups }),
+    access: { kind: 'act', roles: ['approver'], environment: environmentOf },
+    answer: 'json',
+    run: ({ ops, input, principal }) =>
+      ops.decide({ service: input.service, environment: input.environment, approved: input.approved, comment: input.comment, actor: actorOf(principal), groups: principal?.groups ?? [] }),
+  }),
+  overrideFreeze: route({
+    method: 'POST',
+    path: '/api/v1/freeze-overrides',
+    summary: 'let a promotion into a frozen environment, recorded with who and why',
+    input: z.strictObject({ service: name, environment: name, reason: z.string().min(1).max(2000), ...ignored }),
+    access: { kind: 'act', roles: ['approver'], environment: environmentOf },
+    answer: 'json',
+    run: ({ ops, input, principal }) => ops.overrideFreeze({ service: input.service, environment: input.environment, reason: input.reason, actor: actorOf(principal) }),
+  }),
+  control: route({
+    method: 'POST',
+    path: '/api/v1/services/{service}/promotion/{action}',
+    summary: 'pause, resume or cancel the newest active promotion of a service',
+    input: z.strictObject({ service: name, action: z.enum(['pause', 'resume', 'cancel']), reason: z.string().max(2000).optional(), ...ignored }),
+    access: { kind: 'act', roles: ['deployer'] },
+    answer: 'json',
+    run: ({ ops, input, principal }) => ops.control({ service: input.service, action: input.action, reason: input.reason, actor: actorOf(principal) }),
+  }),
+  createRelease: route({
+    method: 'POST',
+    path: '/api/v1/services/{service}/releases',
+    summary: 'cut (or reuse) an immutable release of a service from the project file, deploying nothing',
+    input: z.strictObject({ service: name, version: name.optional(), ...ignored }),
+    access: { kind: 'act', roles: ['deployer'] },
+    status: 201,
+    answer: 'json',
+    run: ({ ops, input, principal }) => ops.createRelease({ service: input.service, version: input.version, actor: actorOf(principal) }),
+  }),
+  rollback: route({
+    method: 'POST',
+    path: '/api/v1/rollbacks',
+    summary: 'put the release that ran before back into an environment',
+    input: z.strictObject({ service: name, environment: name, ...ignored }),
+    access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
+    answer: 'json',
+    run: ({ ops, input, principal }) => ops.rollback({ service: input.service, environment: input.environment, actor: actorOf(principal) }),
+  }),
+  convergence: route({
+    method: 'POST',
+    path: '/api/v1/convergence',
+    summary: 'pause or resume convergence of a service in an environment',
+    input: z.strictObject({ service: name, environment: name, paused: z.boolean(), reason: z.string().max(2000).optional(), ...ignored }),
+    access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
+    answer: 'json',
+    async run({ ops, input, principal }) {
+      await ops.convergence({ service: input.service, environment: input.environment, paused: input.paused, reason: input.reason, actor: actorOf(principal) });
+      return { service: input.service, environment: input.environment, paused: input.paused };
+    },
+  }),
+  down: route({
+    method: 'POST',
+    path: '/api/v1/down',
+    summary: 'stop what runs in an environment (in every environment when none is named)',
+    input: z.strictObject({ environment: name.optional(), ...ignored }),
+    access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
+    answer: 'json',
+    run: ({ ops, input, principal }) => ops.down({ environment: input.environment, actor: actorOf(principal) }),
+  }),
+  applyResources: route({
+    method: 'POST',
+    path: '/api/v1/environments/{environment}/resources/apply',
+    summary: "carry out an environment's resource plan, deletes included",
+    input: z.strictObject({ environment: name, ...ignored }),
+    access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
+    answer: 'json',
+    run: ({ ops, input, principal }) => ops.applyResources({ environment: input.environment, actor: actorOf(principal) }),
+  }),
+  setSecret: route({
+    method: 'PUT',
+    path: '/api/v1/secrets/{name}',
+    summary: 'set a secret (the value is never shown again)',
+    input: z.strictObject({ name, value: z.string(), ...ignored }),
+    access: { kind: 'act', roles: [] },
+    answer: 'json',
+    async run({ ops, input, principal }) {
+      await ops.setSecret({ name: input.name, value: input.value, actor: actorOf(principal) });
+      return { name: input.name };
+    },
+  }),
+  removeSecret: route({
+    method: 'DELETE',
+    path: '/api/v1/secrets/{name}',
+    summary: 'remove a secret',
+    input: z.strictObject({ name }),
+    access: { kind: 'act', roles: [] },
+    answer: 'json',
+    run: async ({ ops, input, principal }) => ({ removed: await ops.removeSecret({ name: input.name, actor: actorOf(principal) }) }),
+  }),
+
+  listTokens: route({
+    method: 'GET',
+    path: '/api/v1/tokens',
+    summary: 'list the API tokens (never their secrets)',
+    input: z.object({}),
+    access: { kind: 'act', roles: [] },
+    answer: 'json',
+    run: ({ tokens }) => tokenStore(tokens).listTokens(),
+  }),
+  createToken: route({
+    method: 'POST',
+    path: '/api/v1/tokens',
+    summary: 'create an API token (its secret is in this answer only)',
+    input: z.strictObject({
+      name,
+      role: z.enum(ROLES),
+      environments: z.array(name).optional().describe('Environments a deployer or approver may act in; all when absent.'),
+      groups: z.array(name).optional().describe('Groups its approvals count for.'),
+      ...ignored,
+    }),
+    access: { kind: 'act', roles: [] },
+    status: 201,
+    answer: 'json',
+    run: ({ tokens, input, principal }) =>
+      tokenStore(tokens).createToken({ name: input.name, role: input.role, environments: input.environments, groups: input.groups, createdBy: actorOf(principal) }),
+  }),
+  revokeToken: route({
+    method: 'DELETE',
+    path: '/api/v1/tokens/{name}',
+    summary: 'revoke an API token',
+    input: z.strictObject({ name }),
+    access: { kind: 'act', roles: [] },
+    answer: 'json',
+    async run({ tokens, input }) {
+      if (!(await tokenStore(tokens).revokeToken(input.name))) throw new NotFoundError('token', input.name);
+      return { revoked: input.name };
+    },
+  }),
+} as const;
+
+export type RouteName = keyof typeof routes;
+
+function actorOf(principal: { name: string } | undefined): string {
+  if (!principal) throw new SlipwayError('unauthenticated', 'this needs a caller');
+  return principal.name;
+}
+
+function tokenStore<T>(tokens: T | undefined): T {
+  if (!tokens) throw new SlipwayError('not-found', 'this process keeps no API tokens; they are kept by slipway server');
+  return tokens;
+}
