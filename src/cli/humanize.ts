@@ -8,6 +8,8 @@ export const ExitCode = { ok: 0, failed: 1, invalidInput: 2, notFound: 3, confli
 const exitByCode: Readonly<Record<string, number>> = {
   'invalid-input': ExitCode.invalidInput,
   'bad-request': ExitCode.invalidInput,
+  'invalid-request': ExitCode.invalidInput,
+  'too-large': ExitCode.invalidInput,
   'project-not-found': ExitCode.notFound,
   'not-found': ExitCode.notFound,
   conflict: ExitCode.conflict,

@@ -16,6 +16,7 @@ import { formatEvents, formatExplanation, formatHistory, formatOutcome, formatPr
 import { ExitCode, humanize } from './humanize.js';
 import { startProgress } from './progress.js';
 import { up } from './up.js';
+import { registerServerCommands } from '../server/index.js';
 
 interface Io {
   out(text: string): void;
@@ -420,6 +421,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         }),
       );
   }
+
+  registerServerCommands(program, { projectFile, out: io.out, actor, tokensOf: (store) => store.tokens });
 
   program
     .command('up')

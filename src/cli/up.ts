@@ -16,7 +16,7 @@ export async function up(projectFile: string, out: (text: string) => void): Prom
   const ws = await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL });
   const reconciler = new Reconciler(ws);
   const ops = new LocalOperations(ws, { drive: 'background', drift: () => reconciler.drift() });
-  const socket = await serveControlSocket(ops, ws.stateDir);
+  const socket = await serveControlSocket(ops, ws.stateDir, { tokens: ws.store.tokens });
   const loop = startObserveLoop(ws, { onError: (error) => console.error('observing failed:', error) });
   const promotions = startPromotionLoop(ops.engine, { onError: (error) => console.error('promotions failed:', error) });
   const convergence = startReconcileLoop(reconciler, { onError: (error) => console.error('converging failed:', error) });

@@ -8,6 +8,7 @@ import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedUnit, Release, UnitKey } from '../desired/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { KyselyPromotionStore, insertEvent } from './promotion-store.js';
+import { KyselyTokenStore, type TokenStore } from './token-store.js';
 import type { Database, DeploymentStepTable, DeploymentTable, EventTable, ObservedTable, ReleaseTable, ResourceTable, SecretTable } from './database.js';
 import {
   isTerminal,
@@ -44,6 +45,7 @@ type SpecTableName = 'services' | 'environments' | 'targets';
 /** Promotions and approvals come from `KyselyPromotionStore`; everything else is here. */
 export class KyselyStore extends KyselyPromotionStore implements Store {
   readonly #db: Kysely<Database>;
+  readonly tokens: TokenStore;
   readonly #now: () => Date;
   readonly #onClose: () => void;
   #closing: Promise<void> | undefined;
@@ -53,6 +55,7 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
     const now = options.now ?? (() => new Date());
     super(db, now);
     this.#db = db;
+    this.tokens = new KyselyTokenStore(db, now);
     this.#now = now;
     this.#onClose = options.onClose ?? (() => {});
   }

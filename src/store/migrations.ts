@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Database } from './database.js';
 import { promotionsMigration } from './promotion-store.js';
+import { apiTokensMigration } from './token-store.js';
 
 const initial: Migration = {
   // Migrations run against whatever schema exists at their version, so they are untyped.
@@ -186,6 +187,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004_convergence_pauses': convergencePauses,
   '0005_notification_deliveries': notificationDeliveries,
   '0006_partial_deployments': partialDeployments,
+  '0007_api_tokens': apiTokensMigration,
 };
 
 /** Serves `migrations` to Kysely's `Migrator`, without touching the file system. */

@@ -5,6 +5,7 @@
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedUnit, Release, ServiceInput, UnitKey } from '../desired/types.js';
 import type { PromotionStore } from '../engine/promotion/types.js';
+import type { TokenStore } from './token-store.js';
 
 /**
  * `partial`: the release runs on every target or host that could be reached; the others were left
@@ -150,6 +151,8 @@ export interface DeliveryRecord {
 }
 
 export interface Store extends PromotionStore {
+  /** API tokens of the HTTP server. */
+  readonly tokens: TokenStore;
   /** Appends a delivery attempt; recording the same (delivery, attempt) again changes nothing. */
   recordDelivery(attempt: DeliveryRecord): Promise<void>;
   /** Newest first. */

@@ -181,7 +181,7 @@ export class PromotionEngine {
     }
     const waiting = await this.gateMessage(promotion, environment, progress, approvals);
     if (waiting) {
-      if (waiting !== progress.message) {
+      if (waiting !== progress.message || promotion.status !== 'waiting') {
         await this.save(promotion, environment, { ...progress, message: waiting }, [
           this.event(promotion, 'promotion.waiting', 'slipway', `${promotion.service} ${promotion.version} in ${environment}: ${waiting}`, { environment }),
         ]);
