@@ -66,6 +66,18 @@ describe('slipway server', () => {
     expect(events.find((e) => e.type === 'deployment.succeeded')?.actor).toBe('ci-bot');
   });
 
+  it('serves the CLI from anywhere with SLIPWAY_URL and SLIPWAY_TOKEN, with the token\'s rights', async () => {
+    const elsewhere = { cwd: '/', env: { SLIPWAY_URL: url, SLIPWAY_TOKEN: token } };
+    const status = await runCli(['status', '--json'], elsewhere);
+    expect(status.code).toBe(0);
+    expect((JSON.parse(status.stdout) as { service: string }[]).map((r) => r.service)).toContain('api');
+    const refused = await runCli(['deploy', 'api', '--env', 'staging'], elsewhere);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toMatch(/only in dev/);
+    const anonymous = await runCli(['status'], { cwd: '/', env: { SLIPWAY_URL: url } });
+    expect(anonymous.code).toBe(5);
+  });
+
   it('lets the CLI work beside the server, through its control socket', async () => {
     const status = JSON.parse((await cli('status', '--json')).stdout) as { service: string; environment: string; release?: string; health: string }[];
     expect(status.find((r) => r.service === 'api' && r.environment === 'dev')).toMatchObject({ release: 'v1', health: 'healthy' });

@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { LocalOperations, Workspace, lockHolder, stateDirOf, workspaceLockFile, type Operations } from '../engine/index.js';
 import { findProjectFile } from '../inputs/index.js';
-import { ControlClient, controlSocketPath } from '../server/index.js';
+import { ApiClient, ControlClient, controlSocketPath } from '../server/index.js';
 import { Reconciler } from '../converge/index.js';
 
 /** The project file named by `--project` (a file, or a directory holding `slipway.yaml`), or found in the working directory. */
@@ -15,6 +15,15 @@ export function projectFileOf(option: string | undefined): string {
   if (!option) return findProjectFile(process.cwd());
   const path = resolve(option);
   return existsSync(path) && statSync(path).isDirectory() ? findProjectFile(path) : path;
+}
+
+/**
+ * Operations for this CLI invocation: a Slipway server when `SLIPWAY_URL` is set (with the API
+ * token in `SLIPWAY_TOKEN`; no project file is needed here then), else the project's.
+ */
+export async function connectFromEnvironment(projectFile: () => string, env: NodeJS.ProcessEnv = process.env): Promise<Operations> {
+  if (env.SLIPWAY_URL) return new ApiClient({ url: env.SLIPWAY_URL, ...(env.SLIPWAY_TOKEN && { token: env.SLIPWAY_TOKEN }) });
+  return connect(projectFile());
 }
 
 /** Operations on the project: remote when a live process holds its workspace, local otherwise. */

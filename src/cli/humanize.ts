@@ -2,8 +2,8 @@
 import { InvalidInputError, PolicyViolationError, SlipwayError, errorMessage } from '../errors.js';
 import { LockedError } from '../engine/index.js';
 
-/** Exit codes with a meaning: 1 the work failed, 2 bad input or usage, 3 not found, 4 busy or in conflict. */
-export const ExitCode = { ok: 0, failed: 1, invalidInput: 2, notFound: 3, conflict: 4, internal: 70 } as const;
+/** Exit codes with a meaning: 1 the work failed, 2 bad input or usage, 3 not found, 4 busy or in conflict, 5 not allowed. */
+export const ExitCode = { ok: 0, failed: 1, invalidInput: 2, notFound: 3, conflict: 4, denied: 5, internal: 70 } as const;
 
 const exitByCode: Readonly<Record<string, number>> = {
   'invalid-input': ExitCode.invalidInput,
@@ -15,6 +15,8 @@ const exitByCode: Readonly<Record<string, number>> = {
   conflict: ExitCode.conflict,
   locked: ExitCode.conflict,
   gated: ExitCode.conflict,
+  unauthenticated: ExitCode.denied,
+  forbidden: ExitCode.denied,
   'store-locked': ExitCode.conflict,
   'runtime-failed': ExitCode.failed,
 };

@@ -11,7 +11,7 @@ import { formatPlan } from '../planner/index.js';
 import { checkProject } from '../desired/index.js';
 import type { Operations, Promotion } from '../engine/index.js';
 import { SlipwayError } from '../errors.js';
-import { actor, connect, projectFileOf } from './connect.js';
+import { actor, connectFromEnvironment, projectFileOf } from './connect.js';
 import { formatEvents, formatExplanation, formatHistory, formatOutcome, formatPromotion, formatStatus } from './format.js';
 import { ExitCode, humanize } from './humanize.js';
 import { startProgress } from './progress.js';
@@ -55,7 +55,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   /** Runs `work` with operations on the project, always releasing them. */
   const withOps = async <T>(work: (ops: Operations) => Promise<T>): Promise<T> => {
-    const ops = await connect(projectFile());
+    const ops = await connectFromEnvironment(projectFile);
     try {
       return await work(ops);
     } finally {
