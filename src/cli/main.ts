@@ -16,6 +16,7 @@ import { formatEvents, formatExplanation, formatHistory, formatOutcome, formatPr
 import { ExitCode, humanize } from './humanize.js';
 import { startProgress } from './progress.js';
 import { up } from './up.js';
+import { UsageError, wholeNumber } from './options.js';
 import { registerServerCommands } from '../server/index.js';
 
 interface Io {
@@ -182,9 +183,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(json)
     .action((options: { service?: string; env?: string; limit: string; json?: boolean }) =>
       withOps(async (ops) => {
-        const events = await ops.events({ service: options.service, environment: options.env });
-        const last = events.slice(-wholeNumber(options.limit, '--limit'));
-        print(last, options.json, () => formatEvents(last));
+        const events = await ops.events({ service: options.service, environment: options.env, last: wholeNumber(options.limit, '--limit') });
+        print(events, options.json, () => formatEvents(events));
       }),
     );
 
@@ -432,22 +432,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   return program;
 }
 
-/** A mistake in how the command was called: exit code 2, nothing changed. */
-class UsageError extends SlipwayError {
-  constructor(message: string) {
-    super('bad-request', message);
-  }
-}
-
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError('pipe the value in: printf %s "$VALUE" | slipway secret set <name>');
   let text = '';
   for await (const chunk of process.stdin) text += chunk;
   return text;
-}
-
-function wholeNumber(value: string, option: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${option} takes a whole number, got "${value}"`);
-  return n;
 }

@@ -23,6 +23,6 @@ export async function startNotifications(ws: Workspace, onError: (error: unknown
     onError,
   });
   const [lastDelivered] = await ws.store.listDeliveries({ limit: 1 });
-  const latest = (await ws.store.listEvents({})).at(-1)?.seq ?? 0;
+  const latest = (await ws.store.listEvents({ last: 1 }))[0]?.seq ?? 0;
   return startEventFeed(ws.store, notifier, { afterSeq: lastDelivered?.eventSeq ?? latest, onError });
 }

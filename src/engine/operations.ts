@@ -44,7 +44,10 @@ export interface EventsFilter {
   readonly service?: string;
   readonly environment?: string;
   readonly afterSeq?: number;
+  /** At most this many, from the oldest that match. */
   readonly limit?: number;
+  /** Only the newest this many (still oldest first); instead of `limit`. */
+  readonly last?: number;
 }
 
 export interface Operations {

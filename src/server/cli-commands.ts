@@ -6,12 +6,13 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { Workspace, lockHolder, stateDirOf, workspaceLockFile } from '../engine/index.js';
-import { NotFoundError, SlipwayError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { openStore, type Store } from '../store/index.js';
 import { ROLES, type Role, type TokenInfo, type TokenStore } from '../store/token-store.js';
 import { ControlClient, type TokenAdmin } from './api-client.js';
 import { controlSocketPath } from './control-socket.js';
 import { startControlPlane } from './control-plane.js';
+import { stopSignal, wholeNumber } from '../cli/options.js';
 
 export interface ServerCommandDeps {
   /** The project file `--project` names. */
@@ -118,17 +119,4 @@ function describe(token: TokenInfo): string {
   const scope = token.environments.length ? ` in ${token.environments.join(', ')}` : '';
   const groups = token.groups.length ? `, groups ${token.groups.join(', ')}` : '';
   return `token ${token.name}: ${token.role}${scope}${groups} (created by ${token.createdBy} at ${new Date(token.createdAt).toISOString()})`;
-}
-
-function wholeNumber(value: string, option: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new SlipwayError('bad-request', `${option} takes a whole number, got "${value}"`);
-  return n;
-}
-
-function stopSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
 }

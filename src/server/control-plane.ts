@@ -1,7 +1,7 @@
 /**
- * The long-running side of `slipway server`: on an open workspace, the loops that observe,
- * promote, converge and notify, the control socket for the CLI, and the HTTP API. It deploys
- * nothing by itself; `stop()` ends all of it and leaves the services running.
+ * The long-running side of `slipway server` and `slipway up`: on an open workspace, the loops that
+ * observe, promote, converge and notify, the control socket for the CLI, and (for the server) the
+ * HTTP API. It deploys nothing by itself; `stop()` ends all of it and leaves the services running.
  */
 import { LocalOperations, startNotifications, type Workspace } from '../engine/index.js';
 import { Reconciler, startObserveLoop, startPromotionLoop, startReconcileLoop } from '../converge/index.js';
@@ -11,14 +11,14 @@ import { startHttpServer, type HttpServerOptions } from './http-server.js';
 
 export interface ControlPlane {
   readonly ops: LocalOperations;
-  /** Where the HTTP API listens. */
-  readonly url: string;
+  /** Where the HTTP API listens; absent without one. */
+  readonly url?: string;
   /** Stops serving and every loop, in the reverse order of starting. Idempotent. Does not close the workspace. */
   stop(): Promise<void>;
 }
 
 /** Starts everything on `ws`; what started is stopped again when a later part fails to start. */
-export async function startControlPlane(ws: Workspace, options: { tokens: TokenStore; http: Omit<HttpServerOptions, 'tokens'>; onError: (what: string, error: unknown) => void }): Promise<ControlPlane> {
+export async function startControlPlane(ws: Workspace, options: { tokens: TokenStore; http?: Omit<HttpServerOptions, 'tokens'>; onError: (what: string, error: unknown) => void }): Promise<ControlPlane> {
   const { tokens, onError } = options;
   const reconciler = new Reconciler(ws);
   const ops = new LocalOperations(ws, { drive: 'background', drift: () => reconciler.drift(), onClose: async () => {} });
@@ -33,6 +33,7 @@ export async function startControlPlane(ws: Workspace, options: { tokens: TokenS
     started.push(await startNotifications(ws, (error) => onError('notifying', error)));
     const socket = await serveControlSocket(ops, ws.stateDir, { tokens });
     started.push({ stop: () => socket.close() });
+    if (!options.http) return { ops, stop };
     const http = await startHttpServer(ops, { ...options.http, tokens, onError: (error) => onError('serving', error) });
     started.push({ stop: () => http.close() });
     return { ops, url: http.url, stop };

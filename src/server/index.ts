@@ -6,3 +6,4 @@ export { errorBody, httpStatusOf, errorFromBody, type ErrorBody } from './error-
 export { routes, type RouteName } from './routes.js';
 export { openApiDocument } from './openapi.js';
 export { registerServerCommands, type ServerCommandDeps } from './cli-commands.js';
+export { startControlPlane, type ControlPlane } from './control-plane.js';

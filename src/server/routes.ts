@@ -89,7 +89,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/events',
     summary: 'read the audit log, oldest first',
-    input: z.strictObject({ service: name.optional(), environment: name.optional(), afterSeq: count.optional(), limit: count.optional() }),
+    input: z.strictObject({ service: name.optional(), environment: name.optional(), afterSeq: count.optional(), limit: count.optional(), last: count.optional() }),
     access: { kind: 'read' },
     answer: 'json',
     run: ({ ops, input }) => ops.events(input),

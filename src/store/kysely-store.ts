@@ -278,13 +278,15 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
     return this.#db.transaction().execute(async (trx) => toEvent(await insertEvent(trx, event, this.#now())));
   }
 
-  async listEvents(filter: { afterSeq?: number; service?: string; environment?: string; limit?: number } = {}): Promise<SlipwayEvent[]> {
-    let query = this.#db.selectFrom('events').selectAll().orderBy('seq');
+  async listEvents(filter: { afterSeq?: number; service?: string; environment?: string; limit?: number; last?: number } = {}): Promise<SlipwayEvent[]> {
+    let query = this.#db.selectFrom('events').selectAll().orderBy('seq', filter.last === undefined ? 'asc' : 'desc');
     if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
     if (filter.service !== undefined) query = query.where('service', '=', filter.service);
     if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
-    if (filter.limit !== undefined) query = query.limit(filter.limit);
-    return (await query.execute()).map(toEvent);
+    const limit = filter.last ?? filter.limit;
+    if (limit !== undefined) query = query.limit(limit);
+    const rows = (await query.execute()).map(toEvent);
+    return filter.last === undefined ? rows : rows.reverse();
   }
 
   async putSecret(name: string, sealed: SealedSecret): Promise<void> {

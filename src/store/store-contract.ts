@@ -207,7 +207,7 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         expect(await store.listEvents({ service })).toEqual([first, second]);
       });
 
-      it('listEvents filters by afterSeq, service, environment and limit', async () => {
+      it('listEvents filters by afterSeq, service, environment, limit and last', async () => {
         const [a, b] = [unique('a'), unique('b')];
         const e1 = await store.appendEvent({ type: 't', actor: 'x', service: a, environment: 'dev', message: '1' });
         const e2 = await store.appendEvent({ type: 't', actor: 'x', service: b, environment: 'dev', message: '2' });
@@ -216,6 +216,8 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         expect((await store.listEvents({ service: a })).map((e) => e.seq)).toEqual([e1.seq, e3.seq]);
         expect((await store.listEvents({ service: a, environment: 'prod' })).map((e) => e.seq)).toEqual([e3.seq]);
         expect((await store.listEvents({ afterSeq: e1.seq - 1, limit: 2 })).map((e) => e.seq)).toEqual([e1.seq, e2.seq]);
+        expect((await store.listEvents({ service: a, last: 1 })).map((e) => e.seq)).toEqual([e3.seq]);
+        expect((await store.listEvents({ afterSeq: e1.seq - 1, last: 2 })).map((e) => e.seq)).toEqual([e2.seq, e3.seq]);
       });
 
       it('concurrent appends get distinct, increasing seq', async () => {
