@@ -16,6 +16,8 @@ declare -A needs=(
   [runc]=runc
   [busybox]=busybox-static
   [prometheus]=prometheus
+  [chromium]=chromium           # the web UI's browser tests (playwright-core drives it)
+  [ansible-playbook]=ansible-core  # npm run bench: the SSH fan-out is measured against it
 )
 
 find_program() {
