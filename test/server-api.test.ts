@@ -178,6 +178,18 @@ describe('the HTTP API', () => {
     expect(events.some((e) => e.actor === 'mallory')).toBe(false);
   }, 60_000);
 
+  it('tells callers who they are, and reads one deployment with its steps', async () => {
+    expect((await get('/api/v1/whoami', 'sam')).json()).toEqual({ name: 'sam', role: 'approver', environments: ['prod', 'vault'], groups: ['sre'] });
+    expect((await call('GET', '/api/v1/whoami', { base: openReads.url })).json()).toEqual({ anonymous: true });
+    const history = (await get('/api/v1/services/api/history')).json<{ deployments: { id: string }[] }>();
+    const detail = (await get(`/api/v1/deployments/${history.deployments[0]!.id}`)).json<{ status: string; steps: { kind: string; status: string }[] }>();
+    expect(detail.status).toBe('succeeded');
+    expect(detail.steps.length).toBeGreaterThan(0);
+    expect(detail.steps.every((step) => step.status === 'succeeded')).toBe(true);
+    expect((await get('/api/v1/deployments/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await get('/api/v1/deployments/not-an-id')).status).toBe(422);
+  });
+
   it('streams deployment progress as NDJSON when asked', async () => {
     appendFileSync(join(dir, 'api', 'server.mjs'), '\n// second release\n');
     const res = await call('POST', '/api/v1/deployments', { as: 'deployer', body: { service: 'api', environment: 'dev' }, headers: { accept: 'application/x-ndjson' } });
@@ -249,6 +261,17 @@ describe('the HTTP API', () => {
     expect(toStaging.json()).toMatchObject({ status: 'succeeded' });
     expect((await post('/api/v1/promotions', 'dev-deployer', { service: 'api' })).status).toBe(403);
     expect((await post('/api/v1/promotions', 'deployer', { service: 'api', environment: 'prod' })).json()).toMatchObject({ status: 'waiting' });
+    const choices = async (as: string) => new Map((await get('/api/v1/services/api/actions?environment=prod', as)).json<{ action: string; blocked?: string; plan: string[]; request?: unknown }[]>().map((c) => [c.action, c]));
+    const forSam = await choices('sam');
+    expect(forSam.get('approve')).toMatchObject({ plan: [expect.stringMatching(/^approve api v\d into prod \(promotion started by deployer\)$/), expect.stringContaining('approval'), expect.any(String)], request: { service: 'api', environment: 'prod', approved: true } });
+    expect(forSam.get('approve')!.blocked).toBeUndefined();
+    expect(forSam.get('deploy')!.blocked).toBe('sam has the approver role; deploy a service into an environment needs deployer or admin');
+    expect((await choices('admin')).get('deploy')!.blocked).toMatch(/^prod is gated \(it waits for 1 approval from sre\): releases enter it by promotion$/);
+    const forViewer = await choices('viewer');
+    expect(forViewer.get('approve')).toMatchObject({ blocked: 'viewer has the viewer role; approve or reject the promotion waiting at an environment needs approver or admin' });
+    expect(forViewer.get('approve')!.request).toBeUndefined();
+    expect((await choices('staging-approver')).get('approve')!.blocked).toBe('staging-approver may act only in staging, not in prod');
+    expect((await get('/api/v1/services/api/actions?environment=moon', 'sam')).status).toBe(404);
     expect((await post('/api/v1/decisions', 'deployer', { service: 'api', environment: 'prod', approved: true })).status).toBe(403);
     expect((await post('/api/v1/decisions', 'staging-approver', { service: 'api', environment: 'prod', approved: true })).status).toBe(403);
     const alice = await post('/api/v1/decisions', 'alice', { service: 'api', environment: 'prod', approved: true, groups: ['sre'] });

@@ -22,7 +22,8 @@ import { compliantService } from '../desired/index.js';
 import { NotFoundError, SlipwayError } from '../errors.js';
 import { formatResourcePlan } from '../provisioners/index.js';
 import { Redactor } from '../secrets/index.js';
-import type { SecretInfo } from '../store/index.js';
+import type { Deployment, DeploymentStep, SecretInfo } from '../store/index.js';
+import { actionsFor, type ActionChoice } from './actions.js';
 import { applyResources, resourcePlan, secretStore } from './materials.js';
 import { environmentTargets } from './units.js';
 
@@ -39,6 +40,9 @@ export interface Drift {
   /** Why it is left as it is, when it is: paused, a rollout owns it, the target is backing off. */
   readonly heldBack?: string;
 }
+
+/** A deployment with its steps, oldest step first. */
+export type DeploymentDetail = Deployment & { readonly steps: readonly DeploymentStep[] };
 
 export interface EventsFilter {
   readonly service?: string;
@@ -95,6 +99,10 @@ export interface Operations {
   drift(): Promise<Drift[]>;
   /** Tells the reconcile loop to leave a service in an environment alone, or to look after it again. */
   convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void>;
+  /** What can be done to a service in an environment now, what each action would do, or why it cannot; `actor` is who asks. Reads only. */
+  actions(service: string, environment: string, actor?: string): Promise<ActionChoice[]>;
+  /** One deployment with its journaled steps. */
+  deployment(id: string): Promise<DeploymentDetail>;
   /** Releases what this handle holds. Idempotent. */
   close(): Promise<void>;
 }
@@ -165,6 +173,17 @@ export class LocalOperations implements Operations {
 
   history(service: string): Promise<History> {
     return history(this.workspace, service);
+  }
+
+  async actions(service: string, environment: string, actor?: string): Promise<ActionChoice[]> {
+    await this.workspace.reload();
+    return actionsFor(this.workspace, service, environment, actor);
+  }
+
+  async deployment(id: string): Promise<DeploymentDetail> {
+    const found = await this.workspace.store.getDeployment(id);
+    if (!found) throw new NotFoundError('deployment', id);
+    return found;
   }
 
   async createRelease(request: { service: string; version?: string; actor: string }): Promise<Release> {

@@ -3,6 +3,7 @@
  * or reject it, override a freeze, pause, resume, cancel, roll back, read the history.
  */
 import { NotFoundError, SlipwayError } from '../errors.js';
+import type { Release } from '../desired/types.js';
 import type { Deployment } from '../store/index.js';
 import { deploy, type DeployOutcome } from './deploy.js';
 import { isSettled, type Promotion, type PromotionEngine } from './promotion/index.js';
@@ -59,16 +60,20 @@ export async function decide(ws: Workspace, engine: PromotionEngine, request: De
 export async function rollback(ws: Workspace, request: { service: string; environment: string; actor: string }): Promise<DeployOutcome> {
   const { service, environment, actor } = request;
   environmentTargets(ws, environment);
-  const succeeded = (await ws.store.listDeployments({ service, environment })).filter((d) => d.status === 'succeeded');
-  const current = succeeded[0]?.releaseId;
-  const previousId = succeeded.find((d) => d.releaseId !== current)?.releaseId;
-  const previous = previousId && (await ws.store.getRelease(previousId));
+  const previous = await previousRelease(ws, service, environment);
   if (!previous) throw new SlipwayError('conflict', `${service} has no earlier release in ${environment} to roll back to`);
   await ws.store.appendEvent({ type: 'rollback.started', actor, service, environment, message: `${actor} is rolling ${service} in ${environment} back to ${previous.version}`, data: { release: previous.id } });
   const outcome = await deploy(ws, { service, environment, actor, release: previous });
   const done = outcome.result === 'failed' ? 'rollback.failed' : 'rollback.completed';
   await ws.store.appendEvent({ type: done, actor, service, environment, message: outcome.message, data: { release: previous.id } });
   return outcome;
+}
+
+/** The release that succeeded in `environment` before the newest successful one; undefined when none did. */
+export async function previousRelease(ws: Workspace, service: string, environment: string): Promise<Release | undefined> {
+  const succeeded = (await ws.store.listDeployments({ service, environment })).filter((d) => d.status === 'succeeded');
+  const previousId = succeeded.find((d) => d.releaseId !== succeeded[0]?.releaseId)?.releaseId;
+  return previousId ? ws.store.getRelease(previousId) : undefined;
 }
 
 /** Promotions and deployments of a service, newest first. */

@@ -68,3 +68,16 @@ export function requireScope<I>(access: Access<I>, principal: Principal | undefi
   if (environment === undefined) throw new ForbiddenError(`${principal.name} may act only in ${scope}; name the environment to ${action} in`);
   if (!principal.environments.includes(environment)) throw new ForbiddenError(`${principal.name} may act only in ${scope}, not in ${environment}`);
 }
+
+/** Why the caller may not act through `access` on `input`, in words; undefined when they may. */
+export function denial<I>(access: Access<I>, principal: Principal | undefined, input: I, action: string): string | undefined {
+  try {
+    requireRole(access, principal, action);
+    requireScope(access, principal, input, action);
+    return undefined;
+  } catch (error) {
+    if (error instanceof UnauthenticatedError) return 'sign in with an API token to act';
+    if (error instanceof ForbiddenError) return error.message;
+    throw error;
+  }
+}

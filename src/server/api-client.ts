@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { z } from 'zod';
-import type { DecisionRequest, DeployOutcome, DeployRequest, Drift, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, PromotionAction, StatusRow } from '../engine/index.js';
+import type { ActionChoice, DecisionRequest, DeploymentDetail, DeployOutcome, DeployRequest, Drift, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, PromotionAction, StatusRow } from '../engine/index.js';
 import type { Release, UnitKey } from '../desired/types.js';
 import type { Plan } from '../planner/index.js';
 import type { LogLine } from '../runtimes/index.js';
@@ -69,6 +69,15 @@ export class ApiClient implements Operations {
 
   history(service: string): Promise<History> {
     return this.json(routes.history, { service });
+  }
+
+  /** The server judges for the caller its token names; `actor` is not sent. */
+  actions(service: string, environment: string): Promise<ActionChoice[]> {
+    return this.json(routes.actions, { service, environment });
+  }
+
+  deployment(id: string): Promise<DeploymentDetail> {
+    return this.json(routes.deployment, { id });
   }
 
   async setSecret(request: { name: string; value: string; actor: string }): Promise<void> {

@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import { NotFoundError, SlipwayError } from '../errors.js';
+import type { ActionChoice, ActionName } from '../engine/index.js';
 import { ROLES } from '../store/token-store.js';
+import { denial, type Principal } from './access.js';
 import { followEvents } from './event-feed.js';
 import type { Route } from './route-types.js';
 
@@ -122,6 +124,33 @@ export const routes = {
     access: { kind: 'read' },
     answer: 'json',
     run: ({ ops, input }) => ops.listReleases(input.service),
+  }),
+  whoami: route({
+    method: 'GET',
+    path: '/api/v1/whoami',
+    summary: 'tell who the caller is: name, role, environments and groups (anonymous: no name)',
+    input: z.object({}),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: async ({ principal }) => principal ?? { anonymous: true },
+  }),
+  actions: route({
+    method: 'GET',
+    path: '/api/v1/services/{service}/actions',
+    summary: 'list what the caller can do to a service in an environment now: what each action would do, or why it cannot',
+    input: z.strictObject({ service: name, environment: name }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: async ({ ops, input, principal }) => (await ops.actions(input.service, input.environment, principal?.name)).map((choice) => forCaller(choice, principal, input)),
+  }),
+  deployment: route({
+    method: 'GET',
+    path: '/api/v1/deployments/{id}',
+    summary: 'read one deployment with its steps',
+    input: z.strictObject({ id: z.uuid() }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops, input }) => ops.deployment(input.id),
   }),
   drift: route({
     method: 'GET',
@@ -322,6 +351,16 @@ export type RouteName = keyof typeof routes;
 function actorOf(principal: { name: string } | undefined): string {
   if (!principal) throw new SlipwayError('unauthenticated', 'this needs a caller');
   return principal.name;
+}
+
+/** The route each action of `actions` is done through. */
+const ACTION_ROUTES = { deploy: 'deploy', promote: 'promote', approve: 'decide', reject: 'decide', rollback: 'rollback' } as const satisfies Record<ActionName, RouteName>;
+
+/** The choice as the caller sees it: blocked, with the reason, when their role or scope forbids it. */
+function forCaller(choice: ActionChoice, principal: Principal | undefined, input: { service: string; environment: string }): ActionChoice {
+  const target = routes[ACTION_ROUTES[choice.action]];
+  const denied = denial(target.access, principal, input, target.summary);
+  return denied ? { action: choice.action, blocked: denied, plan: choice.plan } : choice;
 }
 
 function tokenStore<T>(tokens: T | undefined): T {

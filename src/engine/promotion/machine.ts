@@ -55,7 +55,8 @@ export class PromotionEngine {
     const { service, actor, only } = request;
     if (!this.ws.project.spec.services[service]) throw new NotFoundError('service', service);
     if (only && !this.ws.project.spec.environments[only]) throw new NotFoundError('environment', only);
-    const release = await cutRelease(this.ws, service, { version: request.version, actor });
+    // A version that exists is promoted as it is (releases are immutable); otherwise one is cut.
+    const release = (request.version && (await this.ws.store.findRelease(service, request.version))) || (await cutRelease(this.ws, service, { version: request.version, actor }));
     for (const environment of only ? [only] : Object.keys(this.ws.project.spec.environments)) {
       compliantService(this.ws.project, service, environment, { written: release.spec, release: release.version });
     }
