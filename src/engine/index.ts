@@ -16,3 +16,4 @@ export { explain, type Explanation, type ExplainedField } from './explain.js';
 export * from './promotion/index.js';
 export { materialize, secretStore, resourcePlan, applyResources } from './materials.js';
 export { startNotifications } from './notifications.js';
+export { receiveWebhook, WEBHOOK_EVENT, type WebhookReceipt, type WebhookResult } from './webhooks.js';

@@ -26,6 +26,8 @@ import type { Deployment, DeploymentStep, SecretInfo } from '../store/index.js';
 import { actionsFor, type ActionChoice } from './actions.js';
 import { applyResources, resourcePlan, secretStore } from './materials.js';
 import { environmentTargets } from './units.js';
+import { receiveWebhook, type WebhookReceipt } from './webhooks.js';
+import type { InboundDelivery } from '../webhooks/index.js';
 
 export type PromotionAction = 'pause' | 'resume' | 'cancel';
 
@@ -103,6 +105,8 @@ export interface Operations {
   actions(service: string, environment: string, actor?: string): Promise<ActionChoice[]>;
   /** One deployment with its journaled steps. */
   deployment(id: string): Promise<DeploymentDetail>;
+  /** Verifies a GitHub or GitLab delivery against its shared secret and records a push once per delivery id (`engine/webhooks.ts`). */
+  receiveWebhook(delivery: InboundDelivery): Promise<WebhookReceipt>;
   /** Releases what this handle holds. Idempotent. */
   close(): Promise<void>;
 }
@@ -281,6 +285,10 @@ export class LocalOperations implements Operations {
 
   async events(filter: EventsFilter = {}): Promise<SlipwayEvent[]> {
     return this.workspace.store.listEvents(filter);
+  }
+
+  receiveWebhook(delivery: InboundDelivery): Promise<WebhookReceipt> {
+    return this.serialised('webhooks', () => receiveWebhook(this.workspace, delivery));
   }
 
   close(): Promise<void> {

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { z } from 'zod';
 import type { ActionChoice, DecisionRequest, DeploymentDetail, DeployOutcome, DeployRequest, Drift, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, PromotionAction, StatusRow } from '../engine/index.js';
 import type { Release, UnitKey } from '../desired/types.js';
+import type { WebhookReceipt } from '../engine/webhooks.js';
 import type { Plan } from '../planner/index.js';
 import type { LogLine } from '../runtimes/index.js';
 import type { SecretInfo, SlipwayEvent } from '../store/index.js';
@@ -145,6 +146,11 @@ export class ApiClient implements Operations {
   /** `NotFoundError` when there is no token of that name. */
   async revokeToken(request: { name: string; actor: string }): Promise<void> {
     await this.json(routes.revokeToken, request);
+  }
+
+  /** Unsupported: GitHub and GitLab deliver webhooks to the server's routes themselves; a client has none to pass on. */
+  async receiveWebhook(): Promise<WebhookReceipt> {
+    throw new SlipwayError('bad-request', 'webhook deliveries go from GitHub or GitLab straight to slipway server (POST /api/v1/webhooks/github or /gitlab)');
   }
 
   async close(): Promise<void> {}

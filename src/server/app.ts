@@ -55,14 +55,20 @@ export function buildApp(options: AppOptions): FastifyInstance {
     void reply.code(404).send(errorBody(new SlipwayError('not-found', `there is no ${request.method} ${path}; /openapi.json lists every route`)));
   });
 
-  for (const route of options.routes) {
-    app.route({
+  const add = (scope: FastifyInstance, route: Route) =>
+    scope.route({
       method: route.method,
       url: route.path.replace(/\{(\w+)\}/g, ':$1'),
       config: { path: route.path },
       handler: (request, reply) => serve(route, request, reply, { ...options, metrics, onError }),
     });
-  }
+  for (const route of options.routes) if (!route.rawBody) add(app, route);
+  // Routes that check a signature over the body get its exact bytes, whatever its content type.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    for (const route of options.routes) if (route.rawBody) add(scope, route);
+  });
   return app;
 }
 
@@ -133,7 +139,7 @@ function parseInput(route: Route, request: FastifyRequest): unknown {
     const value = request.headers[header];
     if (typeof value === 'string') fromHeaders[field] = value;
   }
-  const body: unknown = request.body;
+  const body: unknown = route.rawBody ? { body: request.body ?? Buffer.alloc(0) } : request.body;
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw invalid(['the request body must be a JSON object']);
   const raw = { ...fromHeaders, ...(request.query as object), ...body, ...(request.params as object) };
   const result = route.input.safeParse(raw, { reportInput: true });

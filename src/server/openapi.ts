@@ -53,11 +53,12 @@ function operation(operationId: string, route: Route): Record<string, unknown> {
   const inPath = pathParams(route.path);
   const required = new Set(schema.required ?? []);
   const fields = Object.entries(schema.properties ?? {});
+  const describedAs = (field: string) => (schema.properties?.[field] as { description?: string } | undefined)?.description;
   const parameter = (name: string, where: string, fieldSchema: unknown) => ({ name, in: where, required: where === 'path' || required.has(name), schema: fieldSchema });
   const parameters = [
     ...fields.filter(([name]) => inPath.includes(name)).map(([name, s]) => parameter(name, 'path', s)),
     ...(inputInQuery(route) ? fields.filter(([name]) => !inPath.includes(name)).map(([name, s]) => parameter(name, 'query', s)) : []),
-    ...Object.entries(route.headers ?? {}).map(([header, field]) => ({ name: header, in: 'header', required: false, description: `Instead of the query's ${field}.`, schema: { type: 'string' } })),
+    ...Object.entries(route.headers ?? {}).map(([header, field]) => ({ name: header, in: 'header', required: false, description: describedAs(field) ?? `Instead of the query's ${field}.`, schema: { type: 'string' } })),
   ];
   const bodySchema = { ...schema, properties: Object.fromEntries(fields.filter(([name]) => !inPath.includes(name))), required: [...required].filter((name) => !inPath.includes(name)) };
   const { access } = route;
@@ -68,7 +69,8 @@ function operation(operationId: string, route: Route): Record<string, unknown> {
     'x-slipway-roles': access.kind === 'act' ? [...access.roles, 'admin'] : access.kind === 'read' ? ['any'] : ['anyone'],
     ...(access.kind === 'act' && access.environment ? { 'x-slipway-environment-scoped': true } : {}),
     ...(parameters.length ? { parameters } : {}),
-    ...(inputInQuery(route) ? {} : { requestBody: { required: true, content: { 'application/json': { schema: bodySchema } } } }),
+    ...(route.rawBody && { requestBody: { required: true, description: describedAs('body'), content: { 'application/json': { schema: { type: 'object' } } } } }),
+    ...(!route.rawBody && !inputInQuery(route) && { requestBody: { required: true, content: { 'application/json': { schema: bodySchema } } } }),
     responses: {
       [String(route.status ?? 200)]: { description: route.summary, content: answers[route.answer] },
       default: { description: 'An error: 401, 403, 404, 409, 413, 422…', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },

@@ -37,6 +37,8 @@ interface RouteShape<S extends z.ZodType> {
   readonly input: S;
   /** Request headers that fill an input field the query leaves out (`last-event-id` → `afterSeq`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The body is not parsed: the input field `body` holds its exact bytes, whatever its content type (for signatures over them). */
+  readonly rawBody?: boolean;
   readonly access: Access<z.output<S>>;
   /** Status of a successful answer; 200 when absent. */
   readonly status?: number;

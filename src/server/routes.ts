@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { NotFoundError, SlipwayError } from '../errors.js';
 import type { ActionChoice, ActionName } from '../engine/index.js';
 import { ROLES } from '../store/token-store.js';
+import { PROVIDERS, webhookSecretName, type WebhookProvider } from '../webhooks/index.js';
 import { denial, type Principal } from './access.js';
 import { followEvents } from './event-feed.js';
 import type { Route } from './route-types.js';
@@ -24,6 +25,31 @@ const ignored = { actor: z.string().optional().describe('Ignored: the actor reco
 const ignoredGroups = { groups: z.array(z.string()).optional().describe("Ignored: approvals count for the token's groups.") };
 
 const environmentOf = (input: { environment?: string }) => input.environment;
+
+/** A webhook delivery: fields from the host's headers (see `webhooks/`), the body as it came. */
+const webhookInput = z.strictObject({
+  event: z.string().max(200).optional().describe('The event kind: push (GitHub); Push Hook, Tag Push Hook (GitLab). Other kinds are ignored.'),
+  delivery: z.string().max(200).optional().describe('The id of the delivery; one recorded before is not recorded again.'),
+  proof: z.string().max(1000).optional().describe("The signature of the body (GitHub) or the webhook's secret token (GitLab)."),
+  body: z.instanceof(Uint8Array).describe("The host's JSON payload, verified over its exact bytes."),
+});
+
+/** The route a host delivers its webhooks to. It takes no API token: the shared secret proves the sender. */
+function webhookRoute(provider: WebhookProvider) {
+  const { title, headers } = PROVIDERS[provider];
+  return route({
+    method: 'POST',
+    path: `/api/v1/webhooks/${provider}`,
+    summary: `receive a ${title} webhook delivery: verified with the secret ${webhookSecretName(provider)}, a push is recorded (once per delivery id)`,
+    input: webhookInput,
+    headers,
+    rawBody: true,
+    access: { kind: 'public' },
+    status: 202,
+    answer: 'json',
+    run: ({ ops, input }) => ops.receiveWebhook({ provider, ...input }),
+  });
+}
 
 export const routes = {
   healthz: route({
@@ -344,6 +370,9 @@ export const routes = {
       return { revoked: input.name };
     },
   }),
+
+  githubWebhook: webhookRoute('github'),
+  gitlabWebhook: webhookRoute('gitlab'),
 } as const;
 
 export type RouteName = keyof typeof routes;

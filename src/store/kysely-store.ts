@@ -278,11 +278,12 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
     return this.#db.transaction().execute(async (trx) => toEvent(await insertEvent(trx, event, this.#now())));
   }
 
-  async listEvents(filter: { afterSeq?: number; service?: string; environment?: string; limit?: number; last?: number } = {}): Promise<SlipwayEvent[]> {
+  async listEvents(filter: { afterSeq?: number; service?: string; environment?: string; type?: string; limit?: number; last?: number } = {}): Promise<SlipwayEvent[]> {
     let query = this.#db.selectFrom('events').selectAll().orderBy('seq', filter.last === undefined ? 'asc' : 'desc');
     if (filter.afterSeq !== undefined) query = query.where('seq', '>', filter.afterSeq);
     if (filter.service !== undefined) query = query.where('service', '=', filter.service);
     if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
+    if (filter.type !== undefined) query = query.where('type', '=', filter.type);
     const limit = filter.last ?? filter.limit;
     if (limit !== undefined) query = query.limit(limit);
     const rows = (await query.execute()).map(toEvent);

@@ -207,7 +207,7 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         expect(await store.listEvents({ service })).toEqual([first, second]);
       });
 
-      it('listEvents filters by afterSeq, service, environment, limit and last', async () => {
+      it('listEvents filters by afterSeq, service, environment, type, limit and last', async () => {
         const [a, b] = [unique('a'), unique('b')];
         const e1 = await store.appendEvent({ type: 't', actor: 'x', service: a, environment: 'dev', message: '1' });
         const e2 = await store.appendEvent({ type: 't', actor: 'x', service: b, environment: 'dev', message: '2' });
@@ -218,6 +218,9 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         expect((await store.listEvents({ afterSeq: e1.seq - 1, limit: 2 })).map((e) => e.seq)).toEqual([e1.seq, e2.seq]);
         expect((await store.listEvents({ service: a, last: 1 })).map((e) => e.seq)).toEqual([e3.seq]);
         expect((await store.listEvents({ afterSeq: e1.seq - 1, last: 2 })).map((e) => e.seq)).toEqual([e2.seq, e3.seq]);
+        const e4 = await store.appendEvent({ type: 'u', actor: 'x', service: b, message: '4' });
+        expect((await store.listEvents({ afterSeq: e1.seq - 1, type: 'u' })).map((e) => e.seq)).toEqual([e4.seq]);
+        expect((await store.listEvents({ afterSeq: e1.seq - 1, type: 't', last: 1 })).map((e) => e.seq)).toEqual([e3.seq]);
       });
 
       it('concurrent appends get distinct, increasing seq', async () => {

@@ -228,8 +228,8 @@ export interface Store extends PromotionStore {
    * never misses one: seq order is commit order. There is no update or delete.
    */
   appendEvent(event: NewEvent): Promise<SlipwayEvent>;
-  /** Oldest first, after `afterSeq` when given; `limit` keeps the oldest that match, `last` the newest. */
-  listEvents(filter?: { afterSeq?: number; service?: string; environment?: string; limit?: number; last?: number }): Promise<SlipwayEvent[]>;
+  /** Oldest first, after `afterSeq` when given, of one `type` when given; `limit` keeps the oldest that match, `last` the newest. */
+  listEvents(filter?: { afterSeq?: number; service?: string; environment?: string; type?: string; limit?: number; last?: number }): Promise<SlipwayEvent[]>;
 
   /** Creates or replaces the secret `name`; `createdAt` survives a replacement. */
   putSecret(name: string, sealed: SealedSecret): Promise<void>;

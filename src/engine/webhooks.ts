@@ -1,0 +1,64 @@
+/**
+ * Inbound webhooks for a workspace: the shared secret from its secret store, verified pushes
+ * recorded in its audit log. Nothing is built or deployed yet: there is no build trigger to hand
+ * a push to.
+ */
+import { describePush, PROVIDERS, readDelivery, webhookSecretName, type InboundDelivery, type Push, type WebhookProvider } from '../webhooks/index.js';
+import { secretStore } from './materials.js';
+import type { Workspace } from './workspace.js';
+
+/** The type of the audit event that records a push. */
+export const WEBHOOK_EVENT = 'webhook.received';
+
+/** How many of the newest recorded deliveries a delivery id is looked for in. */
+const REMEMBERED_DELIVERIES = 1000;
+
+/**
+ * `recorded`: a push, now in the audit log. `duplicate`: a push whose delivery id was recorded
+ * before; not recorded again. `ignored`: not a push (a ping, another event); nothing recorded.
+ */
+export type WebhookResult = 'recorded' | 'duplicate' | 'ignored';
+
+/** The answer to a verified delivery. Never holds the secret or the proof. */
+export interface WebhookReceipt {
+  readonly result: WebhookResult;
+  readonly provider: WebhookProvider;
+  readonly event: string;
+  readonly delivery: string | null;
+  /** Absent when `ignored`. */
+  readonly push?: Push;
+  /** The audit event's `seq`; only when `recorded`. */
+  readonly eventSeq?: number;
+  /** What happened, in words, for whoever reads the host's delivery log. */
+  readonly message: string;
+}
+
+/**
+ * Verifies a delivery against the secret `webhook-<provider>` and records a push as a
+ * `webhook.received` event, once per delivery id (among the newest 1,000 recorded; a delivery
+ * without an id is recorded each time). Throws what `readDelivery` throws, having recorded
+ * nothing. Two copies of one delivery at once may both be recorded: callers serialise.
+ */
+export async function receiveWebhook(ws: Workspace, delivery: InboundDelivery): Promise<WebhookReceipt> {
+  const reading = readDelivery(delivery, await secretStore(ws).get(webhookSecretName(delivery.provider)));
+  const { provider } = delivery;
+  const receipt = { provider, event: delivery.event!, delivery: delivery.delivery ?? null }; // readDelivery throws when the event is not named
+  if (reading.kind === 'ignored') return { ...receipt, result: 'ignored', message: `ignored, nothing recorded: ${reading.reason}` };
+  const { push } = reading;
+  if (receipt.delivery !== null && (await recordedBefore(ws, provider, receipt.delivery))) {
+    return { ...receipt, result: 'duplicate', push, message: `delivery ${receipt.delivery} was recorded before; not recorded again` };
+  }
+  const event = await ws.store.appendEvent({
+    type: WEBHOOK_EVENT,
+    actor: `${provider}:${push.pusher}`,
+    message: `${PROVIDERS[provider].title}: ${describePush(push)}`,
+    data: { ...receipt, ...push },
+  });
+  const message = `recorded as event ${event.seq}: ${describePush(push)}. Slipway has no build trigger yet, so nothing is built or deployed`;
+  return { ...receipt, result: 'recorded', push, eventSeq: event.seq, message };
+}
+
+async function recordedBefore(ws: Workspace, provider: WebhookProvider, delivery: string): Promise<boolean> {
+  const recent = await ws.store.listEvents({ type: WEBHOOK_EVENT, last: REMEMBERED_DELIVERIES });
+  return recent.some((event) => event.data.provider === provider && event.data.delivery === delivery);
+}

@@ -1,0 +1,34 @@
+/**
+ * GitHub's webhooks: `push` (branches and tags) is read; `ping`, sent when a hook is created, and
+ * every other event are ignored. GitHub signs each delivery (`X-Hub-Signature-256`) and names it
+ * with `X-GitHub-Delivery`, which a redelivery keeps.
+ */
+import { z } from 'zod';
+import { checkPayload, pushOf, type Provider } from './push.js';
+
+/** The fields of a push payload that Slipway reads; the rest is left alone. */
+const PushPayload = z.object({
+  ref: z.string().min(1),
+  after: z.string().min(1),
+  deleted: z.boolean().optional(),
+  /** The commit; for an annotated tag `after` is the tag object instead. Null when the ref was deleted. */
+  head_commit: z.object({ id: z.string().min(1) }).nullish(),
+  repository: z.object({ full_name: z.string().min(1) }),
+  pusher: z.object({ name: z.string().min(1) }),
+  sender: z.object({ login: z.string().min(1) }).optional(),
+});
+
+export const github: Provider = {
+  title: 'GitHub',
+  headers: { 'x-github-event': 'event', 'x-github-delivery': 'delivery', 'x-hub-signature-256': 'proof' },
+  proof: 'hmac-sha256',
+  read(event, payload) {
+    if (event === 'ping') return { kind: 'ignored', reason: "GitHub's ping: the webhook reaches Slipway and its secret matches" };
+    if (event !== 'push') return { kind: 'ignored', reason: `Slipway reads push events, not ${event}` };
+    const push = checkPayload(PushPayload, payload, 'GitHub push');
+    return {
+      kind: 'push',
+      push: pushOf({ repository: push.repository.full_name, ref: push.ref, sha: push.head_commit?.id ?? push.after, deleted: push.deleted, pusher: push.sender?.login ?? push.pusher.name }),
+    };
+  },
+};

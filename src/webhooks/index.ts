@@ -1,0 +1,7 @@
+/**
+ * Inbound webhooks: GitHub and GitLab deliveries, checked against a shared secret and read into
+ * pushes of branches and tags. Pure; the engine records them (`engine/webhooks.ts`), the server
+ * serves their routes.
+ */
+export { readDelivery, webhookSecretName, PROVIDERS, type InboundDelivery, type WebhookProvider } from './receive.js';
+export { describePush, type Push, type Reading, type Provider, type DeliveryField } from './push.js';
