@@ -52,24 +52,62 @@ export interface InstanceFiles {
   readonly releaseDir: string;
 }
 
-/** Lists complete releases, every instance with its status, and listening ports. */
-export function inventoryScript(baseDir: string): string {
+/** Prints complete releases, every instance with its status, then listening ports (see {@link parseInventory}). */
+function listInventory(baseDir: string): string {
   const base = shQuote(baseDir);
-  return script(`
+  return `
 for r in ${base}/releases/*/.slipway-release; do [ -f "$r" ] && echo "@@release $(basename "$(dirname "$r")")"; done
 for m in ${base}/units/*/*/meta.json; do
   [ -f "$m" ] || continue; d=$(dirname "$m")
   echo "@@instance $d"; cat "$m"; echo; echo "@@status $(slw_status "$d")"
 done
 echo "@@tcp"; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
-`);
+`;
 }
 
-/** Parses what {@link inventoryScript} printed. */
+/** Lists complete releases, every instance with its status, and listening ports. */
+export function inventoryScript(baseDir: string): string {
+  return script(listInventory(baseDir));
+}
+
+/** The line a session prints after its inventory; then it reads its stdin. */
+export const INVENTORY_END = '@@slipway-inventory-end';
+/** The line a session prints once an upload is complete on the host. */
+export const UPLOADED = '@@slipway-uploaded';
+
+/**
+ * One host's part of an apply, over one channel (each channel costs the host a login shell):
+ * prints the inventory and {@link INVENTORY_END}, then reads requests on stdin, each a line:
+ * `upload <bytes>` followed by exactly that many bytes of tar, extracted into `releases/<key>/`
+ * atomically (skipped when complete already), answered by {@link UPLOADED}; `run`, after which
+ * the rest of stdin is a script, run last (its exit status is the session's). End of stdin ends
+ * the session with status 0. A failed upload or an unknown request exits non-zero at once (what
+ * follows on stdin could not be told apart). Needs `head -c` that reads no more than it is asked
+ * (GNU coreutils).
+ */
+export function sessionScript(baseDir: string, key: string): string {
+  const dir = shQuote(`${baseDir}/releases/${key}`);
+  return script(`${listInventory(baseDir)}echo ${INVENTORY_END}
+receive() {
+  d=${dir}; t="$d.tmp.$$"
+  if [ -f "$d/.slipway-release" ]; then head -c "$1" > /dev/null; return; fi
+  rm -rf "$t" && mkdir -p "$t" && head -c "$1" | tar -x -C "$t" && touch "$t/.slipway-release" && rm -rf "$d" && mv -T "$t" "$d"
+}
+while read -r request size; do
+  case "$request" in
+    upload) receive "$size" || exit 1; echo ${UPLOADED} ;;
+    run) eval "$(cat)"; exit ;;
+    *) echo "unknown request $request" >&2; exit 2 ;;
+  esac
+done
+exit 0`);
+}
+
+/** Parses what {@link inventoryScript} printed (or a session before {@link INVENTORY_END}). */
 export function parseInventory(output: string): Inventory {
   const releases = new Set<string>();
   const instances: RemoteInstance[] = [];
-  const [head = '', tcp = ''] = output.split('\n@@tcp\n');
+  const [head = '', tcp = ''] = `\n${output}`.split('\n@@tcp\n');
   const lines = head.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -88,13 +126,6 @@ export function parseInventory(output: string): Inventory {
     i += 2;
   }
   return { releases, instances, listening: listeningPorts(tcp) };
-}
-
-/** Receives a tar stream on stdin into `releases/<key>/`, atomically; does nothing when it is complete already. */
-export function uploadScript(baseDir: string, key: string): string {
-  const dir = shQuote(`${baseDir}/releases/${key}`);
-  return `set -e; d=${dir}; if [ -f "$d/.slipway-release" ]; then cat > /dev/null; exit 0; fi
-t="$d.tmp.$$"; rm -rf "$t"; mkdir -p "$t"; tar -x -C "$t"; touch "$t/.slipway-release"; rm -rf "$d"; mv -T "$t" "$d"`;
 }
 
 const write = (path: string, content: string, mode?: string) =>

@@ -3,8 +3,9 @@
  * or a shell supervisor where there is none), so they outlive the orchestrator and its link.
  *
  * Replica r runs on host r mod n (see `placement.ts`). An apply reads every host at once, uploads
- * the release to each host that lacks it (once, in parallel), then rolls over the hosts that need a
- * change in batches of `batchSize`: take the host out of HAProxy (drain, wait for its sessions to
+ * the release to each host that lacks it (in parallel; every upload is complete before any host
+ * changes), then rolls over the hosts that need a change in batches of `batchSize`, all of it over
+ * one channel per host (`session.ts`): take the host out of HAProxy (drain, wait for its sessions to
  * end), switch `current`, stop the old instances, start the new ones, wait until they are ready, put
  * the host back and wait until HAProxy's own check sees it up. A host whose new release does not
  * become ready is restored to the old one and the rollout halts before the next batch. A host that
@@ -16,7 +17,6 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, PartialRolloutError, RuntimeError } from '../../errors.js';
@@ -36,11 +36,11 @@ import {
   restoreScript,
   rollScript,
   tailScript,
-  uploadScript,
   type InstanceFiles,
   type Inventory,
   type RemoteInstance,
 } from './remote.js';
+import { HostSession } from './session.js';
 import { envFile, runScript, shQuote } from './shell.js';
 import type { SshTarget } from './settings.js';
 
@@ -154,42 +154,46 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
   apply(unit: DesiredUnit, options: ApplyOptions = {}): Promise<void> {
     return this.locked(unit, async () => {
       this.assertOpen();
-      const inventories = await this.inventories();
-      const unreachable: HostUnreachableError[] = [];
-      const plans: HostPlan[] = [];
-      for (const host of this.hosts) {
-        const inventory = inventories[host.index]!;
-        if (inventory instanceof HostUnreachableError) unreachable.push(inventory);
-        else plans.push(this.planHost(unit, host, inventory));
-      }
-      const uploading = plans.filter((p) => p.needsUpload);
-      if (uploading.length) {
-        const archive = await this.#pack(unit.workload.workingDir);
-        const key = releaseKey(unit);
-        const results = await Promise.allSettled(uploading.map((p) => this.exec(p.host, uploadScript(p.host.baseDir, key), { stdin: Readable.from([archive]) })));
-        results.forEach((r, i) => r.status === 'fulfilled' && assertSucceeded(r.value, uploading[i]!.host.endpoint.name, `upload of release ${unit.release.version}`));
-        for (const r of results) if (r.status === 'rejected') unreachable.push(asUnreachable(r.reason));
-      }
-      const lost = new Set(unreachable.map((e) => e.host));
-      const rolling = plans.filter((p) => !lost.has(p.host.endpoint.name) && (p.start.length || p.stop.length || p.wait.length));
-      let failure: unknown;
-      for (const batch of batches(rolling, this.settings.batchSize)) {
-        options.signal?.throwIfAborted();
-        const results = await Promise.allSettled(batch.map((plan) => this.rollHost(unit, plan)));
-        results.forEach((r, i) => {
-          const host = batch[i]!.host.endpoint.name;
-          if (r.status === 'fulfilled') options.onProgress?.(`${unitId(unit)}: host ${host} runs release ${unit.release.version}`);
-          else if (r.reason instanceof HostUnreachableError) unreachable.push(r.reason);
-          else failure ??= r.reason;
-        });
-        if (failure) throw failure;
-      }
-      if (unreachable.length) {
-        const names = unreachable.map((e) => e.host).join(', ');
-        throw new PartialRolloutError(
-          `${unitId(unit)}: ${unreachable.length === 1 ? 'host' : 'hosts'} ${names} unreachable, left as they were; the other hosts run release ${unit.release.version}\n${unreachable.map((e) => e.message).join('\n')}`,
-          unreachable.map((e) => e.host),
+      const sessions = this.hosts.map((host) => new HostSession(host.endpoint.name, (script, o) => this.exec(host, script, o), host.baseDir, releaseKey(unit)));
+      try {
+        const unreachable: HostUnreachableError[] = [];
+        const plans: HostPlan[] = [];
+        let archive: Promise<Buffer> | undefined;
+        const prepared = await Promise.allSettled(
+          this.hosts.map(async (host) => {
+            const session = sessions[host.index]!;
+            const plan = this.planHost(unit, host, await session.inventory());
+            if (plan.needsUpload) await session.upload(await (archive ??= this.#pack(unit.workload.workingDir)), `upload of release ${unit.release.version}`);
+            return plan;
+          }),
         );
+        for (const result of prepared) {
+          if (result.status === 'fulfilled') plans.push(result.value);
+          else unreachable.push(asUnreachable(result.reason));
+        }
+        const rolling = plans.filter((p) => p.start.length || p.stop.length || p.wait.length);
+        for (const plan of plans) if (!rolling.includes(plan)) void sessions[plan.host.index]!.end();
+        let failure: unknown;
+        for (const batch of batches(rolling, this.settings.batchSize)) {
+          options.signal?.throwIfAborted();
+          const results = await Promise.allSettled(batch.map((plan) => this.rollHost(unit, plan, sessions[plan.host.index]!)));
+          results.forEach((r, i) => {
+            const host = batch[i]!.host.endpoint.name;
+            if (r.status === 'fulfilled') options.onProgress?.(`${unitId(unit)}: host ${host} runs release ${unit.release.version}`);
+            else if (r.reason instanceof HostUnreachableError) unreachable.push(r.reason);
+            else failure ??= r.reason;
+          });
+          if (failure) throw failure;
+        }
+        if (unreachable.length) {
+          const names = unreachable.map((e) => e.host).join(', ');
+          throw new PartialRolloutError(
+            `${unitId(unit)}: ${unreachable.length === 1 ? 'host' : 'hosts'} ${names} unreachable, left as they were; the other hosts run release ${unit.release.version}\n${unreachable.map((e) => e.message).join('\n')}`,
+            unreachable.map((e) => e.host),
+          );
+        }
+      } finally {
+        await Promise.all(sessions.map((s) => s.end()));
       }
       const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
       await this.state.saveUnit(record);
@@ -344,7 +348,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
   }
 
   /** Drains the host, rolls it, puts it back; restores it when the new instances do not become ready. */
-  private async rollHost(unit: DesiredUnit, plan: HostPlan): Promise<void> {
+  private async rollHost(unit: DesiredUnit, plan: HostPlan, session: HostSession): Promise<void> {
     const { host } = plan;
     const name = host.endpoint.name;
     const changing = plan.start.length > 0 || plan.stop.length > 0;
@@ -353,7 +357,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
     const dirOfUnit = unitDir(host, unit);
     await lb?.drain();
     const stop = plan.stop.map((i) => i.dir);
-    const rolled = await this.exec(host, rollScript({ baseDir: host.baseDir, keepReleases: this.settings.keepReleases, unitDir: dirOfUnit, ...(plan.start.length ? { releaseDir: plan.start[0]!.releaseDir } : {}), stop, start: plan.start, wait: plan.wait, readyTimeoutSeconds }));
+    const rolled = await session.run(rollScript({ baseDir: host.baseDir, keepReleases: this.settings.keepReleases, unitDir: dirOfUnit, ...(plan.start.length ? { releaseDir: plan.start[0]!.releaseDir } : {}), stop, start: plan.start, wait: plan.wait, readyTimeoutSeconds }));
     if (rolled.code !== 0) {
       const started = plan.start.map((s) => s.dir);
       const stopped = plan.stop.filter((i) => i.alive).map((i) => i.dir);

@@ -1,0 +1,84 @@
+/**
+ * The client side of {@link sessionScript}: one exec channel per host for one apply, so the host
+ * pays for one login shell (and the orchestrator for one round of channel set-up) instead of one
+ * per step. Steps are taken in order: `inventory()`, then at most one `upload()`, then `run()` or
+ * `end()`.
+ */
+import { PassThrough } from 'node:stream';
+import { RemoteCommandError, type ExecOptions, type ExecResult } from './connection.js';
+import { INVENTORY_END, parseInventory, sessionScript, UPLOADED, type Inventory } from './remote.js';
+
+/** Runs a script on the host (as `SshRuntime` does), with stdin and stdout streamed. */
+export type RunScript = (script: string, options: ExecOptions) => Promise<ExecResult>;
+
+export class HostSession {
+  readonly #stdin = new PassThrough();
+  readonly #result: Promise<ExecResult>;
+  #stdout = '';
+  /** Looks for the awaited marker in `#stdout`; true once found. */
+  #found: (() => boolean) | undefined;
+
+  /** Starts the session on the host at once; it prints its inventory and waits for requests. */
+  constructor(
+    private readonly host: string,
+    run: RunScript,
+    baseDir: string,
+    releaseKey: string,
+  ) {
+    this.#result = run(sessionScript(baseDir, releaseKey), {
+      stdin: this.#stdin,
+      onStdout: (chunk) => {
+        this.#stdout += chunk.toString('utf8');
+        this.#found?.();
+      },
+    });
+    this.#result.catch(() => undefined);
+  }
+
+  /**
+   * The host's inventory. Rejects with `HostUnreachableError` when the host cannot be reached,
+   * `RemoteCommandError` when the listing failed.
+   */
+  async inventory(): Promise<Inventory> {
+    return parseInventory(await this.until(INVENTORY_END, 'inventory'));
+  }
+
+  /** Sends a tar archive of the release; resolves once the release is complete on the host. */
+  async upload(archive: Buffer, what: string): Promise<void> {
+    this.#stdin.write(`upload ${archive.length}\n`);
+    this.#stdin.write(archive);
+    await this.until(UPLOADED, what);
+  }
+
+  /** Runs `script` as the session's last step; resolves with its exit status and output. */
+  run(script: string): Promise<ExecResult> {
+    this.#stdin.end(`run\n${script}`);
+    return this.#result;
+  }
+
+  /** Ends the session without a last step (idempotent); resolves when the channel has closed, never rejects. */
+  async end(): Promise<void> {
+    if (!this.#stdin.writableEnded) this.#stdin.end();
+    await this.#result.catch(() => undefined);
+  }
+
+  /** Output up to the line `marker`, consumed; rejects when the channel closes before it. */
+  private until(marker: string, what: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const found = () => {
+        const at = `\n${this.#stdout}`.indexOf(`\n${marker}\n`);
+        if (at < 0) return false;
+        this.#found = undefined;
+        resolve(this.#stdout.slice(0, at));
+        this.#stdout = this.#stdout.slice(at + marker.length + 1);
+        return true;
+      };
+      if (found()) return;
+      this.#found = found;
+      this.#result.then(
+        (result) => this.#found === found && !found() && reject(new RemoteCommandError(this.host, result.code, result.stderr, what)),
+        (error: unknown) => this.#found === found && reject(error),
+      );
+    });
+  }
+}
