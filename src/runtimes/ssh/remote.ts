@@ -79,11 +79,11 @@ export const UPLOADED = '@@slipway-uploaded';
  * One host's part of an apply, over one channel (each channel costs the host a login shell):
  * prints the inventory and {@link INVENTORY_END}, then reads requests on stdin, each a line:
  * `upload <bytes>` followed by exactly that many bytes of tar, extracted into `releases/<key>/`
- * atomically (skipped when complete already), answered by {@link UPLOADED}; `run`, after which
- * the rest of stdin is a script, run last (its exit status is the session's). End of stdin ends
- * the session with status 0. A failed upload or an unknown request exits non-zero at once (what
- * follows on stdin could not be told apart). Needs `head -c` that reads no more than it is asked
- * (GNU coreutils).
+ * atomically (skipped when complete already; nothing is left of a failed one), answered by
+ * {@link UPLOADED}; `run`, after which the rest of stdin is a script, run last (its exit status
+ * is the session's). End of stdin ends the session with status 0. A failed upload or an unknown
+ * request exits non-zero at once (what follows on stdin could not be told apart). Needs a
+ * `head -c` that reads no more than it is asked (GNU coreutils).
  */
 export function sessionScript(baseDir: string, key: string): string {
   const dir = shQuote(`${baseDir}/releases/${key}`);
@@ -91,7 +91,8 @@ export function sessionScript(baseDir: string, key: string): string {
 receive() {
   d=${dir}; t="$d.tmp.$$"
   if [ -f "$d/.slipway-release" ]; then head -c "$1" > /dev/null; return; fi
-  rm -rf "$t" && mkdir -p "$t" && head -c "$1" | tar -x -C "$t" && touch "$t/.slipway-release" && rm -rf "$d" && mv -T "$t" "$d"
+  rm -rf "$t" && mkdir -p "$t" && head -c "$1" | tar -x -C "$t" && touch "$t/.slipway-release" && rm -rf "$d" && mv -T "$t" "$d" && return
+  rm -rf "$t"; return 1
 }
 while read -r request size; do
   case "$request" in
