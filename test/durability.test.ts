@@ -80,7 +80,7 @@ describe('durability', () => {
         // Killed before anything was recorded: nothing happened, so the user asks again.
         expect((await cli('promote', 'api', '--version', version)).code).toBe(0);
       } else if (promotion.status !== 'succeeded') {
-        const up = startCli(['--project', dir, 'up']);
+        const up = startCli(['--project', dir, 'up', '--no-http']);
         await up.waitFor('is supervising', 60_000);
         for (let i = 0; i < 300 && (await promotionOf(version))?.status !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 200));
         expect(await up.stop('SIGTERM')).toBe(0);

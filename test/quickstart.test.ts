@@ -44,7 +44,7 @@ const text = async (url: string) => (await fetch(url, { signal: AbortSignal.time
 
 describe('quickstart', () => {
   beforeAll(async () => {
-    up = startCli(['up', '--project', project.dir]);
+    up = startCli(['up', '--project', project.dir, '--port', '0']);
     await up.waitFor('is supervising', 60_000);
   });
 
@@ -59,6 +59,15 @@ describe('quickstart', () => {
     expect(up.stdout()).toMatch(/web v1 in dev is ready/);
     expect(JSON.parse(await text('http://127.0.0.1:7100/'))).toMatchObject({ service: 'api', environment: 'dev', greeting: 'hello' });
     expect(await text('http://127.0.0.1:7110/')).toContain('web in dev asked the api: hello from api');
+  });
+
+  it('prints the web UI address with a sign-in token that names the person who ran it', async () => {
+    const link = /Web UI: (http:\/\/127\.0\.0\.1:\d+)\/\?token=(slw_\S+)/.exec(up.stdout());
+    expect(link, up.stdout()).not.toBeNull();
+    const [, base, token] = link!;
+    expect(await text(`${base}/`)).toContain('<div id="root"></div>');
+    const whoami = await fetch(`${base}/api/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await whoami.json()).toMatchObject({ name: expect.stringMatching(/^ui-/), role: 'admin' });
   });
 
   it('reports them healthy to another slipway process', async () => {
@@ -112,7 +121,7 @@ describe('quickstart', () => {
     expect(before).toHaveLength(2);
     expect(await up.stop('SIGTERM')).toBe(0);
     expect(processesUnder(project.dir)).toEqual(before); // services outlive the control plane
-    up = startCli(['up', '--project', project.dir]);
+    up = startCli(['up', '--project', project.dir, '--port', '0']);
     await up.waitFor('is supervising', 60_000);
     expect(up.stdout()).toMatch(/api v1 in dev is unchanged/);
     expect(processesUnder(project.dir)).toEqual(before);

@@ -426,8 +426,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('up')
-    .description('deploy every service into the first environment and keep it running until Ctrl-C')
-    .action(async () => setExit(await up(projectFile(), io.out)));
+    .description('deploy every service into the first environment, serve the web UI and API, and keep it running until Ctrl-C')
+    .option('--host <address>', 'address the web UI and API listen on', '127.0.0.1')
+    .option('--port <port>', 'port of the web UI and API (0: any free one)', '7070')
+    .option('--no-http', 'serve neither the web UI nor the HTTP API (the CLI still reaches it)')
+    .action(async (options: { host: string; port: string; http: boolean }) =>
+      setExit(await up(projectFile(), io.out, options.http ? { http: { host: options.host, port: wholeNumber(options.port, '--port') } } : {})),
+    );
 
   return program;
 }

@@ -1,23 +1,30 @@
 /**
  * `slipway up`: deploy every service into the first environment, then run the control plane
- * (observe, promote, converge, notify, the control socket) until SIGINT or SIGTERM. Services keep
+ * (observe, promote, converge, notify, the control socket, the HTTP API with the web UI) until
+ * SIGINT or SIGTERM. Services keep
  * running after it stops; the next `up` adopts them, so a restart of Slipway never duplicates or
  * interrupts them.
  */
 import { Workspace, firstEnvironment } from '../engine/index.js';
 import { startControlPlane } from '../server/index.js';
+import type { TokenStore } from '../store/token-store.js';
 import { actor } from './connect.js';
 import { formatOutcome, formatStatus } from './format.js';
 import { startProgress } from './progress.js';
 import { ExitCode } from './humanize.js';
 import { stopSignal } from './options.js';
 
+export interface UpOptions {
+  /** Where the HTTP API and web UI listen; no HTTP server when absent. */
+  readonly http?: { readonly host: string; readonly port: number };
+}
+
 /** Runs until a stop signal; resolves to the exit code. */
-export async function up(projectFile: string, out: (text: string) => void): Promise<number> {
+export async function up(projectFile: string, out: (text: string) => void, options: UpOptions = {}): Promise<number> {
   const ws = await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL });
   const stopped = stopSignal();
   try {
-    const plane = await startControlPlane(ws, { tokens: ws.store.tokens, onError: (what, error) => console.error(`${what} failed:`, error) });
+    const plane = await startControlPlane(ws, { tokens: ws.store.tokens, http: options.http, onError: (what, error) => console.error(`${what} failed:`, error) });
     try {
       const { ops } = plane;
       const environment = firstEnvironment(ws);
@@ -29,6 +36,7 @@ export async function up(projectFile: string, out: (text: string) => void): Prom
       out('');
       out(formatStatus((await ops.status()).filter((row) => row.environment === environment)));
       out('');
+      if (plane.url) out(`Web UI: ${await signInLink(ws.store.tokens, plane.url)}\n`);
       out(`Slipway is supervising ${ws.project.spec.project} (process ${process.pid}). Ctrl-C stops supervising;`);
       out('services keep running, and `slipway down` stops them. From another terminal: `slipway status`.');
       await stopped;
@@ -39,4 +47,15 @@ export async function up(projectFile: string, out: (text: string) => void): Prom
   } finally {
     await ws.close();
   }
+}
+
+/**
+ * The web UI's address with a fresh admin token for the person who ran `up` (like Jupyter's
+ * link): the token named `ui-<actor>` is replaced at each start, so an old link stops working.
+ */
+async function signInLink(tokens: TokenStore, url: string): Promise<string> {
+  const name = `ui-${actor()}`;
+  await tokens.revokeToken(name);
+  const { secret } = await tokens.createToken({ name, role: 'admin', createdBy: actor() });
+  return `${url}/?token=${secret}`;
 }

@@ -7,7 +7,7 @@ import { compliantService } from '../desired/index.js';
 import { NotFoundError } from '../errors.js';
 import { formatStep } from '../planner/format.js';
 import { preview } from './preview.js';
-import type { Promotion } from './promotion/index.js';
+import { isSettled, type Promotion } from './promotion/index.js';
 import { previousRelease } from './promotions.js';
 import { environmentTargets } from './units.js';
 import type { Workspace } from './workspace.js';
@@ -59,6 +59,8 @@ async function promoteChoice(ws: Workspace, service: string, environment: string
   if (!from?.release) return { action: 'promote', blocked: `${service} has no release in ${sources.join(' or ')} to promote`, plan: [] };
   const version = from.release.version;
   if (version === current) return { action: 'promote', blocked: `${environment} already runs ${version}, the release in ${from.source}`, plan: [] };
+  const underway = (await ws.store.listPromotions({ service, active: true })).find((p) => p.version === version && p.environments[environment] && !isSettled(p.environments[environment]!.phase));
+  if (underway) return { action: 'promote', blocked: `${version} is already on its way into ${environment}: ${underway.environments[environment]!.message}`, plan: [] };
   const spec = ws.project.spec.environments[environment]!;
   return {
     action: 'promote',

@@ -1,6 +1,6 @@
 /**
  * `slipway server`'s HTTP API: the route table over TCP, callers named by their API tokens,
- * plus `/openapi.json`. Listens on 127.0.0.1 unless told otherwise.
+ * plus `/openapi.json` and the web UI at `/`. Listens on 127.0.0.1 unless told otherwise.
  */
 import type { Operations } from '../engine/index.js';
 import type { TokenStore } from '../store/token-store.js';
@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import { bearerIdentity } from './identity.js';
 import { openApiDocument } from './openapi.js';
 import { routes } from './routes.js';
+import { serveWebUi } from './web-ui.js';
 
 export interface HttpServerOptions {
   /** Default 127.0.0.1: only this machine. */
@@ -39,6 +40,7 @@ export async function startHttpServer(ops: Operations, options: HttpServerOption
   const app = buildApp({ ...options, ops, routes: Object.values(routes), identify: bearerIdentity(options.tokens) });
   const document = openApiDocument(routes, options.version ?? '0');
   app.get('/openapi.json', async () => document);
+  serveWebUi(app);
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

@@ -46,6 +46,7 @@ const server = http.createServer((req, res) => {
   res.statusCode = code;
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify(failed ? { error: 'injected failure' } : identity) + '\n');
+  console.log(`${req.method} ${req.url} ${code}`); // probes and metrics scrapes are not logged
 });
 
 server.listen(port, '127.0.0.1', () => console.log(`api ${identity.release} listening on ${port}`));

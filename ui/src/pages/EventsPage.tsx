@@ -1,0 +1,85 @@
+/** The audit log, newest first, filtered by service, environment, type and actor, growing live. */
+import { useMemo, useState } from 'react';
+import { useRead } from '../hooks.js';
+import type { Event, Status } from '../types.js';
+
+export function EventsPage() {
+  const [filter, setFilter] = useState({ service: '', environment: '', type: '', actor: '' });
+  const status = useRead<Status[]>('/api/v1/status');
+  const query = new URLSearchParams({ last: '500', ...(filter.service && { service: filter.service }), ...(filter.environment && { environment: filter.environment }) });
+  const events = useRead<Event[]>(`/api/v1/events?${query.toString()}`);
+  const services = [...new Set((status.data ?? []).map((r) => r.service))];
+  const environments = [...new Set((status.data ?? []).map((r) => r.environment))];
+  const shown = useMemo(
+    () =>
+      [...(events.data ?? [])]
+        .reverse()
+        .filter((e) => e.type.includes(filter.type.trim()) && e.actor.toLowerCase().includes(filter.actor.trim().toLowerCase())),
+    [events.data, filter.type, filter.actor],
+  );
+  const set = (key: keyof typeof filter) => (e: { target: { value: string } }) => setFilter((f) => ({ ...f, [key]: e.target.value }));
+
+  return (
+    <>
+      <h1>Events</h1>
+      <form className="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Service
+          <select value={filter.service} onChange={set('service')}>
+            <option value="">all</option>
+            {services.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Environment
+          <select value={filter.environment} onChange={set('environment')}>
+            <option value="">all</option>
+            {environments.map((e) => (
+              <option key={e}>{e}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Type
+          <input value={filter.type} onChange={set('type')} placeholder="deployment." />
+        </label>
+        <label>
+          Actor
+          <input value={filter.actor} onChange={set('actor')} />
+        </label>
+      </form>
+      {events.error && <p className="error">{events.error.message}</p>}
+      <div className="table-scroll">
+        <table className="events" data-testid="events">
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>Type</th>
+              <th>Actor</th>
+              <th>Where</th>
+              <th>What</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((e) => (
+              <tr key={e.seq}>
+                <td>
+                  <time dateTime={e.at}>{new Date(e.at).toLocaleString()}</time>
+                </td>
+                <td>
+                  <code>{e.type}</code>
+                </td>
+                <td>{e.actor}</td>
+                <td>{[e.service, e.environment].filter(Boolean).join(' in ')}</td>
+                <td>{e.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {events.data && shown.length === 0 && <p className="hint">No events match.</p>}
+    </>
+  );
+}
