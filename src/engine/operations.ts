@@ -205,7 +205,7 @@ export class LocalOperations implements Operations {
     return (await this.workspace.store.listReleases(service)).map((r) => ({ ...r, environments: current.filter(([, id]) => id === r.id).map(([env]) => env) }));
   }
 
-  drift(): Promise<Drift[]> {
+  async drift(): Promise<Drift[]> {
     if (!this.options.drift) throw new SlipwayError('bad-request', 'drift is known to the process that converges; start it with slipway up');
     return this.options.drift();
   }
