@@ -49,13 +49,15 @@ async function signedIn(who: string, viewport?: { width: number; height: number 
 const cell = (page: Page, service: string, environment: string) => page.getByTestId(`cell-${service}-${environment}`);
 const release = (page: Page, service: string, environment: string) => cell(page, service, environment).getByTestId('release').textContent();
 
-/** Opens the action's confirmation from the chosen cell, checks its plan, and confirms. */
-async function confirm(page: Page, action: string, plan: RegExp): Promise<void> {
+/** Opens the action's confirmation from the chosen cell, checks its plan, confirms, and waits for the outcome (and for `link`, when given). */
+async function confirm(page: Page, action: string, plan: RegExp, link?: string): Promise<void> {
   await page.getByTestId('cell-panel').getByRole('button', { name: action, exact: true }).click();
   const dialog = page.getByRole('dialog');
   await expect.poll(() => dialog.getByTestId('plan').textContent()).toMatch(plan);
+  await screenshot(page, `confirm-${action.toLowerCase()}`);
   await dialog.getByRole('button', { name: `Confirm ${action.toLowerCase()}` }).click();
   await dialog.getByRole('status').waitFor({ timeout: 60_000 });
+  if (link) await dialog.getByRole('link', { name: link }).waitFor({ timeout: 10_000 });
   await dialog.getByRole('button', { name: 'Close' }).click();
 }
 
@@ -90,7 +92,7 @@ describe('the web UI', () => {
     await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
     await cell(page, 'api', 'dev').click();
     await screenshot(page, '01-matrix-before-deploy');
-    await confirm(page, 'Deploy', /\+ deploy api \(new release\) to dev@local/);
+    await confirm(page, 'Deploy', /\+ deploy api \(new release\) to dev@local/, 'Follow the deployment');
     await expect.poll(() => release(page, 'api', 'dev'), { timeout: 30_000 }).toBe('v1');
     await expect.poll(() => cell(page, 'api', 'dev').getByTestId('health').textContent(), { timeout: 30_000 }).toBe('healthy');
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);

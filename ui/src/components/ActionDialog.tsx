@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { act, isAbort, lines } from '../api.js';
+import { href, useLive } from '../hooks.js';
 import type { Choice } from '../types.js';
 
 const ROUTE: Record<Choice['action'], string> = {
@@ -19,6 +20,8 @@ export const ACTION_LABEL: Record<Choice['action'], string> = { deploy: 'Deploy'
 export function ActionDialog({ choice, title, onClose }: { choice: Choice; title: string; onClose: () => void }) {
   const [state, setState] = useState<{ running?: boolean; progress: string[]; done?: string; error?: string }>({ progress: [] });
   const [comment, setComment] = useState('');
+  const live = useLive();
+  const [sinceSeq, setSinceSeq] = useState<number>();
   const dialog = useRef<HTMLDialogElement>(null);
   const abort = useRef(new AbortController());
   useEffect(() => {
@@ -28,6 +31,7 @@ export function ActionDialog({ choice, title, onClose }: { choice: Choice; title
   }, []);
 
   const run = async () => {
+    setSinceSeq(live.latest[0]?.seq ?? 0);
     setState({ running: true, progress: [] });
     try {
       const body = { ...choice.request, ...((choice.action === 'approve' || choice.action === 'reject') && comment.trim() && { comment: comment.trim() }) };
@@ -46,6 +50,7 @@ export function ActionDialog({ choice, title, onClose }: { choice: Choice; title
   };
 
   const label = ACTION_LABEL[choice.action];
+  const deployment = sinceSeq === undefined ? undefined : startedDeployment(live.latest, sinceSeq, choice.request);
   const finished = state.done !== undefined || state.error !== undefined;
   return (
     <dialog ref={dialog} className="action-dialog" onClose={onClose} aria-labelledby="action-title">
@@ -71,6 +76,11 @@ export function ActionDialog({ choice, title, onClose }: { choice: Choice; title
           ))}
         </ol>
       )}
+      {deployment && (
+        <p>
+          <a href={href('deployments', deployment)}>Follow the deployment →</a>
+        </p>
+      )}
       {state.done !== undefined && (
         <p className="outcome ok" role="status">
           {state.done}
@@ -93,4 +103,10 @@ export function ActionDialog({ choice, title, onClose }: { choice: Choice; title
       </div>
     </dialog>
   );
+}
+
+/** The id of the deployment of the request's service and environment that started after `sinceSeq`, as the event feed told it. */
+function startedDeployment(events: ReturnType<typeof useLive>['latest'], sinceSeq: number, request: Choice['request']): string | undefined {
+  const started = events.find((e) => e.seq > sinceSeq && e.type === 'deployment.started' && e.service === request?.service && e.environment === request?.environment);
+  return typeof started?.data.deployment === 'string' ? started.data.deployment : undefined;
 }

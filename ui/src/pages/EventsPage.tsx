@@ -1,6 +1,6 @@
 /** The audit log, newest first, filtered by service, environment, type and actor, growing live. */
 import { useMemo, useState } from 'react';
-import { useRead } from '../hooks.js';
+import { href, useRead } from '../hooks.js';
 import type { Event, Status } from '../types.js';
 
 export function EventsPage() {
@@ -73,7 +73,9 @@ export function EventsPage() {
                 </td>
                 <td>{e.actor}</td>
                 <td>{[e.service, e.environment].filter(Boolean).join(' in ')}</td>
-                <td>{e.message}</td>
+                <td>
+                  {typeof e.data.deployment === 'string' ? <a href={href('deployments', e.data.deployment)}>{e.message}</a> : e.message}
+                </td>
               </tr>
             ))}
           </tbody>
