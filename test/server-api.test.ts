@@ -337,6 +337,11 @@ describe('the HTTP API', () => {
     expect((await call('DELETE', '/api/v1/tokens/ci', { as: 'admin' })).json()).toEqual({ revoked: 'ci' });
     expect((await call('GET', '/api/v1/status', { as: secret })).status).toBe(401);
     expect((await call('DELETE', '/api/v1/tokens/ci', { as: 'admin' })).status).toBe(404);
+    const audit = (await get('/api/v1/events?last=20')).json<{ type: string; actor: string; message: string }[]>().filter((e) => e.type.startsWith('token.'));
+    expect(audit.map((e) => [e.type, e.actor, e.message])).toEqual([
+      ['token.created', 'admin', 'admin created API token ci (deployer)'],
+      ['token.revoked', 'admin', 'admin revoked API token ci'],
+    ]);
   });
 
   it('exposes Prometheus metrics that promtool accepts', async () => {

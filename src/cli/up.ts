@@ -5,7 +5,7 @@
  * running after it stops; the next `up` adopts them, so a restart of Slipway never duplicates or
  * interrupts them.
  */
-import { Workspace, firstEnvironment } from '../engine/index.js';
+import { Workspace, firstEnvironment, type Operations } from '../engine/index.js';
 import { startControlPlane } from '../server/index.js';
 import type { TokenStore } from '../store/token-store.js';
 import { actor } from './connect.js';
@@ -36,7 +36,7 @@ export async function up(projectFile: string, out: (text: string) => void, optio
       out('');
       out(formatStatus((await ops.status()).filter((row) => row.environment === environment)));
       out('');
-      if (plane.url) out(`Web UI: ${await signInLink(ws.store.tokens, plane.url)}\n`);
+      if (plane.url) out(`Web UI: ${await signInLink(ws.store.tokens, ops, plane.url)}\n`);
       out(`Slipway is supervising ${ws.project.spec.project} (process ${process.pid}). Ctrl-C stops supervising;`);
       out('services keep running, and `slipway down` stops them. From another terminal: `slipway status`.');
       await stopped;
@@ -53,9 +53,10 @@ export async function up(projectFile: string, out: (text: string) => void, optio
  * The web UI's address with a fresh admin token for the person who ran `up` (like Jupyter's
  * link): the token named `ui-<actor>` is replaced at each start, so an old link stops working.
  */
-async function signInLink(tokens: TokenStore, url: string): Promise<string> {
+async function signInLink(tokens: TokenStore, ops: Operations, url: string): Promise<string> {
   const name = `ui-${actor()}`;
-  await tokens.revokeToken(name);
+  if (await tokens.revokeToken(name)) await ops.recordTokenChange({ action: 'revoked', name, actor: actor() });
   const { secret } = await tokens.createToken({ name, role: 'admin', createdBy: actor() });
+  await ops.recordTokenChange({ action: 'created', name, role: 'admin', actor: actor() });
   return `${url}/?token=${secret}`;
 }

@@ -24,6 +24,7 @@ import { formatResourcePlan } from '../provisioners/index.js';
 import { Redactor } from '../secrets/index.js';
 import type { Deployment, DeploymentStep, SecretInfo } from '../store/index.js';
 import { actionsFor, type ActionChoice } from './actions.js';
+import { tokenChangeEvent, type TokenChange } from '../store/token-store.js';
 import { applyResources, resourcePlan, secretStore } from './materials.js';
 import { environmentTargets } from './units.js';
 import { receiveWebhook, type WebhookReceipt } from './webhooks.js';
@@ -107,6 +108,8 @@ export interface Operations {
   deployment(id: string): Promise<DeploymentDetail>;
   /** Verifies a GitHub or GitLab delivery against its shared secret and records a push once per delivery id (`engine/webhooks.ts`). */
   receiveWebhook(delivery: InboundDelivery): Promise<WebhookReceipt>;
+  /** Records in the audit log that an API token was created or revoked (tokens are kept by the server, beside the workspace). */
+  recordTokenChange(change: TokenChange): Promise<void>;
   /** Releases what this handle holds. Idempotent. */
   close(): Promise<void>;
 }
@@ -289,6 +292,10 @@ export class LocalOperations implements Operations {
 
   receiveWebhook(delivery: InboundDelivery): Promise<WebhookReceipt> {
     return this.serialised('webhooks', () => receiveWebhook(this.workspace, delivery));
+  }
+
+  async recordTokenChange(change: TokenChange): Promise<void> {
+    await this.workspace.store.appendEvent(tokenChangeEvent(change));
   }
 
   close(): Promise<void> {

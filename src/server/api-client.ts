@@ -153,6 +153,10 @@ export class ApiClient implements Operations {
     throw new SlipwayError('bad-request', 'webhook deliveries go from GitHub or GitLab straight to slipway server (POST /api/v1/webhooks/github or /gitlab)');
   }
 
+  async recordTokenChange(): Promise<void> {
+    throw new SlipwayError('bad-request', 'token changes are recorded by the server that makes them');
+  }
+
   async close(): Promise<void> {}
 
   private async json<S extends z.ZodType, O>(route: Route<S, O>, input: CallInput<S>): Promise<O> {

@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import { Workspace, lockHolder, stateDirOf, workspaceLockFile } from '../engine/index.js';
 import { NotFoundError } from '../errors.js';
 import { openStore, type Store } from '../store/index.js';
-import { ROLES, type Role, type TokenInfo, type TokenStore } from '../store/token-store.js';
+import { ROLES, tokenChangeEvent, type Role, type TokenInfo, type TokenStore } from '../store/token-store.js';
 import { ControlClient, type TokenAdmin } from './api-client.js';
 import { controlSocketPath } from './control-socket.js';
 import { startControlPlane } from './control-plane.js';
@@ -61,7 +61,7 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
     if (lockHolder(workspaceLockFile(stateDir)) !== undefined && existsSync(socket)) return work(new ControlClient(socket));
     const store = await openStore({ dir: stateDir, databaseUrl });
     try {
-      return await work(localTokenAdmin(deps.tokensOf(store)));
+      return await work(localTokenAdmin(deps.tokensOf(store), store));
     } finally {
       await store.close();
     }
@@ -104,13 +104,18 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
     );
 }
 
-/** The `TokenAdmin` calls over a token store in this process. */
-function localTokenAdmin(tokens: TokenStore): TokenAdmin {
+/** The `TokenAdmin` calls over a token store in this process, each change recorded in the store's audit log. */
+function localTokenAdmin(tokens: TokenStore, store: Store): TokenAdmin {
   return {
-    createToken: ({ actor, ...token }) => tokens.createToken({ ...token, createdBy: actor }),
+    async createToken({ actor, ...token }) {
+      const created = await tokens.createToken({ ...token, createdBy: actor });
+      await store.appendEvent(tokenChangeEvent({ action: 'created', name: token.name, role: token.role, actor }));
+      return created;
+    },
     listTokens: () => tokens.listTokens(),
-    revokeToken: async ({ name }) => {
+    async revokeToken({ name, actor }) {
       if (!(await tokens.revokeToken(name))) throw new NotFoundError('token', name);
+      await store.appendEvent(tokenChangeEvent({ action: 'revoked', name, actor }));
     },
   };
 }

@@ -355,8 +355,11 @@ export const routes = {
     access: { kind: 'act', roles: [] },
     status: 201,
     answer: 'json',
-    run: ({ tokens, input, principal }) =>
-      tokenStore(tokens).createToken({ name: input.name, role: input.role, environments: input.environments, groups: input.groups, createdBy: actorOf(principal) }),
+    async run({ ops, tokens, input, principal }) {
+      const created = await tokenStore(tokens).createToken({ name: input.name, role: input.role, environments: input.environments, groups: input.groups, createdBy: actorOf(principal) });
+      await ops.recordTokenChange({ action: 'created', name: input.name, role: input.role, actor: actorOf(principal) });
+      return created;
+    },
   }),
   revokeToken: route({
     method: 'DELETE',
@@ -365,8 +368,9 @@ export const routes = {
     input: z.strictObject({ name }),
     access: { kind: 'act', roles: [] },
     answer: 'json',
-    async run({ tokens, input }) {
+    async run({ ops, tokens, input, principal }) {
       if (!(await tokenStore(tokens).revokeToken(input.name))) throw new NotFoundError('token', input.name);
+      await ops.recordTokenChange({ action: 'revoked', name: input.name, actor: actorOf(principal) });
       return { revoked: input.name };
     },
   }),

@@ -34,6 +34,21 @@ export interface NewToken {
   readonly createdBy: string;
 }
 
+/** A change to the tokens, for the audit log: who created or revoked which token. */
+export interface TokenChange {
+  readonly action: 'created' | 'revoked';
+  readonly name: string;
+  readonly actor: string;
+  /** The role of a created token. */
+  readonly role?: Role;
+}
+
+/** The audit event of a token change (never the secret). */
+export function tokenChangeEvent(change: TokenChange): { type: string; actor: string; message: string; data: Record<string, unknown> } {
+  const what = change.action === 'created' ? `created API token ${change.name} (${change.role})` : `revoked API token ${change.name}`;
+  return { type: `token.${change.action}`, actor: change.actor, message: `${change.actor} ${what}`, data: { name: change.name, ...(change.role && { role: change.role }) } };
+}
+
 export interface TokenStore {
   /**
    * Creates a token and returns its secret, which is never available again. `ConflictError` when a
