@@ -286,7 +286,11 @@ describe('the HTTP API', () => {
   it('pauses and cancels a promotion, and overrides a freeze', async () => {
     expect((await post('/api/v1/services/api/promotion/resume', 'deployer')).status).toBe(404);
     expect((await post('/api/v1/promotions', 'deployer', { service: 'api', environment: 'vault' })).json()).toMatchObject({ status: 'waiting' });
-    expect((await post('/api/v1/services/api/promotion/pause', 'deployer', { reason: 'lunch' })).json()).toMatchObject({ status: 'paused' });
+    const unscoped = await post('/api/v1/services/api/promotion/pause', 'dev-deployer', { reason: 'lunch' });
+    expect([unscoped.status, unscoped.json<{ error: { message: string } }>().error.message]).toEqual([403, 'dev-deployer may act only in dev; name the environment to pause, resume or cancel the newest active promotion of a service in']);
+    expect((await post('/api/v1/services/api/promotion/pause', 'dev-deployer', { environment: 'vault' })).status).toBe(403);
+    expect((await post('/api/v1/services/api/promotion/pause', 'dev-deployer', { environment: 'dev' })).status).toBe(404); // none is on its way into dev
+    expect((await post('/api/v1/services/api/promotion/pause', 'deployer', { environment: 'vault', reason: 'lunch' })).json()).toMatchObject({ status: 'paused' });
     expect((await post('/api/v1/services/api/promotion/cancel', 'deployer')).json()).toMatchObject({ status: 'cancelled' });
     expect((await post('/api/v1/promotions', 'deployer', { service: 'api', environment: 'vault' })).json()).toMatchObject({ status: 'waiting' });
     expect((await post('/api/v1/services/api/promotion/explode', 'deployer')).status).toBe(422);

@@ -254,11 +254,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command(action)
       .description(`${action} the newest active promotion of a service`)
       .argument('<service>')
+      .option('-e, --env <environment>', 'the newest one still on its way into this environment (a token limited to environments must name one)')
       .option('-r, --reason <text>', 'why')
       .addOption(json)
-      .action((service: string, options: { reason?: string; json?: boolean }) =>
+      .action((service: string, options: { env?: string; reason?: string; json?: boolean }) =>
         withOps(async (ops) => {
-          const promotion = await ops.control({ service, action, actor: actor(), reason: options.reason });
+          const promotion = await ops.control({ service, environment: options.env, action, actor: actor(), reason: options.reason });
           print(promotion, options.json, () => promotionLine(promotion));
         }),
       );

@@ -32,6 +32,15 @@ import type { InboundDelivery } from '../webhooks/index.js';
 
 export type PromotionAction = 'pause' | 'resume' | 'cancel';
 
+export interface ControlRequest {
+  readonly service: string;
+  readonly action: PromotionAction;
+  /** Only a promotion still on its way into this environment. */
+  readonly environment?: string;
+  readonly actor: string;
+  readonly reason?: string;
+}
+
 /** Something that differs from the desired state, and since when. */
 export interface Drift {
   readonly service: string;
@@ -78,8 +87,8 @@ export interface Operations {
   decide(request: DecisionRequest): Promise<Promotion>;
   /** Lets a promotion into a frozen environment; recorded with who and why. */
   overrideFreeze(request: { service: string; environment: string; actor: string; reason: string }): Promise<Promotion>;
-  /** Pauses, resumes or cancels the newest active promotion of a service. */
-  control(request: { service: string; action: PromotionAction; actor: string; reason?: string }): Promise<Promotion>;
+  /** Pauses, resumes or cancels the newest active promotion of a service (the newest still on its way into `environment`, when named). */
+  control(request: ControlRequest): Promise<Promotion>;
   /** Puts the release that ran before back into an environment. */
   rollback(request: { service: string; environment: string; actor: string }): Promise<DeployOutcome>;
   /** Promotions and deployments of a service, newest first. */
@@ -167,9 +176,9 @@ export class LocalOperations implements Operations {
     });
   }
 
-  control(request: { service: string; action: PromotionAction; actor: string; reason?: string }): Promise<Promotion> {
+  control(request: ControlRequest): Promise<Promotion> {
     return this.changePromotion(async () => {
-      const promotion = await activePromotion(this.workspace, request.service);
+      const promotion = await activePromotion(this.workspace, request.service, request.environment);
       return this.engine.control(promotion.id, request.action, request.actor, request.reason);
     });
   }

@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { z } from 'zod';
-import type { ActionChoice, DecisionRequest, DeploymentDetail, DeployOutcome, DeployRequest, Drift, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, PromotionAction, StatusRow } from '../engine/index.js';
+import type { ActionChoice, ControlRequest, DecisionRequest, DeploymentDetail, DeployOutcome, DeployRequest, Drift, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, StatusRow } from '../engine/index.js';
 import type { Release, UnitKey } from '../desired/types.js';
 import type { WebhookReceipt } from '../engine/webhooks.js';
 import type { Plan } from '../planner/index.js';
@@ -60,7 +60,7 @@ export class ApiClient implements Operations {
     return this.json(routes.overrideFreeze, request);
   }
 
-  control(request: { service: string; action: PromotionAction; actor: string; reason?: string }): Promise<Promotion> {
+  control(request: ControlRequest): Promise<Promotion> {
     return this.json(routes.control, request);
   }
 
