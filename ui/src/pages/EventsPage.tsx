@@ -23,24 +23,8 @@ export function EventsPage() {
     <>
       <h1>Events</h1>
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Service
-          <select value={filter.service} onChange={set('service')}>
-            <option value="">all</option>
-            {services.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Environment
-          <select value={filter.environment} onChange={set('environment')}>
-            <option value="">all</option>
-            {environments.map((e) => (
-              <option key={e}>{e}</option>
-            ))}
-          </select>
-        </label>
+        <OneOf label="Service" value={filter.service} options={services} onChange={set('service')} />
+        <OneOf label="Environment" value={filter.environment} options={environments} onChange={set('environment')} />
         <label>
           Type
           <input value={filter.type} onChange={set('type')} placeholder="deployment." />
@@ -83,5 +67,20 @@ export function EventsPage() {
       </div>
       {events.data && shown.length === 0 && <p className="hint">No events match.</p>}
     </>
+  );
+}
+
+/** A filter that is one of `options`, or all of them. */
+function OneOf({ label, value, options, onChange }: { label: string; value: string; options: readonly string[]; onChange: (e: { target: { value: string } }) => void }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={onChange}>
+        <option value="">all</option>
+        {options.map((option) => (
+          <option key={option}>{option}</option>
+        ))}
+      </select>
+    </label>
   );
 }
