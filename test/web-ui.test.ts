@@ -176,6 +176,17 @@ describe('the web UI', () => {
     await screenshot(page, '09-narrow');
   }, 60_000);
 
+  it('asks for an API token when it has none, and signs in with one pasted', async () => {
+    const { page } = await openPage(browser); // not among the watched pages: the first, tokenless call answers 401, which chromium logs
+    await page.goto(`${url}/`);
+    await page.getByLabel('API token').fill(secrets.vic!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('caller').textContent()).toBe('vic · viewer');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    await screenshot(page, '10-sign-in');
+  }, 60_000);
+
   it('logged no console error on any page', () => {
     expect(pages.flatMap((p) => p.errors)).toEqual([]);
   });

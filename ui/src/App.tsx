@@ -20,10 +20,16 @@ export function App() {
   }, [attempt]);
   const live = useEventFeed(caller.data !== undefined);
   const route = useRoute();
+  const [signingIn, setSigningIn] = useState(false);
+  const signedInAgain = () => {
+    setSigningIn(false);
+    setAttempt((a) => a + 1);
+  };
 
+  if (signingIn) return <SignIn message="Reads are open here; acting needs an API token." onSignedIn={signedInAgain} />;
   if (caller.error) {
     const unauthenticated = caller.error instanceof ApiError && caller.error.status === 401;
-    return <SignIn message={unauthenticated ? caller.error.message : `The server does not answer: ${caller.error.message}`} onSignedIn={() => setAttempt((a) => a + 1)} />;
+    return <SignIn message={unauthenticated ? caller.error.message : `The server does not answer: ${caller.error.message}`} onSignedIn={signedInAgain} />;
   }
   if (!caller.data) return <p className="loading">Loading…</p>;
   const signedIn = !('anonymous' in caller.data);
@@ -49,6 +55,11 @@ export function App() {
           <span className="who" data-testid="caller">
             {describeCaller(caller.data)}
           </span>
+          {!signedIn && (
+            <button className="link" onClick={() => setSigningIn(true)}>
+              Sign in
+            </button>
+          )}
           {signedIn && (
             <button
               className="link"
