@@ -302,6 +302,13 @@ describe('the HTTP API', () => {
     expect((await post('/api/v1/services/api/releases', 'deployer', { version: 'v3' })).status).toBe(201);
   }, 90_000);
 
+  it('promotes an existing release as it is, though the project file has changed since', async () => {
+    const promoted = await post('/api/v1/promotions', 'deployer', { service: 'api', environment: 'staging', version: 'v1' });
+    expect(promoted.json()).toMatchObject({ version: 'v1', status: 'succeeded' });
+    const staging = (await get('/api/v1/status')).json<{ environment: string; release: string }[]>().find((r) => r.environment === 'staging');
+    expect(staging?.release).toBe('v1');
+  }, 60_000);
+
   it('rolls back', async () => {
     expect((await post('/api/v1/rollbacks', 'dev-deployer', { service: 'api', environment: 'dev' })).json()).toMatchObject({ release: { version: 'v1' } });
   }, 60_000);
