@@ -2,7 +2,8 @@
  * One release onto 20 SSH hosts (sshd in network namespaces, see test/harness): upload, switch
  * `current`, restart, health check — by the ssh runtime, by plain parallel OpenSSH (`scp` + `ssh`
  * per host) and by an `ansible-playbook` (forks 20) doing the same steps. Each deploys release 1
- * untimed, then release 2 timed, into base directories of its own. Needs root, sshd, ansible-core.
+ * untimed, then release 2 timed, into base directories of its own, and must then have every host
+ * answering with release 2. Needs root, sshd, ansible-core.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -130,6 +131,15 @@ async function slipway(lab: SshHosts, work: string, dir: string, version: string
 
 const WAYS = { slipway, plainSsh, ansible } as const;
 
+/** Throws unless every host answers on `port` with `version` (the test app answers "<release> <instance>"). */
+async function assertServes(lab: SshHosts, port: number, version: string): Promise<void> {
+  for (const host of lab.hosts) {
+    lab.network.assertReachable(host.net);
+    const body = await fetch(`http://${host.address}:${port}/`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
+    if (body.split(' ')[0] !== version) throw new Error(`host ${host.name} answers ${JSON.stringify(body)} on port ${port}, not release ${version}`);
+  }
+}
+
 const benchmark: Benchmark = {
   name: 'ssh-fanout',
   description: `one release onto ${HOSTS} SSH hosts in network namespaces: ssh runtime vs parallel OpenSSH vs ansible-playbook`,
@@ -147,6 +157,7 @@ const benchmark: Benchmark = {
         const start = performance.now();
         await deploy(lab, work, releases['2'], '2', port);
         times[name] = performance.now() - start;
+        await assertServes(lab, port, '2');
         console.error(`  ${name}: ${times[name].toFixed(0)} ms`);
       }
       const { slipway: ours, plainSsh: plain, ansible: playbook } = times as Record<keyof typeof WAYS, number>;
