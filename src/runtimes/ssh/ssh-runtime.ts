@@ -158,6 +158,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
       try {
         const unreachable: HostUnreachableError[] = [];
         const plans: HostPlan[] = [];
+        /** Packed once, when the first host turns out to lack the release. */
         let archive: Promise<Buffer> | undefined;
         const prepared = await Promise.allSettled(
           this.hosts.map(async (host) => {
