@@ -1,6 +1,8 @@
 /**
  * Records what every target runs, on a fixed period, so that status, history and (later) the
  * reconcile loop read it from the store. The runtimes themselves restart crashed instances.
+ * A target is written when what it runs differs from what the loop last wrote for it, so an
+ * unchanged project costs the store nothing.
  */
 import type { Workspace } from '../engine/index.js';
 import { repeat, type Repeating } from './repeat.js';
@@ -15,9 +17,16 @@ export interface ObserveLoopOptions {
 /** Starts observing at once and then every `intervalMs` (default 1 s). `stop()` waits for a round in flight. */
 export function startObserveLoop(ws: Workspace, options: ObserveLoopOptions = {}): Repeating {
   const { intervalMs = 1000, now = () => new Date(), onError } = options;
+  const written = new Map<string, string>();
   return repeat(
     async () => {
-      for (const [target, runtime] of ws.runtimes) await ws.store.putObserved(target, await runtime.observe(), now());
+      for (const [target, runtime] of ws.runtimes) {
+        const units = await runtime.observe();
+        const text = JSON.stringify(units);
+        if (written.get(target) === text) continue;
+        await ws.store.putObserved(target, units, now());
+        written.set(target, text);
+      }
     },
     { intervalMs, onError },
   );

@@ -10,11 +10,12 @@
  * target that fails is retried with backoff. It stands aside where a rollout or a deployment is in
  * progress and where a person paused it.
  */
-import type { DesiredUnit, ObservedUnit, Release, UnitKey } from '../desired/types.js';
+import type { DesiredUnit, ObservedUnit, UnitKey } from '../desired/types.js';
 import { unitId } from '../desired/types.js';
 import { plan, stepKey, type PlanStep } from '../planner/index.js';
 import { errorMessage } from '../errors.js';
-import { materialize, unitsOf, type Drift, type Workspace } from '../engine/index.js';
+import type { Project } from '../inputs/index.js';
+import { materialize, newestDeployments, unitsOf, type Drift, type Workspace } from '../engine/index.js';
 import { Redactor } from '../secrets/index.js';
 
 export type { Drift } from '../engine/index.js';
@@ -30,6 +31,11 @@ export class Reconciler {
   readonly #since = new Map<string, Date>();
   readonly #backoff = new Map<string, { until: number; delay: number }>();
   readonly #now: () => Date;
+  /**
+   * The desired units of the last pass, by release and environment, and the project they were
+   * resolved from: a release is immutable, so for the same project they are the same units.
+   */
+  #units: { readonly project?: Project; readonly byKey: ReadonlyMap<string, readonly DesiredUnit[]> } = { byKey: new Map() };
 
   constructor(
     private readonly ws: Workspace,
@@ -40,20 +46,25 @@ export class Reconciler {
 
   /** What differs now, without changing anything. */
   async drift(): Promise<Drift[]> {
-    const { differences } = await this.compare();
-    return differences.map(({ key, difference, heldBack }) => ({ ...key, difference, since: this.#since.get(unitId(key)) ?? this.#now(), ...(heldBack && { heldBack }) }));
+    return this.asDrift((await this.compare()).differences);
   }
 
-  /** Observes, compares and corrects every unit that may be corrected. Never throws for one unit. */
+  /** Observes, compares and corrects every unit that may be corrected; returns what differs after. Never throws for one unit. */
   async reconcile(): Promise<Drift[]> {
     const { differences, desired } = await this.compare();
+    let corrected = false;
     for (const { key, difference, heldBack } of differences) {
       if (heldBack) continue;
       const unit = desired.get(unitId(key));
       if (!unit) continue;
       await this.correct(unit, difference);
+      corrected = true;
     }
-    return this.drift();
+    return corrected ? this.drift() : this.asDrift(differences);
+  }
+
+  private asDrift(differences: readonly { key: UnitKey; difference: string; heldBack?: string }[]): Drift[] {
+    return differences.map(({ key, difference, heldBack }) => ({ ...key, difference, since: this.#since.get(unitId(key)) ?? this.#now(), ...(heldBack && { heldBack }) }));
   }
 
   private async correct(unit: DesiredUnit, difference: string): Promise<void> {
@@ -75,19 +86,24 @@ export class Reconciler {
   /** Desired against observed, with why any difference is held back. */
   private async compare(): Promise<{ differences: { key: UnitKey; difference: string; heldBack?: string }[]; desired: Map<string, DesiredUnit> }> {
     const desired = new Map<string, DesiredUnit>();
-    const deploying = new Map<string, string>();
-    for (const service of Object.keys(this.ws.project.spec.services)) {
-      for (const environment of Object.keys(this.ws.project.spec.environments)) {
-        const { release, inProgress } = await this.accepted(service, environment);
-        if (inProgress) deploying.set(`${service}\0${environment}`, inProgress);
-        if (!release) continue;
-        try {
-          for (const unit of unitsOf(this.ws, release, environment)) desired.set(unitId(unit), unit);
-        } catch {
-          // the release no longer meets a constraint: nothing to converge towards until a person acts
-        }
+    const [accepted, newest] = await Promise.all([newestDeployments(this.ws.store, ['succeeded', 'partial']), newestDeployments(this.ws.store)]);
+    const acceptedRelease = new Map(accepted.map((d) => [pairKey(d), d.releaseId]));
+    // The version a deployment in progress is taking its (service, environment) to.
+    const deploying = new Map(newest.filter((d) => d.status === 'pending' || d.status === 'running').map((d) => [pairKey(d), d.version]));
+    const project = this.ws.project;
+    const known = this.#units.project === project ? this.#units.byKey : new Map<string, readonly DesiredUnit[]>();
+    const used = new Map<string, readonly DesiredUnit[]>();
+    for (const service of Object.keys(project.spec.services)) {
+      for (const environment of Object.keys(project.spec.environments)) {
+        const releaseId = acceptedRelease.get(pairKey({ service, environment }));
+        if (!releaseId) continue;
+        const key = `${releaseId}\0${environment}`;
+        const units = known.get(key) ?? (await this.unitsOf(releaseId, environment));
+        used.set(key, units);
+        for (const unit of units) desired.set(unitId(unit), unit);
       }
     }
+    this.#units = { project, byKey: used };
     const observed = await this.observe();
     const steps = plan({ units: [...desired.values()] }, { units: observed }).steps.filter((step) => step.kind !== 'remove');
     const stepped = new Set(steps.map((s) => unitId(stepKey(s))));
@@ -105,7 +121,8 @@ export class Reconciler {
     const held = await this.heldBack(deploying);
     const now = this.#now();
     for (const { key } of differences) if (!this.#since.has(unitId(key))) this.#since.set(unitId(key), now);
-    for (const id of [...this.#since.keys()]) if (!differences.some(({ key }) => unitId(key) === id)) this.#since.delete(id);
+    const differing = new Set(differences.map(({ key }) => unitId(key)));
+    for (const id of [...this.#since.keys()]) if (!differing.has(id)) this.#since.delete(id);
     return { differences: differences.map((d) => ({ ...d, ...(held(d.key) && { heldBack: held(d.key) }) })), desired };
   }
 
@@ -122,16 +139,14 @@ export class Reconciler {
     return all;
   }
 
-  /**
-   * The release (service, environment) is to run — the one it accepted last, which a `partial`
-   * deployment counts as (its unreachable hosts are what is left to do) — and the version a
-   * deployment in progress is taking it to, if one is.
-   */
-  private async accepted(service: string, environment: string): Promise<{ release?: Release; inProgress?: string }> {
-    const newest = (await this.ws.store.listDeployments({ service, environment, limit: 1 }))[0];
-    const inProgress = newest && (newest.status === 'pending' || newest.status === 'running') ? ((await this.ws.store.getRelease(newest.releaseId))?.version ?? newest.releaseId) : undefined;
-    const release = await this.ws.store.acceptedRelease(service, environment);
-    return { ...(release && { release }), ...(inProgress && { inProgress }) };
+  /** The units a release becomes in `environment`; none when it no longer meets a constraint there (nothing to converge towards until a person acts). */
+  private async unitsOf(releaseId: string, environment: string): Promise<readonly DesiredUnit[]> {
+    const release = await this.ws.store.getRelease(releaseId);
+    try {
+      return release ? unitsOf(this.ws, release, environment) : [];
+    } catch {
+      return [];
+    }
   }
 
   /** Why a unit must be left alone now, if it must. */
@@ -155,6 +170,11 @@ export class Reconciler {
   private async record(type: string, key: UnitKey, message: string): Promise<void> {
     await this.ws.store.appendEvent({ type, actor: 'slipway', service: key.service, environment: key.environment, message, data: { target: key.target } });
   }
+}
+
+/** One string per (service, environment). */
+function pairKey(pair: { service: string; environment: string }): string {
+  return `${pair.service}\0${pair.environment}`;
 }
 
 function describe(step: PlanStep): string {

@@ -5,6 +5,7 @@ export { cutRelease, candidateRelease, type CandidateRelease } from './releases.
 export { deploy, type DeployRequest, type DeployOutcome, type DeployResult } from './deploy.js';
 export { preview, firstEnvironment } from './preview.js';
 export { status, type StatusRow } from './status.js';
+export { newestDeployments } from './newest-deployments.js';
 export { logs, type LogsRequest } from './logs.js';
 export { down } from './down.js';
 export { observeUnits, unitsOf, environmentTargets } from './units.js';

@@ -1,5 +1,6 @@
 /** The services × environments matrix: which release runs where, and how healthy it is. */
 import type { ObservedInstance, ObservedUnit, UnitHealth } from '../desired/types.js';
+import { newestDeployments } from './newest-deployments.js';
 import { observeUnits } from './units.js';
 import type { Workspace } from './workspace.js';
 
@@ -25,20 +26,32 @@ export interface StatusRow {
   readonly incoming?: { readonly version: string; readonly phase: string; readonly message: string };
 }
 
-/** One row per (service, environment) of the project, in the project file's order. Reads only. */
+/** One row per (service, environment) of the project, in the project file's order. Reads only: a few store reads, whatever the project's size. */
 export async function status(ws: Workspace): Promise<StatusRow[]> {
-  const observed = await observeUnits(ws);
-  const recent = await ws.store.listPromotions({ limit: 50 });
+  const [observed, current, recent] = await Promise.all([observeUnits(ws), newestDeployments(ws.store, ['succeeded']), ws.store.listPromotions({ limit: 50 })]);
+  const key = (service: string, environment: string) => `${service}\0${environment}`;
+  const releases = new Map(current.map((d) => [key(d.service, d.environment), d.version]));
+  const unitsByKey = new Map<string, ObservedUnit[]>();
+  for (const unit of observed) {
+    const k = key(unit.service, unit.environment);
+    unitsByKey.set(k, [...(unitsByKey.get(k) ?? []), unit]);
+  }
+  // The newest promotion that reached each (service, environment), unless it succeeded there.
+  const incoming = new Map<string, StatusRow['incoming']>();
+  for (const promotion of recent) {
+    for (const [environment, progress] of Object.entries(promotion.environments)) {
+      const k = key(promotion.service, environment);
+      if (incoming.has(k) || progress.phase === 'pending' || progress.phase === 'skipped') continue;
+      incoming.set(k, progress.phase === 'succeeded' ? undefined : { version: promotion.version, phase: progress.phase, message: progress.message });
+    }
+  }
   const rows: StatusRow[] = [];
   for (const service of Object.keys(ws.project.spec.services)) {
     for (const environment of Object.keys(ws.project.spec.environments)) {
-      const current = await ws.store.currentRelease(service, environment);
-      const units = observed.filter((u) => u.service === service && u.environment === environment);
-      const row = summarise(service, environment, current?.version, units);
-      const newest = recent.find((p) => p.service === service && p.environments[environment] && !['pending', 'skipped'].includes(p.environments[environment]!.phase));
-      const promotion = newest && newest.environments[environment]!.phase !== 'succeeded' ? newest : undefined;
-      const progress = promotion?.environments[environment];
-      rows.push(progress ? { ...row, incoming: { version: promotion!.version, phase: progress.phase, message: progress.message } } : row);
+      const k = key(service, environment);
+      const row = summarise(service, environment, releases.get(k), unitsByKey.get(k) ?? []);
+      const progress = incoming.get(k);
+      rows.push(progress ? { ...row, incoming: progress } : row);
     }
   }
   return rows;

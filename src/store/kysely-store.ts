@@ -16,6 +16,7 @@ import {
   type DeliveryRecord,
   type Deployment,
   type DeploymentStatus,
+  type DeploymentHead,
   type DeploymentStep,
   type NamedSpec,
   type NewEvent,
@@ -225,6 +226,20 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
 
   acceptedRelease(service: string, environment: string): Promise<Release | undefined> {
     return this.newestRelease(service, environment, ['succeeded', 'partial']);
+  }
+
+  async newestDeployments(statuses?: readonly DeploymentStatus[]): Promise<DeploymentHead[]> {
+    if (statuses?.length === 0) return [];
+    let newest = this.#db
+      .selectFrom('deployments')
+      .select(['id', 'service', 'environment', 'status', 'release_id'])
+      .distinctOn(['service', 'environment'])
+      .orderBy('service')
+      .orderBy('environment')
+      .orderBy('seq', 'desc');
+    if (statuses) newest = newest.where('status', 'in', [...statuses]);
+    const rows = await this.#db.selectFrom(newest.as('d')).innerJoin('releases as r', 'r.id', 'd.release_id').select(['d.id', 'd.service', 'd.environment', 'd.status', 'd.release_id', 'r.version']).execute();
+    return rows.map((row) => ({ service: row.service, environment: row.environment, deploymentId: row.id, status: row.status, releaseId: row.release_id, version: row.version }));
   }
 
   private async newestRelease(service: string, environment: string, statuses: DeploymentStatus[]): Promise<Release | undefined> {

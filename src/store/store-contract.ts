@@ -170,6 +170,23 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         expect((await store.currentRelease(service, 'prod'))?.id).toBe(v1.releaseId);
         expect((await store.currentRelease(service, 'dev'))?.version).toBe('v5');
       });
+
+      it('newestDeployments gives the newest deployment of each (service, environment) and its version, among the statuses asked for', async () => {
+        const service = unique('api');
+        await deploy(store, service, 'prod', 'v1', 'succeeded');
+        const v2 = await deploy(store, service, 'prod', 'v2', 'succeeded');
+        const v3 = await deploy(store, service, 'prod', 'v3', 'running');
+        const dev = await deploy(store, service, 'dev', 'v1', 'failed');
+        const mine = async (statuses?: Parameters<Store['newestDeployments']>[0]) =>
+          (await store.newestDeployments(statuses)).filter((d) => d.service === service).sort((a, b) => a.environment.localeCompare(b.environment));
+        expect(await mine()).toEqual([
+          { service, environment: 'dev', deploymentId: dev.id, status: 'failed', releaseId: dev.releaseId, version: 'v1' },
+          { service, environment: 'prod', deploymentId: v3.id, status: 'running', releaseId: v3.releaseId, version: 'v3' },
+        ]);
+        expect(await mine(['succeeded'])).toEqual([{ service, environment: 'prod', deploymentId: v2.id, status: 'succeeded', releaseId: v2.releaseId, version: 'v2' }]);
+        expect((await mine(['succeeded']))[0]!.releaseId).toBe((await store.currentRelease(service, 'prod'))!.id);
+        expect(await mine([])).toEqual([]);
+      });
     });
 
     describe('observed', () => {

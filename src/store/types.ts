@@ -41,6 +41,16 @@ export interface Deployment {
   readonly finishedAt: Date | null;
 }
 
+/** The newest deployment of a (service, environment), in brief: which release it carries and how it stands. */
+export interface DeploymentHead {
+  readonly service: string;
+  readonly environment: string;
+  readonly deploymentId: string;
+  readonly status: DeploymentStatus;
+  readonly releaseId: string;
+  readonly version: string;
+}
+
 /** One journaled step of a deployment: written before it acts and again after. */
 export interface DeploymentStep {
   readonly deploymentId: string;
@@ -53,7 +63,7 @@ export interface DeploymentStep {
   readonly finishedAt: Date | null;
 }
 
-/** An observed unit as last recorded, with when it was seen. */
+/** An observed unit as last recorded, with when it was recorded (the observe loop records a target when what it runs changes). */
 export interface ObservedRecord extends ObservedUnit {
   readonly observedAt: Date;
 }
@@ -214,6 +224,12 @@ export interface Store extends PromotionStore {
    * reached everything reachable (`partial`). What the reconcile loop converges to.
    */
   acceptedRelease(service: string, environment: string): Promise<Release | undefined>;
+  /**
+   * The newest deployment of every (service, environment) among those whose status is one of
+   * `statuses` (of any status when absent), in brief, in one read: with `['succeeded']`, every
+   * current release at once. A pair with no such deployment is absent.
+   */
+  newestDeployments(statuses?: readonly DeploymentStatus[]): Promise<DeploymentHead[]>;
 
   /**
    * Replace everything recorded as observed on `target` with `units`, atomically.
