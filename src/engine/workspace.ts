@@ -4,8 +4,9 @@
  * commands talk to that process over its control socket instead.
  */
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadProject, type Project, type Target } from '../inputs/index.js';
+import { loadProject, projectInputFiles, type Project, type Target } from '../inputs/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { openRuntime, type RuntimeAdapter, type RuntimeEvent } from '../runtimes/index.js';
 import { NotFoundError } from '../errors.js';
@@ -31,6 +32,8 @@ export function workspaceLockFile(stateDir: string): string {
 export class Workspace {
   readonly #runtimes = new Map<string, RuntimeAdapter>();
   #closed = false;
+  /** The input files' texts the project was last reloaded from; undefined until a reload records them. */
+  #loadedFrom?: readonly (string | undefined)[];
 
   private constructor(
     /** The project file as last loaded. */
@@ -83,10 +86,18 @@ export class Workspace {
 
   /**
    * Reads the project file again. An invalid file throws `InvalidInputError` and changes nothing;
-   * a valid one is recorded and any new target's runtime is opened.
+   * a valid one is recorded and any new target's runtime is opened. When no input file (project,
+   * layers, Score files) changed since the last reload, it only reads them and keeps the project.
    */
   async reload(): Promise<void> {
-    await this.adopt(await loadProject(this.project.file));
+    const files = projectInputFiles(this.project);
+    // Read before loading: a change made after this read is seen by the next reload.
+    const texts = await Promise.all(files.map((file) => readFile(file, 'utf8').catch(() => undefined)));
+    if (this.#loadedFrom?.every((text, i) => text === texts[i]) && this.#loadedFrom.length === texts.length) return;
+    const project = await loadProject(this.project.file);
+    await this.adopt(project);
+    const sameFiles = projectInputFiles(project).join('\0') === files.join('\0');
+    this.#loadedFrom = sameFiles ? texts : undefined;
   }
 
   /** Closes runtimes (their instances keep running), the store, and the lock. Idempotent. */

@@ -3,7 +3,7 @@
  * schema; the same schema published as JSON Schema; the starter project `slipway init` writes.
  */
 export * from './schema.js';
-export { findProjectFile, loadProject, parseProject, parseProjectFile, PROJECT_FILE_NAMES, type Project } from './load.js';
+export { findProjectFile, loadProject, projectInputFiles, parseProject, parseProjectFile, PROJECT_FILE_NAMES, type Project } from './load.js';
 export * from './layer-schema.js';
 export { loadLayers, type Layer } from './layers.js';
 export { parseYaml, type ParsedYaml } from './yaml-file.js';

@@ -64,6 +64,11 @@ export async function loadProject(file: string): Promise<Project> {
   return { file: path, dir: dirname(path), spec: parsed.value, source: parsed, layers };
 }
 
+/** Every file `project` was read from: the project file, then its layer files and its Score files. */
+export function projectInputFiles(project: Pick<Project, 'file' | 'dir' | 'spec'>): string[] {
+  return [project.file, ...[...project.spec.layers, ...project.spec.scoreFiles].map((file) => resolve(project.dir, file))];
+}
+
 /**
  * The project with the services of its Score files added, as if written in it (their values are
  * credited to the project file's `services`). A name declared twice, a missing or invalid Score
