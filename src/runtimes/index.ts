@@ -11,6 +11,7 @@ import { openStaticRuntime } from './static/index.js';
 import { openSshRuntime } from './ssh/index.js';
 
 export * from './types.js';
+export { interleave } from './interleave.js';
 export { openProcessRuntime, ProcessRuntime, InstanceNotReadyError, DEFAULT_TIMINGS } from './process/index.js';
 export type { ProcessRuntimeSettings, ProcessRuntimeDeps, SupervisorTimings, SpawnFn } from './process/index.js';
 export { openNullRuntime, createNullState, NullRuntime } from './null/index.js';

@@ -4,6 +4,7 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { copyFile, open, rename, stat, truncate } from 'node:fs/promises';
+import { LineSplitter } from '../lines.js';
 
 /** Opens `path` for appending and returns the descriptor; the caller closes it after the spawn. */
 export function openAppend(path: string): number {
@@ -41,16 +42,18 @@ export async function tailLines(path: string, count: number): Promise<string[]> 
     const { size } = await handle.stat();
     const chunk = 64 * 1024;
     let position = size;
-    let text = '';
-    while (position > 0) {
+    const buffers: Buffer[] = [];
+    let newlines = 0;
+    while (position > 0 && newlines <= count) {
       const length = Math.min(chunk, position);
       position -= length;
       const buffer = Buffer.alloc(length);
       await handle.read(buffer, 0, length, position);
-      text = buffer.toString('utf8') + text;
-      if (countNewlines(text) > count) break;
+      buffers.unshift(buffer);
+      newlines += countNewlines(buffer);
     }
-    return splitLines(text).slice(-count);
+    const lines = new LineSplitter();
+    return [...lines.push(Buffer.concat(buffers)), ...lines.end()].slice(-count);
   } finally {
     await handle.close();
   }
@@ -62,7 +65,7 @@ export async function tailLines(path: string, count: number): Promise<string[]> 
  */
 export class LogCursor {
   #offset: number;
-  #partial = '';
+  #lines = new LineSplitter();
 
   /** Starts at `offset` (use the file size to read only new lines). */
   constructor(
@@ -82,7 +85,7 @@ export class LogCursor {
     const size = await stat(this.path).then((s) => s.size, () => 0);
     if (size < this.#offset) {
       this.#offset = 0;
-      this.#partial = '';
+      this.#lines = new LineSplitter();
     }
     if (size === this.#offset) return [];
     const handle = await open(this.path, 'r').catch(() => undefined);
@@ -91,24 +94,15 @@ export class LogCursor {
       const buffer = Buffer.alloc(size - this.#offset);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.#offset);
       this.#offset += bytesRead;
-      const text = this.#partial + buffer.subarray(0, bytesRead).toString('utf8');
-      const end = text.lastIndexOf('\n');
-      this.#partial = text.slice(end + 1);
-      return end < 0 ? [] : text.slice(0, end).split('\n');
+      return this.#lines.push(buffer.subarray(0, bytesRead));
     } finally {
       await handle.close();
     }
   }
 }
 
-function countNewlines(text: string): number {
+function countNewlines(bytes: Buffer): number {
   let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
   return n;
-}
-
-function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  return lines;
 }
