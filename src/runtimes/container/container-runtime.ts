@@ -13,9 +13,14 @@
  * publishes, the two cannot run side by side: the old one is stopped first and started again if
  * the new one fails (a short gap in serving). A container removed by hand is created again by
  * the next apply. Scaling adds or removes the highest replica indices.
+ *
+ * Logs are the engine's own (`GET /containers/{id}/logs`), read container by container and named
+ * by instance, as observe() names them. A followed read ends when its container stops; it is read
+ * again, from the last entry it had, when the container runs again.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import Dockerode from 'dockerode';
-import type { ContainerInfo } from 'dockerode';
+import type { ContainerInfo, ContainerLogsOptions } from 'dockerode';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, RuntimeError } from '../../errors.js';
@@ -23,12 +28,13 @@ import { instanceId, StateDir, unitSlug, type UnitRecord } from '../process/inst
 import { assignPorts, freePort, portsCollide } from '../process/ports.js';
 import { httpProbe, type Probe } from '../process/probe.js';
 import { InstanceNotReadyError } from '../process/process-runtime.js';
-import type { ApplyOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
+import { interleave } from '../interleave.js';
+import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { containerCommand } from './image-ref.js';
 import { containerName, createOptions, instanceLabels } from './container-spec.js';
 import { KeyedLock } from './keyed-lock.js';
 import { decodeLabels, labelFilter, type InstanceLabels } from './labels.js';
-import { demuxLogs, logLines } from './log-frames.js';
+import { LogReader, sinceOf, type LogMark } from './log-frames.js';
 import type { ContainerTarget } from './settings.js';
 
 /** Settings of a container target, as parsed from the project file (defaults applied). */
@@ -48,6 +54,8 @@ const READY_POLL_MS = 100;
 /** Seconds the engine waits after SIGTERM before SIGKILL when a container is stopped. */
 const STOP_GRACE_SECONDS = 10;
 const FAILURE_TAIL_LINES = 20;
+/** How often a follower of logs looks for containers created or started again. */
+const FOLLOW_POLL_MS = 500;
 
 /** One Slipway container as the engine reports it now. */
 interface Container {
@@ -58,7 +66,23 @@ interface Container {
   readonly pid?: number;
   readonly restarts: number;
   readonly exitCode: number;
+  /** While it runs. */
   readonly startedAt?: Date;
+  /** Its last start, whether it still runs or not (year 1 when it never started). */
+  readonly lastStartedAt: Date;
+}
+
+/** What one read of a container's logs asks for. */
+interface LogRead {
+  readonly tail?: number;
+  readonly since?: string;
+  /** The mark of the read this one resumes: its entries are skipped. */
+  readonly after?: LogMark;
+  readonly follow?: boolean;
+  /** Aborting ends the read and closes its connection. */
+  readonly signal?: AbortSignal;
+  /** Told where the read got to once it has ended. */
+  readonly onEnd?: (mark: LogMark | undefined) => void;
 }
 
 /** Opens the container runtime of one target. Touches nothing on the engine; idempotent. */
@@ -69,7 +93,7 @@ export async function openContainerRuntime(settings: ContainerRuntimeSettings, c
   return new ContainerRuntime(settings, ctx, state, units, deps);
 }
 
-export class ContainerRuntime implements RuntimeAdapter {
+export class ContainerRuntime implements RuntimeAdapter, LogSource {
   readonly kind = 'container';
   readonly #docker: Dockerode;
   readonly #probe: Probe;
@@ -139,7 +163,7 @@ export class ContainerRuntime implements RuntimeAdapter {
     const slugs = new Set([...this.units.keys(), ...bySlug.keys()]);
     return [...slugs]
       .map((slug) => {
-        const found = (bySlug.get(slug) ?? []).sort((a, b) => a.container.labels.replica - b.container.labels.replica || a.container.labels.generation - b.container.labels.generation);
+        const found = (bySlug.get(slug) ?? []).sort((a, b) => byReplicaThenGeneration(a.container, b.container));
         const newest = found.at(-1)?.container.labels;
         const unit = this.units.get(slug) ?? {
           key: newest!.key,
@@ -162,6 +186,28 @@ export class ContainerRuntime implements RuntimeAdapter {
   /** Stops using the engine; containers keep running under the engine's restart policy. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  /**
+   * The last `tail` lines (default 100) of each container of the unit, named by instance as in
+   * observe() (a replica has two containers only while it is being replaced); without `follow`,
+   * instance by instance in replica order, and then it ends. With `follow`, lines from all of
+   * them as they are written, and from containers created or started again later (from where
+   * their last read ended), until `signal` aborts; stopping the iteration early also closes every
+   * connection. Throws a `RuntimeError` when the engine fails; a container removed meanwhile
+   * just ends its lines.
+   */
+  async *logs(key: UnitKey, options: LogsOptions = {}): AsyncGenerator<LogLine> {
+    const { tail = 100, follow = false } = options;
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    try {
+      const containers = (await this.containers(key)).sort(byReplicaThenGeneration);
+      if (follow) yield* interleave(this.followedLogs(key, containers, tail, signal));
+      else for (const container of containers) yield* this.containerLogs(container, { tail, signal });
+    } finally {
+      stop.abort();
+    }
   }
 
   /** Makes one replica run the unit's configuration, as described in the module comment. */
@@ -214,7 +260,7 @@ export class ContainerRuntime implements RuntimeAdapter {
       : last.restarts >= RESTARTS_BEFORE_GIVING_UP
         ? `crashed ${last.restarts} times before it was ready`
         : `not ready within ${this.settings.readyTimeoutSeconds} s (${last.status})`;
-    throw new InstanceNotReadyError(`${unitId(unit)}: replica ${labels.replica} of release ${unit.release.version} ${verdict}`, containerName(labels), await this.logTail(id));
+    throw new InstanceNotReadyError(`${unitId(unit)}: replica ${labels.replica} of release ${unit.release.version} ${verdict}`, containerName(labels), await this.logTail(last));
   }
 
   /** ready: running and passing its readiness probe (if any); crashed: restarting or exited with an error. */
@@ -257,6 +303,7 @@ export class ContainerRuntime implements RuntimeAdapter {
       restarts: info.RestartCount,
       exitCode: info.State.ExitCode,
       ...(running ? { startedAt: new Date(info.State.StartedAt) } : {}),
+      lastStartedAt: new Date(info.State.StartedAt),
     };
   }
 
@@ -274,14 +321,71 @@ export class ContainerRuntime implements RuntimeAdapter {
     await this.engine(`remove ${id}`, () => container.remove({ force: true }).catch(undefinedWhenGone));
   }
 
-  /** The container's last output lines, for a failure message; empty when it cannot be read. */
-  private async logTail(id: string): Promise<string[]> {
-    try {
-      const buffer = (await this.#docker.getContainer(id).logs({ stdout: true, stderr: true, tail: FAILURE_TAIL_LINES, follow: false })) as unknown as Buffer;
-      return logLines(demuxLogs(buffer)).map((l) => l.line);
-    } catch {
-      return [];
+  /**
+   * The followed logs of each container in `first` from its last `tail` lines, then, every
+   * FOLLOW_POLL_MS until `signal` aborts, of each container of the unit created since (from its
+   * first line) or that ran again after its read ended (from the last entry that read had; or,
+   * when it had none, from when it began, by this machine's clock, which the engine's must share).
+   */
+  private async *followedLogs(key: UnitKey, first: readonly Container[], tail: number, signal: AbortSignal): AsyncGenerator<AsyncIterable<LogLine>> {
+    /** How to read each container again, once its read has ended; undefined while it is read. */
+    const ended = new Map<string, { readonly since: string; readonly after: LogMark | undefined; readonly at: number } | undefined>();
+    const follow = (container: Container, from: Pick<LogRead, 'tail' | 'since' | 'after'>) => {
+      const began = Date.now();
+      ended.set(container.id, undefined);
+      const onEnd = (mark: LogMark | undefined) => ended.set(container.id, { since: (mark && sinceOf(mark.time)) ?? (began / 1000).toFixed(3), after: mark, at: Date.now() });
+      return this.containerLogs(container, { ...from, follow: true, signal, onEnd });
+    };
+    for (const container of first) yield follow(container, { tail });
+    for (;;) {
+      await delay(FOLLOW_POLL_MS, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      for (const container of await this.containers(key)) {
+        if (!ended.has(container.id)) {
+          yield follow(container, {});
+          continue;
+        }
+        const end = ended.get(container.id);
+        const ranAgain = end !== undefined && (container.status === 'running' || container.lastStartedAt.getTime() > end.at);
+        if (ranAgain) yield follow(container, { since: end.since, after: end.after });
+      }
     }
+  }
+
+  /**
+   * One container's output as lines, named by its instance. Ends when the engine ends the answer
+   * (a tail read; a stopped or removed container) or the signal aborts, which closes the
+   * connection. Throws a `RuntimeError` when the engine fails otherwise.
+   */
+  private async *containerLogs(container: Container, read: LogRead): AsyncGenerator<LogLine> {
+    const { after, signal, onEnd, ...request } = read;
+    const instance = instanceId(container.labels.key, container.labels.replica);
+    const reader = new LogReader(after);
+    const options = { stdout: true, stderr: true, timestamps: true, ...request, ...(signal ? { abortSignal: signal } : {}) };
+    try {
+      const answer = await this.engine(`logs of ${containerName(container.labels)}`, () => readLogs(this.#docker.getContainer(container.id), options).catch(undefinedWhenGone));
+      if (!answer) return;
+      for await (const chunk of Buffer.isBuffer(answer) ? [answer] : answer) {
+        for (const output of reader.push(chunk as Buffer)) yield { instance, ...output };
+      }
+      for (const output of reader.end()) yield { instance, ...output };
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    } finally {
+      onEnd?.(reader.mark);
+    }
+  }
+
+  /** The container's last output lines, for a failure message; empty when they cannot be read. */
+  private async logTail(container: Container | undefined): Promise<string[]> {
+    const lines: string[] = [];
+    if (!container) return lines;
+    try {
+      for await (const { line } of this.containerLogs(container, { tail: FAILURE_TAIL_LINES })) lines.push(line);
+    } catch {
+      // the failure message does without
+    }
+    return lines;
   }
 
   /** Runs one engine call; its failure becomes a `RuntimeError` naming the target and the operation. */
@@ -296,6 +400,15 @@ export class ContainerRuntime implements RuntimeAdapter {
   private assertOpen(): void {
     if (this.#closed) throw new RuntimeError(`container runtime of target ${this.ctx.target} is closed`);
   }
+}
+
+/** dockerode answers a tail read with the whole body, a followed one with a stream. */
+function readLogs(container: Dockerode.Container, options: ContainerLogsOptions): Promise<Buffer | NodeJS.ReadableStream> {
+  return options.follow ? container.logs({ ...options, follow: true }) : container.logs({ ...options, follow: false });
+}
+
+function byReplicaThenGeneration(a: Container, b: Container): number {
+  return a.labels.replica - b.labels.replica || a.labels.generation - b.labels.generation;
 }
 
 function keyOf(key: UnitKey): UnitKey {
