@@ -83,14 +83,24 @@ export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDepl
     const text = outcomes.map((f) => f.message).join('; ');
     const message = partial ? `${label} reached every target it could: ${text}; the rest converges when it returns` : `${label} failed: ${text}`;
     await ws.store.setDeploymentStatus(deployment.id, partial ? 'partial' : 'failed', message);
-    await record(ws, deployment, partial ? 'deployment.partial' : 'deployment.failed', actor, message);
-    return { result: 'failed', release, deployment: await reload(ws, deployment), message };
+    return finish(ws, deployment, partial ? 'deployment.partial' : 'deployment.failed', actor, { result: 'failed', release, message });
   }
   const message = `${label} is ready`;
   await ws.store.setDeploymentStatus(deployment.id, 'succeeded', message);
   await liftDownPause(ws, service, environment);
-  await record(ws, deployment, 'deployment.succeeded', actor, message);
-  return { result: 'deployed', release, deployment: await reload(ws, deployment), message };
+  return finish(ws, deployment, 'deployment.succeeded', actor, { result: 'deployed', release, message });
+}
+
+/**
+ * Records how a deployment ended, its event telling how long each finished step took
+ * (`steps: [{ kind, seconds }]`, which `/metrics` counts), and returns the outcome with the
+ * deployment as it finished.
+ */
+async function finish(ws: Workspace, deployment: Deployment, type: string, actor: string, outcome: Omit<DeployOutcome, 'deployment'>): Promise<DeployOutcome> {
+  const finished = (await ws.store.getDeployment(deployment.id)) ?? { ...deployment, steps: [] };
+  const steps = finished.steps.flatMap((step) => (step.finishedAt ? [{ kind: step.kind, seconds: (step.finishedAt.getTime() - step.startedAt.getTime()) / 1000 }] : []));
+  await record(ws, deployment, type, actor, outcome.message, { steps });
+  return { ...outcome, deployment: finished };
 }
 
 /** Why a step failed (secrets redacted); `partial` when it reached everything reachable. */
@@ -150,17 +160,13 @@ async function liftDownPause(ws: Workspace, service: string, environment: string
   if (pauses.some((p) => p.service === service && p.environment === environment && p.reason === STOPPED_BY_DOWN)) await ws.store.resumeConvergence(service, environment);
 }
 
-async function record(ws: Workspace, deployment: Deployment, type: string, actor: string, message: string): Promise<void> {
+async function record(ws: Workspace, deployment: Deployment, type: string, actor: string, message: string, data: Record<string, unknown> = {}): Promise<void> {
   await ws.store.appendEvent({
     type,
     actor,
     service: deployment.service,
     environment: deployment.environment,
     message,
-    data: { deployment: deployment.id, release: deployment.releaseId },
+    data: { deployment: deployment.id, release: deployment.releaseId, ...data },
   });
-}
-
-async function reload(ws: Workspace, deployment: Deployment): Promise<Deployment> {
-  return (await ws.store.getDeployment(deployment.id)) ?? deployment;
 }

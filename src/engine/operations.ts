@@ -53,6 +53,13 @@ export interface Drift {
   readonly heldBack?: string;
 }
 
+/** Deployments or rollbacks of a service in an environment waiting for an earlier one there to finish. */
+export interface QueuedDeployments {
+  readonly service: string;
+  readonly environment: string;
+  readonly waiting: number;
+}
+
 /** A deployment with its steps, oldest step first. */
 export type DeploymentDetail = Deployment & { readonly steps: readonly DeploymentStep[] };
 
@@ -109,6 +116,8 @@ export interface Operations {
   listReleases(service: string): Promise<(Release & { environments: string[] })[]>;
   /** What differs from the desired state, since when, and why it is held back if it is. */
   drift(): Promise<Drift[]>;
+  /** Where deployments or rollbacks wait in the process that runs them for an earlier one of the same service and environment. Reads only. */
+  queuedDeployments(): Promise<QueuedDeployments[]>;
   /** Tells the reconcile loop to leave a service in an environment alone, or to look after it again. */
   convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void>;
   /** What can be done to a service in an environment now, what each action would do, or why it cannot; `actor` is who asks. Reads only. */
@@ -126,6 +135,7 @@ export interface Operations {
 /** Operations on a workspace open in this process. Each call sees the project file as it is now. */
 export class LocalOperations implements Operations {
   readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #queuedDeployments = new Map<string, QueuedDeployments>();
   readonly engine: PromotionEngine;
 
   /**
@@ -149,7 +159,7 @@ export class LocalOperations implements Operations {
   }
 
   deploy(request: DeployRequest, onProgress?: (message: string) => void): Promise<DeployOutcome> {
-    return this.serialised(`${request.service}/${request.environment}`, async () => {
+    return this.serialisedDeployment(request.service, request.environment, async () => {
       await this.workspace.reload();
       if (!this.workspace.project.spec.services[request.service]) throw new NotFoundError('service', request.service);
       environmentTargets(this.workspace, request.environment);
@@ -184,7 +194,7 @@ export class LocalOperations implements Operations {
   }
 
   rollback(request: { service: string; environment: string; actor: string }): Promise<DeployOutcome> {
-    return this.serialised(`${request.service}/${request.environment}`, () => rollback(this.workspace, request));
+    return this.serialisedDeployment(request.service, request.environment, () => rollback(this.workspace, request));
   }
 
   history(service: string): Promise<History> {
@@ -220,6 +230,10 @@ export class LocalOperations implements Operations {
   async drift(): Promise<Drift[]> {
     if (!this.options.drift) throw new SlipwayError('bad-request', 'drift is known to the process that converges; start it with slipway up');
     return this.options.drift();
+  }
+
+  async queuedDeployments(): Promise<QueuedDeployments[]> {
+    return [...this.#queuedDeployments.values()];
   }
 
   async convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void> {
@@ -309,6 +323,21 @@ export class LocalOperations implements Operations {
 
   close(): Promise<void> {
     return (this.options.onClose ?? (() => this.workspace.close()))();
+  }
+
+  /** `serialised` for a deployment or rollback, counted in `queuedDeployments` until its turn comes. */
+  private serialisedDeployment<T>(service: string, environment: string, work: () => Promise<T>): Promise<T> {
+    const key = `${service}/${environment}`;
+    const count = (change: number) => {
+      const waiting = (this.#queuedDeployments.get(key)?.waiting ?? 0) + change;
+      if (waiting > 0) this.#queuedDeployments.set(key, { service, environment, waiting });
+      else this.#queuedDeployments.delete(key);
+    };
+    count(1);
+    return this.serialised(key, () => {
+      count(-1);
+      return work();
+    });
   }
 
   /** Runs `work` after every earlier call with the same key has settled. */

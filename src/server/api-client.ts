@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { z } from 'zod';
-import type { ActionChoice, ControlRequest, DecisionRequest, DeploymentDetail, DeployOutcome, DeployRequest, Drift, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, StatusRow } from '../engine/index.js';
+import type { ActionChoice, ControlRequest, DecisionRequest, DeploymentDetail, DeployOutcome, DeployRequest, Drift, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, QueuedDeployments, StatusRow } from '../engine/index.js';
 import type { Release, UnitKey } from '../desired/types.js';
 import type { WebhookReceipt } from '../engine/webhooks.js';
 import type { Plan } from '../planner/index.js';
@@ -111,6 +111,10 @@ export class ApiClient implements Operations {
 
   drift(): Promise<Drift[]> {
     return this.json(routes.drift, {});
+  }
+
+  queuedDeployments(): Promise<QueuedDeployments[]> {
+    return this.json(routes.queuedDeployments, {});
   }
 
   async convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void> {

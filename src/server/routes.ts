@@ -187,6 +187,15 @@ export const routes = {
     answer: 'json',
     run: ({ ops }) => ops.drift(),
   }),
+  queuedDeployments: route({
+    method: 'GET',
+    path: '/api/v1/queue',
+    summary: 'read where deployments wait for an earlier one of the same service and environment',
+    input: z.object({}),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops }) => ops.queuedDeployments(),
+  }),
   logs: route({
     method: 'GET',
     path: '/api/v1/services/{service}/logs',
