@@ -2,8 +2,10 @@
  * The API's main reads under load: `slipway server`'s control plane (loops and HTTP API) on
  * 1,000 services × 3 environments, in a child process of its own, and autocannon here, in this
  * process, so that the load generator and the server each have a core and neither's work is
- * counted as the other's latency. Each read runs CONNECTIONS closed-loop connections for
- * DURATION_S seconds after a warm-up. Target from DESIGN.md: p99 under 20 ms.
+ * counted as the other's latency. Each read is measured twice after a warm-up: at a steady
+ * RATE requests per second over CONNECTIONS connections (the latency people see on a busy
+ * server; target from DESIGN.md: p99 under 20 ms), then flat out, CONNECTIONS clients each
+ * sending its next request when the last is answered (what one server can answer per second).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,8 +16,10 @@ import type { Benchmark, Result } from './types.js';
 
 const server = fileURLToPath(new URL('./api-read-server.ts', import.meta.url));
 const CONNECTIONS = 10;
+const RATE = 50;
 const WARM_UP_S = 3;
 const DURATION_S = 10;
+const FLAT_OUT_S = 5;
 const TARGET_P99_MS = 20;
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
@@ -45,12 +49,13 @@ async function startServer(): Promise<{ child: ChildProcess; ready: ApiReadServe
   return { child, ready };
 }
 
-/** autocannon against one read; throws when any answer is not 2xx. */
-async function load(ready: ApiReadServer, read: (typeof READS)[number], durationS: number): Promise<autocannon.Result> {
+/** autocannon against one read, at `rate` requests per second across all connections or flat out; throws when any answer is not 2xx. */
+async function load(ready: ApiReadServer, read: (typeof READS)[number], durationS: number, rate?: number): Promise<autocannon.Result> {
   const result = await autocannon({
     url: ready.url,
     connections: CONNECTIONS,
     duration: durationS,
+    ...(rate && { overallRate: rate }),
     headers: { authorization: `Bearer ${ready.token}` },
     requests: [{ setupRequest: (request) => ({ ...request, path: read.path() }) }],
   });
@@ -60,7 +65,7 @@ async function load(ready: ApiReadServer, read: (typeof READS)[number], duration
 
 const benchmark: Benchmark = {
   name: 'api-read',
-  description: `API reads (status, events, history, explain) with ${SERVICES.toLocaleString('en-US')} services × ${ENVIRONMENTS.length} environments, ${CONNECTIONS} connections each, control plane loops running`,
+  description: `API reads (status, events, history, explain) with ${SERVICES.toLocaleString('en-US')} services × ${ENVIRONMENTS.length} environments at ${RATE} req/s and flat out, ${CONNECTIONS} connections, control plane loops running`,
   async run(): Promise<Result[]> {
     const { child, ready } = await startServer();
     try {
@@ -68,12 +73,13 @@ const benchmark: Benchmark = {
         { measure: `set-up: ${ready.deployments} deployments recorded (null runtime), ${ready.events} events`, value: ready.setupMs / 1000, unit: 's' },
       ];
       for (const read of READS) {
-        await load(ready, read, WARM_UP_S);
-        const { latency, requests } = await load(ready, read, DURATION_S);
+        await load(ready, read, WARM_UP_S, RATE);
+        const { latency } = await load(ready, read, DURATION_S, RATE);
+        const flatOut = await load(ready, read, FLAT_OUT_S);
         results.push(
-          { measure: `${read.name}: p99 latency`, value: latency.p99, unit: 'ms', target: TARGET_P99_MS },
-          { measure: `${read.name}: p50 latency`, value: latency.p50, unit: 'ms' },
-          { measure: `${read.name}: requests per second (mean)`, value: requests.average, unit: 'req/s' },
+          { measure: `${read.name} at ${RATE} req/s: p99 latency`, value: latency.p99, unit: 'ms', target: TARGET_P99_MS },
+          { measure: `${read.name} at ${RATE} req/s: p50 latency`, value: latency.p50, unit: 'ms' },
+          { measure: `${read.name} flat out: requests per second (p50 ${flatOut.latency.p50} ms, p99 ${flatOut.latency.p99} ms)`, value: flatOut.requests.average, unit: 'req/s' },
         );
       }
       return results;

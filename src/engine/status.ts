@@ -34,7 +34,9 @@ export async function status(ws: Workspace): Promise<StatusRow[]> {
   const unitsByKey = new Map<string, ObservedUnit[]>();
   for (const unit of observed) {
     const k = key(unit.service, unit.environment);
-    unitsByKey.set(k, [...(unitsByKey.get(k) ?? []), unit]);
+    const units = unitsByKey.get(k);
+    if (units) units.push(unit);
+    else unitsByKey.set(k, [unit]);
   }
   // The newest promotion that reached each (service, environment), unless it succeeded there.
   const incoming = new Map<string, StatusRow['incoming']>();
