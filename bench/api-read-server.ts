@@ -5,6 +5,7 @@
  * plane `slipway server` runs (loops included) with its HTTP API. Prints one JSON line of
  * `ApiReadServer` once it answers, and stops and removes everything on SIGTERM.
  */
+import { pathToFileURL } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,4 +103,5 @@ async function main(): Promise<void> {
   });
 }
 
-await main();
+// Only when run as the server process: the benchmark imports this module for its constants.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
