@@ -289,7 +289,9 @@ describe('container logs', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const [before] = only(await runtime.observe()).instances;
     process.kill(before!.pid!, 'SIGKILL');
-    await waitFor('the restarted container saying err 1', async () => lines().filter((l) => l === 'dev.api.0 stderr err 1').length === 2);
+    await waitFor('the restarted container saying err 1', async () => lines().filter((l) => l === 'dev.api.0 stderr err 1').length === 2, 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}; read so far: ${JSON.stringify(lines())}`);
+    });
     // Podman ends a followed read a moment after the restart (at times without the last lines): a line written later needs a new read.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     say(0, 'echo still here');
@@ -301,5 +303,5 @@ describe('container logs', () => {
     const run = (version: string) => [`start ${version}`, 'out 1', 'out 2', 'out 3', 'out 4', 'out 5'].map((line) => `dev.api.0 stdout ${line}`);
     const err = 'dev.api.0 stderr err 1';
     expect(lines().slice(0, 15)).toEqual([err, ...run('1'), err, 'dev.api.0 stdout still here', ...run('2')]);
-  });
+  }, 90_000); // a restart by Podman takes seconds on a loaded machine
 });
