@@ -11,12 +11,13 @@
  * progress and where a person paused it.
  */
 import type { DesiredUnit, ObservedUnit, UnitKey } from '../desired/types.js';
-import { unitId } from '../desired/types.js';
+import { sortUnits, unitId } from '../desired/types.js';
 import { plan, stepKey, type PlanStep } from '../planner/index.js';
 import { errorMessage } from '../errors.js';
 import type { Project } from '../inputs/index.js';
 import { materialize, newestDeployments, unitsOf, type Drift, type Workspace } from '../engine/index.js';
 import { Redactor } from '../secrets/index.js';
+import type { DeploymentHead } from '../store/index.js';
 
 export type { Drift } from '../engine/index.js';
 
@@ -27,15 +28,26 @@ export interface ReconcileOptions {
   readonly maxBackoffMs?: number;
 }
 
+/**
+ * A desired state and what it was resolved from: the project, the accepted deployments (the same
+ * array while the audit log stands still), and the units of each (release, environment) — a
+ * release is immutable, so for the same project they are the same units.
+ */
+interface Desired {
+  readonly project?: Project;
+  readonly accepted?: readonly DeploymentHead[];
+  readonly byRelease: ReadonlyMap<string, readonly DesiredUnit[]>;
+  readonly units: ReadonlyMap<string, DesiredUnit>;
+  /** `units` in `compareUnitKeys` order, so that the planner need not sort them. */
+  readonly sorted: readonly DesiredUnit[];
+}
+
 export class Reconciler {
   readonly #since = new Map<string, Date>();
   readonly #backoff = new Map<string, { until: number; delay: number }>();
   readonly #now: () => Date;
-  /**
-   * The desired units of the last pass, by release and environment, and the project they were
-   * resolved from: a release is immutable, so for the same project they are the same units.
-   */
-  #units: { readonly project?: Project; readonly byKey: ReadonlyMap<string, readonly DesiredUnit[]> } = { byKey: new Map() };
+  /** The desired state of the last pass. */
+  #desired: Desired = { byRelease: new Map(), units: new Map(), sorted: [] };
 
   constructor(
     private readonly ws: Workspace,
@@ -84,28 +96,13 @@ export class Reconciler {
   }
 
   /** Desired against observed, with why any difference is held back. */
-  private async compare(): Promise<{ differences: { key: UnitKey; difference: string; heldBack?: string }[]; desired: Map<string, DesiredUnit> }> {
-    const desired = new Map<string, DesiredUnit>();
+  private async compare(): Promise<{ differences: { key: UnitKey; difference: string; heldBack?: string }[]; desired: ReadonlyMap<string, DesiredUnit> }> {
     const [accepted, newest] = await Promise.all([newestDeployments(this.ws.store, ['succeeded', 'partial']), newestDeployments(this.ws.store)]);
-    const acceptedRelease = new Map(accepted.map((d) => [pairKey(d), d.releaseId]));
     // The version a deployment in progress is taking its (service, environment) to.
     const deploying = new Map(newest.filter((d) => d.status === 'pending' || d.status === 'running').map((d) => [pairKey(d), d.version]));
-    const project = this.ws.project;
-    const known = this.#units.project === project ? this.#units.byKey : new Map<string, readonly DesiredUnit[]>();
-    const used = new Map<string, readonly DesiredUnit[]>();
-    for (const service of Object.keys(project.spec.services)) {
-      for (const environment of Object.keys(project.spec.environments)) {
-        const releaseId = acceptedRelease.get(pairKey({ service, environment }));
-        if (!releaseId) continue;
-        const key = `${releaseId}\0${environment}`;
-        const units = known.get(key) ?? (await this.unitsOf(releaseId, environment));
-        used.set(key, units);
-        for (const unit of units) desired.set(unitId(unit), unit);
-      }
-    }
-    this.#units = { project, byKey: used };
+    const { units: desired, sorted } = await this.desired(accepted);
     const observed = await this.observe();
-    const steps = plan({ units: [...desired.values()] }, { units: observed }).steps.filter((step) => step.kind !== 'remove');
+    const steps = plan({ units: sorted }, { units: observed }).steps.filter((step) => step.kind !== 'remove');
     const stepped = new Set(steps.map((s) => unitId(stepKey(s))));
     const byId = new Map(observed.map((u) => [unitId(u), u]));
     const drifted = observed.filter((u) => u.drift?.length && desired.has(unitId(u)) && !stepped.has(unitId(u)));
@@ -137,6 +134,28 @@ export class Reconciler {
       }
     }
     return all;
+  }
+
+  /** The units every (service, environment) of the project is to run: those of the release it accepted last. */
+  private async desired(accepted: readonly DeploymentHead[]): Promise<Desired> {
+    const project = this.ws.project;
+    const last = this.#desired.project === project ? this.#desired : undefined;
+    if (last?.accepted === accepted) return last;
+    const acceptedRelease = new Map(accepted.map((d) => [pairKey(d), d.releaseId]));
+    const byRelease = new Map<string, readonly DesiredUnit[]>();
+    const units = new Map<string, DesiredUnit>();
+    for (const service of Object.keys(project.spec.services)) {
+      for (const environment of Object.keys(project.spec.environments)) {
+        const releaseId = acceptedRelease.get(pairKey({ service, environment }));
+        if (!releaseId) continue;
+        const key = `${releaseId}\0${environment}`;
+        const resolved = last?.byRelease.get(key) ?? (await this.unitsOf(releaseId, environment));
+        byRelease.set(key, resolved);
+        for (const unit of resolved) units.set(unitId(unit), unit);
+      }
+    }
+    this.#desired = { project, accepted, byRelease, units, sorted: sortUnits(units.values()).sorted };
+    return this.#desired;
   }
 
   /** The units a release becomes in `environment`; none when it no longer meets a constraint there (nothing to converge towards until a person acts). */
