@@ -34,10 +34,11 @@ export async function actionsFor(ws: Workspace, service: string, environment: st
     ...gates.freezeWindows.map(() => 'waits while a freeze window is open'),
   ];
   const current = await ws.store.currentRelease(service, environment);
-  const waiting = (await ws.store.listPromotions({ service, active: true })).find((p) => p.environments[environment]?.phase === 'gated');
+  const active = await ws.store.listPromotions({ service, active: true });
+  const waiting = active.find((p) => p.environments[environment]?.phase === 'gated');
   return [
     await deployChoice(ws, service, environment, gateLines),
-    await promoteChoice(ws, service, environment, current?.version, gateLines, targets),
+    await promoteChoice(ws, service, environment, current?.version, gateLines, targets, active),
     decisionChoice('approve', service, environment, waiting, actor, gates.approvals.some((a) => !a.rule.allowSelfApproval)),
     decisionChoice('reject', service, environment, waiting, actor, false),
     await rollbackChoice(ws, service, environment, current?.version),
@@ -46,12 +47,12 @@ export async function actionsFor(ws: Workspace, service: string, environment: st
 
 async function deployChoice(ws: Workspace, service: string, environment: string, gateLines: string[]): Promise<ActionChoice> {
   if (gateLines.length) return { action: 'deploy', blocked: `${environment} is gated (it ${gateLines.join(' and ')}): releases enter it by promotion`, plan: [] };
-  const steps = (await preview(ws, environment)).steps.filter((step) => (step.kind === 'remove' ? step.key : step.unit).service === service);
+  const { steps } = await preview(ws, environment, service);
   if (!steps.length) return { action: 'deploy', blocked: `${service} in ${environment} already runs what the project file says`, plan: [] };
   return { action: 'deploy', plan: steps.map(formatStep), request: { service, environment } };
 }
 
-async function promoteChoice(ws: Workspace, service: string, environment: string, current: string | undefined, gateLines: string[], targets: readonly string[]): Promise<ActionChoice> {
+async function promoteChoice(ws: Workspace, service: string, environment: string, current: string | undefined, gateLines: string[], targets: readonly string[], active: readonly Promotion[]): Promise<ActionChoice> {
   const sources = ws.project.spec.environments[environment]!.promotesFrom;
   if (!sources.length) return { action: 'promote', blocked: `${environment} promotes from no environment: deploy into it`, plan: [] };
   const candidates = await Promise.all(sources.map(async (source) => ({ source, release: await ws.store.currentRelease(service, source) })));
@@ -59,7 +60,7 @@ async function promoteChoice(ws: Workspace, service: string, environment: string
   if (!from?.release) return { action: 'promote', blocked: `${service} has no release in ${sources.join(' or ')} to promote`, plan: [] };
   const version = from.release.version;
   if (version === current) return { action: 'promote', blocked: `${environment} already runs ${version}, the release in ${from.source}`, plan: [] };
-  const underway = (await ws.store.listPromotions({ service, active: true })).find((p) => p.version === version && p.environments[environment] && !isSettled(p.environments[environment]!.phase));
+  const underway = active.find((p) => p.version === version && p.environments[environment] && !isSettled(p.environments[environment]!.phase));
   if (underway) return { action: 'promote', blocked: `${version} is already on its way into ${environment}: ${underway.environments[environment]!.message}`, plan: [] };
   const spec = ws.project.spec.environments[environment]!;
   return {

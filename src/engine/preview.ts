@@ -14,24 +14,24 @@ export function firstEnvironment(ws: Workspace): string {
   return name ?? Object.keys(ws.project.spec.environments)[0]!;
 }
 
-/** The plan for every service of the project into `environment` (the first one by default). */
-export async function preview(ws: Workspace, environment: string = firstEnvironment(ws)): Promise<Plan> {
+/** The plan for every service of the project (or only `service`) into `environment` (the first one by default). */
+export async function preview(ws: Workspace, environment: string = firstEnvironment(ws), service?: string): Promise<Plan> {
   environmentTargets(ws, environment);
   const desired = [];
-  for (const service of Object.keys(ws.project.spec.services)) {
-    const candidate = await candidateRelease(ws, service);
+  for (const name of service === undefined ? Object.keys(ws.project.spec.services) : [service]) {
+    const candidate = await candidateRelease(ws, name);
     const release: Release = candidate.existing ?? {
       id: `new:${candidate.specHash}`,
       version: '(new release)',
-      service,
+      service: name,
       artifactDigest: candidate.artifactDigest,
       specHash: candidate.specHash,
-      spec: writtenService(ws, service),
+      spec: writtenService(ws, name),
       createdAt: new Date(0),
       createdBy: 'preview',
     };
     desired.push(...unitsOf(ws, release, environment));
   }
-  const observed = await observeUnits(ws, { environment });
+  const observed = await observeUnits(ws, { environment, ...(service !== undefined && { service }) });
   return plan({ units: desired }, { units: observed });
 }

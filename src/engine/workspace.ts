@@ -164,8 +164,7 @@ function absolutePaths(target: Target, dir: string): Target {
  * promotion redoes its step), so that nothing waits on them.
  */
 async function closeInterrupted(store: Store): Promise<void> {
-  for (const deployment of await store.listDeployments()) {
-    if (deployment.status !== 'pending' && deployment.status !== 'running') continue;
+  for (const deployment of await store.listDeployments({ statuses: ['pending', 'running'] })) {
     await store.setDeploymentStatus(deployment.id, 'failed', `${deployment.message}: interrupted, Slipway stopped during it`);
   }
 }

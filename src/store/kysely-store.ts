@@ -212,8 +212,9 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
     return { ...toDeployment(row), steps: steps.map(toStep) };
   }
 
-  async listDeployments(filter: { service?: string; environment?: string; limit?: number } = {}): Promise<Deployment[]> {
+  async listDeployments(filter: { service?: string; environment?: string; statuses?: readonly DeploymentStatus[]; limit?: number } = {}): Promise<Deployment[]> {
     let query = this.#db.selectFrom('deployments').selectAll().orderBy('seq', 'desc');
+    if (filter.statuses !== undefined) query = query.where('status', 'in', [...filter.statuses]);
     if (filter.service !== undefined) query = query.where('service', '=', filter.service);
     if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
     if (filter.limit !== undefined) query = query.limit(filter.limit);

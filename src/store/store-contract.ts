@@ -107,6 +107,9 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         expect((await store.listDeployments({ service })).map((d) => d.id)).toEqual([second.id, first.id]);
         expect((await store.listDeployments({ service, environment: 'dev' })).map((d) => d.id)).toEqual([first.id]);
         expect((await store.listDeployments({ service, limit: 1 })).map((d) => d.id)).toEqual([second.id]);
+        await store.setDeploymentStatus(second.id, 'succeeded', 'done');
+        expect((await store.listDeployments({ service, statuses: ['pending', 'running'] })).map((d) => d.id)).toEqual([first.id]);
+        expect((await store.listDeployments({ service, statuses: ['succeeded'] })).map((d) => d.id)).toEqual([second.id]);
       });
 
       it('createDeployment of an unknown release throws NotFoundError', async () => {

@@ -213,7 +213,7 @@ export interface Store extends PromotionStore {
   setDeploymentStatus(id: string, status: DeploymentStatus, message: string): Promise<void>;
   getDeployment(id: string): Promise<(Deployment & { steps: DeploymentStep[] }) | undefined>;
   /** Newest first. */
-  listDeployments(filter?: { service?: string; environment?: string; limit?: number }): Promise<Deployment[]>;
+  listDeployments(filter?: { service?: string; environment?: string; statuses?: readonly DeploymentStatus[]; limit?: number }): Promise<Deployment[]>;
   /**
    * The release of the newest (last created) succeeded deployment of the service in the
    * environment; failed and unfinished ones are ignored. Undefined when there is none.
