@@ -297,7 +297,9 @@ describe('container logs', () => {
     say(0, 'echo still here');
     await waitFor('the line written after the restart', async () => lines().includes('dev.api.0 stdout still here'));
     await runtime.apply(sandbox.unit({ version: '2' }, { args: CHATTY }));
-    await waitFor('the new container saying start 2', async () => lines().includes('dev.api.0 stdout start 2'));
+    await waitFor('the new container saying start 2', async () => lines().includes('dev.api.0 stdout start 2'), 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}; read so far: ${JSON.stringify(lines())}`);
+    });
     logs.abort.abort();
     await logs.ended;
     const run = (version: string) => [`start ${version}`, 'out 1', 'out 2', 'out 3', 'out 4', 'out 5'].map((line) => `dev.api.0 stdout ${line}`);

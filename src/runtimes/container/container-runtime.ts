@@ -325,7 +325,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
    * The followed logs of each container in `first` from its last `tail` lines, then, every
    * FOLLOW_POLL_MS until `signal` aborts, of each container of the unit created since (from its
    * first line) or that ran again after its read ended (from the last entry that read had; or,
-   * when it had none, from when it began, by this machine's clock, which the engine's must share).
+   * when it had none, from the second it began, by this machine's clock, which the engine's must share).
    */
   private async *followedLogs(key: UnitKey, first: readonly Container[], tail: number, signal: AbortSignal): AsyncGenerator<AsyncIterable<LogLine>> {
     /** How to read each container again, once its read has ended; undefined while it is read. */
@@ -333,7 +333,9 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     const follow = (container: Container, from: Pick<LogRead, 'tail' | 'since' | 'after'>) => {
       const began = Date.now();
       ended.set(container.id, undefined);
-      const onEnd = (mark: LogMark | undefined) => ended.set(container.id, { since: (mark && sinceOf(mark.time)) ?? (began / 1000).toFixed(3), after: mark, at: Date.now() });
+      // Without a mark, from the whole second the read began: engines that time entries to the second
+      // (Podman 4.3) would otherwise drop the entries of that second written after it began.
+      const onEnd = (mark: LogMark | undefined) => ended.set(container.id, { since: (mark && sinceOf(mark.time)) ?? String(Math.floor(began / 1000)), after: mark, at: Date.now() });
       return this.containerLogs(container, { ...from, follow: true, signal, onEnd });
     };
     for (const container of first) yield follow(container, { tail });
