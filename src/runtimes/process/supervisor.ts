@@ -314,9 +314,14 @@ export class Supervisor {
     return !this.#detached && this.#run === run && !run.ended && this.#wantRunning;
   }
 
+  /**
+   * Resolves true once the run's process is gone: dead and, when it is our child, reaped (a
+   * zombie still holds its pid until Node collects it); false after `timeoutMs`.
+   */
   private async waitGone(run: Run, timeoutMs: number): Promise<boolean> {
     const deadline = this.deps.now() + timeoutMs;
-    while (await isSameProcess(run.pid!, run.startTime!)) {
+    const reaped = () => !run.child || run.child.exitCode !== null || run.child.signalCode !== null;
+    while ((await isSameProcess(run.pid!, run.startTime!)) || !reaped()) {
       if (this.deps.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
