@@ -440,7 +440,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError('pipe the value in: printf %s "$VALUE" | slipway secret set <name>');
-  let text = '';
-  for await (const chunk of process.stdin) text += chunk;
-  return text;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // Decoded whole: a character split between two chunks stays one character.
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,6 +1,7 @@
 /**
- * Records what every target runs, on a fixed period, so that status, history and (later) the
- * reconcile loop read it from the store. The runtimes themselves restart crashed instances.
+ * Observes every target on a fixed period: the workspace keeps each observation for displays
+ * (status reads it rather than observing on every request), and the store records it. The
+ * runtimes themselves restart crashed instances.
  * A target is written when what it runs differs from what the loop last wrote for it, so an
  * unchanged project costs the store nothing.
  */
@@ -21,8 +22,7 @@ export function startObserveLoop(ws: Workspace, options: ObserveLoopOptions = {}
   return repeat(
     async () => {
       for (const [target, runtime] of ws.runtimes) {
-        const units = await runtime.observe();
-        const text = JSON.stringify(units);
+        const { units, text } = await ws.observations.observe(target, runtime);
         if (written.get(target) === text) continue;
         await ws.store.putObserved(target, units, now());
         written.set(target, text);

@@ -128,7 +128,7 @@ export class Reconciler {
     const all: ObservedUnit[] = [];
     for (const [target, runtime] of this.ws.runtimes) {
       try {
-        all.push(...(await runtime.observe()));
+        all.push(...(await this.ws.observations.observe(target, runtime)).units);
       } catch {
         this.#backoff.set(target, { until: this.#now().getTime() + (this.options.backoffMs ?? 1000), delay: this.options.backoffMs ?? 1000 });
       }

@@ -8,7 +8,7 @@ export { status, type StatusRow } from './status.js';
 export { newestDeployments } from './newest-deployments.js';
 export { logs, type LogsRequest } from './logs.js';
 export { down } from './down.js';
-export { observeUnits, unitsOf, environmentTargets } from './units.js';
+export { observeUnits, recentUnits, unitsOf, environmentTargets } from './units.js';
 export { LocalOperations, type Operations, type EventsFilter, type PromotionAction, type ControlRequest, type Drift, type DeploymentDetail, type QueuedDeployments } from './operations.js';
 export { actionsFor, type ActionChoice, type ActionName } from './actions.js';
 export { promote, decide, rollback, history, activePromotion, type PromoteRequest, type DecisionRequest, type History } from './promotions.js';

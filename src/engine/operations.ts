@@ -75,7 +75,7 @@ export interface EventsFilter {
 
 export interface Operations {
   /** The services × environments matrix. Reads only. */
-  status(): Promise<StatusRow[]>;
+  status(): Promise<readonly StatusRow[]>;
   /** What deploying the project file into `environment` would do. Records nothing. */
   preview(environment?: string): Promise<Plan>;
   /** Deploys and waits for the outcome; one deployment per (service, environment) at a time. */
@@ -149,7 +149,7 @@ export class LocalOperations implements Operations {
     this.engine = new PromotionEngine(workspace, { store: workspace.store, now: () => new Date(), verify: environmentVerifier() });
   }
 
-  async status(): Promise<StatusRow[]> {
+  async status(): Promise<readonly StatusRow[]> {
     return status(this.workspace);
   }
 

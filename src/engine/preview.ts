@@ -5,7 +5,7 @@
 import type { Release } from '../desired/types.js';
 import { plan, type Plan } from '../planner/index.js';
 import { candidateRelease, writtenService } from './releases.js';
-import { environmentTargets, observeUnits, unitsOf } from './units.js';
+import { environmentTargets, recentUnits, unitsOf } from './units.js';
 import type { Workspace } from './workspace.js';
 
 /** The first environment: the first one declared that promotes from none. */
@@ -32,6 +32,6 @@ export async function preview(ws: Workspace, environment: string = firstEnvironm
     };
     desired.push(...unitsOf(ws, release, environment));
   }
-  const observed = await observeUnits(ws, { environment, ...(service !== undefined && { service }) });
+  const observed = await recentUnits(ws, { environment, ...(service !== undefined && { service }) });
   return plan({ units: desired }, { units: observed });
 }

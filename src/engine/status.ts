@@ -1,7 +1,7 @@
 /** The services × environments matrix: which release runs where, and how healthy it is. */
 import type { ObservedInstance, ObservedUnit, UnitHealth } from '../desired/types.js';
 import { newestDeployments } from './newest-deployments.js';
-import { observeUnits } from './units.js';
+import { recentUnits } from './units.js';
 import type { Workspace } from './workspace.js';
 
 export interface StatusRow {
@@ -26,9 +26,37 @@ export interface StatusRow {
   readonly incoming?: { readonly version: string; readonly phase: string; readonly message: string };
 }
 
-/** One row per (service, environment) of the project, in the project file's order. Reads only: a few store reads, whatever the project's size. */
-export async function status(ws: Workspace): Promise<StatusRow[]> {
-  const [observed, current, recent] = await Promise.all([observeUnits(ws), newestDeployments(ws.store, ['succeeded']), ws.store.listPromotions({ limit: 50 })]);
+/** The rows status last answered, and what they were computed from. */
+interface Answer {
+  readonly project: Workspace['project'];
+  readonly generation: number;
+  readonly seq: number;
+  readonly rows: readonly StatusRow[];
+}
+
+const answers = new WeakMap<Workspace, Answer>();
+
+/**
+ * One row per (service, environment) of the project, in the project file's order, with what runs
+ * as seen at most two seconds ago (`recentUnits`). Reads only. While neither an observation, the
+ * audit log nor the project changed, it answers the same frozen array again (every deployment
+ * and promotion change is followed by an event), so callers may cache what they derive from it.
+ */
+export async function status(ws: Workspace): Promise<readonly StatusRow[]> {
+  const generation = ws.observations.generation;
+  const observed = await recentUnits(ws);
+  const seq = (await ws.store.listEvents({ last: 1 }))[0]?.seq ?? 0;
+  const answered = answers.get(ws);
+  // A read that refreshed an observation changed the generation: it answers but is not kept.
+  const settled = ws.observations.generation === generation;
+  if (settled && answered?.project === ws.project && answered.generation === generation && answered.seq === seq) return answered.rows;
+  const rows = Object.freeze(await compute(ws, observed));
+  if (settled) answers.set(ws, { project: ws.project, generation, seq, rows });
+  return rows;
+}
+
+async function compute(ws: Workspace, observed: readonly ObservedUnit[]): Promise<StatusRow[]> {
+  const [current, recent] = await Promise.all([newestDeployments(ws.store, ['succeeded']), ws.store.listPromotions({ limit: 50 })]);
   const key = (service: string, environment: string) => `${service}\0${environment}`;
   const releases = new Map(current.map((d) => [key(d.service, d.environment), d.version]));
   const unitsByKey = new Map<string, ObservedUnit[]>();

@@ -3,6 +3,7 @@ import type { DesiredUnit, ObservedUnit, Release } from '../desired/types.js';
 import { compliantService, desiredUnit } from '../desired/index.js';
 import { artifactPath } from '../build/index.js';
 import { NotFoundError } from '../errors.js';
+import type { Observation } from './observations.js';
 import type { Workspace } from './workspace.js';
 
 /** The environment's targets; throws `NotFoundError` for an unknown environment. */
@@ -27,10 +28,30 @@ export function unitsOf(ws: Workspace, release: Release, environment: string): D
   );
 }
 
-/** What runs now on every target of the workspace, optionally narrowed to a service and environment. */
-export async function observeUnits(ws: Workspace, filter: { service?: string; environment?: string } = {}): Promise<ObservedUnit[]> {
-  const all = await Promise.all([...ws.runtimes.values()].map((runtime) => runtime.observe()));
-  return all
-    .flat()
-    .filter((u) => (!filter.service || u.service === filter.service) && (!filter.environment || u.environment === filter.environment));
+/** Which units to read: all, or one service's, or one environment's, or both. */
+export interface UnitFilter {
+  readonly service?: string;
+  readonly environment?: string;
+}
+
+/** What runs now on every target of the workspace, observed live, optionally narrowed. For decisions. */
+export async function observeUnits(ws: Workspace, filter: UnitFilter = {}): Promise<ObservedUnit[]> {
+  const all = await Promise.all([...ws.runtimes].map(([target, runtime]) => ws.observations.observe(target, runtime)));
+  return narrow(all, filter);
+}
+
+/** How old an observation a display may show: twice the observe loop's period, so that while it runs displays never observe. */
+export const DISPLAY_MAX_AGE_MS = 2000;
+
+/**
+ * What runs on every target as seen at most `maxAgeMs` ago (observed now where nothing that recent
+ * is kept), optionally narrowed. For displays: status, a cell's actions, metrics.
+ */
+export async function recentUnits(ws: Workspace, filter: UnitFilter = {}, maxAgeMs = DISPLAY_MAX_AGE_MS): Promise<ObservedUnit[]> {
+  const all = await Promise.all([...ws.runtimes].map(([target, runtime]) => ws.observations.recent(target, runtime, maxAgeMs)));
+  return narrow(all, filter);
+}
+
+function narrow(observations: readonly Observation[], { service, environment }: UnitFilter): ObservedUnit[] {
+  return observations.flatMap((o) => o.units).filter((u) => (!service || u.service === service) && (!environment || u.environment === environment));
 }

@@ -11,6 +11,7 @@ import { openStore, type Store } from '../store/index.js';
 import { openRuntime, type RuntimeAdapter, type RuntimeEvent } from '../runtimes/index.js';
 import { NotFoundError } from '../errors.js';
 import { acquirePidLock } from '../pid-lock.js';
+import { forgettingOnChange, Observations } from './observations.js';
 
 export interface WorkspaceOptions {
   /** Path of the project file (`slipway.yaml`). */
@@ -31,6 +32,8 @@ export function workspaceLockFile(stateDir: string): string {
 
 export class Workspace {
   readonly #runtimes = new Map<string, RuntimeAdapter>();
+  /** What each target was last seen running; its runtime's apply and remove forget it. */
+  readonly observations = new Observations();
   #closed = false;
   /** The input files' texts the project was last reloaded from; undefined until a reload records them. */
   #loadedFrom?: readonly (string | undefined)[];
@@ -117,10 +120,11 @@ export class Workspace {
     }
   }
 
-  private openTarget(name: string, target: Target): Promise<RuntimeAdapter> {
+  private async openTarget(name: string, target: Target): Promise<RuntimeAdapter> {
     const stateDir = 'baseDir' in target && target.baseDir ? resolve(this.project.dir, target.baseDir) : join(this.stateDir, 'runtime', name);
     const onEvent = (event: RuntimeEvent) => void this.recordRuntimeEvent(event);
-    return openRuntime(absolutePaths(target, this.project.dir), { target: name, stateDir, onEvent });
+    const adapter = await openRuntime(absolutePaths(target, this.project.dir), { target: name, stateDir, onEvent });
+    return forgettingOnChange(adapter, () => this.observations.forget(name));
   }
 
   /** Runtime events go to the audit log; failing to record one must not stop supervision. */

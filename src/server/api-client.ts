@@ -32,7 +32,7 @@ type CallInput<S extends z.ZodType> = Omit<z.input<S>, 'actor' | 'groups'> & { r
 export class ApiClient implements Operations {
   constructor(private readonly endpoint: Endpoint) {}
 
-  status(): Promise<StatusRow[]> {
+  status(): Promise<readonly StatusRow[]> {
     return this.json(routes.status, {});
   }
 

@@ -15,6 +15,7 @@ import { errorBody, httpStatusOf } from './error-body.js';
 import type { Identify } from './identity.js';
 import { Metrics } from './metrics.js';
 import type { Route, RouteContext } from './route-types.js';
+import { serializeReply } from './serialize.js';
 
 export interface AppOptions {
   readonly ops: Operations;
@@ -40,6 +41,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: false });
   const metrics = options.metrics ?? new Metrics();
   const onError = options.onError ?? ((error: unknown) => console.error('slipway server:', error));
+  app.setReplySerializer(serializeReply);
 
   app.addHook('onRequest', async (request, reply) => {
     const template = (request.routeOptions.config as { path?: string }).path ?? 'unmatched';

@@ -294,7 +294,7 @@ describe('process runtime', () => {
     const second = await sandbox.open();
     expect((await second.observe()).map((u) => [u.release.version, u.health, u.instances.map((i) => i.pid)])).toEqual([['1', 'healthy', [old!.pid]]]);
     // Dead, or a zombie the first runtime's Node has yet to collect: never running.
-    expect(processStartTimeSync(during[1]!.pid)).toBeNull();
+    expect(processStartTimeSync(during[1]!.pid!)).toBeNull();
   });
 
   it('never adopts a pid whose start time differs from the record', async () => {

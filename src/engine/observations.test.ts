@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { ObservedUnit } from '../desired/types.js';
+import type { RuntimeAdapter } from '../runtimes/index.js';
+import { forgettingOnChange, Observations } from './observations.js';
+
+/** An adapter whose observe answers `units()` as it is at that moment, counting reads; a gate holds reads open. */
+function adapter(units: () => unknown[]) {
+  let reads = 0;
+  let gate: Promise<void> = Promise.resolve();
+  const fake = {
+    kind: 'fake',
+    apply: async () => {},
+    remove: async () => {},
+    close: async () => {},
+    observe: async () => {
+      reads++;
+      const answer = units();
+      await gate;
+      return answer as ObservedUnit[];
+    },
+  } satisfies RuntimeAdapter;
+  return { fake, reads: () => reads, hold: (until: Promise<void>) => (gate = until) };
+}
+
+describe('Observations', () => {
+  it('gives displays the kept observation while it is young enough, and observes again once it is not', async () => {
+    let clock = 0;
+    const observations = new Observations(() => clock);
+    const { fake, reads } = adapter(() => [{ n: clock }]);
+    await observations.observe('a', fake);
+    clock = 900;
+    expect((await observations.recent('a', fake, 1000)).units).toEqual([{ n: 0 }]);
+    clock = 1100;
+    expect((await observations.recent('a', fake, 1000)).units).toEqual([{ n: 1100 }]);
+    expect(reads()).toBe(2);
+  });
+
+  it('shares one read among displays asking at the same moment', async () => {
+    const observations = new Observations();
+    const { fake, reads } = adapter(() => ['x']);
+    const answers = await Promise.all([observations.recent('a', fake, 1000), observations.recent('a', fake, 1000), observations.recent('a', fake, 1000)]);
+    expect(reads()).toBe(1);
+    expect(new Set(answers).size).toBe(1);
+  });
+
+  it('changes its generation only when what a target runs differs, or is forgotten', async () => {
+    let running = ['v1'];
+    const observations = new Observations();
+    const { fake } = adapter(() => running);
+    await observations.observe('a', fake);
+    const first = observations.generation;
+    await observations.observe('a', fake);
+    expect(observations.generation).toBe(first);
+    running = ['v2'];
+    await observations.observe('a', fake);
+    expect(observations.generation).toBe(first + 1);
+    observations.forget('a');
+    expect(observations.generation).toBe(first + 2);
+  });
+
+  it('does not keep a read that began before the target was changed', async () => {
+    let running = ['v1'];
+    const observations = new Observations();
+    const { fake, hold, reads } = adapter(() => running);
+    let release = () => {};
+    hold(new Promise<void>((resolve) => (release = resolve)));
+    const early = observations.recent('a', fake, 1000);
+    observations.forget('a');
+    running = ['v2'];
+    hold(Promise.resolve());
+    const late = observations.recent('a', fake, 1000);
+    release();
+    expect((await early).units).toEqual(['v1']);
+    expect((await late).units).toEqual(['v2']);
+    expect((await observations.recent('a', fake, 1000)).units).toEqual(['v2']);
+    expect(reads()).toBe(2);
+  });
+});
+
+describe('forgettingOnChange', () => {
+  class Counter implements RuntimeAdapter {
+    readonly kind = 'counter';
+    #applied = 0;
+    async apply(): Promise<void> {
+      this.#applied++;
+      if (this.#applied > 1) throw new Error('second apply fails');
+    }
+    async remove(): Promise<void> {}
+    async observe(): Promise<ObservedUnit[]> {
+      return [{ applied: this.#applied } as unknown as ObservedUnit];
+    }
+    async close(): Promise<void> {}
+  }
+
+  it('forgets before and after every apply and remove, even a failed one, and leaves the rest to the adapter', async () => {
+    const forgotten: string[] = [];
+    const wrapped = forgettingOnChange(new Counter(), () => forgotten.push('forget'));
+    await wrapped.apply({} as never);
+    expect(forgotten).toHaveLength(2);
+    await expect(wrapped.apply({} as never)).rejects.toThrow('second apply fails');
+    expect(forgotten).toHaveLength(4);
+    await wrapped.remove({} as never);
+    expect(forgotten).toHaveLength(6);
+    // Private state is reached through the adapter itself, not the wrapper.
+    expect(await wrapped.observe()).toEqual([{ applied: 2 }]);
+    expect(wrapped.kind).toBe('counter');
+    expect(forgotten).toHaveLength(6);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * What each target was last seen running. Decisions (deploy, down, promotion checks, the reconcile
+ * loop) observe a target live; displays (status, a cell's actions, metrics) accept an observation
+ * up to two seconds old, so a page refreshing on every event does not open a channel to every SSH
+ * host or probe every container each time. Applying or removing anything on a target forgets its
+ * observation, before and after, so the next display read after a change observes it again.
+ */
+import type { ObservedUnit } from '../desired/types.js';
+import type { RuntimeAdapter } from '../runtimes/index.js';
+
+/** One observation of a target: its units, their JSON text (to tell a change), and when. */
+export interface Observation {
+  readonly units: readonly ObservedUnit[];
+  readonly text: string;
+  readonly at: number;
+}
+
+export class Observations {
+  readonly #kept = new Map<string, Observation>();
+  /** Display reads under way, shared by callers that ask at the same moment. */
+  readonly #reading = new Map<string, Promise<Observation>>();
+  /** Bumped by `forget`, so that a read begun before a change is not kept after it. */
+  readonly #epochs = new Map<string, number>();
+  #generation = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Changes whenever what some target runs is seen to differ from before, or is forgotten. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Observes `target` now through `adapter` and keeps the answer unless the target changed meanwhile. */
+  async observe(target: string, adapter: RuntimeAdapter): Promise<Observation> {
+    const epoch = this.#epochs.get(target) ?? 0;
+    const units = await adapter.observe();
+    const seen: Observation = { units, text: JSON.stringify(units), at: this.now() };
+    if ((this.#epochs.get(target) ?? 0) === epoch) {
+      if (this.#kept.get(target)?.text !== seen.text) this.#generation++;
+      this.#kept.set(target, seen);
+    }
+    return seen;
+  }
+
+  /** The kept observation of `target` when at most `maxAgeMs` old; otherwise one read now, shared by concurrent callers. */
+  recent(target: string, adapter: RuntimeAdapter, maxAgeMs: number): Promise<Observation> {
+    const kept = this.#kept.get(target);
+    if (kept && this.now() - kept.at <= maxAgeMs) return Promise.resolve(kept);
+    const reading = this.#reading.get(target);
+    if (reading) return reading;
+    const read = this.observe(target, adapter).finally(() => {
+      if (this.#reading.get(target) === read) this.#reading.delete(target);
+    });
+    this.#reading.set(target, read);
+    return read;
+  }
+
+  /** Drops what is kept of `target` (and any display read under way): the next read observes it. */
+  forget(target: string): void {
+    this.#epochs.set(target, (this.#epochs.get(target) ?? 0) + 1);
+    this.#reading.delete(target);
+    if (this.#kept.delete(target)) this.#generation++;
+  }
+}
+
+/**
+ * `adapter`, except that `apply` and `remove` call `forget` before they start and after they end.
+ * Every other member (`observe`, `logs`, `close`, …) is the adapter's own, bound to it.
+ */
+export function forgettingOnChange<T extends RuntimeAdapter>(adapter: T, forget: () => void): T {
+  const around =
+    <A extends unknown[]>(change: (...args: A) => Promise<void>) =>
+    async (...args: A): Promise<void> => {
+      forget();
+      try {
+        await change.apply(adapter, args);
+      } finally {
+        forget();
+      }
+    };
+  const changes: Partial<Record<PropertyKey, unknown>> = { apply: around(adapter.apply), remove: around(adapter.remove) };
+  return new Proxy(adapter, {
+    get(target, property) {
+      if (Object.hasOwn(changes, property)) return changes[property];
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Status on real processes: one answer is reused while nothing changed, and every kind of change
+ * (a deployment, a crash the runtime healed, a project file edit) is in the next answer.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Workspace, deploy, status, type StatusRow } from '../src/engine/index.js';
+import { API_WORKLOAD, projectDir, removeProject } from './helpers/projects.js';
+
+const dir = projectDir('status');
+const project = (extra = '') => `project: status
+services:
+  api:
+${API_WORKLOAD}
+${extra}environments:
+  dev: { targets: [local] }
+targets:
+  local: { runtime: process }
+`;
+writeFileSync(join(dir, 'slipway.yaml'), project());
+
+let ws: Workspace;
+const apiInDev = (rows: readonly StatusRow[]) => rows.find((r) => r.service === 'api' && r.environment === 'dev')!;
+
+/** Status until `accept` takes a row, at most 10 s; the last row read otherwise. */
+async function statusUntil(accept: (row: StatusRow) => boolean): Promise<StatusRow> {
+  const deadline = Date.now() + 10_000;
+  let row = apiInDev(await status(ws));
+  while (!accept(row) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    row = apiInDev(await status(ws));
+  }
+  return row;
+}
+
+beforeAll(async () => {
+  ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
+  expect((await deploy(ws, { service: 'api', environment: 'dev', actor: 'test' })).result).toBe('deployed');
+});
+
+afterAll(() => removeProject(dir, ws));
+
+describe('status', () => {
+  it('answers the same frozen rows while nothing changed', async () => {
+    await status(ws); // observes what the deployment changed
+    const first = await status(ws);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(await status(ws)).toBe(first);
+    expect(apiInDev(first)).toMatchObject({ release: 'v1', running: ['v1'], health: 'healthy', ready: 1 });
+  });
+
+  it('shows a deployment as soon as it returns', async () => {
+    writeFileSync(join(dir, 'api', 'VERSION'), '2\n');
+    await ws.reload();
+    expect((await deploy(ws, { service: 'api', environment: 'dev', actor: 'test' })).result).toBe('deployed');
+    expect(apiInDev(await status(ws))).toMatchObject({ release: 'v2', running: ['v2'], health: 'healthy' });
+  });
+
+  it('shows a crash the runtime healed by itself, without anyone deploying', async () => {
+    const before = apiInDev(await status(ws));
+    expect(before.restarts).toBe(0);
+    process.kill(before.instances[0]!.pid!, 'SIGKILL');
+    const after = await statusUntil((row) => row.restarts === 1 && row.health === 'healthy');
+    expect(after).toMatchObject({ restarts: 1, health: 'healthy', release: 'v2' });
+    expect(after.instances[0]!.pid).not.toBe(before.instances[0]!.pid);
+  });
+
+  it('follows an edited project file', async () => {
+    const before = await status(ws);
+    writeFileSync(join(dir, 'slipway.yaml'), project(`  worker:\n${API_WORKLOAD}\n`));
+    await ws.reload();
+    const after = await status(ws);
+    expect(after).not.toBe(before);
+    expect(after.find((r) => r.service === 'worker')).toMatchObject({ environment: 'dev', health: 'not-deployed', running: [] });
+  });
+});
