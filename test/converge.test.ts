@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Reconciler } from '../src/converge/index.js';
-import { LocalOperations, Workspace, deploy, observeUnits } from '../src/engine/index.js';
+import { LocalOperations, Workspace, changeKey, cutRelease, deploy, observeUnits } from '../src/engine/index.js';
 import { API_WORKLOAD, projectDir, removeProject } from './helpers/projects.js';
 
 const dir = projectDir('converge');
@@ -90,5 +90,31 @@ describe('convergence', () => {
     await ops.convergence({ service: 'site', environment: 'web', paused: false, actor: 'carol' });
     await reconciler.reconcile();
     expect(readFileSync(webRootFile(), 'utf8')).toBe('<h1>release one</h1>\n');
+  });
+
+  it('never corrects towards a release that a deployment replaced after the comparison', async () => {
+    writeFileSync(webRootFile(), '<h1>defaced</h1>\n');
+    // Hold the unit's turn, as a deployment would, until the reconciler has compared and waits for it.
+    let endTurn = () => {};
+    const held = ws.changing('site', 'web', () => new Promise<void>((resolve) => (endTurn = resolve)));
+    const pass = reconciler.reconcile();
+    for (let waited = 0; !ws.changes.waiting().some(([key]) => key === changeKey('site', 'web')); waited += 10) {
+      if (waited > 10_000) throw new Error('the reconciler never waited for the turn');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Meanwhile release two is accepted (recorded as a deployment that succeeded, as deploy does in its turn).
+    writeFileSync(join(dir, 'site', 'index.html'), '<h1>release two</h1>\n');
+    await ws.reload();
+    const two = await cutRelease(ws, 'site', { actor: 'test' });
+    const deployment = await ws.store.createDeployment({ service: 'site', environment: 'web', releaseId: two.id, createdBy: 'test' });
+    await ws.store.setDeploymentStatus(deployment.id, 'succeeded', 'site v2 in web is ready');
+    await ws.store.appendEvent({ type: 'deployment.succeeded', actor: 'test', service: 'site', environment: 'web', message: 'site v2 in web is ready' });
+    endTurn();
+    await held;
+    await pass;
+    expect(readFileSync(webRootFile(), 'utf8')).toBe('<h1>defaced</h1>\n');
+    // The next pass compares again, against release two.
+    await reconciler.reconcile();
+    expect(readFileSync(webRootFile(), 'utf8')).toBe('<h1>release two</h1>\n');
   });
 });

@@ -79,7 +79,24 @@ export class Reconciler {
     return differences.map(({ key, difference, heldBack }) => ({ ...key, difference, since: this.#since.get(unitId(key)) ?? this.#now(), ...(heldBack && { heldBack }) }));
   }
 
-  private async correct(unit: DesiredUnit, difference: string): Promise<void> {
+  /**
+   * Applies `unit` in its (service, environment)'s turn, unless a deployment, a rollout or a pause
+   * came between the comparison and the turn: then the next pass compares again.
+   */
+  private correct(unit: DesiredUnit, difference: string): Promise<void> {
+    return this.ws.changing(unit.service, unit.environment, async () => {
+      if (await this.stillOwed(unit)) await this.apply(unit, difference);
+    });
+  }
+
+  /** Whether `unit` is still the release its environment accepted last, with nobody else owning it. */
+  private async stillOwed(unit: DesiredUnit): Promise<boolean> {
+    const [accepted, newest] = await Promise.all([newestDeployments(this.ws.store, ['succeeded', 'partial']), newestDeployments(this.ws.store)]);
+    if ((await this.heldBack(deployingOf(newest)))(unit)) return false;
+    return accepted.find((d) => pairKey(d) === pairKey(unit))?.releaseId === unit.release.id;
+  }
+
+  private async apply(unit: DesiredUnit, difference: string): Promise<void> {
     const target = unit.target;
     const redactor = new Redactor();
     try {
@@ -98,8 +115,7 @@ export class Reconciler {
   /** Desired against observed, with why any difference is held back. */
   private async compare(): Promise<{ differences: { key: UnitKey; difference: string; heldBack?: string }[]; desired: ReadonlyMap<string, DesiredUnit> }> {
     const [accepted, newest] = await Promise.all([newestDeployments(this.ws.store, ['succeeded', 'partial']), newestDeployments(this.ws.store)]);
-    // The version a deployment in progress is taking its (service, environment) to.
-    const deploying = new Map(newest.filter((d) => d.status === 'pending' || d.status === 'running').map((d) => [pairKey(d), d.version]));
+    const deploying = deployingOf(newest);
     const { units: desired, sorted } = await this.desired(accepted);
     const observed = await this.observe();
     const steps = plan({ units: sorted }, { units: observed }).steps.filter((step) => step.kind !== 'remove');
@@ -189,6 +205,11 @@ export class Reconciler {
   private async record(type: string, key: UnitKey, message: string): Promise<void> {
     await this.ws.store.appendEvent({ type, actor: 'slipway', service: key.service, environment: key.environment, message, data: { target: key.target } });
   }
+}
+
+/** The version a deployment in progress is taking each (service, environment) to, by `pairKey`. */
+function deployingOf(newest: readonly DeploymentHead[]): ReadonlyMap<string, string> {
+  return new Map(newest.filter((d) => d.status === 'pending' || d.status === 'running').map((d) => [pairKey(d), d.version]));
 }
 
 /** One string per (service, environment). */

@@ -49,10 +49,17 @@ export interface DeployOutcome {
 /**
  * Deploys `request.service` into `request.environment` and waits until it is ready everywhere or
  * has failed. Idempotent: deploying what already runs records nothing and reports `unchanged`.
+ * Plans and acts in the (service, environment)'s turn (`Workspace.changing`), so a reconciler
+ * correction never interleaves with it.
  */
 export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDeployRequest, onProgress: (message: string) => void = () => {}): Promise<DeployOutcome> {
   const { service, environment, actor } = request;
   const release = 'release' in request ? request.release : await cutRelease(ws, service, { version: request.version, actor });
+  return ws.changing(service, environment, () => deployRelease(ws, request, release, onProgress));
+}
+
+async function deployRelease(ws: Workspace, request: DeployRequest | ReleaseDeployRequest, release: Release, onProgress: (message: string) => void): Promise<DeployOutcome> {
+  const { service, environment, actor } = request;
   const only = 'release' in request ? request.targets : undefined;
   const desired = unitsOf(ws, release, environment).filter((u) => !only || only.includes(u.target));
   const observed = (await observeUnits(ws, { service, environment })).filter((u) => !only || only.includes(u.target));

@@ -8,14 +8,17 @@ export const STOPPED_BY_DOWN = 'stopped with slipway down';
 
 /**
  * Stops what runs in `environment` (everywhere when absent) and records it. Convergence of each
- * stopped unit is paused first, so the reconcile loop does not start it again. Idempotent.
+ * stopped unit is paused first, in the unit's turn (`Workspace.changing`), so the reconcile loop
+ * does not start it again. Idempotent.
  */
 export async function down(ws: Workspace, request: { environment?: string; actor: string }): Promise<UnitKey[]> {
   const units = await observeUnits(ws, { environment: request.environment });
   for (const unit of units) {
     const key: UnitKey = { service: unit.service, environment: unit.environment, target: unit.target };
-    await ws.store.pauseConvergence({ service: unit.service, environment: unit.environment, actor: request.actor, reason: STOPPED_BY_DOWN });
-    await ws.runtime(unit.target).remove(key);
+    await ws.changing(unit.service, unit.environment, async () => {
+      await ws.store.pauseConvergence({ service: unit.service, environment: unit.environment, actor: request.actor, reason: STOPPED_BY_DOWN });
+      await ws.runtime(unit.target).remove(key);
+    });
     await ws.store.appendEvent({
       type: 'unit.stopped',
       actor: request.actor,

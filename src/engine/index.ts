@@ -1,5 +1,5 @@
 /** The engine's public face: workspaces, releases, deployments, and the operations people ask for. */
-export { Workspace, stateDirOf, workspaceLockFile, type WorkspaceOptions } from './workspace.js';
+export { Workspace, changeKey, stateDirOf, workspaceLockFile, type WorkspaceOptions } from './workspace.js';
 export { LockedError, lockHolder, acquirePidLock } from '../pid-lock.js';
 export { cutRelease, candidateRelease, type CandidateRelease } from './releases.js';
 export { deploy, type DeployRequest, type DeployOutcome, type DeployResult } from './deploy.js';

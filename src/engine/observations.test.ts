@@ -81,11 +81,11 @@ describe('forgettingOnChange', () => {
   class Counter implements RuntimeAdapter {
     readonly kind = 'counter';
     #applied = 0;
-    async apply(): Promise<void> {
+    async apply(_unit: unknown): Promise<void> {
       this.#applied++;
       if (this.#applied > 1) throw new Error('second apply fails');
     }
-    async remove(): Promise<void> {}
+    async remove(_key: unknown): Promise<void> {}
     async observe(): Promise<ObservedUnit[]> {
       return [{ applied: this.#applied } as unknown as ObservedUnit];
     }

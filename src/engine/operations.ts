@@ -14,7 +14,7 @@ import { explain, type Explanation } from './explain.js';
 import { logs, type LogsRequest } from './logs.js';
 import { preview } from './preview.js';
 import { status, type StatusRow } from './status.js';
-import type { Workspace } from './workspace.js';
+import { changeKey, type Workspace } from './workspace.js';
 import { PromotionEngine, type Promotion } from './promotion/index.js';
 import { decide, history, promote, rollback, activePromotion, type DecisionRequest, type History, type PromoteRequest } from './promotions.js';
 import { environmentVerifier } from './verifier.js';
@@ -29,6 +29,7 @@ import { applyResources, resourcePlan, secretStore } from './materials.js';
 import { environmentTargets } from './units.js';
 import { receiveWebhook, type WebhookReceipt } from './webhooks.js';
 import type { InboundDelivery } from '../webhooks/index.js';
+import { Turns } from './turns.js';
 
 export type PromotionAction = 'pause' | 'resume' | 'cancel';
 
@@ -134,8 +135,10 @@ export interface Operations {
 
 /** Operations on a workspace open in this process. Each call sees the project file as it is now. */
 export class LocalOperations implements Operations {
-  readonly #queues = new Map<string, Promise<unknown>>();
-  readonly #queuedDeployments = new Map<string, QueuedDeployments>();
+  /** Changes that must not overlap: promotions, down, resources of an environment, webhooks. */
+  readonly #turns = new Turns();
+  /** Deployments and rollbacks, by service and environment. */
+  readonly #deployments = new Turns();
   readonly engine: PromotionEngine;
 
   /**
@@ -233,7 +236,10 @@ export class LocalOperations implements Operations {
   }
 
   async queuedDeployments(): Promise<QueuedDeployments[]> {
-    return [...this.#queuedDeployments.values()];
+    return this.#deployments.waiting().map(([key, waiting]) => {
+      const [service, environment] = JSON.parse(key) as [string, string];
+      return { service, environment, waiting };
+    });
   }
 
   async convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void> {
@@ -268,7 +274,7 @@ export class LocalOperations implements Operations {
   }
 
   applyResources(request: { environment: string; actor: string }): Promise<string[]> {
-    return this.serialised(`resources/${request.environment}`, async () => {
+    return this.#turns.take(`resources/${request.environment}`, async () => {
       await this.workspace.reload();
       environmentTargets(this.workspace, request.environment);
       const applied = await applyResources(this.workspace, await resourcePlan(this.workspace, request.environment), { deletes: true, redactor: new Redactor() });
@@ -290,9 +296,9 @@ export class LocalOperations implements Operations {
 
   private async changePromotion(change: () => Promise<Promotion>): Promise<Promotion> {
     await this.workspace.reload();
-    const promotion = await this.serialised('promotions', change);
+    const promotion = await this.#turns.take('promotions', change);
     if (this.options.drive === 'background') return promotion;
-    await this.serialised('promotions', () => this.drive());
+    await this.#turns.take('promotions', () => this.drive());
     return (await this.workspace.store.getPromotion(promotion.id)) ?? promotion;
   }
 
@@ -302,7 +308,7 @@ export class LocalOperations implements Operations {
   }
 
   down(request: { environment?: string; actor: string }): Promise<UnitKey[]> {
-    return this.serialised('down', () => down(this.workspace, request));
+    return this.#turns.take('down', () => down(this.workspace, request));
   }
 
   logs(request: LogsRequest): AsyncIterable<LogLine> {
@@ -314,7 +320,7 @@ export class LocalOperations implements Operations {
   }
 
   receiveWebhook(delivery: InboundDelivery): Promise<WebhookReceipt> {
-    return this.serialised('webhooks', () => receiveWebhook(this.workspace, delivery));
+    return this.#turns.take('webhooks', () => receiveWebhook(this.workspace, delivery));
   }
 
   async recordTokenChange(change: TokenChange): Promise<void> {
@@ -325,27 +331,8 @@ export class LocalOperations implements Operations {
     return (this.options.onClose ?? (() => this.workspace.close()))();
   }
 
-  /** `serialised` for a deployment or rollback, counted in `queuedDeployments` until its turn comes. */
+  /** A deployment or rollback, after every earlier one of its service and environment; counted in `queuedDeployments` until its turn comes. */
   private serialisedDeployment<T>(service: string, environment: string, work: () => Promise<T>): Promise<T> {
-    const key = `${service}/${environment}`;
-    const count = (change: number) => {
-      const waiting = (this.#queuedDeployments.get(key)?.waiting ?? 0) + change;
-      if (waiting > 0) this.#queuedDeployments.set(key, { service, environment, waiting });
-      else this.#queuedDeployments.delete(key);
-    };
-    count(1);
-    return this.serialised(key, () => {
-      count(-1);
-      return work();
-    });
-  }
-
-  /** Runs `work` after every earlier call with the same key has settled. */
-  private serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
-    this.#queues.set(key, next);
-    void next.finally(() => this.#queues.get(key) === next && this.#queues.delete(key)).catch(() => undefined);
-    return next;
+    return this.#deployments.take(changeKey(service, environment), work);
   }
 }

@@ -12,6 +12,7 @@ import { openRuntime, type RuntimeAdapter, type RuntimeEvent } from '../runtimes
 import { NotFoundError } from '../errors.js';
 import { acquirePidLock } from '../pid-lock.js';
 import { forgettingOnChange, Observations } from './observations.js';
+import { Turns } from './turns.js';
 
 export interface WorkspaceOptions {
   /** Path of the project file (`slipway.yaml`). */
@@ -25,6 +26,11 @@ export function stateDirOf(projectFile: string): string {
   return join(resolve(projectFile, '..'), '.slipway');
 }
 
+/** The key of (service, environment) in `Workspace.changes`. */
+export function changeKey(service: string, environment: string): string {
+  return JSON.stringify([service, environment]);
+}
+
 /** The lock file a running workspace holds. */
 export function workspaceLockFile(stateDir: string): string {
   return join(stateDir, 'slipway.pid');
@@ -34,6 +40,8 @@ export class Workspace {
   readonly #runtimes = new Map<string, RuntimeAdapter>();
   /** What each target was last seen running; its runtime's apply and remove forget it. */
   readonly observations = new Observations();
+  /** Changes of units by (service, environment), taking turns: see `changing`. */
+  readonly changes = new Turns();
   #closed = false;
   /** The input files' texts the project was last reloaded from; undefined until a reload records them. */
   #loadedFrom?: readonly (string | undefined)[];
@@ -69,6 +77,15 @@ export class Workspace {
       releaseLock();
       throw error;
     }
+  }
+
+  /**
+   * Runs `work` once nothing else in this process is changing the units of `service` in
+   * `environment`: deployments (and so promotions and rollbacks) and the reconciler's corrections
+   * take turns, and each decides what to do inside its turn.
+   */
+  changing<T>(service: string, environment: string, work: () => Promise<T>): Promise<T> {
+    return this.changes.take(changeKey(service, environment), work);
   }
 
   /** Content-addressed artifact snapshots. */
