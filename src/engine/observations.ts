@@ -8,9 +8,12 @@
 import type { ObservedUnit } from '../desired/types.js';
 import type { RuntimeAdapter } from '../runtimes/index.js';
 
-/** One observation of a target: its units, their JSON text (to tell a change), and when. */
+/** One observation of a target: its units, their JSON texts (to tell a change), and when. */
 export interface Observation {
   readonly units: readonly ObservedUnit[];
+  /** `JSON.stringify` of each unit, in the order of `units`. */
+  readonly unitTexts: readonly string[];
+  /** `JSON.stringify(units)`. */
   readonly text: string;
   readonly at: number;
 }
@@ -34,7 +37,8 @@ export class Observations {
   async observe(target: string, adapter: RuntimeAdapter): Promise<Observation> {
     const epoch = this.#epochs.get(target) ?? 0;
     const units = await adapter.observe();
-    const seen: Observation = { units, text: JSON.stringify(units), at: this.now() };
+    const unitTexts = units.map((unit) => JSON.stringify(unit));
+    const seen: Observation = { units, unitTexts, text: `[${unitTexts.join(',')}]`, at: this.now() };
     if ((this.#epochs.get(target) ?? 0) === epoch) {
       if (this.#kept.get(target)?.text !== seen.text) this.#generation++;
       this.#kept.set(target, seen);

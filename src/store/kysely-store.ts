@@ -3,7 +3,7 @@
  * the `Kysely` instance hands it over; `close()` destroys it.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedUnit, Release, UnitKey } from '../desired/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -258,24 +258,36 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
   }
 
   async putObserved(target: string, units: readonly ObservedUnit[], at: Date): Promise<void> {
-    const stray = units.find((unit) => unit.target !== target);
-    if (stray) throw new ConflictError(`observed unit ${stray.service}/${stray.environment} is on target ${stray.target}, not ${target}`);
+    refuseStrays(target, units);
     await this.#db.transaction().execute(async (trx) => {
       await trx.deleteFrom('observed').where('target', '=', target).execute();
-      if (units.length === 0) return;
+      if (units.length > 0) await trx.insertInto('observed').values(units.map((unit) => observedRow(unit, at))).execute();
+    });
+  }
+
+  async patchObserved(target: string, change: { readonly put: readonly ObservedUnit[]; readonly drop: readonly UnitKey[] }, at: Date): Promise<void> {
+    refuseStrays(target, [...change.put, ...change.drop]);
+    if (change.put.length === 0 && change.drop.length === 0) return;
+    await this.#db.transaction().execute(async (trx) => {
+      if (change.drop.length > 0) {
+        await trx
+          .deleteFrom('observed')
+          .where('target', '=', target)
+          .where((eb) => eb.or(change.drop.map((key) => eb.and([eb('service', '=', key.service), eb('environment', '=', key.environment)]))))
+          .execute();
+      }
+      if (change.put.length === 0) return;
       await trx
         .insertInto('observed')
-        .values(
-          units.map((unit) => ({
-            service: unit.service,
-            environment: unit.environment,
-            target,
-            release: JSON.stringify(unit.release),
-            config_hash: unit.configHash,
-            replicas: unit.replicas,
-            instances: JSON.stringify(unit.instances),
-            health: unit.health,
-            observed_at: at,
+        .values(change.put.map((unit) => observedRow(unit, at)))
+        .onConflict((conflict) =>
+          conflict.columns(['service', 'environment', 'target']).doUpdateSet((eb) => ({
+            release: eb.ref('excluded.release'),
+            config_hash: eb.ref('excluded.config_hash'),
+            replicas: eb.ref('excluded.replicas'),
+            instances: eb.ref('excluded.instances'),
+            health: eb.ref('excluded.health'),
+            observed_at: eb.ref('excluded.observed_at'),
           })),
         )
         .execute();
@@ -553,5 +565,25 @@ function toResource(row: Selectable<ResourceTable>): ResourceRecord {
     usedBy: row.used_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** `ConflictError` for the first unit that is not on `target`. */
+function refuseStrays(target: string, units: readonly UnitKey[]): void {
+  const stray = units.find((unit) => unit.target !== target);
+  if (stray) throw new ConflictError(`observed unit ${stray.service}/${stray.environment} is on target ${stray.target}, not ${target}`);
+}
+
+function observedRow(unit: ObservedUnit, at: Date): Insertable<ObservedTable> {
+  return {
+    service: unit.service,
+    environment: unit.environment,
+    target: unit.target,
+    release: JSON.stringify(unit.release),
+    config_hash: unit.configHash,
+    replicas: unit.replicas,
+    instances: JSON.stringify(unit.instances),
+    health: unit.health,
+    observed_at: at,
   };
 }

@@ -210,6 +210,25 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         expect(await store.listObserved({ service, environment: 'dev' })).toHaveLength(1);
       });
 
+      it('patchObserved changes only the units it names, on that target only', async () => {
+        const [service, t1, t2] = [unique('api'), unique('t1'), unique('t2')];
+        const [before, after] = [new Date('2030-01-02T03:04:05.678Z'), new Date('2030-01-02T03:04:06.789Z')];
+        await store.putObserved(t1, [observed(service, 'dev', t1), observed(service, 'prod', t1), observed(service, 'qa', t1)], before);
+        await store.putObserved(t2, [observed(service, 'dev', t2)], before);
+        await store.patchObserved(t1, { put: [observed(service, 'prod', t1, 'degraded'), observed(service, 'staging', t1)], drop: [{ service, environment: 'qa', target: t1 }] }, after);
+        const records = await store.listObserved({ service });
+        expect(records.map((r) => [r.environment, r.target, r.health, r.observedAt])).toEqual([
+          ['dev', t1, 'healthy', before],
+          ['dev', t2, 'healthy', before],
+          ['prod', t1, 'degraded', after],
+          ['staging', t1, 'healthy', after],
+        ]);
+        expect(records[2]).toEqual({ ...observed(service, 'prod', t1, 'degraded'), observedAt: after });
+        await expect(store.patchObserved(t1, { put: [observed(service, 'dev', t2)], drop: [] }, after)).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.patchObserved(t1, { put: [], drop: [{ service, environment: 'dev', target: t2 }] }, after)).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.listObserved({ service })).toEqual(records);
+      });
+
       it('putObserved refuses a unit of another target', async () => {
         const [t1, t2] = [unique('t1'), unique('t2')];
         await expect(store.putObserved(t1, [observed(unique('api'), 'dev', t2)], new Date())).rejects.toBeInstanceOf(ConflictError);

@@ -236,6 +236,12 @@ export interface Store extends PromotionStore {
    * `ConflictError` (and nothing changes) when a unit is on another target.
    */
   putObserved(target: string, units: readonly ObservedUnit[], at: Date): Promise<void>;
+  /**
+   * Record only what changed on `target`, atomically: each unit of `put` replaces its record (or is
+   * added), each key of `drop` is removed. `ConflictError` (and nothing changes) when a unit or
+   * key is on another target.
+   */
+  patchObserved(target: string, change: { readonly put: readonly ObservedUnit[]; readonly drop: readonly UnitKey[] }, at: Date): Promise<void>;
   /** Ordered by service, environment, target (code-point order). */
   listObserved(filter?: Partial<UnitKey>): Promise<ObservedRecord[]>;
 
