@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Reconciler } from '../src/converge/index.js';
+import { Reconciler, startObserveLoop } from '../src/converge/index.js';
 import { Workspace, deploy, observeUnits } from '../src/engine/index.js';
 import { LABEL } from '../src/runtimes/container/labels.js';
 import { parseStat, sendToSocket } from '../src/runtimes/ssh/haproxy-api.js';
@@ -229,4 +229,17 @@ describe('convergence on ssh hosts behind HAProxy and on Podman', () => {
     const port = box!.instances[0]!.ports.http!;
     expect((await (await fetch(`http://127.0.0.1:${port}/`)).text()).trim()).toBe('v1');
   });
+
+  it('records in the audit log a container that crashed and was restarted by the engine, as the observe loop saw it', async () => {
+    const loop = startObserveLoop(ws!, { intervalMs: 200 });
+    try {
+      await expect.poll(async () => (await ws!.store.listObserved({ target: 'ctr' })).map((u) => u.health)).toEqual(['healthy']);
+      const [box] = await observeUnits(ws!, { service: 'box', environment: 'lab' });
+      process.kill(box!.instances[0]!.pid!, 'SIGKILL');
+      const restarted = () => ws!.store.listEvents({ service: 'box', type: 'instance.restarted' });
+      await expect.poll(restarted, { timeout: 30_000, interval: 200 }).toEqual([expect.objectContaining({ actor: 'runtime:ctr', environment: 'lab', message: expect.stringMatching(/^lab\.box\.0: restarted \(restart 1\)/) })]);
+    } finally {
+      await loop.stop();
+    }
+  }, 60_000);
 });

@@ -3,10 +3,13 @@
  * (status reads it rather than observing on every request), and the store records it. The
  * runtimes themselves restart crashed instances.
  * Only the units that differ from what the loop last wrote are written (`patchObserved`), so an
- * unchanged project costs the store nothing and one restarted instance costs one row.
+ * unchanged project costs the store nothing and one restarted instance costs one row. For
+ * runtimes that do not report their instances' restarts and crashes themselves (ssh, container),
+ * the loop records them as runtime events from what changed (`instance-events.ts`).
  */
-import { unitId, type UnitKey } from '../desired/types.js';
+import { unitId, type ObservedUnit, type UnitKey } from '../desired/types.js';
 import type { Workspace } from '../engine/index.js';
+import { instanceEvents } from './instance-events.js';
 import { repeat, type Repeating } from './repeat.js';
 
 export interface ObserveLoopOptions {
@@ -19,21 +22,27 @@ export interface ObserveLoopOptions {
 /** Starts observing at once and then every `intervalMs` (default 1 s). `stop()` waits for a round in flight. */
 export function startObserveLoop(ws: Workspace, options: ObserveLoopOptions = {}): Repeating {
   const { intervalMs = 1000, now = () => new Date(), onError } = options;
-  /** What the loop last recorded of each target: each unit's key and JSON text, by unit id. */
-  const written = new Map<string, ReadonlyMap<string, { key: UnitKey; text: string }>>();
+  /** What the loop last recorded of each target: each unit and its JSON text, by unit id. */
+  const written = new Map<string, ReadonlyMap<string, { unit: ObservedUnit; text: string }>>();
   return repeat(
     async () => {
       for (const [target, runtime] of ws.runtimes) {
         const { units, unitTexts } = await ws.observations.observe(target, runtime);
-        const seen = new Map(units.map((unit, i) => [unitId(unit), { key: unitKey(unit), text: unitTexts[i]! }]));
+        const seen = new Map(units.map((unit, i) => [unitId(unit), { unit, text: unitTexts[i]! }]));
         const before = written.get(target);
         if (!before) {
           // The first round replaces whatever an earlier process recorded.
           await ws.store.putObserved(target, units, now());
         } else {
           const put = units.filter((unit, i) => before.get(unitId(unit))?.text !== unitTexts[i]);
-          const drop = [...before].filter(([id]) => !seen.has(id)).map(([, { key }]) => key);
+          const drop = [...before].filter(([id]) => !seen.has(id)).map(([, { unit }]) => unitKey(unit));
           await ws.store.patchObserved(target, { put, drop }, now());
+          if (!runtime.reportsInstanceEvents) {
+            for (const unit of put) {
+              const was = before.get(unitId(unit))?.unit;
+              for (const event of was ? instanceEvents(was, unit) : []) await ws.recordRuntimeEvent(event);
+            }
+          }
         }
         written.set(target, seen);
       }

@@ -144,8 +144,8 @@ export class Workspace {
     return forgettingOnChange(adapter, () => this.observations.forget(name));
   }
 
-  /** Runtime events go to the audit log; failing to record one must not stop supervision. */
-  private async recordRuntimeEvent(event: RuntimeEvent): Promise<void> {
+  /** Records a runtime event in the audit log (actor `runtime:<target>`); never throws, so failing to record one cannot stop supervision. */
+  async recordRuntimeEvent(event: RuntimeEvent): Promise<void> {
     if (this.#closed) return;
     try {
       await this.store.appendEvent({

@@ -23,6 +23,11 @@ export interface RuntimeAdapter {
   /** The runtime kind, as written in a target's `runtime`. */
   readonly kind: string;
   /**
+   * True when the adapter tells `RuntimeContext.onEvent` of its instances' restarts, crashes and
+   * recoveries itself; otherwise the observe loop tells them from what it observes.
+   */
+  readonly reportsInstanceEvents?: boolean;
+  /**
    * Make the unit run as described. Idempotent: applying the same unit twice changes nothing.
    * Resolves once every desired replica is ready. On failure throws a `RuntimeError` and leaves
    * the previously running release serving.

@@ -75,6 +75,7 @@ export function openProcessRuntime(settings: ProcessRuntimeSettings, ctx: Runtim
 
 export class ProcessRuntime implements RuntimeAdapter, LogSource {
   readonly kind = 'process';
+  readonly reportsInstanceEvents = true;
   readonly #state: StateDir;
   readonly #timings: SupervisorTimings;
   readonly #now: () => number;
