@@ -168,6 +168,34 @@ describe('the web UI', () => {
     await screenshot(page, '08-events');
   }, 60_000);
 
+  it('keeps the matrix current while events arrive faster than it can read it', async () => {
+    const page = await signedIn('dana');
+    await expect.poll(() => release(page, 'web', 'dev')).toBe('—');
+    // Each matrix read now takes a second, as with many services on a slow link; an event comes every 50 ms.
+    await page.route('**/api/v1/status', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await route.continue().catch(() => undefined); // the page may have given up on it
+    });
+    let streaming = true;
+    const created: Promise<Response>[] = [];
+    const stream = (async () => {
+      for (let i = 0; streaming && i < 400; i++) {
+        created.push(fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${secrets.root}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `burst-${i}`, role: 'viewer' }) }));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    try {
+      const deployed = await fetch(`${url}/api/v1/deployments`, { method: 'POST', headers: { authorization: `Bearer ${secrets.dana}`, 'content-type': 'application/json' }, body: JSON.stringify({ service: 'web', environment: 'dev' }) });
+      expect(deployed.status).toBe(200);
+      await expect.poll(() => release(page, 'web', 'dev'), { timeout: 15_000 }).toBe('v1');
+    } finally {
+      streaming = false;
+      await stream;
+      expect((await Promise.all(created)).every((res) => res.status === 201)).toBe(true);
+      await page.unroute('**/api/v1/status');
+    }
+  }, 60_000);
+
   it('fits a narrow window: the matrix scrolls inside the page, nothing else overflows', async () => {
     const page = await signedIn('sam', { width: 390, height: 844 });
     await expect.poll(() => release(page, 'api', 'prod')).toBe('v1');

@@ -1,5 +1,5 @@
 /** Small React hooks over the API: reads that refresh when the audit log moves, and the hash route. */
-import { createContext, useContext, useEffect, useState } from 'react';
+import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import { isAbort, lines, read, type ApiError } from './api.js';
 import type { Event } from './types.js';
 
@@ -51,26 +51,54 @@ export interface Loaded<T> {
 
 /**
  * GETs `path` now, again whenever a new event arrives, and every `everyMs` (for what no event
- * tells, like health). `null` reads nothing. Keeps the last answer while a new one loads.
+ * tells, like health). `null` reads nothing. Keeps the last answer while a new one loads. Reads
+ * never overlap: what asks for one while one is under way gets one more read after it, so a
+ * stream of events faster than a read still shows answers (aborting the read under way on each
+ * event would show none).
  */
 export function useRead<T>(path: string | null, everyMs = 0): Loaded<T> {
   const { revision } = useLive();
-  const [tick, setTick] = useState(0);
   const [state, setState] = useState<Loaded<T> & { path?: string | null }>({});
-  useEffect(() => {
-    if (!everyMs) return;
-    const timer = setInterval(() => setTick((t) => t + 1), everyMs);
-    return () => clearInterval(timer);
-  }, [everyMs]);
+  const refresh = useRef(() => {});
+  const seenRevision = useRef(revision);
   useEffect(() => {
     if (path === null) return;
     const abort = new AbortController();
-    read<T>(path, abort.signal).then(
-      (data) => setState({ data, path }),
-      (error: unknown) => !isAbort(error) && setState((s) => ({ data: s.path === path ? s.data : undefined, error: error as Error, path })),
-    );
-    return () => abort.abort();
-  }, [path, revision, tick]);
+    let loading = false;
+    let again = false;
+    const load = () => {
+      if (loading) {
+        again = true;
+        return;
+      }
+      loading = true;
+      read<T>(path, abort.signal)
+        .then(
+          (data) => setState({ data, path }),
+          (error: unknown) => !isAbort(error) && setState((s) => ({ data: s.path === path ? s.data : undefined, error: error as Error, path })),
+        )
+        .finally(() => {
+          loading = false;
+          if (again && !abort.signal.aborted) {
+            again = false;
+            load();
+          }
+        });
+    };
+    refresh.current = load;
+    load();
+    const timer = everyMs ? setInterval(load, everyMs) : undefined;
+    return () => {
+      abort.abort();
+      clearInterval(timer);
+      refresh.current = () => {};
+    };
+  }, [path, everyMs]);
+  useEffect(() => {
+    if (seenRevision.current === revision) return;
+    seenRevision.current = revision;
+    refresh.current();
+  }, [revision]);
   return state.path === path ? state : {};
 }
 
