@@ -166,17 +166,21 @@ export class Workspace {
 function absolutePaths(target: Target, dir: string): Target {
   switch (target.runtime) {
     case 'static':
-      return { ...target, webRoot: resolve(dir, target.webRoot) };
+      // A web root on a host is a path there, used as given.
+      return target.ssh ? { ...target, ssh: loginFiles(target.ssh, dir) } : { ...target, webRoot: resolve(dir, target.webRoot) };
     case 'ssh':
       return {
-        ...target,
-        identityFile: resolve(dir, target.identityFile),
-        ...(target.knownHosts && { knownHosts: resolve(dir, target.knownHosts) }),
+        ...loginFiles(target, dir),
         ...(target.haproxy && { haproxy: { ...target.haproxy, socket: resolve(dir, target.haproxy.socket) } }),
       };
     default:
       return target;
   }
+}
+
+/** A login with its identity and known_hosts files resolved against `dir`. */
+function loginFiles<T extends { identityFile: string; knownHosts?: string }>(login: T, dir: string): T {
+  return { ...login, identityFile: resolve(dir, login.identityFile), ...(login.knownHosts && { knownHosts: resolve(dir, login.knownHosts) }) };
 }
 
 /**

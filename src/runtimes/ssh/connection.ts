@@ -5,7 +5,7 @@
  * keepalives, fails its commands with `HostUnreachableError`.
  */
 import type { Readable } from 'node:stream';
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { RuntimeError } from '../../errors.js';
 import { fingerprint, verifyHostKey, type TrustedKeys } from './host-keys.js';
 
@@ -78,6 +78,7 @@ const KEEPALIVE_MISSES = 3;
 /** One host's connection and its channel limit. */
 class HostConnection {
   #client: Promise<Client> | undefined;
+  #sftp: { readonly client: Client; readonly sftp: Promise<SFTPWrapper> } | undefined;
   #open = 0;
   readonly #waiting: (() => void)[] = [];
 
@@ -136,6 +137,21 @@ class HostConnection {
     } finally {
       this.release();
     }
+  }
+
+  /** The connection's SFTP session (one per connection, opened on first use), for file work without a shell. */
+  async sftp(): Promise<SFTPWrapper> {
+    const client = await this.client();
+    if (this.#sftp?.client !== client) {
+      const opened = new Promise<SFTPWrapper>((resolve, reject) =>
+        client.sftp((error: Error | undefined, sftp: SFTPWrapper) => (error ? reject(new HostUnreachableError(this.endpoint.name, `cannot open SFTP: ${error.message}`)) : resolve(sftp))),
+      );
+      this.#sftp = { client, sftp: opened };
+      opened.catch(() => {
+        if (this.#sftp?.sftp === opened) this.#sftp = undefined;
+      });
+    }
+    return this.#sftp.sftp;
   }
 
   /** Ends the connection. Idempotent. */
@@ -201,14 +217,23 @@ export class SshPool {
 
   /** Runs `command` (through the login shell) on `endpoint`, connecting if needed. */
   exec(endpoint: SshEndpoint, command: string, options?: ExecOptions): Promise<ExecResult> {
-    let host = this.#hosts.get(endpoint.name);
-    if (!host) this.#hosts.set(endpoint.name, (host = new HostConnection(endpoint, this.connect)));
-    return host.exec(command, options);
+    return this.host(endpoint).exec(command, options);
+  }
+
+  /** The SFTP session of `endpoint`'s connection, connecting if needed. */
+  sftp(endpoint: SshEndpoint): Promise<SFTPWrapper> {
+    return this.host(endpoint).sftp();
   }
 
   /** Closes every connection. Idempotent. */
   async close(): Promise<void> {
     await Promise.all([...this.#hosts.values()].map((h) => h.end()));
     this.#hosts.clear();
+  }
+
+  private host(endpoint: SshEndpoint): HostConnection {
+    let host = this.#hosts.get(endpoint.name);
+    if (!host) this.#hosts.set(endpoint.name, (host = new HostConnection(endpoint, this.connect)));
+    return host;
   }
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RemoteCommandError, type ExecOptions, type ExecResult } from './connection.js';
 import { HostSession } from './session.js';
-import { packDirectory } from './ssh-runtime.js';
+import { packDirectory } from './archive.js';
 
 /** Runs `script` with `sh -c` here, as a host's login shell would. */
 function local(script: string, options: ExecOptions): Promise<ExecResult> {

@@ -44,24 +44,37 @@ export const SshHaproxy = z.strictObject({
 });
 export type SshHaproxy = z.infer<typeof SshHaproxy>;
 
+/** How to log in to hosts: shared by `ssh` targets and `static` targets on a host. */
+const loginFields = {
+  user: z.string().min(1).default('root'),
+  port: Port.default(22),
+  /** Private key to log in with (OpenSSH or PEM format, no passphrase). */
+  identityFile: z.string().min(1),
+  /** A known_hosts file (plain or hashed host names, `[host]:port` forms). */
+  knownHosts: z.string().min(1).optional(),
+  connectTimeoutSeconds: z.number().positive().default(5),
+};
+export const SshLogin = z.strictObject(loginFields);
+export type SshLogin = z.infer<typeof SshLogin>;
+
+/** One host and how to log in to it: a `static` target's `ssh`. */
+export const SshHostLogin = z
+  .strictObject({ ...loginFields, host: SshHost })
+  .refine((t) => t.knownHosts !== undefined || t.host.hostKeys, { message: 'pin the host key: give knownHosts, or hostKeys on the host' });
+export type SshHostLogin = z.infer<typeof SshHostLogin>;
+
 /** Linux hosts over SSH; releases in content-addressed directories, rolled out in batches. */
 export const SshTarget = z
   .strictObject({
     runtime: z.literal('ssh'),
     hosts: z.array(SshHost).min(1),
-    user: z.string().min(1).default('root'),
-    port: Port.default(22),
-    /** Private key to log in with (OpenSSH or PEM format, no passphrase). */
-    identityFile: z.string().min(1),
-    /** A known_hosts file (plain or hashed host names, `[host]:port` forms). */
-    knownHosts: z.string().min(1).optional(),
+    ...loginFields,
     /** Absolute directory on every host holding `releases/` and `units/`. */
     baseDir: BaseDir.default('/var/lib/slipway'),
     /** Release directories kept per host beyond the ones in use. */
     keepReleases: z.number().int().min(0).default(3),
     /** Hosts updated at the same time (the rest keep serving). */
     batchSize: z.number().int().positive().default(1),
-    connectTimeoutSeconds: z.number().positive().default(5),
     /** Longest wait for a replica to become ready. */
     readyTimeoutSeconds: z.number().positive().default(30),
     haproxy: SshHaproxy.optional(),

@@ -15,8 +15,6 @@
  * The unit records (what each unit last fully converged to) live in the target's state directory;
  * instances are read from the hosts on every observe, so a restart of the orchestrator loses nothing.
  */
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, PartialRolloutError, RuntimeError } from '../../errors.js';
@@ -25,8 +23,9 @@ import { StateDir, unitSlug, type UnitRecord } from '../process/instance-state.j
 import { probePort } from '../process/ports.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn, type ExecOptions, type SshEndpoint } from './connection.js';
+import { packDirectory } from './archive.js';
 import { HaproxyServerControl, sendToSocket, type HaproxySend } from './haproxy-api.js';
-import { trustedKeys } from './host-keys.js';
+import { endpointOf, readLoginKeys } from './login.js';
 import { batches, hostPorts, instanceDirName, releaseKey, replicasOn, unitDirName } from './placement.js';
 import {
   assertSucceeded,
@@ -54,19 +53,6 @@ export interface SshRuntimeDeps {
   readonly now?: () => number;
 }
 
-/** `tar -C dir -cf - .` into memory. */
-export function packDirectory(dir: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const tar = spawn('tar', ['-C', dir, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    tar.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    tar.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    tar.once('error', reject);
-    tar.once('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new RuntimeError(`tar of ${dir} failed: ${err.trim()}`))));
-  });
-}
-
 /** One host of the target, with its HAProxy server when the target has one. */
 interface Host {
   readonly index: number;
@@ -89,31 +75,13 @@ interface HostPlan {
 
 /** Opens the runtime: reads the key files and the unit records. Connects to no host until asked. */
 export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, deps: SshRuntimeDeps = {}): Promise<SshRuntime> {
-  const read = deps.readFile ?? ((path: string) => readFile(path));
-  const load = async (what: string, path: string) => {
-    try {
-      return await read(path);
-    } catch (error) {
-      throw new RuntimeError(`ssh target ${ctx.target}: cannot read ${what} ${path}: ${errorMessage(error)}`);
-    }
-  };
-  const privateKey = await load('identity file', settings.identityFile);
-  const knownHosts = settings.knownHosts ? (await load('known_hosts file', settings.knownHosts)).toString('utf8') : '';
+  const keys = await readLoginKeys(settings, ctx.target, deps.readFile);
   const state = new StateDir(ctx.stateDir);
   await state.init();
   const units = await state.listUnits();
   const send = deps.haproxy ?? sendToSocket;
   const hosts: Host[] = settings.hosts.map((h, index) => {
-    const port = h.port ?? settings.port;
-    const endpoint: SshEndpoint = {
-      name: h.name,
-      address: h.address,
-      port,
-      user: settings.user,
-      privateKey,
-      trusted: trustedKeys(h.address, port, knownHosts, h.hostKeys),
-      connectTimeoutMs: settings.connectTimeoutSeconds * 1000,
-    };
+    const endpoint = endpointOf(settings, h, keys);
     const lb = settings.haproxy;
     const timings = { pollMs: 50, drainTimeoutMs: (lb?.drainTimeoutSeconds ?? 0) * 1000, upTimeoutMs: settings.readyTimeoutSeconds * 1000 };
     const haproxy = lb && new HaproxyServerControl(lb.socket, lb.backend, lb.servers[h.name] ?? h.name, timings, send);

@@ -1,24 +1,59 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startNginx } from '../../../test/harness/nginx.js';
+import { startSshHosts, type SshHost, type SshHosts } from '../../../test/harness/sshd.js';
 import type { DesiredUnit } from '../../desired/types.js';
 import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
+import { StaticTarget } from './settings.js';
 import { openStaticRuntime, type StaticRuntime } from './static-runtime.js';
 
 const TARGET = 'site';
 
-/** A web root and artifact directories (one per version: `index.html` says the version) in a temporary directory. */
+/** One SSH host in a network namespace, for the web root over SSH; started by the first remote sandbox. */
+let lab: Promise<SshHosts> | undefined;
+afterAll(async () => {
+  await (await lab)?.stop();
+});
+
+/**
+ * A web root and artifact directories (one per version: `index.html` says the version) in a
+ * temporary directory. With `remote`, the web root is published to an SSH host over SSH; the host
+ * shares this machine's filesystem (only its network is its own), so the test reads what it wrote.
+ */
 class Sandbox {
   readonly dir = mkdtempSync(join(tmpdir(), 'slipway-static-'));
-  readonly webRoot = join(this.dir, 'www');
+  readonly webRoot: string;
   readonly runtimes: StaticRuntime[] = [];
+  #host: SshHost | undefined;
+
+  constructor(readonly remote = false) {
+    this.webRoot = join(this.dir, 'www');
+  }
 
   async open(keepReleases = 3): Promise<StaticRuntime> {
-    const runtime = await openStaticRuntime({ webRoot: this.webRoot, keepReleases }, { target: TARGET, stateDir: join(this.dir, 'state') });
+    const settings = StaticTarget.parse({ runtime: 'static', webRoot: this.webRoot, keepReleases, ...(this.remote && { ssh: await this.ssh() }) });
+    const runtime = await openStaticRuntime(settings, { target: TARGET, stateDir: join(this.dir, 'state') });
     this.runtimes.push(runtime);
     return runtime;
+  }
+
+  /** The host's login, starting the lab on first use; the web root lives under the host's own directory. */
+  private async ssh() {
+    lab ??= startSshHosts(1);
+    const { hosts, identityFile, knownHostsFile } = await lab;
+    this.#host = hosts[0]!;
+    (await lab).network.assertReachable(this.#host.net);
+    return { host: { name: this.#host.name, address: this.#host.address }, identityFile, knownHosts: knownHostsFile, connectTimeoutSeconds: 2 };
+  }
+
+  async cutOff(): Promise<void> {
+    (await lab)!.network.linkDown(this.#host!.net);
+  }
+
+  async bringBack(): Promise<void> {
+    (await lab)!.network.linkUp(this.#host!.net);
   }
 
   unit(overrides: ContractUnitOverrides = {}): DesiredUnit {
@@ -43,6 +78,7 @@ class Sandbox {
   }
 
   async done(): Promise<void> {
+    if (this.#host) await this.bringBack();
     for (const runtime of this.runtimes.splice(0)) await runtime.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -50,19 +86,35 @@ class Sandbox {
 
 adapterContract('static', sandboxHarness(() => new Sandbox()));
 
-describe('static runtime', () => {
+let remoteSandbox: Sandbox | undefined;
+adapterContract(
+  'static over ssh',
+  sandboxHarness(() => (remoteSandbox = new Sandbox(true)), {
+    disconnect: () => remoteSandbox!.cutOff(),
+    reconnect: () => remoteSandbox!.bringBack(),
+  }),
+);
+
+it('refuses a relative web root', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-static-'));
+  try {
+    await expect(openStaticRuntime({ webRoot: 'www', keepReleases: 1 }, { target: TARGET, stateDir: dir })).rejects.toThrow(/absolute/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe.each([
+  ['static runtime', false],
+  ['static runtime over ssh', true],
+])('%s', (_name, remote) => {
   let sandbox: Sandbox;
   afterEach(async () => {
     await sandbox.done();
   });
 
-  it('refuses a relative web root', async () => {
-    sandbox = new Sandbox();
-    await expect(openStaticRuntime({ webRoot: 'www', keepReleases: 1 }, { target: TARGET, stateDir: sandbox.dir })).rejects.toThrow(/absolute/);
-  });
-
   it('publishes into releases/ and switches current to it', async () => {
-    sandbox = new Sandbox();
+    sandbox = new Sandbox(remote);
     const runtime = await sandbox.open();
     await runtime.apply(sandbox.unit({ version: '1' }));
     expect(readlinkSync(sandbox.current())).toBe('releases/hash-api-1');
@@ -71,7 +123,7 @@ describe('static runtime', () => {
   });
 
   it('a file changed by hand is reported as drift, naming it, and the next apply restores it', async () => {
-    sandbox = new Sandbox();
+    sandbox = new Sandbox(remote);
     const runtime = await sandbox.open();
     const unit = sandbox.unit();
     await runtime.apply(unit);
@@ -98,7 +150,7 @@ describe('static runtime', () => {
   });
 
   it('a removed file is drift too, and observe finds units with no local state (a fresh runtime on the same web root)', async () => {
-    sandbox = new Sandbox();
+    sandbox = new Sandbox(remote);
     await (await sandbox.open()).apply(sandbox.unit());
     rmSync(join(sandbox.current(), 'assets', 'logo.txt'));
     const [observed] = await (await sandbox.open()).observe();
@@ -106,7 +158,7 @@ describe('static runtime', () => {
   });
 
   it('keeps keepReleases releases, and a rollback to a kept one only switches the link', async () => {
-    sandbox = new Sandbox();
+    sandbox = new Sandbox(remote);
     const runtime = await sandbox.open(2);
     for (const version of ['1', '2', '3']) await runtime.apply(sandbox.unit({ version }));
     const releases = () => readdirSync(join(sandbox.webRoot, 'dev', 'api', 'releases')).filter((n) => !n.endsWith('.json')).sort();
@@ -118,17 +170,17 @@ describe('static runtime', () => {
   });
 
   it('a missing artifact directory fails the apply and leaves the live release serving', async () => {
-    sandbox = new Sandbox();
+    sandbox = new Sandbox(remote);
     const runtime = await sandbox.open();
     await runtime.apply(sandbox.unit({ version: '1' }));
     const broken = { ...sandbox.unit({ version: '2' }), workload: { ...sandbox.unit().workload, workingDir: join(sandbox.dir, 'absent') } };
-    await expect(runtime.apply(broken)).rejects.toThrow(/api\/dev@site: publish in web root .* failed/);
+    await expect(runtime.apply(broken)).rejects.toThrow(remote ? /api\/dev@site: publish in web root .* on \S+ failed/ : /api\/dev@site: publish in web root .* failed/);
     expect(readlinkSync(sandbox.current())).toBe('releases/hash-api-1');
     expect((await runtime.observe())[0]).toMatchObject({ health: 'healthy', release: { version: '1' } });
   });
 
   it('nginx serves each new release after the switch, with no failed request during the switches', async () => {
-    sandbox = new Sandbox();
+    sandbox = new Sandbox(remote);
     const runtime = await sandbox.open();
     await runtime.apply(sandbox.unit({ version: '0' }));
     const nginx = await startNginx({ root: sandbox.current() });
@@ -144,17 +196,18 @@ describe('static runtime', () => {
           if (response.status !== 200 || !/^<h1>version \d+<\/h1>$/.test(body)) failures.push(`${response.status} ${body}`);
         }
       })();
-      for (let version = 1; version <= 20; version++) {
+      const switches = remote ? 5 : 20; // over SSH a switch takes about a second here
+      for (let version = 1; version <= switches; version++) {
         await runtime.apply(sandbox.unit({ version: String(version) }));
         expect(await (await fetch(`${nginx.url}/`)).text()).toBe(`<h1>version ${version}</h1>`);
       }
       running = false;
       await client;
       expect(failures).toEqual([]);
-      expect(requests).toBeGreaterThan(20);
-      console.log(`static: 20 switches under nginx, ${requests} requests, ${failures.length} failed`);
+      expect(requests).toBeGreaterThan(switches);
+      console.log(`${_name}: ${switches} switches under nginx, ${requests} requests, ${failures.length} failed`);
     } finally {
       await nginx.stop();
     }
-  });
+  }, 60_000);
 });

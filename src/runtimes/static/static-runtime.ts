@@ -1,6 +1,7 @@
 /**
  * The `static` runtime: a unit's artifact directory (`workload.workingDir`) published as a site in
- * a local web root (layout in `web-root.ts`), switched live atomically, with the last
+ * a web root (layout in `web-root.ts`), on this machine or on a host over SSH (`ssh` in the
+ * target: `remote-site-files.ts`), switched live atomically, with the last
  * `keepReleases` releases kept for a rollback that is only a link switch. The workload's command,
  * arguments, environment and ports do not apply to a static site and are ignored.
  *
@@ -22,8 +23,12 @@ import { errorMessage, RuntimeError } from '../../errors.js';
 import { KeyedLock } from '../container/keyed-lock.js';
 import { instanceId } from '../process/instance-state.js';
 import type { ApplyOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
-import { describeDrift, diffHashes, hashTree, type FileDrift } from './manifest.js';
+import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn } from '../ssh/connection.js';
+import { endpointOf, readLoginKeys } from '../ssh/login.js';
+import { describeDrift, diffHashes, type FileDrift } from './manifest.js';
+import { RemoteSiteFiles } from './remote-site-files.js';
 import type { StaticTarget } from './settings.js';
+import { localSiteFiles, type SiteFiles } from './site-files.js';
 import { listUnitDirs, UnitDir, type UnitRecord } from './web-root.js';
 
 /** Settings of a static target with `webRoot` absolute (the caller resolves it against the project file). */
@@ -34,21 +39,37 @@ export interface StaticObservedUnit extends ObservedUnit {
   readonly drift?: readonly FileDrift[];
 }
 
-/** Opens the static runtime on a web root, creating nothing until the first apply. Throws a `RuntimeError` for a relative `webRoot`. */
-export async function openStaticRuntime(settings: StaticRuntimeSettings, ctx: RuntimeContext): Promise<StaticRuntime> {
+/** Side effects, replaceable in tests. */
+export interface StaticRuntimeDeps {
+  readonly connect?: ConnectFn;
+}
+
+/**
+ * Opens the static runtime on a web root, creating nothing until the first apply (and, with
+ * `ssh`, connecting to no host until then). Throws a `RuntimeError` for a relative `webRoot` and
+ * for key files that cannot be read.
+ */
+export async function openStaticRuntime(settings: StaticRuntimeSettings, ctx: RuntimeContext, deps: StaticRuntimeDeps = {}): Promise<StaticRuntime> {
   if (!isAbsolute(settings.webRoot)) throw new RuntimeError(`static target ${ctx.target}: webRoot must be resolved to an absolute path (got "${settings.webRoot}")`);
-  return new StaticRuntime(settings, ctx);
+  if (!settings.ssh) return new StaticRuntime(settings, ctx, localSiteFiles);
+  const pool = new SshPool(deps.connect);
+  const endpoint = endpointOf(settings.ssh, settings.ssh.host, await readLoginKeys(settings.ssh, ctx.target));
+  return new StaticRuntime(settings, ctx, new RemoteSiteFiles(pool, endpoint), () => pool.close());
 }
 
 export class StaticRuntime implements RuntimeAdapter {
   readonly kind = 'static';
   readonly #lock = new KeyedLock();
   #closed = false;
+  /** What observe() last found, reported while the web root's host is out of reach. */
+  #seen: StaticObservedUnit[] | undefined;
 
   /** Use {@link openStaticRuntime}. */
   constructor(
     private readonly settings: StaticRuntimeSettings,
     private readonly ctx: RuntimeContext,
+    private readonly files: SiteFiles,
+    private readonly disconnect: () => Promise<void> = async () => {},
   ) {}
 
   /**
@@ -76,6 +97,7 @@ export class StaticRuntime implements RuntimeAdapter {
         const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
         await dir.writeRecord(record);
         await dir.prune(this.settings.keepReleases);
+        this.remember(unit, await this.observeUnit(keyOf(unit)));
       });
     });
   }
@@ -85,19 +107,37 @@ export class StaticRuntime implements RuntimeAdapter {
     return this.#lock.run(this.lockKey(key), async () => {
       this.assertOpen();
       await this.fs(key, 'remove', () => this.unitDir(key).delete());
+      this.remember(key, undefined);
     });
   }
 
-  /** Every unit published in the web root, in key order, with drift found by hashing each live release. Never throws. */
+  /**
+   * Every unit published in the web root, in key order, with drift found by hashing each live
+   * release. While its host is out of reach, the units seen last are reported with their
+   * instances `unhealthy` ("unreachable"); only when none was ever seen does it throw the
+   * `HostUnreachableError`. A web root not made yet holds nothing.
+   */
   async observe(): Promise<StaticObservedUnit[]> {
-    const keys = (await listUnitDirs(this.settings.webRoot)).map((k) => ({ ...k, target: this.ctx.target }));
-    const units = await Promise.all(keys.map((key) => this.observeUnit(key)));
-    return units.filter((u): u is StaticObservedUnit => u !== undefined).sort(compareUnitKeys);
+    try {
+      const keys = (await listUnitDirs(this.files, this.settings.webRoot)).map((k) => ({ ...k, target: this.ctx.target }));
+      const units = await Promise.all(keys.map((key) => this.observeUnit(key)));
+      this.#seen = units.filter((u): u is StaticObservedUnit => u !== undefined).sort(compareUnitKeys);
+      return this.#seen;
+    } catch (error) {
+      if (!(error instanceof HostUnreachableError) || !this.#seen) throw error;
+      const message = error instanceof HostKeyRejectedError ? 'host key rejected' : 'unreachable';
+      return this.#seen.map(({ drift: _drift, ...unit }) => ({
+        ...unit,
+        health: 'degraded',
+        instances: unit.instances.map((instance) => ({ ...instance, state: 'unhealthy', message })),
+      }));
+    }
   }
 
-  /** Nothing to release: the web server keeps serving. Idempotent. */
+  /** Closes the connection to the host, if any; the web server keeps serving. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    await this.disconnect();
   }
 
   private async observeUnit(key: UnitKey): Promise<StaticObservedUnit | undefined> {
@@ -129,6 +169,12 @@ export class StaticRuntime implements RuntimeAdapter {
     };
   }
 
+  /** Puts what `key` is now into what observe() last found, so that it is reported while the host is out of reach. */
+  private remember(key: UnitKey, unit: StaticObservedUnit | undefined): void {
+    const others = (this.#seen ?? []).filter((u) => unitId(u) !== unitId(key));
+    this.#seen = (unit ? [...others, unit] : others).sort(compareUnitKeys);
+  }
+
   /** The name of a retained release of `configHash` whose files are as published (the live one first), if any. */
   private async intactRelease(dir: UnitDir, configHash: string, live: string | undefined): Promise<string | undefined> {
     const names = await dir.releasesOf(configHash);
@@ -140,13 +186,13 @@ export class StaticRuntime implements RuntimeAdapter {
 
   /** What differs between a release's files and its manifest; a release without a manifest differs entirely. */
   private async driftOf(dir: UnitDir, name: string): Promise<FileDrift[]> {
-    const [manifest, files] = await Promise.all([dir.readManifest(name), hashTree(dir.releasePath(name)).catch(() => ({}))]);
+    const [manifest, files] = await Promise.all([dir.readManifest(name), this.files.hashTree(dir.releasePath(name)).catch(() => ({}))]);
     if (!manifest) return [{ path: '.', change: 'changed' }];
     return diffHashes(manifest.files, files);
   }
 
   private unitDir(key: UnitKey): UnitDir {
-    return new UnitDir(this.settings.webRoot, key);
+    return new UnitDir(this.files, this.settings.webRoot, key);
   }
 
   private lockKey(key: UnitKey): string {
@@ -158,8 +204,8 @@ export class StaticRuntime implements RuntimeAdapter {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof RuntimeError) throw error;
-      throw new RuntimeError(`${unitId(key)}: ${operation} in web root ${this.settings.webRoot} failed: ${errorMessage(error)}`, { cause: error });
+      if (error instanceof HostUnreachableError) throw error;
+      throw new RuntimeError(`${unitId(key)}: ${operation} in ${this.files.describe(this.settings.webRoot)} failed: ${errorMessage(error)}`, { cause: error });
     }
   }
 

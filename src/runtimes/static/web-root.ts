@@ -1,5 +1,6 @@
 /**
- * The layout of a unit in a local web root, and the only code that writes it:
+ * The layout of a unit in a web root (on this machine or on a host over SSH: `site-files.ts`), and
+ * the only code that writes it:
  *
  * ```
  * <webRoot>/<environment>/<service>/
@@ -15,10 +16,12 @@
  * fresh copy of the same configuration is needed (the old one was changed by hand).
  */
 import { randomBytes } from 'node:crypto';
-import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { posix } from 'node:path';
 import type { ReleaseRef, UnitKey } from '../../desired/types.js';
-import { hashTree, type FileHashes } from './manifest.js';
+import type { FileHashes } from './manifest.js';
+import { readJson, type SiteFiles } from './site-files.js';
+
+const { join } = posix;
 
 /** What `releases/<name>.manifest.json` holds. */
 export interface ReleaseManifest {
@@ -43,7 +46,11 @@ const MANIFEST_SUFFIX = '.manifest.json';
 export class UnitDir {
   readonly dir: string;
 
-  constructor(webRoot: string, key: Pick<UnitKey, 'environment' | 'service'>) {
+  constructor(
+    private readonly files: SiteFiles,
+    webRoot: string,
+    key: Pick<UnitKey, 'environment' | 'service'>,
+  ) {
     this.dir = join(webRoot, key.environment, key.service);
   }
 
@@ -58,34 +65,34 @@ export class UnitDir {
 
   /** The unit record; undefined when there is none or it is unreadable. */
   readRecord(): Promise<UnitRecord | undefined> {
-    return readJson<UnitRecord>(join(this.dir, 'unit.json'));
+    return readJson<UnitRecord>(this.files, join(this.dir, 'unit.json'));
   }
 
   /** Writes the unit record atomically. */
   async writeRecord(record: UnitRecord): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await writeAtomic(join(this.dir, 'unit.json'), JSON.stringify(record, null, 2));
+    await this.files.makeDir(this.dir);
+    await this.writeAtomic(join(this.dir, 'unit.json'), JSON.stringify(record, null, 2));
   }
 
   /** The live release's name and when it went live; undefined when nothing is published. */
   async live(): Promise<{ name: string; since: Date } | undefined> {
     try {
-      const [target, info] = await Promise.all([readlink(this.currentPath), lstat(this.currentPath)]);
-      return { name: target.slice(RELEASES.length + 1), since: info.mtime };
+      const [target, since] = await Promise.all([this.files.readLink(this.currentPath), this.files.modifiedAt(this.currentPath)]);
+      return { name: target.slice(RELEASES.length + 1), since };
     } catch {
       return undefined;
     }
   }
 
   readManifest(name: string): Promise<ReleaseManifest | undefined> {
-    return readJson<ReleaseManifest>(join(this.dir, RELEASES, `${name}${MANIFEST_SUFFIX}`));
+    return readJson<ReleaseManifest>(this.files, join(this.dir, RELEASES, `${name}${MANIFEST_SUFFIX}`));
   }
 
   /** Names of the published releases, most recently live (or published) first. */
   async releases(): Promise<string[]> {
-    const entries = await readdir(join(this.dir, RELEASES)).catch(() => [] as string[]);
+    const entries = await this.files.list(join(this.dir, RELEASES)).catch(() => [] as string[]);
     const names = entries.filter((e) => !e.startsWith('.') && !e.endsWith(MANIFEST_SUFFIX));
-    const times = await Promise.all(names.map((n) => stat(join(this.dir, RELEASES, `${n}${MANIFEST_SUFFIX}`)).then((s) => s.mtimeMs, () => 0)));
+    const times = await Promise.all(names.map((n) => this.files.modifiedAt(join(this.dir, RELEASES, `${n}${MANIFEST_SUFFIX}`)).then((at) => at.getTime(), () => 0)));
     return names.map((name, i) => ({ name, time: times[i]! })).sort((a, b) => b.time - a.time || (a.name < b.name ? 1 : -1)).map((r) => r.name);
   }
 
@@ -96,17 +103,17 @@ export class UnitDir {
    */
   async publish(source: string, release: ReleaseRef, configHash: string): Promise<string> {
     const releases = join(this.dir, RELEASES);
-    await mkdir(releases, { recursive: true });
+    await this.files.makeDir(releases);
     const tmp = join(releases, `.tmp-${randomBytes(4).toString('hex')}`);
     try {
-      await cp(source, tmp, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
-      const manifest: ReleaseManifest = { release, configHash, files: await hashTree(tmp) };
+      await this.files.copyIn(source, tmp);
+      const manifest: ReleaseManifest = { release, configHash, files: await this.files.hashTree(tmp) };
       const name = await this.freeName(fileSafe(configHash));
-      await writeAtomic(join(releases, `${name}${MANIFEST_SUFFIX}`), JSON.stringify(manifest, null, 2));
-      await rename(tmp, join(releases, name));
+      await this.writeAtomic(join(releases, `${name}${MANIFEST_SUFFIX}`), JSON.stringify(manifest, null, 2));
+      await this.files.rename(tmp, join(releases, name));
       return name;
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      await this.files.remove(tmp);
     }
   }
 
@@ -119,26 +126,25 @@ export class UnitDir {
   /** Makes `name` the live release in one atomic rename, and marks it most recently live. */
   async switchTo(name: string): Promise<void> {
     const tmp = join(this.dir, `.current-${randomBytes(4).toString('hex')}`);
-    await symlink(`${RELEASES}/${name}`, tmp);
+    await this.files.symlink(`${RELEASES}/${name}`, tmp);
     try {
-      await rename(tmp, this.currentPath);
+      await this.files.rename(tmp, this.currentPath);
     } catch (error) {
-      await rm(tmp, { force: true });
+      await this.files.remove(tmp);
       throw error;
     }
-    const now = new Date();
-    await utimes(join(this.dir, RELEASES, `${name}${MANIFEST_SUFFIX}`), now, now).catch(() => undefined);
+    await this.files.setModifiedAt(join(this.dir, RELEASES, `${name}${MANIFEST_SUFFIX}`), new Date()).catch(() => undefined);
   }
 
   /** Takes the site offline: removes `current`, keeps the releases. Idempotent. */
   async unpublish(): Promise<void> {
-    await rm(this.currentPath, { force: true });
+    await this.files.remove(this.currentPath);
   }
 
   /** Deletes a release and its manifest. Idempotent. */
   async deleteRelease(name: string): Promise<void> {
-    await rm(join(this.dir, RELEASES, name), { recursive: true, force: true });
-    await rm(join(this.dir, RELEASES, `${name}${MANIFEST_SUFFIX}`), { force: true });
+    await this.files.remove(join(this.dir, RELEASES, name));
+    await this.files.remove(join(this.dir, RELEASES, `${name}${MANIFEST_SUFFIX}`));
   }
 
   /** Keeps the `keep` most recently live releases (the live one always), and deletes the rest and any leftover temporary copy. */
@@ -146,18 +152,24 @@ export class UnitDir {
     const live = (await this.live())?.name;
     const names = await this.releases();
     const kept = new Set([...(live ? [live] : []), ...names.filter((n) => n !== live).slice(0, Math.max(0, keep - (live ? 1 : 0)))]);
-    const leftovers = (await readdir(join(this.dir, RELEASES)).catch(() => [] as string[])).filter((e) => e.startsWith('.tmp-'));
-    await Promise.all([...names.filter((n) => !kept.has(n)).map((n) => this.deleteRelease(n)), ...leftovers.map((e) => rm(join(this.dir, RELEASES, e), { recursive: true, force: true }))]);
+    const leftovers = (await this.files.list(join(this.dir, RELEASES)).catch(() => [] as string[])).filter((e) => e.startsWith('.tmp-'));
+    await Promise.all([...names.filter((n) => !kept.has(n)).map((n) => this.deleteRelease(n)), ...leftovers.map((e) => this.files.remove(join(this.dir, RELEASES, e)))]);
   }
 
   /** Deletes the unit's directory, and its environment's directory when that is left empty. Idempotent. */
   async delete(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
-    await rmdir(join(this.dir, '..')).catch(() => undefined);
+    await this.files.remove(this.dir);
+    await this.files.removeEmptyDir(join(this.dir, '..')).catch(() => undefined);
+  }
+
+  private async writeAtomic(path: string, text: string): Promise<void> {
+    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    await this.files.writeText(tmp, text);
+    await this.files.rename(tmp, path);
   }
 
   private async freeName(base: string): Promise<string> {
-    const taken = new Set(await readdir(join(this.dir, RELEASES)).catch(() => [] as string[]));
+    const taken = new Set(await this.files.list(join(this.dir, RELEASES)).catch(() => [] as string[]));
     for (let n = 1; ; n++) {
       const name = n === 1 ? base : `${base}.${n}`;
       if (!taken.has(name) && !taken.has(`${name}${MANIFEST_SUFFIX}`)) return name;
@@ -165,13 +177,17 @@ export class UnitDir {
   }
 }
 
-/** Every unit directory under `webRoot` (`<environment>/<service>` with a `unit.json` or a `current`). */
-export async function listUnitDirs(webRoot: string): Promise<{ environment: string; service: string }[]> {
+/**
+ * Every unit directory under `webRoot` (`<environment>/<service>` with a `unit.json` or a
+ * `current`); none when `webRoot` does not exist. Rejects when `webRoot` cannot be read.
+ */
+export async function listUnitDirs(files: SiteFiles, webRoot: string): Promise<{ environment: string; service: string }[]> {
   const found: { environment: string; service: string }[] = [];
-  for (const environment of await readdir(webRoot).catch(() => [] as string[])) {
-    for (const service of await readdir(join(webRoot, environment)).catch(() => [] as string[])) {
+  if (!(await files.exists(webRoot))) return found;
+  for (const environment of await files.list(webRoot)) {
+    for (const service of await files.list(join(webRoot, environment)).catch(() => [] as string[])) {
       const dir = join(webRoot, environment, service);
-      const marked = await Promise.all([lstat(join(dir, 'unit.json')), lstat(join(dir, CURRENT))].map((p) => p.then(() => true, () => false)));
+      const marked = await Promise.all([files.exists(join(dir, 'unit.json')), files.exists(join(dir, CURRENT))]);
       if (marked.some(Boolean)) found.push({ environment, service });
     }
   }
@@ -181,18 +197,4 @@ export async function listUnitDirs(webRoot: string): Promise<{ environment: stri
 /** A configuration hash as a file name: anything but letters, digits, `_` and `-` becomes `_`. */
 export function fileSafe(hash: string): string {
   return hash.replace(/[^A-Za-z0-9_-]/g, '_');
-}
-
-async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
 }
