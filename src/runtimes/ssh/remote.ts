@@ -82,8 +82,10 @@ export const UPLOADED = '@@slipway-uploaded';
  * atomically (skipped when complete already; nothing is left of a failed one), answered by
  * {@link UPLOADED}; `run`, after which the rest of stdin is a script, run last (its exit status
  * is the session's). End of stdin ends the session with status 0. A failed upload or an unknown
- * request exits non-zero at once (what follows on stdin could not be told apart). Needs a
- * `head -c` that reads no more than it is asked (GNU coreutils).
+ * request exits non-zero at once (what follows on stdin could not be told apart). The client
+ * sends nothing after an upload until it reads {@link UPLOADED}, so a `head -c` that reads ahead
+ * (BusyBox's does, when more is waiting) finds nothing more to take: GNU and BusyBox hosts alike
+ * (`session.test.ts` runs the session on both).
  */
 export function sessionScript(baseDir: string, key: string): string {
   const dir = shQuote(`${baseDir}/releases/${key}`);
