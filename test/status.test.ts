@@ -1,6 +1,7 @@
 /**
- * Status on real processes: one answer is reused while nothing changed, and every kind of change
- * (a deployment, a crash the runtime healed, a project file edit) is in the next answer.
+ * Status on real processes: one answer is reused while nothing changed, every kind of change (a
+ * deployment, a crash the runtime healed, a project file edit) is in the next answer, and a
+ * target that cannot be observed does not take the others' rows down with it.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +18,13 @@ ${extra}environments:
   dev: { targets: [local] }
 targets:
   local: { runtime: process }
+  # A web root on a host that is never there (no such address on the test network): it cannot be observed.
+  cdn:
+    runtime: static
+    webRoot: /srv/www
+    ssh: { host: { name: gone, address: 10.213.0.254, hostKeys: ["SHA256:${'A'.repeat(43)}"] }, identityFile: ./deploy-key, connectTimeoutSeconds: 1 }
 `;
+writeFileSync(join(dir, 'deploy-key'), 'not a key: the host is never reached\n');
 writeFileSync(join(dir, 'slipway.yaml'), project());
 
 let ws: Workspace;
@@ -42,6 +49,10 @@ beforeAll(async () => {
 afterAll(() => removeProject(dir, ws));
 
 describe('status', () => {
+  it('answers while a target cannot be observed, with the rows of the targets that can', async () => {
+    expect(apiInDev(await status(ws))).toMatchObject({ release: 'v1', health: 'healthy' });
+  });
+
   it('answers the same frozen rows while nothing changed', async () => {
     await status(ws); // observes what the deployment changed
     const first = await status(ws);

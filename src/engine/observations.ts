@@ -59,6 +59,11 @@ export class Observations {
     return read;
   }
 
+  /** The kept observation of `target`, however old; undefined when none is kept. */
+  last(target: string): Observation | undefined {
+    return this.#kept.get(target);
+  }
+
   /** Drops what is kept of `target` (and any display read under way): the next read observes it. */
   forget(target: string): void {
     this.#epochs.set(target, (this.#epochs.get(target) ?? 0) + 1);

@@ -34,9 +34,20 @@ export interface UnitFilter {
   readonly environment?: string;
 }
 
-/** What runs now on every target of the workspace, observed live, optionally narrowed. For decisions. */
+/**
+ * What runs now on every target of the workspace, observed live, optionally narrowed. For
+ * decisions. With an environment, a target of that environment that cannot be observed fails the
+ * read; any other target (one the environment left, whose units a deployment would remove) then
+ * counts only when it can be observed, so a broken target elsewhere stops no one here.
+ */
 export async function observeUnits(ws: Workspace, filter: UnitFilter = {}): Promise<ObservedUnit[]> {
-  const all = await Promise.all([...ws.runtimes].map(([target, runtime]) => ws.observations.observe(target, runtime)));
+  const needed = filter.environment === undefined ? undefined : new Set(environmentTargets(ws, filter.environment));
+  const all = await Promise.all(
+    [...ws.runtimes].map(([target, runtime]) => {
+      const observed = ws.observations.observe(target, runtime);
+      return needed && !needed.has(target) ? observed.catch(() => UNOBSERVED) : observed;
+    }),
+  );
   return narrow(all, filter);
 }
 
@@ -45,12 +56,18 @@ export const DISPLAY_MAX_AGE_MS = 2000;
 
 /**
  * What runs on every target as seen at most `maxAgeMs` ago (observed now where nothing that recent
- * is kept), optionally narrowed. For displays: status, a cell's actions, metrics.
+ * is kept), optionally narrowed. For displays: status, a cell's actions, metrics. A target that
+ * cannot be observed (its container engine down, its host out of reach) shows what it was last
+ * seen running, or nothing, rather than failing the whole display.
  */
 export async function recentUnits(ws: Workspace, filter: UnitFilter = {}, maxAgeMs = DISPLAY_MAX_AGE_MS): Promise<ObservedUnit[]> {
-  const all = await Promise.all([...ws.runtimes].map(([target, runtime]) => ws.observations.recent(target, runtime, maxAgeMs)));
+  const all = await Promise.all(
+    [...ws.runtimes].map(([target, runtime]) => ws.observations.recent(target, runtime, maxAgeMs).catch(() => ws.observations.last(target) ?? UNOBSERVED)),
+  );
   return narrow(all, filter);
 }
+
+const UNOBSERVED: Observation = { units: [], unitTexts: [], text: '[]', at: 0 };
 
 function narrow(observations: readonly Observation[], { service, environment }: UnitFilter): ObservedUnit[] {
   return observations.flatMap((o) => o.units).filter((u) => (!service || u.service === service) && (!environment || u.environment === environment));

@@ -33,7 +33,7 @@ export function openRuntime(target: Target, ctx: RuntimeContext): Promise<Runtim
     case 'container':
       return openContainerRuntime(target, ctx);
     case 'static':
-      return openStaticRuntime({ webRoot: target.webRoot, keepReleases: target.keepReleases }, ctx);
+      return openStaticRuntime(target, ctx);
     case 'ssh':
       return openSshRuntime(target, ctx);
   }

@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { RuntimeError } from '../../errors.js';
+import { errorMessage, RuntimeError } from '../../errors.js';
 import { fingerprint, verifyHostKey, type TrustedKeys } from './host-keys.js';
 
 /** Where and how to log in to one host. */
@@ -97,23 +97,31 @@ class HostConnection {
     const { endpoint } = this;
     const pending = new Promise<Client>((resolve, reject) => {
       let rejectedKey: Buffer | undefined;
-      const client = this.connect({
-        host: endpoint.address,
-        port: endpoint.port,
-        username: endpoint.user,
-        privateKey: endpoint.privateKey,
-        readyTimeout: endpoint.connectTimeoutMs,
-        keepaliveInterval: KEEPALIVE_MS,
-        keepaliveCountMax: KEEPALIVE_MISSES,
-        hostVerifier: (key: Buffer) => {
-          if (verifyHostKey(key, endpoint.trusted)) return true;
-          rejectedKey = key;
-          return false;
-        },
-      });
       const forget = () => {
         if (this.#client === pending) this.#client = undefined;
       };
+      let client: Client;
+      try {
+        client = this.connect({
+          host: endpoint.address,
+          port: endpoint.port,
+          username: endpoint.user,
+          privateKey: endpoint.privateKey,
+          readyTimeout: endpoint.connectTimeoutMs,
+          keepaliveInterval: KEEPALIVE_MS,
+          keepaliveCountMax: KEEPALIVE_MISSES,
+          hostVerifier: (key: Buffer) => {
+            if (verifyHostKey(key, endpoint.trusted)) return true;
+            rejectedKey = key;
+            return false;
+          },
+        });
+      } catch (error) {
+        // A setting ssh2 refuses before connecting, such as an identity file that is not a key.
+        queueMicrotask(forget);
+        reject(new HostUnreachableError(endpoint.name, `cannot log in: ${errorMessage(error)}`));
+        return;
+      }
       client.once('ready', () => resolve(client));
       client.on('error', (error: Error) => {
         forget();
