@@ -20,7 +20,7 @@
  *   created again by `reconcile()`.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Reconciler, startObserveLoop } from '../src/converge/index.js';
@@ -36,6 +36,8 @@ const PORT = 8080;
 const dir = projectDir('converge-runtimes', []);
 /** The ssh runtime's test app: listens on 0.0.0.0 (HAProxy reaches it), answers "<release> <instance>". */
 cpSync(new URL('../src/runtimes/ssh/testdata/app', import.meta.url), join(dir, 'app'), { recursive: true });
+mkdirSync(join(dir, 'site'));
+writeFileSync(join(dir, 'site', 'index.html'), '<h1>the site</h1>\n');
 let lab: SshHosts | undefined;
 let podman: PodmanService | undefined;
 let haproxy: Haproxy | undefined;
@@ -79,14 +81,26 @@ services:
       args: [sh, -c, 'echo "$SLIPWAY_RELEASE" > /www/index.html && echo ok > /www/healthz && exec httpd -f -p "$PORT" -h /www']
       ports: { http: auto }
       readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, timeoutSeconds: 1 }
+  site:
+    workload: { command: static, artifact: ./site }
 environments:
   prod: { targets: [edge${fifth ? ', edge5' : ''}] }
   lab: { targets: [ctr] }
+  web: { targets: [cdn] }
 targets:
   edge:${sshTarget(hosts.slice(0, 4))}
   edge5:${sshTarget(hosts.slice(4, 5))}
   ctr: { runtime: container, socket: ${podman!.socketPath}, network: slirp4netns, readyTimeoutSeconds: 10 }
+  cdn:
+    runtime: static
+    webRoot: ${webRoot()}
+    ssh: { host: { name: ${hosts[4]!.name}, address: ${hosts[4]!.address} }, identityFile: ${lab!.identityFile}, knownHosts: ${lab!.knownHostsFile}, connectTimeoutSeconds: 2 }
 `;
+}
+
+/** The static site's web root on host h4 (whose filesystem is this machine's). */
+function webRoot(): string {
+  return `${lab!.hosts[4]!.baseDir}-www`;
 }
 
 /** What the api on `host` answers at `port`: its release version and instance. */
@@ -129,7 +143,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'slipway.yaml'), project('one'));
   ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
   reconciler = new Reconciler(ws, { now: () => new Date(clock), backoffMs: 5_000 });
-  for (const [service, environment] of [['api', 'prod'], ['box', 'lab']] as const) {
+  for (const [service, environment] of [['api', 'prod'], ['box', 'lab'], ['site', 'web']] as const) {
     const outcome = await deploy(ws, { service, environment, actor: 'test' });
     expect(outcome.result, outcome.message).toBe('deployed');
   }
@@ -228,6 +242,15 @@ describe('convergence on ssh hosts behind HAProxy and on Podman', () => {
     expect(box).toMatchObject({ release: { version: 'v1' }, health: 'healthy' });
     const port = box!.instances[0]!.ports.http!;
     expect((await (await fetch(`http://127.0.0.1:${port}/`)).text()).trim()).toBe('v1');
+  });
+
+  it('a file changed by hand in a web root on a host over SSH is reported as drift and restored by reconcile()', async () => {
+    const page = join(webRoot(), 'web', 'site', 'current', 'index.html');
+    expect(readFileSync(page, 'utf8')).toBe('<h1>the site</h1>\n');
+    writeFileSync(page, '<h1>defaced</h1>\n');
+    expect(await reconciler.drift()).toEqual([expect.objectContaining({ service: 'site', environment: 'web', target: 'cdn', difference: 'changed by hand: index.html changed' })]);
+    await reconcileUntilConverged(1);
+    expect(readFileSync(join(webRoot(), 'web', 'site', 'current', 'index.html'), 'utf8')).toBe('<h1>the site</h1>\n');
   });
 
   it('records in the audit log a container that crashed and was restarted by the engine, as the observe loop saw it', async () => {
