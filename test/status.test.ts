@@ -68,10 +68,13 @@ describe('status', () => {
     expect(apiInDev(await status(ws))).toMatchObject({ release: 'v2', running: ['v2'], health: 'healthy' });
   });
 
-  it('shows a crash the runtime healed by itself, without anyone deploying', async () => {
+  it('shows a crash the runtime healed by itself, without anyone deploying, as soon as the runtime tells of it', async () => {
     const before = apiInDev(await status(ws));
     expect(before.restarts).toBe(0);
     process.kill(before.instances[0]!.pid!, 'SIGKILL');
+    // The runtime's event makes the next read observe again, rather than show what was seen a moment ago.
+    await expect.poll(() => ws.store.listEvents({ service: 'api', type: 'instance.restarted' }), { timeout: 10_000 }).toHaveLength(1);
+    expect(apiInDev(await status(ws)).restarts).toBe(1);
     const after = await statusUntil((row) => row.restarts === 1 && row.health === 'healthy');
     expect(after).toMatchObject({ restarts: 1, health: 'healthy', release: 'v2' });
     expect(after.instances[0]!.pid).not.toBe(before.instances[0]!.pid);

@@ -144,9 +144,14 @@ export class Workspace {
     return forgettingOnChange(adapter, () => this.observations.forget(name));
   }
 
-  /** Records a runtime event in the audit log (actor `runtime:<target>`); never throws, so failing to record one cannot stop supervision. */
+  /**
+   * Records a runtime event in the audit log (actor `runtime:<target>`), first forgetting what the
+   * target was seen running, so that a display read on the event sees the change. Never throws, so
+   * failing to record one cannot stop supervision.
+   */
   async recordRuntimeEvent(event: RuntimeEvent): Promise<void> {
     if (this.#closed) return;
+    this.observations.forget(event.key.target);
     try {
       await this.store.appendEvent({
         type: event.type.replace('-', '.'),
