@@ -256,7 +256,7 @@ describe('convergence on ssh hosts behind HAProxy and on Podman', () => {
   it('records in the audit log a container that crashed and was restarted by the engine, as the observe loop saw it', async () => {
     const loop = startObserveLoop(ws!, { intervalMs: 200 });
     try {
-      await expect.poll(async () => (await ws!.store.listObserved({ target: 'ctr' })).map((u) => u.health)).toEqual(['healthy']);
+      await expect.poll(async () => (await ws!.store.listObserved({ target: 'ctr' })).map((u) => u.health), { timeout: 30_000 }).toEqual(['healthy']);
       const [box] = await observeUnits(ws!, { service: 'box', environment: 'lab' });
       process.kill(box!.instances[0]!.pid!, 'SIGKILL');
       const restarted = () => ws!.store.listEvents({ service: 'box', type: 'instance.restarted' });
