@@ -58,6 +58,23 @@ describe('Observations', () => {
     expect(observations.generation).toBe(first + 2);
   });
 
+  it('keeps the read that began last, whichever ends last', async () => {
+    let clock = 0;
+    let running = ['v1'];
+    const observations = new Observations(() => clock);
+    const { fake, hold } = adapter(() => running);
+    let release = () => {};
+    hold(new Promise<void>((resolve) => (release = resolve)));
+    const slow = observations.observe('a', fake);
+    clock = 10;
+    running = ['v2'];
+    hold(Promise.resolve());
+    await observations.observe('a', fake);
+    release();
+    expect((await slow).units).toEqual(['v1']);
+    expect(observations.last('a')?.units).toEqual(['v2']);
+  });
+
   it('does not keep a read that began before the target was changed', async () => {
     let running = ['v1'];
     const observations = new Observations();

@@ -8,7 +8,7 @@
 import type { ObservedUnit } from '../desired/types.js';
 import type { RuntimeAdapter } from '../runtimes/index.js';
 
-/** One observation of a target: its units, their JSON texts (to tell a change), and when. */
+/** One observation of a target: its units, their JSON texts (to tell a change), and when it began. */
 export interface Observation {
   readonly units: readonly ObservedUnit[];
   /** `JSON.stringify` of each unit, in the order of `units`. */
@@ -33,13 +33,17 @@ export class Observations {
     return this.#generation;
   }
 
-  /** Observes `target` now through `adapter` and keeps the answer unless the target changed meanwhile. */
+  /**
+   * Observes `target` now through `adapter` and keeps the answer, unless the target changed
+   * meanwhile or a read begun later was kept first.
+   */
   async observe(target: string, adapter: RuntimeAdapter): Promise<Observation> {
     const epoch = this.#epochs.get(target) ?? 0;
+    const at = this.now();
     const units = await adapter.observe();
     const unitTexts = units.map((unit) => JSON.stringify(unit));
-    const seen: Observation = { units, unitTexts, text: `[${unitTexts.join(',')}]`, at: this.now() };
-    if ((this.#epochs.get(target) ?? 0) === epoch) {
+    const seen: Observation = { units, unitTexts, text: `[${unitTexts.join(',')}]`, at };
+    if ((this.#epochs.get(target) ?? 0) === epoch && (this.#kept.get(target)?.at ?? -Infinity) <= at) {
       if (this.#kept.get(target)?.text !== seen.text) this.#generation++;
       this.#kept.set(target, seen);
     }
