@@ -26,6 +26,10 @@ export interface PodmanService {
   readonly socketPath: string;
   /** A dockerode client on that socket. */
   readonly docker: Dockerode;
+  /** Stops the API service only, as if the engine were out of reach: containers keep running under conmon. */
+  pause(): Promise<void>;
+  /** Starts the API service again on the same socket; resolves once it answers. */
+  resume(): Promise<void>;
   /** Stops the service by its pid and removes its directory; containers are left to their owners. Idempotent. */
   stop(): Promise<void>;
 }
@@ -41,19 +45,26 @@ export async function startPodman(): Promise<PodmanService> {
   configurePodman();
   const dir = mkdtempSync(join(tmpdir(), 'slipway-podman-'));
   const socketPath = join(dir, 'podman.sock');
-  const child = spawn('podman', ['system', 'service', '--time=0', `unix://${socketPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const docker = new Dockerode({ socketPath });
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= stopChild(child).finally(() => rmSync(dir, { recursive: true, force: true })));
-  try {
+  let child: ChildProcess | undefined;
+  const serve = async () => {
+    child = spawn('podman', ['system', 'service', '--time=0', `unix://${socketPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     await waitForPing(docker, child, () => stderr);
+  };
+  const pause = async () => {
+    if (child) await stopChild(child);
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= pause().finally(() => rmSync(dir, { recursive: true, force: true })));
+  try {
+    await serve();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { socketPath, docker, stop };
+  return { socketPath, docker, pause, resume: serve, stop };
 }
 
 /**

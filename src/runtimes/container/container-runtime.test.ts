@@ -81,7 +81,15 @@ function only(units: ObservedUnit[]): ObservedUnit {
   return units[0]!;
 }
 
-adapterContract('container', sandboxHarness(() => new Sandbox()));
+adapterContract(
+  'container',
+  sandboxHarness(() => new Sandbox(), {
+    killInstance: async (instance) => void process.kill(instance.pid!, 'SIGKILL'),
+    // The engine's API service stops; the containers run on under conmon.
+    disconnect: () => podman.pause(),
+    reconnect: () => podman.resume(),
+  }),
+);
 
 describe('container runtime', () => {
   let sandbox: Sandbox;

@@ -29,6 +29,7 @@ import { assignPorts, freePort, portsCollide } from '../process/ports.js';
 import { httpProbe, type Probe } from '../process/probe.js';
 import { InstanceNotReadyError } from '../process/process-runtime.js';
 import { interleave } from '../interleave.js';
+import { LastSeen } from '../last-seen.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { containerCommand } from './image-ref.js';
 import { containerName, createOptions, instanceLabels } from './container-spec.js';
@@ -93,12 +94,23 @@ export async function openContainerRuntime(settings: ContainerRuntimeSettings, c
   return new ContainerRuntime(settings, ctx, state, units, deps);
 }
 
+/** How long a stopped container is given to be restarted by the engine before apply starts it. */
+const ENGINE_RESTART_GRACE_MS = 2_000;
+
+/** The engine's socket refused the call or is gone: the engine is down, not the containers. */
+export class EngineUnreachableError extends RuntimeError {}
+
+/** Socket errors that say the engine is not there. */
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
 export class ContainerRuntime implements RuntimeAdapter, LogSource {
   readonly kind = 'container';
   readonly #docker: Dockerode;
   readonly #probe: Probe;
   readonly #allocatePort: () => Promise<number>;
   readonly #lock = new KeyedLock();
+  /** What was last seen on the engine, reported while it does not answer. */
+  readonly #seen = new LastSeen<ObservedUnit>();
   #closed = false;
 
   /** Use {@link openContainerRuntime}. */
@@ -134,6 +146,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
       const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
       await this.state.saveUnit(record);
       this.units.set(unitSlug(unit), record);
+      this.#seen.changed(unit, (await this.observed(unit))[0]);
     });
   }
 
@@ -144,23 +157,39 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
       await Promise.all((await this.containers(key)).map((c) => this.removeContainer(c.id)));
       await this.state.deleteUnit(key);
       this.units.delete(unitSlug(key));
+      this.#seen.changed(key, undefined);
     });
   }
 
   /**
    * Every unit with a record or a container on this target, in key order, read from the engine;
    * running containers with a readiness probe are probed. A container removed by hand is absent
-   * (health `missing` or `degraded`). Throws a `RuntimeError` only when the engine cannot be reached.
+   * (health `missing` or `degraded`). While the engine does not answer, the units seen last are
+   * reported with their instances `unhealthy` ("engine unreachable": the containers most likely
+   * run on); only when none was ever seen does it throw the `EngineUnreachableError`.
    */
   async observe(): Promise<ObservedUnit[]> {
-    const containers = await this.containers();
+    try {
+      const units = await this.observed();
+      this.#seen.saw(units);
+      return units;
+    } catch (error) {
+      if (!(error instanceof EngineUnreachableError) || !this.#seen.known) throw error;
+      return this.#seen.unreachable('engine unreachable');
+    }
+  }
+
+  /** The units with a record or a container on this target (only `key`'s, when given), in key order. */
+  private async observed(key?: UnitKey): Promise<ObservedUnit[]> {
+    const containers = await this.containers(key);
     const states = await Promise.all(containers.map((c) => this.instanceState(c)));
     const bySlug = new Map<string, { container: Container; state: ObservedInstance['state'] }[]>();
     containers.forEach((container, i) => {
       const slug = unitSlug(container.labels.key);
       bySlug.set(slug, [...(bySlug.get(slug) ?? []), { container, state: states[i]! }]);
     });
-    const slugs = new Set([...this.units.keys(), ...bySlug.keys()]);
+    const recorded = key ? [unitSlug(key)].filter((slug) => this.units.has(slug)) : this.units.keys();
+    const slugs = new Set([...recorded, ...bySlug.keys()]);
     return [...slugs]
       .map((slug) => {
         const found = (bySlug.get(slug) ?? []).sort((a, b) => byReplicaThenGeneration(a.container, b.container));
@@ -216,7 +245,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     const current = sorted.find((c) => c.labels.configHash === unit.configHash);
     if (current) {
       await Promise.all(sorted.filter((c) => c !== current).map((c) => this.removeContainer(c.id)));
-      if (current.status !== 'running' && current.status !== 'restarting') await this.engine(`start ${current.id}`, () => this.#docker.getContainer(current.id).start());
+      if (!(await this.runningSoon(current))) await this.engine(`start ${current.id}`, () => this.#docker.getContainer(current.id).start());
       await this.awaitReady(unit, current.id, current.labels, options);
       return;
     }
@@ -241,6 +270,21 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
       throw error;
     }
     if (old) await this.removeContainer(old.id);
+  }
+
+  /**
+   * True when the container runs, or is being started again by the engine's restart policy
+   * within a moment (a crash just now). Starting it ourselves while the engine does too races
+   * with it, and can leave the container running without its published ports.
+   */
+  private async runningSoon(container: Container): Promise<boolean> {
+    const deadline = Date.now() + ENGINE_RESTART_GRACE_MS;
+    for (let seen: Container | undefined = container; seen; seen = await this.inspect(container.id)) {
+      if (seen.status === 'running' || seen.status === 'restarting') return true;
+      if (Date.now() >= deadline) return false;
+      await delay(READY_POLL_MS);
+    }
+    return false;
   }
 
   /** Waits until the container runs and passes its readiness probe; throws `InstanceNotReadyError`. */
@@ -395,7 +439,9 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     try {
       return await call();
     } catch (error) {
-      throw new RuntimeError(`container engine of target ${this.ctx.target}: ${operation} failed: ${errorMessage(error)}`, { cause: error });
+      const message = `container engine of target ${this.ctx.target}: ${operation} failed: ${errorMessage(error)}`;
+      const code = (error as { code?: unknown }).code;
+      throw typeof code === 'string' && UNREACHABLE.has(code) ? new EngineUnreachableError(message, { cause: error }) : new RuntimeError(message, { cause: error });
     }
   }
 

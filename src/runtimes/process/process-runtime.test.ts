@@ -105,7 +105,10 @@ async function get(port: number, path = '/'): Promise<Record<string, unknown>> {
   return (await response.json()) as Record<string, unknown>;
 }
 
-adapterContract('process', sandboxHarness(() => new Sandbox()));
+adapterContract(
+  'process',
+  sandboxHarness(() => new Sandbox(), { killInstance: async (instance) => void process.kill(instance.pid!, 'SIGKILL') }),
+);
 
 describe('process runtime', () => {
   let sandbox: Sandbox;

@@ -22,6 +22,7 @@ import { compareUnitKeys } from '../../desired/types.js';
 import { errorMessage, RuntimeError } from '../../errors.js';
 import { KeyedLock } from '../container/keyed-lock.js';
 import { instanceId } from '../process/instance-state.js';
+import { LastSeen } from '../last-seen.js';
 import type { ApplyOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn } from '../ssh/connection.js';
 import { endpointOf, readLoginKeys } from '../ssh/login.js';
@@ -61,8 +62,8 @@ export class StaticRuntime implements RuntimeAdapter {
   readonly kind = 'static';
   readonly #lock = new KeyedLock();
   #closed = false;
-  /** What observe() last found, reported while the web root's host is out of reach. */
-  #seen: StaticObservedUnit[] | undefined;
+  /** What was last seen in the web root, reported while its host is out of reach. */
+  readonly #seen = new LastSeen<StaticObservedUnit>();
 
   /** Use {@link openStaticRuntime}. */
   constructor(
@@ -97,7 +98,7 @@ export class StaticRuntime implements RuntimeAdapter {
         const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
         await dir.writeRecord(record);
         await dir.prune(this.settings.keepReleases);
-        this.remember(unit, await this.observeUnit(keyOf(unit)));
+        this.#seen.changed(unit, await this.observeUnit(keyOf(unit)));
       });
     });
   }
@@ -107,7 +108,7 @@ export class StaticRuntime implements RuntimeAdapter {
     return this.#lock.run(this.lockKey(key), async () => {
       this.assertOpen();
       await this.fs(key, 'remove', () => this.unitDir(key).delete());
-      this.remember(key, undefined);
+      this.#seen.changed(key, undefined);
     });
   }
 
@@ -120,17 +121,12 @@ export class StaticRuntime implements RuntimeAdapter {
   async observe(): Promise<StaticObservedUnit[]> {
     try {
       const keys = (await listUnitDirs(this.files, this.settings.webRoot)).map((k) => ({ ...k, target: this.ctx.target }));
-      const units = await Promise.all(keys.map((key) => this.observeUnit(key)));
-      this.#seen = units.filter((u): u is StaticObservedUnit => u !== undefined).sort(compareUnitKeys);
-      return this.#seen;
+      const units = (await Promise.all(keys.map((key) => this.observeUnit(key)))).filter((u): u is StaticObservedUnit => u !== undefined).sort(compareUnitKeys);
+      this.#seen.saw(units);
+      return units;
     } catch (error) {
-      if (!(error instanceof HostUnreachableError) || !this.#seen) throw error;
-      const message = error instanceof HostKeyRejectedError ? 'host key rejected' : 'unreachable';
-      return this.#seen.map(({ drift: _drift, ...unit }) => ({
-        ...unit,
-        health: 'degraded',
-        instances: unit.instances.map((instance) => ({ ...instance, state: 'unhealthy', message })),
-      }));
+      if (!(error instanceof HostUnreachableError) || !this.#seen.known) throw error;
+      return this.#seen.unreachable(error instanceof HostKeyRejectedError ? 'host key rejected' : 'unreachable');
     }
   }
 
@@ -167,12 +163,6 @@ export class StaticRuntime implements RuntimeAdapter {
       health,
       ...(drift.length > 0 ? { drift } : {}),
     };
-  }
-
-  /** Puts what `key` is now into what observe() last found, so that it is reported while the host is out of reach. */
-  private remember(key: UnitKey, unit: StaticObservedUnit | undefined): void {
-    const others = (this.#seen ?? []).filter((u) => unitId(u) !== unitId(key));
-    this.#seen = (unit ? [...others, unit] : others).sort(compareUnitKeys);
   }
 
   /** The name of a retained release of `configHash` whose files are as published (the live one first), if any. */
