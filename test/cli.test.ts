@@ -125,6 +125,13 @@ describe('slipway CLI on a project made by init', () => {
     expect(logs.stdout).toMatch(/^dev\.web\.0 \| web listening on port \d+/m);
   });
 
+  it('targets lists where things run, with what runs there', async () => {
+    const listed = await cli('targets');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^TARGET\s+RUNTIME\s+ENVIRONMENTS\s+UNITS\s+REACHABLE$/m);
+    expect(listed.stdout).toMatch(/^local\s+process\s+dev, staging, prod\s+1\s+yes$/m);
+  });
+
   it('down stops everything it started', async () => {
     expect(processesUnder(dir)).toHaveLength(1);
     const down = await cli('down', '--json');

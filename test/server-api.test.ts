@@ -232,6 +232,21 @@ describe('the HTTP API', () => {
     expect((await get('/api/v1/environments/dev/resources')).json()).toEqual([]);
   });
 
+  it('lists services, environments and targets, the targets with what runs on them', async () => {
+    expect((await get('/api/v1/services')).json()).toEqual([{ name: 'api', owner: 'team-api' }]);
+    const environments = (await get('/api/v1/environments')).json<{ name: string; promotesFrom: string[]; targets: string[] }[]>();
+    expect(environments.map((e) => [e.name, e.promotesFrom, e.targets])).toEqual([
+      ['dev', [], ['local']],
+      ['staging', ['dev'], ['local']],
+      ['prod', ['staging'], ['local']],
+      ['vault', ['dev'], ['local']],
+    ]);
+    const [local] = (await get('/api/v1/targets')).json<{ name: string; runtime: string; environments: string[]; reachable: boolean; units: number }[]>();
+    expect(local).toMatchObject({ name: 'local', runtime: 'process', environments: ['dev', 'staging', 'prod', 'vault'], reachable: true, units: expect.any(Number) });
+    expect(local!.units).toBeGreaterThan(0);
+    expect((await call('GET', '/api/v1/targets')).status).toBe(401);
+  });
+
   it('streams new events as server-sent events, and resumes after Last-Event-ID', async () => {
     const fresh = await readEvents('/api/v1/events/stream', (events) => events.some((e) => JSON.parse(e.data).type === 'converge.paused'), {
       onOpen: () => post('/api/v1/convergence', 'deployer', { service: 'api', environment: 'dev', paused: true, reason: 'looking' }),

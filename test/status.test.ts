@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Workspace, deploy, status, type StatusRow } from '../src/engine/index.js';
+import { Workspace, deploy, status, targets, type StatusRow } from '../src/engine/index.js';
 import { API_WORKLOAD, projectDir, removeProject } from './helpers/projects.js';
 
 const dir = projectDir('status');
@@ -49,8 +49,11 @@ beforeAll(async () => {
 afterAll(() => removeProject(dir, ws));
 
 describe('status', () => {
-  it('answers while a target cannot be observed, with the rows of the targets that can', async () => {
+  it('answers while a target cannot be observed, with the rows of the targets that can; the target list says which and why', async () => {
     expect(apiInDev(await status(ws))).toMatchObject({ release: 'v1', health: 'healthy' });
+    const [local, cdn] = await targets(ws);
+    expect(local).toMatchObject({ name: 'local', runtime: 'process', environments: ['dev'], reachable: true, units: 1 });
+    expect(cdn).toMatchObject({ name: 'cdn', runtime: 'static', environments: [], reachable: false, error: expect.stringMatching(/^host gone is unreachable: cannot log in: /) });
   });
 
   it('answers the same frozen rows while nothing changed', async () => {

@@ -407,6 +407,22 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }),
     );
 
+  program
+    .command('targets')
+    .description('where things run: each target with its runtime, the environments that use it, and whether it can be reached now')
+    .addOption(json)
+    .action((options: { json?: boolean }) =>
+      withOps(async (ops) => {
+        const targets = await ops.targets();
+        print(targets, options.json, () =>
+          table(
+            ['TARGET', 'RUNTIME', 'ENVIRONMENTS', 'UNITS', 'REACHABLE'],
+            targets.map((t) => [t.name, t.runtime, t.environments.join(', ') || '—', t.units === undefined ? '—' : String(t.units), t.reachable ? 'yes' : `no: ${t.error ?? 'unknown'}`]),
+          ),
+        );
+      }),
+    );
+
   const converge = program.command('converge').description('the reconcile loop that keeps environments as desired');
   for (const [name, paused] of [['pause', true], ['resume', false]] as const) {
     converge

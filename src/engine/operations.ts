@@ -30,6 +30,7 @@ import { environmentTargets } from './units.js';
 import { receiveWebhook, type WebhookReceipt } from './webhooks.js';
 import type { InboundDelivery } from '../webhooks/index.js';
 import { Turns } from './turns.js';
+import { environments, services, targets, type EnvironmentSummary, type ServiceSummary, type TargetSummary } from './catalog.js';
 
 export type PromotionAction = 'pause' | 'resume' | 'cancel';
 
@@ -119,6 +120,12 @@ export interface Operations {
   drift(): Promise<Drift[]>;
   /** Where deployments or rollbacks wait in the process that runs them for an earlier one of the same service and environment. Reads only. */
   queuedDeployments(): Promise<QueuedDeployments[]>;
+  /** The project's services, in its file's order. Reads only. */
+  services(): Promise<ServiceSummary[]>;
+  /** The project's environments: targets, where releases come from, how they roll out. Reads only. */
+  environments(): Promise<EnvironmentSummary[]>;
+  /** The project's targets, each with whether it can be observed and how many units run there. Reads only. */
+  targets(): Promise<TargetSummary[]>;
   /** Tells the reconcile loop to leave a service in an environment alone, or to look after it again. */
   convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void>;
   /** What can be done to a service in an environment now, what each action would do, or why it cannot; `actor` is who asks. Reads only. */
@@ -233,6 +240,21 @@ export class LocalOperations implements Operations {
   async drift(): Promise<Drift[]> {
     if (!this.options.drift) throw new SlipwayError('bad-request', 'drift is known to the process that converges; start it with slipway up');
     return this.options.drift();
+  }
+
+  async services(): Promise<ServiceSummary[]> {
+    await this.workspace.reload();
+    return services(this.workspace);
+  }
+
+  async environments(): Promise<EnvironmentSummary[]> {
+    await this.workspace.reload();
+    return environments(this.workspace);
+  }
+
+  async targets(): Promise<TargetSummary[]> {
+    await this.workspace.reload();
+    return targets(this.workspace);
   }
 
   async queuedDeployments(): Promise<QueuedDeployments[]> {

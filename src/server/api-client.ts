@@ -7,7 +7,27 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { z } from 'zod';
-import type { ActionChoice, ControlRequest, DecisionRequest, DeploymentDetail, DeployOutcome, DeployRequest, Drift, EventsFilter, Explanation, History, LogsRequest, Operations, PromoteRequest, Promotion, QueuedDeployments, StatusRow } from '../engine/index.js';
+import type {
+  ActionChoice,
+  ControlRequest,
+  DecisionRequest,
+  DeploymentDetail,
+  DeployOutcome,
+  DeployRequest,
+  Drift,
+  EnvironmentSummary,
+  EventsFilter,
+  Explanation,
+  History,
+  LogsRequest,
+  Operations,
+  PromoteRequest,
+  Promotion,
+  QueuedDeployments,
+  ServiceSummary,
+  StatusRow,
+  TargetSummary,
+} from '../engine/index.js';
 import type { Release, UnitKey } from '../desired/types.js';
 import type { WebhookReceipt } from '../engine/webhooks.js';
 import type { Plan } from '../planner/index.js';
@@ -115,6 +135,18 @@ export class ApiClient implements Operations {
 
   queuedDeployments(): Promise<QueuedDeployments[]> {
     return this.json(routes.queuedDeployments, {});
+  }
+
+  services(): Promise<ServiceSummary[]> {
+    return this.json(routes.services, {});
+  }
+
+  environments(): Promise<EnvironmentSummary[]> {
+    return this.json(routes.environments, {});
+  }
+
+  targets(): Promise<TargetSummary[]> {
+    return this.json(routes.targets, {});
   }
 
   async convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void> {
