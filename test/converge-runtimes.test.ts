@@ -251,7 +251,16 @@ describe('convergence on ssh hosts behind HAProxy and on Podman', () => {
     expect(await reconciler.drift()).toEqual([expect.objectContaining({ service: 'site', environment: 'web', target: 'cdn', difference: 'changed by hand: index.html changed' })]);
     await reconcileUntilConverged(1);
     expect(readFileSync(join(webRoot(), 'web', 'site', 'current', 'index.html'), 'utf8')).toBe('<h1>the site</h1>\n');
-  });
+    // It goes through the host (whose files this machine shares): cut off, the site is reported unreachable.
+    const host = lab!.hosts[4]!;
+    lab!.network.linkDown(host.net);
+    try {
+      const [site] = await observeUnits(ws!, { service: 'site', environment: 'web' });
+      expect(site).toMatchObject({ health: 'degraded', instances: [expect.objectContaining({ state: 'unhealthy', message: 'unreachable' })] });
+    } finally {
+      lab!.network.linkUp(host.net);
+    }
+  }, 60_000);
 
   it('records in the audit log a container that crashed and was restarted by the engine, as the observe loop saw it', async () => {
     const loop = startObserveLoop(ws!, { intervalMs: 200 });

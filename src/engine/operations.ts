@@ -29,7 +29,7 @@ import { applyResources, resourcePlan, secretStore } from './materials.js';
 import { environmentTargets } from './units.js';
 import { receiveWebhook, type WebhookReceipt } from './webhooks.js';
 import type { InboundDelivery } from '../webhooks/index.js';
-import { Turns } from './turns.js';
+import { KeyedLock } from '../keyed-lock.js';
 import { environments, services, targets, type EnvironmentSummary, type ServiceSummary, type TargetSummary } from './catalog.js';
 
 export type PromotionAction = 'pause' | 'resume' | 'cancel';
@@ -143,9 +143,9 @@ export interface Operations {
 /** Operations on a workspace open in this process. Each call sees the project file as it is now. */
 export class LocalOperations implements Operations {
   /** Changes that must not overlap: promotions, down, resources of an environment, webhooks. */
-  readonly #turns = new Turns();
+  readonly #turns = new KeyedLock();
   /** Deployments and rollbacks, by service and environment. */
-  readonly #deployments = new Turns();
+  readonly #deployments = new KeyedLock();
   readonly engine: PromotionEngine;
 
   /**
@@ -296,7 +296,7 @@ export class LocalOperations implements Operations {
   }
 
   applyResources(request: { environment: string; actor: string }): Promise<string[]> {
-    return this.#turns.take(`resources/${request.environment}`, async () => {
+    return this.#turns.run(`resources/${request.environment}`, async () => {
       await this.workspace.reload();
       environmentTargets(this.workspace, request.environment);
       const applied = await applyResources(this.workspace, await resourcePlan(this.workspace, request.environment), { deletes: true, redactor: new Redactor() });
@@ -318,9 +318,9 @@ export class LocalOperations implements Operations {
 
   private async changePromotion(change: () => Promise<Promotion>): Promise<Promotion> {
     await this.workspace.reload();
-    const promotion = await this.#turns.take('promotions', change);
+    const promotion = await this.#turns.run('promotions', change);
     if (this.options.drive === 'background') return promotion;
-    await this.#turns.take('promotions', () => this.drive());
+    await this.#turns.run('promotions', () => this.drive());
     return (await this.workspace.store.getPromotion(promotion.id)) ?? promotion;
   }
 
@@ -330,7 +330,7 @@ export class LocalOperations implements Operations {
   }
 
   down(request: { environment?: string; actor: string }): Promise<UnitKey[]> {
-    return this.#turns.take('down', () => down(this.workspace, request));
+    return this.#turns.run('down', () => down(this.workspace, request));
   }
 
   logs(request: LogsRequest): AsyncIterable<LogLine> {
@@ -342,7 +342,7 @@ export class LocalOperations implements Operations {
   }
 
   receiveWebhook(delivery: InboundDelivery): Promise<WebhookReceipt> {
-    return this.#turns.take('webhooks', () => receiveWebhook(this.workspace, delivery));
+    return this.#turns.run('webhooks', () => receiveWebhook(this.workspace, delivery));
   }
 
   async recordTokenChange(change: TokenChange): Promise<void> {
@@ -355,6 +355,6 @@ export class LocalOperations implements Operations {
 
   /** A deployment or rollback, after every earlier one of its service and environment; counted in `queuedDeployments` until its turn comes. */
   private serialisedDeployment<T>(service: string, environment: string, work: () => Promise<T>): Promise<T> {
-    return this.#deployments.take(changeKey(service, environment), work);
+    return this.#deployments.run(changeKey(service, environment), work);
   }
 }

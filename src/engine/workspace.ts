@@ -12,7 +12,7 @@ import { openRuntime, type RuntimeAdapter, type RuntimeEvent } from '../runtimes
 import { NotFoundError } from '../errors.js';
 import { acquirePidLock } from '../pid-lock.js';
 import { forgettingOnChange, Observations } from './observations.js';
-import { Turns } from './turns.js';
+import { KeyedLock } from '../keyed-lock.js';
 
 export interface WorkspaceOptions {
   /** Path of the project file (`slipway.yaml`). */
@@ -41,7 +41,7 @@ export class Workspace {
   /** What each target was last seen running; its runtime's apply and remove forget it. */
   readonly observations = new Observations();
   /** Changes of units by (service, environment), taking turns: see `changing`. */
-  readonly changes = new Turns();
+  readonly changes = new KeyedLock();
   #closed = false;
   /** The input files' texts the project was last reloaded from; undefined until a reload records them. */
   #loadedFrom?: readonly (string | undefined)[];
@@ -85,7 +85,7 @@ export class Workspace {
    * take turns, and each decides what to do inside its turn.
    */
   changing<T>(service: string, environment: string, work: () => Promise<T>): Promise<T> {
-    return this.changes.take(changeKey(service, environment), work);
+    return this.changes.run(changeKey(service, environment), work);
   }
 
   /** Content-addressed artifact snapshots. */

@@ -219,7 +219,8 @@ export function adapterContract(name: string, harness: AdapterHarness): void {
         const adapter = await open();
         const unit = harness.unit({ replicas: 1 });
         await adapter.apply(unit);
-        const [before] = (await adapter.observe())[0]!.instances;
+        // An instance that runs with its own pid: killing pid 0 or none would hit the test itself.
+        const [before] = (await observeUntil(adapter, ([u]) => u?.instances[0]?.state === 'ready' && (u.instances[0].pid ?? 0) > 0))[0]!.instances;
         await killInstance(before!);
         await adapter.apply(unit);
         const [observed] = await observeUntil(adapter, ([u]) => u?.health === 'healthy' && u.instances[0]?.pid !== before!.pid);

@@ -20,7 +20,7 @@ import { unitId } from '../../desired/types.js';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys } from '../../desired/types.js';
 import { errorMessage, RuntimeError } from '../../errors.js';
-import { KeyedLock } from '../container/keyed-lock.js';
+import { KeyedLock } from '../../keyed-lock.js';
 import { instanceId } from '../process/instance-state.js';
 import { LastSeen } from '../last-seen.js';
 import type { ApplyOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
@@ -98,7 +98,8 @@ export class StaticRuntime implements RuntimeAdapter {
         const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
         await dir.writeRecord(record);
         await dir.prune(this.settings.keepReleases);
-        this.#seen.changed(unit, await this.observeUnit(keyOf(unit)));
+        // Just published or checked intact: no need to hash the live release again.
+        this.#seen.changed(unit, await this.observeUnit(keyOf(unit), { intact: true }));
       });
     });
   }
@@ -136,14 +137,15 @@ export class StaticRuntime implements RuntimeAdapter {
     await this.disconnect();
   }
 
-  private async observeUnit(key: UnitKey): Promise<StaticObservedUnit | undefined> {
+  /** The unit as its web root shows it; `intact` skips hashing the live release (the caller has just made or checked it). */
+  private async observeUnit(key: UnitKey, { intact = false } = {}): Promise<StaticObservedUnit | undefined> {
     const dir = this.unitDir(key);
     const [record, live] = await Promise.all([dir.readRecord(), dir.live()]);
     const manifest = live && (await dir.readManifest(live.name));
     const shown = manifest ?? record;
     if (!shown) return undefined;
     const replicas = record?.replicas ?? 1;
-    const drift = live ? await this.driftOf(dir, live.name) : [];
+    const drift = live && !intact ? await this.driftOf(dir, live.name) : [];
     const health: UnitHealth = replicas === 0 ? (live ? 'degraded' : 'healthy') : !live || !manifest ? 'missing' : drift.length > 0 || (record && record.configHash !== manifest.configHash) ? 'degraded' : 'healthy';
     const instance = (replica: number): ObservedInstance => ({
       id: instanceId(key, replica),

@@ -18,4 +18,16 @@ describe('KeyedLock', () => {
     await Promise.all([a2, b1]);
     expect(log).toEqual(['a1+', 'b1+', 'b1-', 'a1-', 'a2+', 'a2-']);
   });
+
+  it('counts the calls of each key that wait for their turn', async () => {
+    const lock = new KeyedLock();
+    let endFirst = () => {};
+    const first = lock.run('a', () => new Promise<void>((resolve) => (endFirst = resolve)));
+    const rest = [lock.run('a', async () => {}), lock.run('a', async () => {})];
+    await lock.run('b', async () => {});
+    expect(lock.waiting()).toEqual([['a', 2]]);
+    endFirst();
+    await Promise.all([first, ...rest]);
+    expect(lock.waiting()).toEqual([]);
+  });
 });
