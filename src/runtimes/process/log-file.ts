@@ -17,18 +17,20 @@ export function closeFd(fd: number): void {
 }
 
 /**
- * When `path` is larger than `maxBytes`: shifts `.1`…`.keep-1` up by one (dropping the oldest),
- * copies the file to `.1` and truncates it in place, so a writer holding it open in append mode
+ * When `path` is larger than `maxBytes`: copies it aside, shifts `.1`…`.keep-1` up by one
+ * (dropping the oldest), renames the copy to `.1` (so `.1` never goes missing once it exists, and
+ * never holds half a copy) and truncates the file in place, so a writer holding it open in append mode
  * carries on at the start. With `keep` 0 the file is only truncated. Lines written between copy
  * and truncate are lost (the price of copy-truncate). Returns whether it rotated; a missing file is no-op.
  */
 export async function rotateIfLarger(path: string, maxBytes: number, keep: number): Promise<boolean> {
   const size = await stat(path).then((s) => s.size, () => -1);
   if (size <= maxBytes) return false;
+  if (keep > 0) await copyFile(path, `${path}.new`);
   for (let i = keep - 1; i >= 1; i--) {
     await rename(`${path}.${i}`, `${path}.${i + 1}`).catch(() => undefined);
   }
-  if (keep > 0) await copyFile(path, `${path}.1`);
+  if (keep > 0) await rename(`${path}.new`, `${path}.1`);
   await truncate(path, 0);
   return true;
 }
