@@ -31,6 +31,23 @@ export function changeKey(service: string, environment: string): string {
   return JSON.stringify([service, environment]);
 }
 
+interface LoadedProject {
+  readonly project: Project;
+  /** The texts of `projectInputFiles(project)` as they were read to load it. */
+  readonly texts: readonly string[];
+}
+
+/** Loads the project at `file`, keeping the text of each input file exactly as it was parsed. */
+async function loadRecordingTexts(file: string): Promise<LoadedProject> {
+  const read = new Map<string, string>();
+  const project = await loadProject(file, async (path) => {
+    const text = await readFile(path, 'utf8');
+    read.set(path, text);
+    return text;
+  });
+  return { project, texts: projectInputFiles(project).map((path) => read.get(path) ?? '') };
+}
+
 /** The lock file a running workspace holds. */
 export function workspaceLockFile(stateDir: string): string {
   return join(stateDir, 'slipway.pid');
@@ -43,17 +60,22 @@ export class Workspace {
   /** Changes of units by (service, environment), taking turns: see `changing`. */
   readonly changes = new KeyedLock();
   #closed = false;
-  /** The input files' texts the project was last reloaded from; undefined until a reload records them. */
-  #loadedFrom?: readonly (string | undefined)[];
+  /** The texts of `projectInputFiles(project)` that `project` was loaded from, in that order. */
+  #loadedFrom: readonly string[];
 
   private constructor(
-    /** The project file as last loaded. */
-    public project: Project,
+    loaded: LoadedProject,
     readonly store: Store,
     /** `.slipway/` beside the project file: store, artifacts, runtime state, lock, socket. */
     readonly stateDir: string,
     private readonly releaseLock: () => void,
-  ) {}
+  ) {
+    this.project = loaded.project;
+    this.#loadedFrom = loaded.texts;
+  }
+
+  /** The project file as last loaded. */
+  project: Project;
 
   /**
    * Opens the workspace: validates the project file first (an invalid file changes nothing), takes
@@ -61,14 +83,15 @@ export class Workspace {
    * services, environments and targets, and opens each target's runtime, which adopts what runs.
    */
   static async open(options: WorkspaceOptions): Promise<Workspace> {
-    const project = await loadProject(options.projectFile);
+    const loaded = await loadRecordingTexts(options.projectFile);
+    const { project } = loaded;
     const stateDir = stateDirOf(project.file);
     mkdirSync(stateDir, { recursive: true });
     const releaseLock = acquirePidLock(workspaceLockFile(stateDir));
     let store: Store | undefined;
     try {
       store = await openStore({ dir: stateDir, databaseUrl: options.databaseUrl });
-      const ws = new Workspace(project, store, stateDir, releaseLock);
+      const ws = new Workspace(loaded, store, stateDir, releaseLock);
       await closeInterrupted(store);
       await ws.adopt(project);
       return ws;
@@ -107,17 +130,15 @@ export class Workspace {
   /**
    * Reads the project file again. An invalid file throws `InvalidInputError` and changes nothing;
    * a valid one is recorded and any new target's runtime is opened. When no input file (project,
-   * layers, Score files) changed since the last reload, it only reads them and keeps the project.
+   * layers, Score files) changed since it was loaded (at open or by a reload), it only reads them
+   * and keeps the project, so what depends on the project object keeps what it worked out.
    */
   async reload(): Promise<void> {
-    const files = projectInputFiles(this.project);
-    // Read before loading: a change made after this read is seen by the next reload.
-    const texts = await Promise.all(files.map((file) => readFile(file, 'utf8').catch(() => undefined)));
-    if (this.#loadedFrom?.every((text, i) => text === texts[i]) && this.#loadedFrom.length === texts.length) return;
-    const project = await loadProject(this.project.file);
-    await this.adopt(project);
-    const sameFiles = projectInputFiles(project).join('\0') === files.join('\0');
-    this.#loadedFrom = sameFiles ? texts : undefined;
+    const texts = await Promise.all(projectInputFiles(this.project).map((file) => readFile(file, 'utf8').catch(() => undefined)));
+    if (texts.every((text, i) => text === this.#loadedFrom[i])) return;
+    const loaded = await loadRecordingTexts(this.project.file);
+    await this.adopt(loaded.project);
+    this.#loadedFrom = loaded.texts;
   }
 
   /** Closes runtimes (their instances keep running), the store, and the lock. Idempotent. */

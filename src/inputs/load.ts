@@ -47,20 +47,26 @@ export function parseProjectFile(text: string, file: string): ParsedYaml<Project
   return parseYaml(ProjectFile, text, file, { entryKind, crossCheck: crossReferenceProblems });
 }
 
+/** Reads a whole input file as UTF-8 text, given its absolute path; rejects as `readFile` does. */
+export type ReadText = (path: string) => Promise<string>;
+
+const readText: ReadText = (path) => readFile(path, 'utf8');
+
 /**
- * Reads and validates the project file at `file` (relative to the working directory or absolute).
+ * Reads and validates the project file at `file` (relative to the working directory or absolute),
+ * with its layer and Score files, each read once through `read`.
  * Throws `SlipwayError` `project-not-found` when there is no such file, `InvalidInputError` when it is invalid.
  */
-export async function loadProject(file: string): Promise<Project> {
+export async function loadProject(file: string, read: ReadText = readText): Promise<Project> {
   const path = resolve(file);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await read(path);
   } catch (error) {
     throw notFound(error, path) ?? error;
   }
-  const parsed = await withScoreServices(parseProjectFile(text, path), dirname(path));
-  const layers = await loadLayers(parsed, dirname(path));
+  const parsed = await withScoreServices(parseProjectFile(text, path), dirname(path), read);
+  const layers = await loadLayers(parsed, dirname(path), read);
   return { file: path, dir: dirname(path), spec: parsed.value, source: parsed, layers };
 }
 
@@ -74,14 +80,14 @@ export function projectInputFiles(project: Pick<Project, 'file' | 'dir' | 'spec'
  * credited to the project file's `services`). A name declared twice, a missing or invalid Score
  * file are positioned issues, all reported together.
  */
-async function withScoreServices(parsed: ParsedYaml<ProjectFile>, dir: string): Promise<ParsedYaml<ProjectFile>> {
+async function withScoreServices(parsed: ParsedYaml<ProjectFile>, dir: string, read: ReadText): Promise<ParsedYaml<ProjectFile>> {
   if (parsed.value.scoreFiles.length === 0) return parsed;
   const services = { ...parsed.value.services };
   const issues: InputIssue[] = [];
   for (const [index, file] of parsed.value.scoreFiles.entries()) {
     const at = (message: string): InputIssue => ({ ...parsed.locate(['scoreFiles', index]), path: `scoreFiles[${index}]`, message });
     try {
-      const { name, service } = await loadScoreFile(resolve(dir, file), dir);
+      const { name, service } = await loadScoreFile(resolve(dir, file), dir, read);
       if (name in services) issues.push(at(`service "${name}" of ${file} is declared already`));
       else services[name] = service;
     } catch (error) {

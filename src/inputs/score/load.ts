@@ -46,9 +46,9 @@ export function scoreToService(score: ScoreDocument, options: { readonly project
 /**
  * Reads a Score file (relative to the working directory or absolute) and converts it as
  * `scoreToService` does. Throws `InvalidInputError` when it is invalid, and the read error when
- * it cannot be read.
+ * it cannot be read. `read` reads it (by its absolute path).
  */
-export async function loadScoreFile(file: string, projectDir: string): Promise<{ name: string; service: Service }> {
+export async function loadScoreFile(file: string, projectDir: string, read = (path: string) => readFile(path, 'utf8')): Promise<{ name: string; service: Service }> {
   const path = resolve(file);
-  return scoreToService(parseScore(await readFile(path, 'utf8'), path), { projectDir });
+  return scoreToService(parseScore(await read(path), path), { projectDir });
 }

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Workspace } from './workspace.js';
+
+const project = (layers: string) => `project: reload
+layers: [${layers}]
+services:
+  web:
+    workload: { command: node, args: [server.mjs] }
+environments:
+  dev: { targets: [local] }
+targets:
+  local: { runtime: "null" }
+`;
+const layer = (region: string) => `owner: platform
+defaults:
+  workload: { env: { REGION: ${region} } }
+`;
+
+let dir: string;
+let ws: Workspace;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'slipway-workspace-'));
+  writeFileSync(join(dir, 'platform.yaml'), layer('eu'));
+  writeFileSync(join(dir, 'slipway.yaml'), project('platform.yaml'));
+  ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
+});
+
+afterEach(async () => {
+  await ws.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Workspace.reload', () => {
+  it('keeps the project it opened while no input file changed, the first reload included', async () => {
+    const opened = ws.project;
+    await ws.reload();
+    await ws.reload();
+    expect(ws.project).toBe(opened);
+  });
+
+  it('loads again when a layer file changes, and keeps that project until the next change', async () => {
+    const opened = ws.project;
+    writeFileSync(join(dir, 'platform.yaml'), layer('us'));
+    await ws.reload();
+    expect(ws.project).not.toBe(opened);
+    expect(ws.project.layers[0]?.value.defaults.workload?.env).toEqual({ REGION: 'us' });
+    const reloaded = ws.project;
+    await ws.reload();
+    expect(ws.project).toBe(reloaded);
+  });
+
+  it('follows the files the project names now: a layer dropped from the list no longer counts', async () => {
+    writeFileSync(join(dir, 'slipway.yaml'), project(''));
+    await ws.reload();
+    expect(ws.project.layers).toEqual([]);
+    const reloaded = ws.project;
+    writeFileSync(join(dir, 'platform.yaml'), layer('us'));
+    await ws.reload();
+    expect(ws.project).toBe(reloaded);
+  });
+});
