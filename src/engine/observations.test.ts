@@ -35,6 +35,22 @@ describe('Observations', () => {
     expect(reads()).toBe(2);
   });
 
+  it('lets the event loop turn while it serializes thousands of units, and keeps them in order', async () => {
+    const observations = new Observations();
+    const many = Array.from({ length: 2_000 }, (_, n) => ({ n }));
+    const { fake } = adapter(() => many);
+    let turns = 0;
+    const count = () => {
+      turns++;
+      if (turns < 100) setImmediate(count);
+    };
+    // Scheduled once the adapter has answered, so only turns taken during serialization count.
+    const seen = await observations.observe('a', { ...fake, observe: async () => (setImmediate(count), fake.observe()) });
+    expect(turns).toBeGreaterThan(1);
+    expect(seen.unitTexts).toEqual(many.map((unit) => JSON.stringify(unit)));
+    expect(seen.text).toBe(JSON.stringify(many));
+  });
+
   it('shares one read among displays asking at the same moment', async () => {
     const observations = new Observations();
     const { fake, reads } = adapter(() => ['x']);

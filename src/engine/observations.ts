@@ -41,7 +41,7 @@ export class Observations {
     const epoch = this.#epochs.get(target) ?? 0;
     const at = this.now();
     const units = await adapter.observe();
-    const unitTexts = units.map((unit) => JSON.stringify(unit));
+    const unitTexts = await textsOf(units);
     const seen: Observation = { units, unitTexts, text: `[${unitTexts.join(',')}]`, at };
     if ((this.#epochs.get(target) ?? 0) === epoch && (this.#kept.get(target)?.at ?? -Infinity) <= at) {
       if (this.#kept.get(target)?.text !== seen.text) this.#generation++;
@@ -74,6 +74,22 @@ export class Observations {
     this.#reading.delete(target);
     if (this.#kept.delete(target)) this.#generation++;
   }
+}
+
+/** Units serialized between two turns of the event loop: a few milliseconds of work. */
+const UNITS_PER_TURN = 200;
+
+/**
+ * `JSON.stringify` of each unit, letting the event loop turn between batches, so that observing
+ * thousands of units never holds up a request for longer than one batch.
+ */
+async function textsOf(units: readonly ObservedUnit[]): Promise<string[]> {
+  const texts: string[] = [];
+  for (let i = 0; i < units.length; i += UNITS_PER_TURN) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const unit of units.slice(i, i + UNITS_PER_TURN)) texts.push(JSON.stringify(unit));
+  }
+  return texts;
 }
 
 /**
