@@ -30,8 +30,10 @@ export function formatTable(rows: readonly (Result & { benchmark: string })[]): 
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
+/** Whole numbers with separators; others to one decimal, or to three significant digits below 10 (a ratio of 0.112 is not "0.1"). */
 function format(value: number): string {
-  return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(1);
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return Math.abs(value) < 10 ? String(Number(value.toPrecision(3))) : value.toFixed(1);
 }
 
 async function main(names: readonly string[]): Promise<number> {
