@@ -47,7 +47,7 @@ describe('Workspace.reload', () => {
     writeFileSync(join(dir, 'platform.yaml'), layer('us'));
     await ws.reload();
     expect(ws.project).not.toBe(opened);
-    expect(ws.project.layers[0]?.value.defaults.workload?.env).toEqual({ REGION: 'us' });
+    expect(ws.project.layers[0]?.value.defaults?.workload?.env).toEqual({ REGION: 'us' });
     const reloaded = ws.project;
     await ws.reload();
     expect(ws.project).toBe(reloaded);
