@@ -1,8 +1,11 @@
 /**
  * The observe loop records what every target runs in the store, and after its first round writes
- * only the units that changed: an unchanged unit keeps the time it was recorded.
+ * only the units that changed: an unchanged unit keeps the time it was recorded. A target that
+ * does not answer holds up neither the loop's other targets nor a deployment elsewhere.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +67,53 @@ describe('observe loop', () => {
       await expect.poll(async () => (await ws.store.listObserved({ target: 'local' })).map((r) => r.service)).toEqual(['api', 'jobs']);
     } finally {
       await loop.stop();
+    }
+  });
+
+  it('goes on observing the other targets while one hangs, and a deployment elsewhere does not wait for it', async () => {
+    // An "SSH host" on loopback that hangs up on the first connection (so the host is seen out of
+    // reach, quickly) and accepts every later one without ever answering.
+    const held = new Set<Socket>();
+    let connections = 0;
+    const host = createServer((socket) => {
+      if (++connections === 1) return void socket.destroy();
+      held.add(socket);
+      socket.on('close', () => held.delete(socket));
+    });
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    const other = mkdtempSync(join(tmpdir(), 'slipway-observe-hung-'));
+    const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(other, 'key')], { encoding: 'utf8' });
+    expect(keygen.status, keygen.stderr).toBe(0);
+    writeFileSync(
+      join(other, 'slipway.yaml'),
+      `project: observe-hung
+services:
+  api: { workload: { command: node, args: [api.mjs] } }
+environments:
+  dev: { targets: [local] }
+  prod: { targets: [hung] }
+targets:
+  hung:
+    runtime: ssh
+    hosts: [{ name: hung, address: 127.0.0.1, port: ${(host.address() as { port: number }).port}, hostKeys: ["SHA256:${'A'.repeat(43)}"] }]
+    identityFile: ./key
+    connectTimeoutSeconds: 600
+  local: { runtime: "null" }
+`,
+    );
+    const hungWs = await Workspace.open({ projectFile: join(other, 'slipway.yaml') });
+    const loop = startObserveLoop(hungWs, { intervalMs: 100 });
+    try {
+      await expect.poll(() => held.size).toBe(1);
+      expect((await deploy(hungWs, { service: 'api', environment: 'dev', actor: 'test' })).result).toBe('deployed');
+      await expect.poll(async () => (await hungWs.store.listObserved({ target: 'local' })).map((r) => r.service)).toEqual(['api']);
+      expect([held.size, connections]).toEqual([1, 2]); // the hung target's second observation is still waiting, and was not started again
+    } finally {
+      for (const socket of held) socket.destroy();
+      await loop.stop();
+      await hungWs.close();
+      host.close();
+      rmSync(other, { recursive: true, force: true });
     }
   });
 });

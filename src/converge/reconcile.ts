@@ -139,17 +139,19 @@ export class Reconciler {
     return { differences: differences.map((d) => ({ ...d, ...(held(d.key) && { heldBack: held(d.key) }) })), desired };
   }
 
-  /** Every target's units; a target that cannot be observed contributes none and is backed off. */
+  /** Every target's units, the targets observed side by side; a target that cannot be observed contributes none and is backed off. */
   private async observe(): Promise<ObservedUnit[]> {
-    const all: ObservedUnit[] = [];
-    for (const [target, runtime] of this.ws.runtimes) {
-      try {
-        all.push(...(await this.ws.observations.observe(target, runtime)).units);
-      } catch {
-        this.#backoff.set(target, { until: this.#now().getTime() + (this.options.backoffMs ?? 1000), delay: this.options.backoffMs ?? 1000 });
-      }
-    }
-    return all;
+    const observed = await Promise.all(
+      [...this.ws.runtimes].map(async ([target, runtime]) => {
+        try {
+          return (await this.ws.observations.observe(target, runtime)).units;
+        } catch {
+          this.#backoff.set(target, { until: this.#now().getTime() + (this.options.backoffMs ?? 1000), delay: this.options.backoffMs ?? 1000 });
+          return [];
+        }
+      }),
+    );
+    return observed.flat();
   }
 
   /** The units every (service, environment) of the project is to run: those of the release it accepted last. */

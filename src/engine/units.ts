@@ -37,15 +37,17 @@ export interface UnitFilter {
 /**
  * What runs now on every target of the workspace, observed live, optionally narrowed. For
  * decisions. With an environment, a target of that environment that cannot be observed fails the
- * read; any other target (one the environment left, whose units a deployment would remove) then
- * counts only when it can be observed, so a broken target elsewhere stops no one here.
+ * read. Any other target (one the environment left, whose units a deployment would remove) is read
+ * from what was last seen there, kept by the observe loop and forgotten by every apply and remove,
+ * and observed live only when nothing is kept, counting only when it can be: so a target elsewhere
+ * that is broken or slow to answer stops and holds up no one here.
  */
 export async function observeUnits(ws: Workspace, filter: UnitFilter = {}): Promise<ObservedUnit[]> {
   const needed = filter.environment === undefined ? undefined : new Set(environmentTargets(ws, filter.environment));
   const all = await Promise.all(
     [...ws.runtimes].map(([target, runtime]) => {
-      const observed = ws.observations.observe(target, runtime);
-      return needed && !needed.has(target) ? observed.catch(() => UNOBSERVED) : observed;
+      if (!needed || needed.has(target)) return ws.observations.observe(target, runtime);
+      return ws.observations.last(target) ?? ws.observations.observe(target, runtime).catch(() => UNOBSERVED);
     }),
   );
   return narrow(all, filter);
