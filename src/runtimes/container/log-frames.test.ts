@@ -49,16 +49,39 @@ describe('LogReader', () => {
     const first = new LogReader();
     expect(first.mark).toBeUndefined();
     readAll(first, frame(1, 'a\n', t1), frame(1, 'b\n', t2), frame(2, 'c\n', t2));
-    expect(first.mark).toEqual({ time: t2, entries: 2 });
+    expect(first.mark).toEqual({ time: t2, run: ['stdout b\n', 'stderr c\n'] });
     const resumed = new LogReader(first.mark);
     expect(readAll(resumed, frame(1, 'b\n', t2), frame(2, 'c\n', t2), frame(2, 'd\n', t2), frame(1, 'e\n', t2))).toEqual([
       { stream: 'stderr', line: 'd' },
       { stream: 'stdout', line: 'e' },
     ]);
-    expect(resumed.mark).toEqual({ time: t2, entries: 4 });
+    expect(resumed.mark).toEqual({ time: t2, run: ['stdout b\n', 'stderr c\n', 'stderr d\n', 'stdout e\n'] });
     const idle = new LogReader(first.mark);
     readAll(idle);
     expect(idle.mark).toEqual(first.mark);
+  });
+
+  it('resumes after a read that began with a tail, which saw only the last entries of their second', () => {
+    // Podman times entries to the second: the tail gave "err 1" alone, and a read from that second starts with all seven.
+    const t = '2026-01-02T03:04:05Z';
+    const second = ['start 1', 'out 1', 'out 2', 'out 3', 'out 4', 'out 5'].map((text) => frame(1, `${text}\n`, t));
+    const tail = new LogReader();
+    expect(readAll(tail, frame(2, 'err 1\n', t))).toEqual([{ stream: 'stderr', line: 'err 1' }]);
+    const resumed = new LogReader(tail.mark);
+    expect(readAll(resumed, ...second, frame(2, 'err 1\n', t), frame(1, 'start 1\n', t), frame(1, 'later\n', '2026-01-02T03:04:06Z'))).toEqual([
+      { stream: 'stdout', line: 'start 1' },
+      { stream: 'stdout', line: 'later' },
+    ]);
+  });
+
+  it('gives what it held back when the run does not come again, and drops it when the answer ends first', () => {
+    const [t1, t2] = ['2026-01-02T03:04:05Z', '2026-01-02T03:04:06Z'];
+    const mark = { time: t1, run: ['stdout gone\n'] };
+    expect(readAll(new LogReader(mark), frame(1, 'x\n', t1), frame(1, 'y\n', t2))).toEqual([
+      { stream: 'stdout', line: 'x' },
+      { stream: 'stdout', line: 'y' },
+    ]);
+    expect(readAll(new LogReader({ time: t1, run: ['stdout b\n', 'stdout c\n'] }), frame(1, 'a\n', t1), frame(1, 'b\n', t1))).toEqual([]);
   });
 });
 

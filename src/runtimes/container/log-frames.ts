@@ -14,14 +14,19 @@ export interface OutputLine {
 }
 
 /**
- * Where a read got to: the time of its last entry and how many entries of that time it read.
- * Exact where times have nanoseconds (Docker); Podman 4.3 gives whole seconds, so a read resumed
- * within the second in which its tail was cut repeats that second's earlier entries.
+ * Where a read got to: the time of its last entry and the last entries of that time it read
+ * (stream and text, at most {@link MARK_RUN} of them, oldest first). Times are exact where they
+ * have nanoseconds (Docker); Podman 4.3 gives whole seconds, and a read resumed from a time starts
+ * with every entry of that second, of which a read that began with a tail saw only the last few:
+ * so a resumed read recognises where it was by the entries themselves, not by their number.
  */
 export interface LogMark {
   readonly time: string;
-  readonly entries: number;
+  readonly run: readonly string[];
 }
+
+/** Entries of one time kept in a mark: enough to recognise the place in a second's output. */
+export const MARK_RUN = 32;
 
 const HEADER_BYTES = 8;
 const SPACE = 0x20;
@@ -30,18 +35,21 @@ const SPACE = 0x20;
  * Reads one answer's bytes in chunks as they arrive. Frames and lines may be split anywhere
  * across chunks; each stream keeps its own partial last line until a later entry completes it or
  * {@link end} gives it up. Given `after`, the mark of an earlier read, it skips the entries that
- * read already had (a read from {@link sinceOf} that mark starts with them).
+ * read already had (a read from {@link sinceOf} that mark starts with them): the entries of the
+ * mark's time up to the end of its run. Should the run not come (the engine no longer has it),
+ * the entries held back are given after all, so nothing is lost.
  */
 export class LogReader {
   readonly #splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
   /** Bytes of a frame not complete yet. */
   #pending: Buffer = Buffer.alloc(0);
   #mark: LogMark | undefined;
-  #skip: number;
+  /** While looking for the end of the mark's run: the entries of its time held back so far. */
+  #held: Entry[] | undefined;
 
   constructor(after?: LogMark) {
     this.#mark = after;
-    this.#skip = after?.entries ?? 0;
+    this.#held = after && after.run.length > 0 ? [] : undefined;
   }
 
   /** Where this read got to; `after` until it reads a new entry, undefined when there is neither. */
@@ -64,23 +72,51 @@ export class LogReader {
     return lines;
   }
 
-  /** The partial last line of each stream, once the answer has ended; a truncated frame is dropped. */
+  /**
+   * The partial last line of each stream, once the answer has ended; a truncated frame is dropped.
+   * Entries still held back are dropped too: an answer that ends before the mark's run has come
+   * again ended early, and what it held back was read before.
+   */
   end(): OutputLine[] {
     this.#pending = Buffer.alloc(0);
+    this.#held = undefined;
     return (['stdout', 'stderr'] as const).flatMap((stream) => this.#splitters[stream].end().map((line) => ({ stream, line })));
   }
 
   #entry(stream: OutputLine['stream'], payload: Buffer): OutputLine[] {
     const space = payload.indexOf(SPACE);
     const time = payload.toString('latin1', 0, Math.max(space, 0));
-    if (this.#skip > 0 && time === this.#mark?.time) {
-      this.#skip--;
+    const text = payload.subarray(space + 1);
+    const entry: Entry = { time, stream, text, key: `${stream} ${text.toString('latin1')}` };
+    if (this.#held && time === this.#mark!.time) {
+      this.#held.push(entry);
+      if (endsWithRun(this.#held, this.#mark!.run)) this.#held = undefined;
       return [];
     }
-    this.#skip = 0;
-    this.#mark = { time, entries: time === this.#mark?.time ? this.#mark.entries + 1 : 1 };
-    return this.#splitters[stream].push(payload.subarray(space + 1)).map((line) => ({ stream, line }));
+    // A later time before the run came again: the run is gone, and what was held back is new.
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    return [...held, entry].flatMap((e) => this.#give(e));
   }
+
+  #give({ time, stream, text, key }: Entry): OutputLine[] {
+    const run = time === this.#mark?.time ? [...this.#mark.run, key].slice(-MARK_RUN) : [key];
+    this.#mark = { time, run };
+    return this.#splitters[stream].push(text).map((line) => ({ stream, line }));
+  }
+}
+
+/** One log entry: its time, stream, text, and the two as one string, as a mark's run holds it. */
+interface Entry {
+  readonly time: string;
+  readonly stream: OutputLine['stream'];
+  readonly text: Buffer;
+  readonly key: string;
+}
+
+function endsWithRun(entries: readonly Entry[], run: readonly string[]): boolean {
+  const offset = entries.length - run.length;
+  return offset >= 0 && run.every((key, i) => entries[offset + i]!.key === key);
 }
 
 /**
