@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -29,6 +30,27 @@ describe('rotateIfLarger', () => {
     expect(readFileSync(`${log}.1`, 'utf8')).toBe('third generation\n');
     expect(readFileSync(`${log}.2`, 'utf8')).toBe('second generation\n');
     expect(existsSync(`${log}.3`)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.new'))).toEqual([]);
+  });
+
+  it('never lets a rotated file go missing while it shifts them (watched from another process)', async () => {
+    writeFileSync(log, 'x'.repeat(100));
+    await rotateIfLarger(log, 5, 3);
+    writeFileSync(log, 'x'.repeat(100));
+    await rotateIfLarger(log, 5, 3);
+    const watcher = spawn(process.execPath, ['-e', `const fs = require('fs'); let missing = 0; const end = Date.now() + 1500; while (Date.now() < end) for (const n of [1, 2]) if (!fs.existsSync(${JSON.stringify(log)} + '.' + n)) missing++; console.log(missing);`]);
+    let out = '';
+    watcher.stdout.on('data', (chunk) => (out += chunk));
+    let exited = false;
+    const closed = new Promise((resolve) => watcher.on('close', resolve)).then(() => (exited = true));
+    let rotations = 0;
+    while (!exited) {
+      writeFileSync(log, 'x'.repeat(100));
+      if (await rotateIfLarger(log, 5, 3)) rotations++;
+    }
+    await closed;
+    expect(rotations).toBeGreaterThan(10);
+    expect(out.trim()).toBe('0');
   });
 
   it('only truncates when keep is 0', async () => {

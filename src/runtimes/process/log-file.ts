@@ -3,7 +3,7 @@
  * survives the orchestrator), rotated by copy-truncate, read back as lines.
  */
 import { closeSync, openSync } from 'node:fs';
-import { copyFile, open, rename, stat, truncate } from 'node:fs/promises';
+import { copyFile, link, open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { LineSplitter } from '../lines.js';
 
 /** Opens `path` for appending and returns the descriptor; the caller closes it after the spawn. */
@@ -18,8 +18,9 @@ export function closeFd(fd: number): void {
 
 /**
  * When `path` is larger than `maxBytes`: copies it aside, shifts `.1`…`.keep-1` up by one
- * (dropping the oldest), renames the copy to `.1` (so `.1` never goes missing once it exists, and
- * never holds half a copy) and truncates the file in place, so a writer holding it open in append mode
+ * (dropping the oldest), puts the copy in as `.1` and truncates the file in place. Every file is
+ * replaced by a rename (a shifted one through a hard link first), so none of `.1`…`.keep` ever
+ * goes missing once it exists or holds half a copy. The file is truncated in place, so a writer holding it open in append mode
  * carries on at the start. With `keep` 0 the file is only truncated. Lines written between copy
  * and truncate are lost (the price of copy-truncate). Returns whether it rotated; a missing file is no-op.
  */
@@ -28,7 +29,13 @@ export async function rotateIfLarger(path: string, maxBytes: number, keep: numbe
   if (size <= maxBytes) return false;
   if (keep > 0) await copyFile(path, `${path}.new`);
   for (let i = keep - 1; i >= 1; i--) {
-    await rename(`${path}.${i}`, `${path}.${i + 1}`).catch(() => undefined);
+    const next = `${path}.${i + 1}`;
+    await rm(`${next}.new`, { force: true });
+    const linked = await link(`${path}.${i}`, `${next}.new`).then(
+      () => true,
+      () => false,
+    );
+    if (linked) await rename(`${next}.new`, next);
   }
   if (keep > 0) await rename(`${path}.new`, `${path}.1`);
   await truncate(path, 0);

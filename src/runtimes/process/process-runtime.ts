@@ -86,6 +86,7 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
   readonly #units = new Map<string, UnitRecord>();
   readonly #locks = new Map<string, Promise<unknown>>();
   #logTimer: NodeJS.Timeout | undefined;
+  #rotating = false;
   #closed = false;
 
   /** Same as {@link openProcessRuntime}. */
@@ -335,9 +336,16 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
     }
   }
 
+  /** Rotates every instance's log file that has grown too large; a check still under way is not started again. */
   private async rotateLogs(): Promise<void> {
-    const paths = new Set([...this.#instances].map((s) => s.record.logPath));
-    for (const path of paths) await rotateIfLarger(path, this.settings.logMaxBytes, this.settings.logKeep).catch(() => false);
+    if (this.#rotating) return;
+    this.#rotating = true;
+    try {
+      const paths = new Set([...this.#instances].map((s) => s.record.logPath));
+      for (const path of paths) await rotateIfLarger(path, this.settings.logMaxBytes, this.settings.logKeep).catch(() => false);
+    } finally {
+      this.#rotating = false;
+    }
   }
 
   private async logFiles(key: UnitKey): Promise<string[]> {
