@@ -305,7 +305,8 @@ describe('container logs', () => {
     say(0, 'echo still here');
     await waitFor('the line written after the restart', async () => lines().includes('dev.api.0 stdout still here'));
     await runtime.apply(sandbox.unit({ version: '2' }, { args: CHATTY }));
-    await waitFor('the new container saying start 2', async () => lines().includes('dev.api.0 stdout start 2'), 30_000).catch((error: Error) => {
+    // Its last line (err 1, after out 1…5): aborting at "start 2" could cut off the lines after it.
+    await waitFor('the new container saying start 2 and then err 1', async () => lines().filter((l) => l === 'dev.api.0 stderr err 1').length === 3, 30_000).catch((error: Error) => {
       throw new Error(`${error.message}; read so far: ${JSON.stringify(lines())}`);
     });
     logs.abort.abort();
