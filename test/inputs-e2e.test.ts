@@ -89,7 +89,7 @@ describe('Score, catalog, resources and secrets', () => {
     await cli(['logs', 'orders', '--env', 'dev']);
     await cli(['resources', 'plan', '--env', 'dev', '--json']);
     for (const output of outputs) expect(output.stdout + output.stderr).not.toContain(SECRET);
-  }, 90_000); // a dozen CLI runs and a real PostgreSQL: 20 s on a quiet machine, more beside other suites
+  }, 180_000); // a dozen CLI runs and a real PostgreSQL: 20 s on a quiet machine, up to 52 s in a full CI run
 
   it('removes the database only when the plan says so and a person applies it', async () => {
     const [pid] = processesUnder(dir);
@@ -107,5 +107,5 @@ describe('Score, catalog, resources and secrets', () => {
     const gone = new pg.Client({ connectionString: url });
     await expect(gone.connect()).rejects.toThrow();
     await gone.end().catch(() => undefined);
-  }, 90_000);
+  }, 180_000);
 });
