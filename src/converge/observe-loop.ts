@@ -40,6 +40,7 @@ export function startObserveLoop(ws: Workspace, options: ObserveLoopOptions = {}
     if (!before) {
       // The loop's first observation of a target replaces whatever an earlier process recorded.
       await ws.store.putObserved(target, units, now());
+      written.set(target, seen);
     } else {
       const put = units.filter((unit, i) => before.get(unitId(unit))?.text !== unitTexts[i]);
       const drop = [...before].filter(([id]) => !seen.has(id)).map(([, { unit }]) => unitKey(unit));
@@ -50,8 +51,9 @@ export function startObserveLoop(ws: Workspace, options: ObserveLoopOptions = {}
           for (const event of was ? instanceEvents(was, unit) : []) await ws.recordRuntimeEvent(event);
         }
       }
+      // Unchanged, the map written before stays: long-lived, it costs the garbage collector nothing.
+      if (put.length > 0 || drop.length > 0) written.set(target, seen);
     }
-    written.set(target, seen);
   }
   const loop = repeat(
     async () => {

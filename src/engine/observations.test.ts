@@ -51,6 +51,28 @@ describe('Observations', () => {
     expect(seen.text).toBe(JSON.stringify(many));
   });
 
+  it('answers the kept units again while a target runs what it ran, and only changed units anew', async () => {
+    let clock = 0;
+    const observations = new Observations(() => clock);
+    let answer = () => [{ id: 'a', v: 1 }, { id: 'b', v: 1 }];
+    const { fake } = adapter(() => answer());
+    const first = await observations.observe('t', fake);
+    clock = 1000;
+    const same = await observations.observe('t', fake);
+    expect(same.units).toBe(first.units);
+    expect(same.text).toBe(first.text);
+    expect(same.at).toBe(1000);
+    const generation = observations.generation;
+    answer = () => [{ id: 'a', v: 1 }, { id: 'b', v: 2 }];
+    const changed = await observations.observe('t', fake);
+    expect(changed.units[0]).toBe(first.units[0]);
+    expect(changed.units[1]).toEqual({ id: 'b', v: 2 });
+    expect(changed.text).toBe(JSON.stringify(answer()));
+    expect(observations.generation).toBe(generation + 1);
+    answer = () => [{ id: 'a', v: 1 }];
+    expect((await observations.observe('t', fake)).units).toEqual([{ id: 'a', v: 1 }]);
+  });
+
   it('shares one read among displays asking at the same moment', async () => {
     const observations = new Observations();
     const { fake, reads } = adapter(() => ['x']);

@@ -40,9 +40,10 @@ export class Observations {
   async observe(target: string, adapter: RuntimeAdapter): Promise<Observation> {
     const epoch = this.#epochs.get(target) ?? 0;
     const at = this.now();
-    const units = await adapter.observe();
-    const unitTexts = await textsOf(units);
-    const seen: Observation = { units, unitTexts, text: `[${unitTexts.join(',')}]`, at };
+    const fresh = await adapter.observe();
+    const kept = this.#kept.get(target);
+    const { units, unitTexts, changed } = unchangedKept(kept, fresh, await textsOf(fresh));
+    const seen: Observation = changed || !kept ? { units, unitTexts, text: `[${unitTexts.join(',')}]`, at } : { ...kept, at };
     if ((this.#epochs.get(target) ?? 0) === epoch && (this.#kept.get(target)?.at ?? -Infinity) <= at) {
       if (this.#kept.get(target)?.text !== seen.text) this.#generation++;
       this.#kept.set(target, seen);
@@ -74,6 +75,26 @@ export class Observations {
     this.#reading.delete(target);
     if (this.#kept.delete(target)) this.#generation++;
   }
+}
+
+/**
+ * The units and texts of an observation, where each unit whose text is the kept one's at the same
+ * place is the kept unit and text itself; `changed` when any differs. Runtimes answer in unit-key
+ * order, so an unchanged target answers the kept objects again: what a pass allocates dies young,
+ * and a server observing thousands of units every second spends little on garbage collection.
+ */
+function unchangedKept(kept: Observation | undefined, units: readonly ObservedUnit[], texts: string[]): { units: readonly ObservedUnit[]; unitTexts: readonly string[]; changed: boolean } {
+  if (!kept) return { units, unitTexts: texts, changed: true };
+  let changed = units.length !== kept.units.length;
+  const reused = units.map((unit, i) => {
+    if (texts[i] !== kept.unitTexts[i]) {
+      changed = true;
+      return unit;
+    }
+    texts[i] = kept.unitTexts[i]!;
+    return kept.units[i]!;
+  });
+  return { units: reused, unitTexts: texts, changed };
 }
 
 /** Units serialized between two turns of the event loop: a few milliseconds of work. */
