@@ -18,6 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, get } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
 import autocannon from 'autocannon';
 import { ENVIRONMENTS, SERVICES, serviceName, type ApiReadServer } from './api-read-server.js';
 import type { Benchmark, Result } from './types.js';
@@ -33,9 +34,17 @@ const TARGET_P99_MS = 20;
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 const anyService = () => serviceName(Math.floor(Math.random() * SERVICES));
 
-/** The reads measured, each a path (chosen anew for every request where it names a service). */
-const READS: readonly { readonly name: string; readonly path: () => string }[] = [
+/** A read measured: a path (chosen anew for every request where it names a service) and any headers it is sent with. */
+interface Read {
+  readonly name: string;
+  readonly path: () => string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The reads measured. Status twice: as plain HTTP clients ask, and as browsers and `fetch` do. */
+const READS: readonly Read[] = [
   { name: 'GET /api/v1/status', path: () => '/api/v1/status' },
+  { name: 'GET /api/v1/status, gzip accepted', path: () => '/api/v1/status', headers: { 'accept-encoding': 'gzip' } },
   { name: 'GET /api/v1/events?last=100', path: () => '/api/v1/events?last=100' },
   { name: 'GET /api/v1/services/{s}/history', path: () => `/api/v1/services/${anyService()}/history` },
   { name: 'GET /api/v1/services/{s}/explain', path: () => `/api/v1/services/${anyService()}/explain?environment=${pick(ENVIRONMENTS)}` },
@@ -58,14 +67,16 @@ async function startServer(): Promise<{ child: ChildProcess; ready: ApiReadServe
 }
 
 /** Latencies in ms of one read sent every 1000/`rate` ms for `durationS` seconds, each counted from when it was due; throws on any answer that is not 200. */
-async function steady(ready: ApiReadServer, read: (typeof READS)[number], rate: number, durationS: number): Promise<number[]> {
+async function steady(ready: ApiReadServer, read: Read, rate: number, durationS: number): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const headers = { authorization: `Bearer ${ready.token}` };
+  const headers = { ...read.headers, authorization: `Bearer ${ready.token}` };
   const one = (due: number) =>
     new Promise<number>((resolve, reject) => {
       get(`${ready.url}${read.path()}`, { agent, headers }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - due) : reject(new Error(`${read.name}: ${res.statusCode}`))));
+        // A compressed answer counts until the client has it all uncompressed, as a browser would.
+        const body = res.headers['content-encoding'] === 'gzip' ? res.pipe(createGunzip()) : res;
+        body.resume();
+        body.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - due) : reject(new Error(`${read.name}: ${res.statusCode}`))));
       }).on('error', reject);
     });
   const start = performance.now();
@@ -85,12 +96,12 @@ async function steady(ready: ApiReadServer, read: (typeof READS)[number], rate: 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 /** autocannon against one read, flat out; throws when any answer is not 2xx. */
-async function flatOut(ready: ApiReadServer, read: (typeof READS)[number], durationS: number): Promise<autocannon.Result> {
+async function flatOut(ready: ApiReadServer, read: Read, durationS: number): Promise<autocannon.Result> {
   const result = await autocannon({
     url: ready.url,
     connections: CONNECTIONS,
     duration: durationS,
-    headers: { authorization: `Bearer ${ready.token}` },
+    headers: { ...read.headers, authorization: `Bearer ${ready.token}` },
     requests: [{ setupRequest: (request) => ({ ...request, path: read.path() }) }],
   });
   if (result.non2xx || result.errors) throw new Error(`${read.name}: ${result.non2xx} answers were not 2xx and ${result.errors} failed`);

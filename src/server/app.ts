@@ -15,7 +15,7 @@ import { errorBody, httpStatusOf } from './error-body.js';
 import type { Identify } from './identity.js';
 import { Metrics } from './metrics.js';
 import type { Route, RouteContext } from './route-types.js';
-import { serializeReply } from './serialize.js';
+import { acceptsGzip, gzippedReply, serializeReply } from './serialize.js';
 
 export interface AppOptions {
   readonly ops: Operations;
@@ -97,8 +97,13 @@ async function serve(route: Route, request: FastifyRequest, reply: FastifyReply,
   };
   const accept = request.headers.accept ?? '';
   switch (route.answer) {
-    case 'json':
-      return reply.code(route.status ?? 200).send(await route.run(ctx));
+    case 'json': {
+      const payload = await route.run(ctx);
+      const zipped = acceptsGzip(request.headers['accept-encoding']) ? await gzippedReply(payload) : undefined;
+      void reply.code(route.status ?? 200).header('vary', 'accept-encoding');
+      if (!zipped) return reply.send(payload);
+      return reply.header('content-encoding', 'gzip').type('application/json; charset=utf-8').send(zipped);
+    }
     case 'text':
       return reply.code(route.status ?? 200).type(route.contentType).send(await route.run(ctx));
     case 'progress':
