@@ -7,7 +7,8 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { LocalOperations, Workspace, lockHolder, stateDirOf, workspaceLockFile, type Operations } from '../engine/index.js';
 import { findProjectFile } from '../inputs/index.js';
-import { ApiClient, ControlClient, controlSocketPath } from '../server/index.js';
+import { ApiClient, ControlClient } from '../server/api-client.js';
+import { controlSocketPath } from '../server/control-socket.js';
 import { Reconciler } from '../converge/index.js';
 
 /** The project file named by `--project` (a file, or a directory holding `slipway.yaml`), or found in the working directory. */

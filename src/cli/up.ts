@@ -6,7 +6,6 @@
  * interrupts them.
  */
 import { Workspace, firstEnvironment, type Operations } from '../engine/index.js';
-import { startControlPlane } from '../server/index.js';
 import type { TokenStore } from '../store/token-store.js';
 import { actor } from './connect.js';
 import { formatOutcome, formatStatus } from './format.js';
@@ -24,6 +23,8 @@ export async function up(projectFile: string, out: (text: string) => void, optio
   const ws = await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL });
   const stopped = stopSignal();
   try {
+    // The control plane (fastify, the loops) loads only for `up`, not with every command.
+    const { startControlPlane } = await import('../server/control-plane.js');
     const plane = await startControlPlane(ws, { tokens: ws.store.tokens, http: options.http, onError: (what, error) => console.error(`${what} failed:`, error) });
     try {
       const { ops } = plane;

@@ -11,7 +11,6 @@ import { openStore, type Store } from '../store/index.js';
 import { ROLES, tokenChangeEvent, type Role, type TokenInfo, type TokenStore } from '../store/token-store.js';
 import { ControlClient, type TokenAdmin } from './api-client.js';
 import { controlSocketPath } from './control-socket.js';
-import { startControlPlane } from './control-plane.js';
 import { stopSignal, wholeNumber } from '../cli/options.js';
 
 export interface ServerCommandDeps {
@@ -41,6 +40,7 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
     .action(async (options: { host: string; port: string; allowAnonymousReads?: boolean; bodyLimit: string }) => {
       const ws = await Workspace.open({ projectFile: deps.projectFile(), databaseUrl });
       try {
+        const { startControlPlane } = await import('./control-plane.js');
         const plane = await startControlPlane(ws, {
           tokens: deps.tokensOf(ws.store),
           http: { host: options.host, port: wholeNumber(options.port, '--port'), allowAnonymousReads: options.allowAnonymousReads, bodyLimit: wholeNumber(options.bodyLimit, '--body-limit') },

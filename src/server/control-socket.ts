@@ -8,7 +8,6 @@ import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Operations } from '../engine/index.js';
 import type { TokenStore } from '../store/token-store.js';
-import { buildApp } from './app.js';
 import { localUserIdentity } from './identity.js';
 import { routes } from './routes.js';
 
@@ -21,6 +20,8 @@ export function controlSocketPath(stateDir: string): string {
 export async function serveControlSocket(ops: Operations, stateDir: string, options: { tokens?: TokenStore } = {}): Promise<{ close(): Promise<void> }> {
   const path = controlSocketPath(stateDir);
   rmSync(path, { force: true }); // a socket left by a killed process; the workspace lock says it is ours now
+  // fastify loads with the first server, not with every CLI command that only asks one.
+  const { buildApp } = await import('./app.js');
   const app = buildApp({ ops, routes: Object.values(routes), identify: localUserIdentity, tokens: options.tokens });
   await app.listen({ path });
   chmodSync(path, 0o600);

@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, type Dialect } from 'kysely';
-import pg from 'pg';
 import type { Database } from './database.js';
 import { KyselyStore } from './kysely-store.js';
 import { acquireStoreLock } from './lock.js';
@@ -29,6 +28,8 @@ export interface OpenStoreOptions {
  */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.databaseUrl !== undefined) {
+    // The PostgreSQL driver loads only for a store that uses it.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: options.databaseUrl });
     // An idle connection that breaks is replaced by the pool; the next query reports any outage.
     pool.on('error', () => {});

@@ -6,7 +6,7 @@
  * Outputs: host, port, database, username; secrets: password, url.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type Pg from 'pg';
 import { z } from 'zod';
 import { stableHash } from '../../desired/hash.js';
 import type { SpecOf } from '../schema.js';
@@ -37,6 +37,7 @@ export function postgresProvisioner(options: PostgresProvisionerOptions = {}): P
     async provision({ environment, uid, spec, previous }) {
       const name = databaseName(environment, uid);
       const password = previous?.password ?? newPassword();
+      const pg = await driver();
       await withConnection(connect, spec.adminUrl, async (db) => {
         const role = pg.escapeIdentifier(name);
         const roleExists = (await db.query('select 1 from pg_roles where rolname = $1', [name])).rowCount;
@@ -51,7 +52,7 @@ export function postgresProvisioner(options: PostgresProvisionerOptions = {}): P
       return { outputs: { host, port: String(port), database: name, username: name }, secrets: { password, url } };
     },
     async deprovision({ environment, uid, spec }) {
-      const name = pg.escapeIdentifier(databaseName(environment, uid));
+      const name = (await driver()).escapeIdentifier(databaseName(environment, uid));
       await withConnection(connect, spec.adminUrl, async (db) => {
         await db.query(`drop database if exists ${name} with (force)`);
         await db.query(`drop role if exists ${name}`);
@@ -84,7 +85,13 @@ async function withConnection(connect: (url: string) => Promise<PgConnection>, u
   }
 }
 
+/** The PostgreSQL driver, loaded when a database is first provisioned rather than with every command. */
+async function driver(): Promise<typeof Pg> {
+  return (await import('pg')).default;
+}
+
 async function connectClient(url: string): Promise<PgConnection> {
+  const pg = await driver();
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => {}); // a broken connection fails the query in flight instead
   await client.connect();
