@@ -45,6 +45,9 @@ describe('slipway CLI on a project made by init', () => {
     const valid = await cli('validate', '--json');
     expect(valid.code).toBe(0);
     expect(JSON.parse(valid.stdout)).toMatchObject({ valid: true, services: 1, environments: 3, targets: 1 });
+    expect((await cli('validate')).stdout).toMatch(/is valid: 1 service, 3 environments, 1 target, 0 layers/);
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const asked of [['--version'], ['version']]) expect(await cli(...asked)).toMatchObject({ code: 0, stdout: `${version}\n` });
     const schema = JSON.parse((await cli('schema')).stdout) as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['services', 'environments', 'targets']));
   });

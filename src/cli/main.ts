@@ -2,7 +2,7 @@
  * The `slipway` command line: a thin layer over `Operations`. Human tables by default, `--json`
  * on every read command, exit codes from `humanize.ts`.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { loadProject, onboardService, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
@@ -11,13 +11,14 @@ import { formatPlan } from '../planner/index.js';
 import { checkProject } from '../desired/index.js';
 import type { Operations, Promotion } from '../engine/index.js';
 import { SlipwayError } from '../errors.js';
+import { count } from '../verification/format.js';
 import { actor, connectFromEnvironment, projectFileOf } from './connect.js';
 import { formatEvents, formatExplanation, formatHistory, formatOutcome, formatPromotion, formatStatus } from './format.js';
 import { ExitCode, humanize } from './humanize.js';
 import { startProgress } from './progress.js';
 import { up } from './up.js';
 import { UsageError, wholeNumber } from './options.js';
-import { registerServerCommands } from '../server/index.js';
+import { registerServerCommands } from '../server/cli-commands.js';
 
 interface Io {
   out(text: string): void;
@@ -32,6 +33,8 @@ const stdio: Io = {
 /** Runs the CLI with `argv` (as `process.argv`) and resolves to the exit code. Never throws. */
 export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
   let exitCode: number = ExitCode.ok;
+  // `slipway --version` alone; after a command, `--version` is that command's (deploy, release create).
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) return (io.out(VERSION), ExitCode.ok);
   const program = buildProgram(io, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv);
@@ -43,6 +46,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     return code;
   }
 }
+
+/** The version in package.json, two folders up from both `src/cli/` and `dist/cli/`. */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('slipway')
@@ -89,7 +95,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const { services, environments, targets } = project.spec;
       const counts = { services: Object.keys(services).length, environments: Object.keys(environments).length, targets: Object.keys(targets).length, layers: project.layers.length };
       print({ file: project.file, valid: true, ...counts }, options.json, () =>
-        `${project.file} is valid: ${counts.services} services, ${counts.environments} environments, ${counts.targets} targets, ${counts.layers} layers, every constraint met`,
+        `${project.file} is valid: ${count(counts.services, 'service')}, ${count(counts.environments, 'environment')}, ${count(counts.targets, 'target')}, ${count(counts.layers, 'layer')}, every constraint met`,
       );
     });
 
@@ -110,6 +116,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('schema')
     .description('print the JSON Schema of slipway.yaml, for editors')
     .action(() => io.out(JSON.stringify(projectJsonSchema(), null, 2)));
+
+  program
+    .command('version')
+    .description("print Slipway's version (also `slipway --version`)")
+    .action(() => io.out(VERSION));
 
   program
     .command('preview')
