@@ -5,6 +5,7 @@
  * `end()`.
  */
 import { PassThrough } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { RemoteCommandError, type ExecOptions, type ExecResult } from './connection.js';
 import { INVENTORY_END, parseInventory, sessionScript, UPLOADED, type Inventory } from './remote.js';
 
@@ -15,6 +16,8 @@ export class HostSession {
   readonly #stdin = new PassThrough();
   readonly #result: Promise<ExecResult>;
   #stdout = '';
+  /** Keeps a character split between two chunks until its last byte comes. */
+  readonly #decoder = new StringDecoder('utf8');
   /** Looks for the awaited marker in `#stdout`; true once found. */
   #found: (() => boolean) | undefined;
 
@@ -28,7 +31,7 @@ export class HostSession {
     this.#result = run(sessionScript(baseDir, releaseKey), {
       stdin: this.#stdin,
       onStdout: (chunk) => {
-        this.#stdout += chunk.toString('utf8');
+        this.#stdout += this.#decoder.write(chunk);
         this.#found?.();
       },
     });
