@@ -59,9 +59,10 @@ export function runCommandCheck(check: CommandCheck, target: VerificationTarget,
       killGroup();
     }, check.timeoutSeconds * 1000);
     deps.signal?.addEventListener('abort', onAbort, { once: true });
-    const read = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-KEEP_OUTPUT));
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
+    // Decoded per stream, so that a character split between two chunks stays whole.
+    const read = (chunk: string) => (output = (output + chunk).slice(-KEEP_OUTPUT));
+    child.stdout?.setEncoding('utf8').on('data', read);
+    child.stderr?.setEncoding('utf8').on('data', read);
     const finish = (outcome: CheckResult) => {
       clearTimeout(timer);
       deps.signal?.removeEventListener('abort', onAbort);

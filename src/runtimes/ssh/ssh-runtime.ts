@@ -20,6 +20,7 @@ import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, PartialRolloutError, RuntimeError } from '../../errors.js';
 import { instanceEnv } from '../process/env.js';
 import { StateDir, unitSlug, type UnitRecord } from '../process/instance-state.js';
+import { LineSplitter } from '../lines.js';
 import { probePort } from '../process/ports.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn, type ExecOptions, type SshEndpoint } from './connection.js';
@@ -254,18 +255,16 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
     let open = sources.length;
     for (const { host, instance } of sources) {
       const name = instanceName(key, instance.meta.replica, host);
-      let partial = '';
-      const onStdout = (chunk: Buffer) => {
-        const lines = (partial + chunk.toString('utf8')).split('\n');
-        partial = lines.pop()!;
+      const splitter = new LineSplitter();
+      const take = (lines: string[]) => {
         for (const line of lines) queue.push({ instance: name, stream: 'output', line });
         wake?.();
       };
-      void this.exec(host, tailScript(`${instance.dir}/output.log`, tail, follow), { onStdout, ...(signal ? { signal } : {}) })
+      void this.exec(host, tailScript(`${instance.dir}/output.log`, tail, follow), { onStdout: (chunk) => take(splitter.push(chunk)), ...(signal ? { signal } : {}) })
         .catch(() => undefined)
         .finally(() => {
           open--;
-          wake?.();
+          take(splitter.end());
         });
     }
     while (open > 0 || queue.length) {
