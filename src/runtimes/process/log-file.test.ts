@@ -69,6 +69,14 @@ describe('tailLines', () => {
     expect(await tailLines(log, 2000)).toEqual([...lines.slice(3001), 'partial']);
   });
 
+  it('reads up to a cursor taken before, so that a line appended since comes once, from the cursor', async () => {
+    writeFileSync(log, 'a\nb\n');
+    const cursor = await LogCursor.atEnd(log);
+    appendFileSync(log, 'c\n');
+    expect(await tailLines(log, 2, cursor.offset)).toEqual(['a', 'b']);
+    expect(await cursor.read()).toEqual(['c']);
+  });
+
   it('gives [] for a missing file or a count of 0', async () => {
     expect(await tailLines(log, 5)).toEqual([]);
     writeFileSync(log, 'a\n');

@@ -42,13 +42,17 @@ export async function rotateIfLarger(path: string, maxBytes: number, keep: numbe
   return true;
 }
 
-/** The last `count` complete or partial lines of `path`; [] for a missing file. Reads from the end only. */
-export async function tailLines(path: string, count: number): Promise<string[]> {
+/**
+ * The last `count` complete or partial lines of `path` among its first `upTo` bytes (default: all
+ * of it); [] for a missing file. Reads from the end only. A reader that follows with a
+ * {@link LogCursor} passes the cursor's offset, so that a line appended in between is read once.
+ */
+export async function tailLines(path: string, count: number, upTo = Infinity): Promise<string[]> {
   if (count <= 0) return [];
   const handle = await open(path, 'r').catch(() => undefined);
   if (!handle) return [];
   try {
-    const { size } = await handle.stat();
+    const size = Math.min((await handle.stat()).size, upTo);
     const chunk = 64 * 1024;
     let position = size;
     const buffers: Buffer[] = [];
@@ -82,6 +86,11 @@ export class LogCursor {
     offset: number,
   ) {
     this.#offset = offset;
+  }
+
+  /** Where the next read starts, in bytes. */
+  get offset(): number {
+    return this.#offset;
   }
 
   /** Starts at the current end of `path` (0 for a missing file). */

@@ -208,7 +208,7 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
     const cursors = new Map<string, LogCursor>();
     for (const file of await this.logFiles(key)) cursors.set(file, await LogCursor.atEnd(join(this.#state.logDir, file)));
     for (const [file, cursor] of cursors) {
-      for (const line of await tailLines(cursor.path, tail)) yield { instance: instanceOfLog(file), stream: 'output', line };
+      for (const line of await tailLines(cursor.path, tail, cursor.offset)) yield { instance: instanceOfLog(file), stream: 'output', line };
     }
     while (follow && !signal?.aborted) {
       await sleep(FOLLOW_POLL_MS, signal);
