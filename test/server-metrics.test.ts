@@ -114,10 +114,10 @@ describe('/metrics', () => {
   it('counts deployments waiting behind one that runs in the same service and environment', async () => {
     appendFileSync(join(dir, 'slow', 'server.mjs'), '// v2\n');
     const running = deploy('dev');
-    await until(
-      () => ops.events({ service: 'slow', environment: 'dev', last: 1 }),
-      (events) => events[0]?.type === 'deployment.started',
-    );
+    // The newest deployment event, not the newest event: the new instance's own events follow at once.
+    const newestDeploymentEvent = (events: readonly { type: string }[]) => events.filter((e) => e.type.startsWith('deployment.')).at(-1)?.type;
+    const started = await until(() => ops.events({ service: 'slow', environment: 'dev', last: 20 }), (events) => newestDeploymentEvent(events) === 'deployment.started');
+    expect(newestDeploymentEvent(started)).toBe('deployment.started');
     const queued = [deploy('dev'), deploy('dev')];
     const during = await until(scrape, (m) => m.get('slipway_queued_deployments{environment="dev"}') === 2);
     expect(during.get('slipway_queued_deployments{environment="dev"}')).toBe(2);
