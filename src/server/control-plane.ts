@@ -29,9 +29,7 @@ export async function startControlPlane(ws: Workspace, options: { tokens: TokenS
   try {
     started.push(startObserveLoop(ws, { onError: (error) => onError('observing', error) }));
     started.push(startPromotionLoop(ops.engine, { onError: (error) => onError('promoting', error) }));
-    // The newest event (deployments, runtime reports) and what the targets were last seen running.
-    const changeMark = async () => `${(await ws.store.listEvents({ last: 1 }))[0]?.seq ?? 0}:${ws.observations.generation}`;
-    started.push(startReconcileLoop(reconciler, { changeMark, onError: (error) => onError('converging', error) }));
+    started.push(startReconcileLoop(reconciler, { onError: (error) => onError('converging', error) }));
     started.push(await startNotifications(ws, (error) => onError('notifying', error)));
     const socket = await serveControlSocket(ops, ws.stateDir, { tokens });
     started.push({ stop: () => socket.close() });
