@@ -34,7 +34,7 @@ const stdio: Io = {
 export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
   let exitCode: number = ExitCode.ok;
   // `slipway --version` alone; after a command, `--version` is that command's (deploy, release create).
-  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) return (io.out(VERSION), ExitCode.ok);
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) return (io.out(version()), ExitCode.ok);
   const program = buildProgram(io, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv);
@@ -47,8 +47,10 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   }
 }
 
-/** The version in package.json, two folders up from both `src/cli/` and `dist/cli/`. */
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The version in package.json, two folders up from both `src/cli/` and `dist/cli/`; read only when asked. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('slipway')
@@ -120,7 +122,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('version')
     .description("print Slipway's version (also `slipway --version`)")
-    .action(() => io.out(VERSION));
+    .action(() => io.out(version()));
 
   program
     .command('preview')

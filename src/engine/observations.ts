@@ -40,10 +40,8 @@ export class Observations {
   async observe(target: string, adapter: RuntimeAdapter): Promise<Observation> {
     const epoch = this.#epochs.get(target) ?? 0;
     const at = this.now();
-    const fresh = await adapter.observe();
-    const kept = this.#kept.get(target);
-    const { units, unitTexts, changed } = unchangedKept(kept, fresh, await textsOf(fresh));
-    const seen: Observation = changed || !kept ? { units, unitTexts, text: `[${unitTexts.join(',')}]`, at } : { ...kept, at };
+    const units = await adapter.observe();
+    const seen = reusingKept(this.#kept.get(target), units, await textsOf(units), at);
     if ((this.#epochs.get(target) ?? 0) === epoch && (this.#kept.get(target)?.at ?? -Infinity) <= at) {
       if (this.#kept.get(target)?.text !== seen.text) this.#generation++;
       this.#kept.set(target, seen);
@@ -78,23 +76,18 @@ export class Observations {
 }
 
 /**
- * The units and texts of an observation, where each unit whose text is the kept one's at the same
- * place is the kept unit and text itself; `changed` when any differs. Runtimes answer in unit-key
- * order, so an unchanged target answers the kept objects again: what a pass allocates dies young,
- * and a server observing thousands of units every second spends little on garbage collection.
+ * The observation of `units` (with their `texts`) made at `at`, holding the kept objects wherever
+ * they are the same: the kept observation itself when every text is, else each unit whose text is
+ * the kept one's at the same place. Runtimes answer in unit-key order, so what a pass of an
+ * unchanged target allocates dies young, and observing thousands of units every second costs the
+ * garbage collector little.
  */
-function unchangedKept(kept: Observation | undefined, units: readonly ObservedUnit[], texts: string[]): { units: readonly ObservedUnit[]; unitTexts: readonly string[]; changed: boolean } {
-  if (!kept) return { units, unitTexts: texts, changed: true };
-  let changed = units.length !== kept.units.length;
-  const reused = units.map((unit, i) => {
-    if (texts[i] !== kept.unitTexts[i]) {
-      changed = true;
-      return unit;
-    }
-    texts[i] = kept.unitTexts[i]!;
-    return kept.units[i]!;
-  });
-  return { units: reused, unitTexts: texts, changed };
+function reusingKept(kept: Observation | undefined, units: readonly ObservedUnit[], texts: string[], at: number): Observation {
+  const same = (i: number) => kept !== undefined && texts[i] === kept.unitTexts[i];
+  if (kept && units.length === kept.units.length && texts.every((_, i) => same(i))) return { ...kept, at };
+  const reused = units.map((unit, i) => (same(i) ? kept!.units[i]! : unit));
+  const unitTexts = texts.map((text, i) => (same(i) ? kept!.unitTexts[i]! : text));
+  return { units: reused, unitTexts, text: `[${unitTexts.join(',')}]`, at };
 }
 
 /** Units serialized between two turns of the event loop: a few milliseconds of work. */
