@@ -35,6 +35,14 @@ export class SecretDecryptionError extends SlipwayError {
   }
 }
 
+/** Sealed text (see `sealer.ts`) cannot be decrypted: `reason` says why. Never carries the text. */
+export class SealedTextError extends SlipwayError {
+  override readonly name = 'SealedTextError';
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super('sealed-undecryptable', `sealed text cannot be decrypted: ${reason}`, options);
+  }
+}
+
 /** Where a `secret:` reference was found, and what it names. */
 export interface SecretReferenceProblem {
   /** e.g. `env var DATABASE_URL`. */
