@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { contractUnit } from '../src/runtimes/adapter-contract.js';
+import { ephemeralSealer } from '../src/secrets/index.js';
 import { openSshRuntime } from '../src/runtimes/ssh/ssh-runtime.js';
 import { SshTarget } from '../src/runtimes/ssh/settings.js';
 import { startSshHosts, type SshHosts } from '../test/harness/sshd.js';
@@ -120,7 +121,7 @@ async function slipway(lab: SshHosts, work: string, dir: string, version: string
     knownHosts: lab.knownHostsFile,
     batchSize: HOSTS,
   });
-  const runtime = await openSshRuntime(settings, { target: 'bench', stateDir: join(work, 'slipway-state') });
+  const runtime = await openSshRuntime(settings, { target: 'bench', stateDir: join(work, 'slipway-state'), sealer: ephemeralSealer() });
   try {
     const probe = { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 };
     await runtime.apply(contractUnit('bench', () => ({ command: process.execPath, args: ['server.mjs'], workingDir: dir, env: {}, ports: { http: port }, readinessProbe: probe }), { replicas: HOSTS, version }));

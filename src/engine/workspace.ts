@@ -10,6 +10,7 @@ import { loadProject, projectInputFiles, type Project, type Target } from '../in
 import { openStore, type Store } from '../store/index.js';
 import { openRuntime, type RuntimeAdapter, type RuntimeEvent } from '../runtimes/index.js';
 import { NotFoundError } from '../errors.js';
+import { keySealer, loadSecretKey } from '../secrets/index.js';
 import { acquirePidLock } from '../pid-lock.js';
 import { forgettingOnChange, Observations } from './observations.js';
 import { KeyedLock } from '../keyed-lock.js';
@@ -59,6 +60,8 @@ export class Workspace {
   readonly observations = new Observations();
   /** Changes of units by (service, environment), taking turns: see `changing`. */
   readonly changes = new KeyedLock();
+  /** Seals what runtimes keep that may hold secrets, with the secret key: read (or made) when first needed. */
+  readonly #sealer = keySealer(() => loadSecretKey({ stateDir: this.stateDir }));
   #closed = false;
   /** The texts of `projectInputFiles(project)` that `project` was loaded from, in that order. */
   #loadedFrom: readonly string[];
@@ -161,7 +164,7 @@ export class Workspace {
   private async openTarget(name: string, target: Target): Promise<RuntimeAdapter> {
     const stateDir = 'baseDir' in target && target.baseDir ? resolve(this.project.dir, target.baseDir) : join(this.stateDir, 'runtime', name);
     const onEvent = (event: RuntimeEvent) => void this.recordRuntimeEvent(event);
-    const adapter = await openRuntime(absolutePaths(target, this.project.dir), { target: name, stateDir, onEvent });
+    const adapter = await openRuntime(absolutePaths(target, this.project.dir), { target: name, stateDir, sealer: this.#sealer, onEvent });
     return forgettingOnChange(adapter, () => this.observations.forget(name));
   }
 

@@ -3,6 +3,7 @@
  * interface; optional capabilities (logs) are separate interfaces checked with a predicate.
  */
 import type { DesiredUnit, ObservedUnit, UnitKey } from '../desired/types.js';
+import type { Sealer } from '../secrets/sealer.js';
 
 export interface ApplyOptions {
   /** Aborting stops waiting; instances already started are left as they are. */
@@ -71,6 +72,11 @@ export interface RuntimeContext {
   readonly target: string;
   /** Absolute directory the adapter may keep its state in; survives restarts. */
   readonly stateDir: string;
+  /**
+   * Encrypts with the secret store's key what the adapter keeps in `stateDir` that may hold
+   * secrets (an instance's environment): resolved values never reach a file in plain text.
+   */
+  readonly sealer: Sealer;
   /** Told of everything the adapter notices on its own. */
   readonly onEvent?: (event: RuntimeEvent) => void;
 }

@@ -7,6 +7,7 @@ import Dockerode from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestImage, removeTargetContainers, startPodman, TEST_IMAGE, type PodmanService } from '../../../test/harness/podman.js';
 import type { DesiredUnit, ObservedUnit, ResolvedWorkload } from '../../desired/types.js';
+import { ephemeralSealer } from '../../secrets/index.js';
 import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
 import { InstanceNotReadyError } from '../process/process-runtime.js';
 import type { LogLine } from '../types.js';
@@ -46,7 +47,7 @@ class Sandbox {
 
   async open(settings: Partial<ContainerRuntimeSettings> = {}, deps: ContainerRuntimeDeps = {}): Promise<ContainerRuntime> {
     const parsed = ContainerTarget.parse({ runtime: 'container', socket: podman.socketPath, network: 'slirp4netns', readyTimeoutSeconds: 10, ...settings });
-    const runtime = await openContainerRuntime(parsed, { target: TARGET, stateDir: join(this.dir, 'state') }, deps);
+    const runtime = await openContainerRuntime(parsed, { target: TARGET, stateDir: join(this.dir, 'state'), sealer: ephemeralSealer() }, deps);
     this.runtimes.push(runtime);
     return runtime;
   }

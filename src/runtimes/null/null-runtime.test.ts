@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ephemeralSealer } from '../../secrets/index.js';
 import { adapterContract, contractUnit } from '../adapter-contract.js';
 import { createNullState, openNullRuntime, type NullRuntimeState } from './null-runtime.js';
 
-const ctx = { target: 'local', stateDir: '/nonexistent' };
+const ctx = { target: 'local', stateDir: '/nonexistent', sealer: ephemeralSealer() };
 const workload = () => ({ command: 'true', args: [], workingDir: '/', env: {}, ports: {} });
 
 let state: NullRuntimeState = createNullState();

@@ -30,11 +30,20 @@ export interface InstanceRecord {
     readonly command: string;
     readonly args: readonly string[];
     readonly workingDir: string;
-    readonly env: Readonly<Record<string, string>>;
+    /** The environment as JSON, sealed with `RuntimeContext.sealer`: it holds resolved secrets. */
+    readonly env: string;
   };
   readonly readinessProbe?: ProbeSpec;
   readonly livenessProbe?: ProbeSpec;
 }
+
+/**
+ * An instance record as read back. One written before environments were sealed holds the
+ * variables themselves in `launch.env`; the runtime seals it when it opens.
+ */
+export type StoredInstanceRecord = Omit<InstanceRecord, 'launch'> & {
+  readonly launch: Omit<InstanceRecord['launch'], 'env'> & { readonly env: string | Readonly<Record<string, string>> };
+};
 
 /** A probe with its port already resolved for this instance. */
 export interface ProbeSpec {
@@ -83,8 +92,8 @@ export class StateDir {
   }
 
   /** Every readable instance record; unreadable files are skipped. */
-  listInstances(): Promise<InstanceRecord[]> {
-    return readAll<InstanceRecord>(join(this.dir, 'instances'));
+  listInstances(): Promise<StoredInstanceRecord[]> {
+    return readAll<StoredInstanceRecord>(join(this.dir, 'instances'));
   }
 
   /** Every readable unit record. */

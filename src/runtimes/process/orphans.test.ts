@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ephemeralSealer } from '../../secrets/index.js';
 import { openProcessRuntime } from './index.js';
 import { STATE_DIR_VARIABLE, findOrphans } from './orphans.js';
 
@@ -27,7 +28,7 @@ describe('orphans', () => {
       await new Promise((r) => setTimeout(r, 100));
       expect(await findOrphans(stateDir, new Set())).toEqual([mine.pid]);
       expect(await findOrphans(stateDir, new Set([mine.pid!]))).toEqual([]);
-      const runtime = await openProcessRuntime({ logMaxBytes: 1_000_000, logKeep: 1 }, { target: 'local', stateDir });
+      const runtime = await openProcessRuntime({ logMaxBytes: 1_000_000, logKeep: 1 }, { target: 'local', stateDir, sealer: ephemeralSealer() });
       await runtime.close();
       await new Promise((r) => mine.exitCode !== null || mine.signalCode !== null ? r(null) : mine.once('exit', r));
       expect(mine.signalCode).toBe('SIGKILL');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredUnit, ObservedInstance, ResolvedWorkload } from '../../desired/types.js';
+import { ephemeralSealer, type Sealer } from '../../secrets/index.js';
 import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
 import type { RuntimeEvent } from '../types.js';
 import { InstanceNotReadyError, openProcessRuntime, type ProcessRuntime, type ProcessRuntimeSettings } from './process-runtime.js';
@@ -59,13 +60,16 @@ class Sandbox {
   readonly dir = mkdtempSync(join(tmpdir(), 'slipway-process-'));
   readonly events: RuntimeEvent[] = [];
   readonly runtimes: ProcessRuntime[] = [];
+  /** The key of every runtime opened here, as the workspace's secret key is for its runtimes. */
+  readonly sealer = ephemeralSealer();
 
   constructor(private readonly settings: Partial<ProcessRuntimeSettings> = {}) {}
 
-  async open(settings: Partial<ProcessRuntimeSettings> = {}): Promise<ProcessRuntime> {
+  /** Opens a runtime on the sandbox's state; `sealer` stands for another secret key. */
+  async open(settings: Partial<ProcessRuntimeSettings> = {}, sealer: Sealer = this.sealer): Promise<ProcessRuntime> {
     const runtime = await openProcessRuntime(
       { logMaxBytes: 1_000_000, logKeep: 2, readyTimeoutMs: 10_000, ...this.settings, ...settings },
-      { target: TARGET, stateDir: join(this.dir, 'state'), onEvent: (e) => this.events.push(e) },
+      { target: TARGET, stateDir: join(this.dir, 'state'), sealer, onEvent: (e) => this.events.push(e) },
       { spawn: trackingSpawn },
     );
     this.runtimes.push(runtime);
@@ -78,7 +82,10 @@ class Sandbox {
 
   async done(): Promise<void> {
     for (const runtime of this.runtimes.splice(0)) await runtime.close();
-    const runtime = await openProcessRuntime({ logMaxBytes: 1_000_000, logKeep: 0, timings: { stopGraceMs: 2_000 } }, { target: TARGET, stateDir: join(this.dir, 'state') });
+    const runtime = await openProcessRuntime(
+      { logMaxBytes: 1_000_000, logKeep: 0, timings: { stopGraceMs: 2_000 } },
+      { target: TARGET, stateDir: join(this.dir, 'state'), sealer: this.sealer },
+    );
     for (const unit of await runtime.observe()) await runtime.remove(unit);
     await runtime.close();
     killSpawned();
@@ -301,6 +308,69 @@ describe('process runtime', () => {
     expect(processStartTimeSync(during[1]!.pid!)).toBeNull();
   });
 
+  it('keeps environments sealed in its state, and starts an instance that died with its environment again', async () => {
+    sandbox = new Sandbox();
+    const secret = 'hunter2-resolved-secret-value';
+    const first = await sandbox.open();
+    await first.apply(sandbox.unit({}, { env: { FIXTURE_TOKEN: secret } }));
+    const [before] = await instances(first);
+    expect(filesContaining(join(sandbox.dir, 'state'), secret)).toEqual([]);
+    await first.close();
+    process.kill(-before!.pid!, 'SIGKILL');
+    await waitFor('the instance gone', () => !existsSync(`/proc/${before!.pid}`));
+    const second = await sandbox.open();
+    const after = await waitFor('the instance started again', async () => {
+      const [i] = await instances(second);
+      return i?.state === 'ready' && i;
+    });
+    expect(after.pid).not.toBe(before!.pid);
+    expect(await get(after.ports.http!, '/env')).toMatchObject({ FIXTURE_TOKEN: secret });
+    expect(filesContaining(join(sandbox.dir, 'state'), secret)).toEqual([]);
+  });
+
+  it('seals the environment of a record written before environments were sealed, when it opens', async () => {
+    sandbox = new Sandbox();
+    const secret = 'hunter2-resolved-secret-value';
+    const first = await sandbox.open();
+    await first.apply(sandbox.unit({}, { env: { FIXTURE_TOKEN: secret } }));
+    const [before] = await instances(first);
+    await first.close();
+    const recordFile = join(sandbox.dir, 'state', 'instances', 'dev.api.0.0.json');
+    const record = JSON.parse(readFileSync(recordFile, 'utf8')) as { launch: { env: string } };
+    const plain = { ...record, launch: { ...record.launch, env: JSON.parse(sandbox.sealer.unseal(record.launch.env)) as object } };
+    writeFileSync(recordFile, JSON.stringify(plain));
+    const second = await sandbox.open();
+    expect(filesContaining(join(sandbox.dir, 'state'), secret)).toEqual([]);
+    expect((await instances(second))[0]).toMatchObject({ state: 'ready', pid: before!.pid });
+    process.kill(-before!.pid!, 'SIGKILL');
+    const after = await waitFor('the instance started again', async () => {
+      const [i] = await instances(second);
+      return i?.state === 'ready' && i.pid !== before!.pid && i;
+    });
+    expect(await get(after.ports.http!, '/env')).toMatchObject({ FIXTURE_TOKEN: secret });
+  });
+
+  it('reports an instance whose environment does not decrypt (another key) as crashed, and apply replaces it', async () => {
+    sandbox = new Sandbox();
+    const first = await sandbox.open();
+    await first.apply(sandbox.unit({ replicas: 2 }));
+    const before = await instances(first);
+    await first.close();
+    process.kill(-before[0]!.pid!, 'SIGKILL');
+    await waitFor('the instance gone', () => !existsSync(`/proc/${before[0]!.pid}`));
+    const second = await sandbox.open({}, ephemeralSealer());
+    const [dead, alive] = await instances(second);
+    expect(dead).toMatchObject({ state: 'crashed', message: expect.stringMatching(/cannot start: .*another key/) });
+    expect(alive).toMatchObject({ state: 'ready', pid: before[1]!.pid });
+    expect(sandbox.events).toContainEqual(expect.objectContaining({ type: 'instance-crashed', instance: 'dev.api.0' }));
+    await second.apply(sandbox.unit({ replicas: 2 }));
+    const [replaced, again] = await instances(second);
+    expect(replaced).toMatchObject({ state: 'ready' });
+    expect(await get(replaced!.ports.http!)).toMatchObject({ release: '1', pid: replaced!.pid });
+    expect(again).toMatchObject({ state: 'ready' });
+    expect(again!.pid).not.toBe(before[1]!.pid);
+  });
+
   it('never adopts a pid whose start time differs from the record', async () => {
     sandbox = new Sandbox();
     const first = await sandbox.open();
@@ -321,6 +391,13 @@ describe('process runtime', () => {
     await waitFor('the restarted instance ready', async () => (await instances(second))[0]!.state === 'ready');
   });
 });
+
+/** Files under `dir` (recursively) whose bytes contain `text`. */
+function filesContaining(dir: string, text: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && readFileSync(join(entry.parentPath, entry.name)).includes(text))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];

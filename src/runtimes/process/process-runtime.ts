@@ -9,7 +9,10 @@
  * applying the previous release). Scaling adds or removes the highest replica indices.
  *
  * State lives in the target's state directory (see `instance-state.ts`); opening the runtime on
- * it adopts the instances still running and restarts the dead ones.
+ * it adopts the instances still running and restarts the dead ones. An instance's environment
+ * holds resolved secrets, so its record keeps it sealed (`RuntimeContext.sealer`); one that does not
+ * decrypt (the secret key changed) is reported `crashed` when it would have to start, and the next
+ * apply of its unit replaces it.
  */
 import { spawn as nodeSpawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
@@ -21,7 +24,7 @@ import { RuntimeError } from '../../errors.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext, RuntimeEvent } from '../types.js';
 import { instanceEnv } from './env.js';
 import { STATE_DIR_VARIABLE, findOrphans, killOrphans } from './orphans.js';
-import { instanceId, StateDir, unitSlug, type InstanceRecord, type ProbeSpec, type UnitRecord } from './instance-state.js';
+import { instanceId, StateDir, unitSlug, type InstanceRecord, type ProbeSpec, type StoredInstanceRecord, type UnitRecord } from './instance-state.js';
 import { LogCursor, rotateIfLarger, tailLines } from './log-file.js';
 import { assignPorts, freePort, portsCollide, probePort } from './ports.js';
 import { httpProbe, type Probe } from './probe.js';
@@ -114,7 +117,8 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
     await this.#state.init();
     for (const unit of await this.#state.listUnits()) this.#units.set(unitSlug(unit.key), unit);
     const byReplica = new Map<string, InstanceRecord[]>();
-    for (const record of await this.#state.listInstances()) {
+    for (const stored of await this.#state.listInstances()) {
+      const record = await this.sealed(stored);
       const id = instanceId(record.key, record.replica);
       byReplica.set(id, [...(byReplica.get(id) ?? []), record]);
     }
@@ -230,7 +234,7 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
     const existing = this.instancesOf(unit)
       .filter((s) => s.record.replica === replica)
       .sort((a, b) => b.record.generation - a.record.generation);
-    const current = existing.find((s) => s.record.configHash === unit.configHash);
+    const current = existing.find((s) => s.record.configHash === unit.configHash && s.canStart());
     if (current) {
       await Promise.all(existing.filter((s) => s !== current).map((s) => this.discard(s)));
       current.start();
@@ -277,7 +281,12 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
       ports,
       restarts: 0,
       logPath: this.#state.logPath(unit, replica),
-      launch: { command: workload.command, args: workload.args, workingDir: workload.workingDir, env: { ...instanceEnv(unit, replica, ports), [STATE_DIR_VARIABLE]: this.ctx.stateDir } },
+      launch: {
+        command: workload.command,
+        args: workload.args,
+        workingDir: workload.workingDir,
+        env: this.sealEnv({ ...instanceEnv(unit, replica, ports), [STATE_DIR_VARIABLE]: this.ctx.stateDir }),
+      },
       readinessProbe: probe(workload.readinessProbe),
       livenessProbe: probe(workload.livenessProbe),
     };
@@ -308,10 +317,33 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
       probe: this.#probe,
       timings: this.#timings,
       save: (r) => (this.#instances.has(instance) ? this.#state.saveInstance(r) : Promise.resolve()),
+      openEnv: (sealed) => JSON.parse(this.ctx.sealer.unseal(sealed)) as Record<string, string>,
       emit: (type, message) => this.emit(type, key, instanceId(key, record.replica), message),
     });
     this.#instances.add(instance);
     return instance;
+  }
+
+  private sealEnv(env: Readonly<Record<string, string>>): string {
+    return this.ctx.sealer.seal(JSON.stringify(env));
+  }
+
+  /**
+   * The record with its environment sealed. One written before environments were sealed is sealed
+   * and written again; when no key can be had for that, its file is left for the next open and it
+   * is kept here with an environment that does not decrypt (adopted if alive, never started again).
+   */
+  private async sealed(stored: StoredInstanceRecord): Promise<InstanceRecord> {
+    const { env } = stored.launch;
+    if (typeof env === 'string') return { ...stored, launch: { ...stored.launch, env } };
+    let record: InstanceRecord;
+    try {
+      record = { ...stored, launch: { ...stored.launch, env: this.sealEnv(env) } };
+    } catch {
+      return { ...stored, launch: { ...stored.launch, env: '' } };
+    }
+    await this.#state.saveInstance(record);
+    return record;
   }
 
   /** Stops an instance and forgets it. */

@@ -42,7 +42,7 @@ function record(): InstanceRecord {
     ports: {},
     restarts: 0,
     logPath: join(dir, 'dev.api.0.log'),
-    launch: { command: 'missing-command', args: [], workingDir: dir, env: {} },
+    launch: { command: 'missing-command', args: [], workingDir: dir, env: '{}' },
   };
 }
 
@@ -56,6 +56,7 @@ describe('Supervisor', () => {
       probe: async () => false,
       timings: { ...DEFAULT_TIMINGS, backoffInitialMs: 100, backoffMaxMs: 400 },
       save: async () => undefined,
+      openEnv: (sealed) => JSON.parse(sealed) as Record<string, string>,
       emit: (type, message) => type === 'instance-crashed' && messages.push(message),
     });
     supervisor.start();

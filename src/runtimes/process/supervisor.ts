@@ -10,6 +10,7 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';
 import type { InstanceState } from '../../desired/types.js';
+import { errorMessage } from '../../errors.js';
 import type { RuntimeEvent } from '../types.js';
 import type { InstanceRecord, ProbeSpec } from './instance-state.js';
 import { closeFd, openAppend } from './log-file.js';
@@ -54,6 +55,8 @@ export interface SupervisorDeps {
   readonly timings: SupervisorTimings;
   /** Persists the record; calls are issued in order. */
   readonly save: (record: InstanceRecord) => Promise<void>;
+  /** The variables in a record's sealed `launch.env`; throws when they cannot be decrypted (another key). */
+  readonly openEnv: (sealed: string) => Readonly<Record<string, string>>;
   readonly emit: (type: RuntimeEvent['type'], message: string) => void;
 }
 
@@ -78,6 +81,8 @@ export class Supervisor {
   #livenessFailures = 0;
   #changed = new Set<() => void>();
   #saving: Promise<void> = Promise.resolve();
+  /** Set when a spawn found the environment undecryptable: no restart is attempted. */
+  #cannotStart = false;
 
   constructor(
     record: InstanceRecord,
@@ -121,8 +126,20 @@ export class Supervisor {
       else this.awaitReadiness(run);
     } else {
       this.#record = { ...this.#record, restarts: this.#record.restarts + 1 };
-      this.spawn();
-      this.deps.emit('instance-restarted', `found dead; started again as pid ${this.#record.pid ?? '?'}`);
+      if (this.spawn()) this.deps.emit('instance-restarted', `found dead; started again as pid ${this.#record.pid ?? '?'}`);
+    }
+  }
+
+  /**
+   * False when the record's environment cannot be decrypted, so that the process could not be
+   * started again: whoever has the unit at hand should launch a new instance instead.
+   */
+  canStart(): boolean {
+    try {
+      this.deps.openEnv(this.#record.launch.env);
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -132,8 +149,8 @@ export class Supervisor {
   }
 
   /**
-   * Resolves true once the instance is ready; false when `timeoutMs` passes first, or once it has
-   * crashed `maxCrashes` times in a row. Rejects with the signal's reason when `signal` aborts.
+   * Resolves true once the instance is ready; false when `timeoutMs` passes first, once it has
+   * crashed `maxCrashes` times in a row, or once it cannot start. Rejects with the signal's reason when `signal` aborts.
    * Does not change the instance.
    */
   waitReady(timeoutMs: number, signal?: AbortSignal, maxCrashes = Infinity): Promise<boolean> {
@@ -147,7 +164,7 @@ export class Supervisor {
       };
       const check = () => {
         if (this.#state === 'ready') finish(true);
-        else if (this.#state === 'crashed' && this.#consecutiveCrashes >= maxCrashes) finish(false);
+        else if (this.#state === 'crashed' && (this.#consecutiveCrashes >= maxCrashes || this.#cannotStart)) finish(false);
       };
       const abort = () => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
       const timer = setTimeout(() => finish(false), timeoutMs);
@@ -195,14 +212,29 @@ export class Supervisor {
     return this.#saving;
   }
 
-  private spawn(): void {
+  /**
+   * Starts the process of the record; false, with the instance `crashed` and nothing retried, when
+   * its environment cannot be decrypted. Its variables exist only in memory, only for the spawn.
+   */
+  private spawn(): boolean {
     const { launch, logPath } = this.#record;
+    let env: Readonly<Record<string, string>>;
+    try {
+      env = this.deps.openEnv(launch.env);
+      this.#cannotStart = false;
+    } catch (error) {
+      this.#cannotStart = true;
+      const message = `cannot start: its stored environment cannot be read (${errorMessage(error)}); deploy it again`;
+      this.setState('crashed', message);
+      this.deps.emit('instance-crashed', message);
+      return false;
+    }
     const fd = openAppend(logPath);
     let child: ChildProcess;
     try {
       child = this.deps.spawn(launch.command, launch.args, {
         cwd: launch.workingDir,
-        env: launch.env,
+        env,
         detached: true,
         stdio: ['ignore', fd, fd],
       });
@@ -224,6 +256,7 @@ export class Supervisor {
     });
     if (pid !== null && startTime === null) this.onExit(run, 'exited at once');
     else this.deps.emit('instance-started', `started as pid ${pid}`);
+    return true;
   }
 
   /** A new run begins, starting. */
@@ -305,8 +338,7 @@ export class Supervisor {
     this.after(delay, () => {
       if (!this.#wantRunning || this.#run !== run) return;
       this.#record = { ...this.#record, restarts: this.#record.restarts + 1 };
-      this.spawn();
-      this.deps.emit('instance-restarted', `restart ${this.#record.restarts} as pid ${this.#record.pid ?? '?'}`);
+      if (this.spawn()) this.deps.emit('instance-restarted', `restart ${this.#record.restarts} as pid ${this.#record.pid ?? '?'}`);
     });
   }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredUnit, ObservedInstance, ResolvedWorkload } from '../../desired/types.js';
+import { ephemeralSealer } from '../../secrets/index.js';
 import { startHaproxy, type Haproxy } from '../../../test/harness/haproxy.js';
 import { startSshHosts, type SshHost, type SshHosts } from '../../../test/harness/sshd.js';
 import { adapterContract, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
@@ -72,7 +73,7 @@ class Sandbox {
   }
 
   async open(patch: Record<string, unknown> = {}): Promise<SshRuntime> {
-    const runtime = await openSshRuntime(this.settings(patch), { target: TARGET, stateDir: join(this.dir, 'state') });
+    const runtime = await openSshRuntime(this.settings(patch), { target: TARGET, stateDir: join(this.dir, 'state'), sealer: ephemeralSealer() });
     this.runtimes.push(runtime);
     return runtime;
   }
@@ -84,7 +85,7 @@ class Sandbox {
   async done(): Promise<void> {
     for (const host of this.hosts) lab.network.linkUp(host.net);
     for (const runtime of this.runtimes.splice(0)) await runtime.close();
-    const runtime = await openSshRuntime(this.settings(), { target: TARGET, stateDir: join(this.dir, 'state') });
+    const runtime = await openSshRuntime(this.settings(), { target: TARGET, stateDir: join(this.dir, 'state'), sealer: ephemeralSealer() });
     for (const unit of await runtime.observe()) await runtime.remove(unit);
     await runtime.close();
     rmSync(this.dir, { recursive: true, force: true });

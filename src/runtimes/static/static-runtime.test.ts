@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startNginx } from '../../../test/harness/nginx.js';
 import { startSshHosts, type SshHost, type SshHosts } from '../../../test/harness/sshd.js';
 import type { DesiredUnit } from '../../desired/types.js';
+import { ephemeralSealer } from '../../secrets/index.js';
 import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
 import { StaticTarget } from './settings.js';
 import { openStaticRuntime, type StaticRuntime } from './static-runtime.js';
@@ -34,7 +35,7 @@ class Sandbox {
 
   async open(keepReleases = 3): Promise<StaticRuntime> {
     const settings = StaticTarget.parse({ runtime: 'static', webRoot: this.webRoot, keepReleases, ...(this.remote && { ssh: await this.ssh() }) });
-    const runtime = await openStaticRuntime(settings, { target: TARGET, stateDir: join(this.dir, 'state') });
+    const runtime = await openStaticRuntime(settings, { target: TARGET, stateDir: join(this.dir, 'state'), sealer: ephemeralSealer() });
     this.runtimes.push(runtime);
     return runtime;
   }
@@ -98,7 +99,7 @@ adapterContract(
 it('refuses a relative web root', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-static-'));
   try {
-    await expect(openStaticRuntime({ webRoot: 'www', keepReleases: 1 }, { target: TARGET, stateDir: dir })).rejects.toThrow(/absolute/);
+    await expect(openStaticRuntime({ webRoot: 'www', keepReleases: 1 }, { target: TARGET, stateDir: dir, sealer: ephemeralSealer() })).rejects.toThrow(/absolute/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
