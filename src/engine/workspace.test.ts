@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -61,5 +61,37 @@ describe('Workspace.reload', () => {
     writeFileSync(join(dir, 'platform.yaml'), layer('us'));
     await ws.reload();
     expect(ws.project).toBe(reloaded);
+  });
+});
+
+describe('Workspace.open', () => {
+  it("keeps an ssh target's records in .slipway/runtime/<target>: its baseDir is a directory on its hosts", async () => {
+    const project = mkdtempSync(join(tmpdir(), 'slipway-workspace-ssh-'));
+    const remoteBase = join(project, 'remote-base');
+    writeFileSync(join(project, 'id_test'), 'not read until a host is reached\n');
+    writeFileSync(
+      join(project, 'slipway.yaml'),
+      `project: ssh-state
+services:
+  web:
+    workload: { command: node, args: [server.mjs] }
+environments:
+  dev: { targets: [hosts] }
+targets:
+  hosts:
+    runtime: ssh
+    hosts: [{ name: a, address: 127.0.0.1, hostKeys: ['SHA256:${'A'.repeat(43)}'] }]
+    identityFile: id_test
+    baseDir: ${remoteBase}
+`,
+    );
+    const opened = await Workspace.open({ projectFile: join(project, 'slipway.yaml') });
+    try {
+      expect(existsSync(join(project, '.slipway', 'runtime', 'hosts', 'units'))).toBe(true);
+      expect(existsSync(remoteBase)).toBe(false);
+    } finally {
+      await opened.close();
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });

@@ -161,8 +161,14 @@ export class Workspace {
     }
   }
 
+  /**
+   * Opens the runtime of a target with its state directory on this machine: a process target's
+   * `baseDir` (relative to the project), else `.slipway/runtime/<name>`. An ssh target's `baseDir`
+   * is a directory on its hosts, never on this machine.
+   */
   private async openTarget(name: string, target: Target): Promise<RuntimeAdapter> {
-    const stateDir = 'baseDir' in target && target.baseDir ? resolve(this.project.dir, target.baseDir) : join(this.stateDir, 'runtime', name);
+    const local = target.runtime === 'process' && target.baseDir;
+    const stateDir = local ? resolve(this.project.dir, local) : join(this.stateDir, 'runtime', name);
     const onEvent = (event: RuntimeEvent) => void this.recordRuntimeEvent(event);
     const adapter = await openRuntime(absolutePaths(target, this.project.dir), { target: name, stateDir, sealer: this.#sealer, onEvent });
     return forgettingOnChange(adapter, () => this.observations.forget(name));
