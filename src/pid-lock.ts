@@ -1,9 +1,10 @@
 /**
- * An exclusive lock held by a live process: a file containing its pid, created with `wx`.
+ * An exclusive lock held by a live process: a file containing its pid, created with `wx` (mode 0600).
  * A lock left by a dead process is taken over, so a killed Slipway never blocks the next one.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { SlipwayError } from './errors.js';
+import { PRIVATE_FILE } from './state-dir.js';
 
 /** A live process (possibly this one, through an earlier acquire) holds the lock. */
 export class LockedError extends SlipwayError {
@@ -36,7 +37,7 @@ export function lockHolder(file: string): number | undefined {
 export function acquirePidLock(file: string): () => void {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: PRIVATE_FILE });
       let held = true;
       return () => {
         if (held && lockHolder(file) === process.pid) rmSync(file, { force: true });

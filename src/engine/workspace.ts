@@ -3,7 +3,6 @@
  * Exactly one process opens a workspace at a time (the lock beside the store); other Slipway
  * commands talk to that process over its control socket instead.
  */
-import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadProject, projectInputFiles, type Project, type Target } from '../inputs/index.js';
@@ -12,6 +11,7 @@ import { openRuntime, type RuntimeAdapter, type RuntimeEvent } from '../runtimes
 import { NotFoundError } from '../errors.js';
 import { keySealer, loadSecretKey } from '../secrets/index.js';
 import { acquirePidLock } from '../pid-lock.js';
+import { ensurePrivateDir } from '../state-dir.js';
 import { forgettingOnChange, Observations } from './observations.js';
 import { KeyedLock } from '../keyed-lock.js';
 
@@ -81,15 +81,17 @@ export class Workspace {
   project: Project;
 
   /**
-   * Opens the workspace: validates the project file first (an invalid file changes nothing), takes
-   * the lock (`LockedError` when another process has it), opens the store, records the project's
-   * services, environments and targets, and opens each target's runtime, which adopts what runs.
+   * Opens the workspace: validates the project file first (an invalid file changes nothing), makes
+   * or checks the private state directory (`UnsafeStateDirError`, changing nothing, when others
+   * could write it), takes the lock (`LockedError` when another process has it), opens the store,
+   * records the project's services, environments and targets, and opens each target's runtime,
+   * which adopts what runs.
    */
   static async open(options: WorkspaceOptions): Promise<Workspace> {
     const loaded = await loadRecordingTexts(options.projectFile);
     const { project } = loaded;
     const stateDir = stateDirOf(project.file);
-    mkdirSync(stateDir, { recursive: true });
+    ensurePrivateDir(stateDir);
     const releaseLock = acquirePidLock(workspaceLockFile(stateDir));
     let store: Store | undefined;
     try {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRIVATE_DIR } from '../state-dir.js';
 import { SecretKeyError } from './errors.js';
 
 /** The environment variable that holds the key. */
@@ -63,7 +64,7 @@ export function parseSecretKey(text: string, source: string): Uint8Array {
 /** Writes a new key file, exclusively; undefined when one already exists. */
 function createKeyFile(path: string, random: (bytes: number) => Uint8Array): Uint8Array | undefined {
   const key = random(KEY_BYTES);
-  mkdirSync(join(path, '..'), { recursive: true });
+  mkdirSync(join(path, '..'), { recursive: true, mode: PRIVATE_DIR });
   try {
     writeFileSync(path, `${Buffer.from(key).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {

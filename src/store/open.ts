@@ -2,10 +2,10 @@
  * Opening the store: PostgreSQL when a URL is given, otherwise embedded PGlite in `<dir>/db`.
  * Either way the schema is migrated to the newest version before the store is returned.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, type Dialect } from 'kysely';
+import { ensurePrivateDir, restrictTree } from '../state-dir.js';
 import type { Database } from './database.js';
 import { KyselyStore } from './kysely-store.js';
 import { acquireStoreLock } from './lock.js';
@@ -15,7 +15,7 @@ import type { Store } from './types.js';
 export interface OpenStoreOptions {
   /** A PostgreSQL connection URL (`SLIPWAY_DATABASE_URL`). Absent: the embedded store in `dir`. */
   readonly databaseUrl?: string;
-  /** The state directory; the embedded store keeps its data in `<dir>/db` and its lock beside it. */
+  /** The private state directory (see `state-dir.ts`); the embedded store keeps its data in `<dir>/db` and its lock beside it. */
   readonly dir: string;
   /** The clock for recorded timestamps. Default: the system clock. */
   readonly now?: () => Date;
@@ -24,7 +24,9 @@ export interface OpenStoreOptions {
 /**
  * Opens and migrates the store. The embedded store is exclusive to one process: while it is open
  * anywhere (this process included), another open throws `StoreLockedError`; `close()` releases it.
- * PostgreSQL takes no lock: many processes may share one database.
+ * Its directory must be private (`UnsafeStateDirError` otherwise), and its files are made so after
+ * opening and at close: PGlite creates most of them 0666. PostgreSQL takes no lock: many
+ * processes may share one database.
  */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.databaseUrl !== undefined) {
@@ -35,13 +37,20 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     pool.on('error', () => {});
     return openOver(new PostgresDialect({ pool }), options.now, () => {});
   }
-  mkdirSync(options.dir, { recursive: true });
+  ensurePrivateDir(options.dir);
   const release = acquireStoreLock(options.dir);
-  try {
-    const pglite = await PGlite.create(join(options.dir, 'db'));
-    return await openOver(new PGliteDialect({ pglite }), options.now, release);
-  } catch (error) {
+  const data = join(options.dir, 'db');
+  const close = () => {
+    restrictTree(data);
     release();
+  };
+  try {
+    const pglite = await PGlite.create(data);
+    const store = await openOver(new PGliteDialect({ pglite }), options.now, close);
+    restrictTree(data);
+    return store;
+  } catch (error) {
+    close();
     throw error;
   }
 }

@@ -3,7 +3,7 @@
  * what only `openStore` does: the embedded store's lock and the injected clock.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,29 @@ afterAll(async () => {
 
 storeContract('PostgreSQL', async () => openAt(await postgresLocation()), reopen);
 
+/** Entries under `dir` (itself included) that group or others may use at all. */
+function notPrivate(dir: string): string[] {
+  const paths = [dir, ...readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((name) => join(dir, name))];
+  return paths.filter((path) => (lstatSync(path).mode & 0o077) !== 0);
+}
+
 describe('openStore', () => {
+  it('PGlite: keeps its files private while open and after close, though PGlite makes most of them 0666', async () => {
+    const dir = tempDir();
+    const store = await openStore({ dir });
+    expect(notPrivate(dir)).toEqual([]);
+    await store.putSecret('x', { ciphertext: new Uint8Array([1]), nonce: new Uint8Array([2]) });
+    await store.close();
+    expect(notPrivate(dir)).toEqual([]);
+  });
+
+  it('PGlite: refuses a directory that group or others can write, and takes no lock in it', async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o775);
+    await expect(openStore({ dir })).rejects.toMatchObject({ code: 'unsafe-state-dir', message: expect.stringContaining('chmod -R go-rwx') });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('PGlite: a second open of an open store throws StoreLockedError naming the holder; after close it opens', async () => {
     const dir = tempDir();
     const first = await openStore({ dir });

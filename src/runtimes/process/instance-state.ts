@@ -1,6 +1,7 @@
 /**
- * Persistent records of a process target, one JSON file each in the state directory, written
- * atomically (temporary file, then rename) so that a crash never leaves half a record.
+ * Persistent records of a process target, one JSON file each in the state directory (private:
+ * files 0600, directories 0700), written atomically (temporary file, then rename) so that a crash
+ * never leaves half a record.
  * `instances/<environment>.<service>.<replica>.<generation>.json` — one supervised process;
  * `units/<environment>.<service>.json` — what the unit last converged to.
  */
@@ -8,6 +9,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ReleaseRef, UnitKey } from '../../desired/types.js';
+import { ensurePrivateDir, PRIVATE_DIR, PRIVATE_FILE } from '../../state-dir.js';
 
 /** One process the runtime supervises. A generation tells apart old and new process of one replica during an update. */
 export interface InstanceRecord {
@@ -86,9 +88,13 @@ export class StateDir {
     return join(this.logDir, `${instanceId(key, replica)}.log`);
   }
 
-  /** Creates the directories. Idempotent. */
+  /**
+   * Creates the directories, 0700. Idempotent. Throws `UnsafeStateDirError`, changing nothing,
+   * when the state directory exists and another user could write it.
+   */
   async init(): Promise<void> {
-    await Promise.all(['instances', 'units', 'logs'].map((sub) => mkdir(join(this.dir, sub), { recursive: true })));
+    ensurePrivateDir(this.dir);
+    await Promise.all(['instances', 'units', 'logs'].map((sub) => mkdir(join(this.dir, sub), { mode: PRIVATE_DIR }).catch(existing)));
   }
 
   /** Every readable instance record; unreadable files are skipped. */
@@ -127,8 +133,12 @@ export class StateDir {
 
 async function writeAtomic(file: string, value: unknown): Promise<void> {
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
+  await writeFile(tmp, JSON.stringify(value, null, 2), { mode: PRIVATE_FILE });
   await rename(tmp, file);
+}
+
+function existing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EEXIST') throw error;
 }
 
 async function readAll<T>(dir: string): Promise<T[]> {

@@ -3,12 +3,13 @@
  * survives the orchestrator), rotated by copy-truncate, read back as lines.
  */
 import { closeSync, openSync } from 'node:fs';
-import { copyFile, link, open, rename, rm, stat, truncate } from 'node:fs/promises';
+import { chmod, copyFile, link, open, rename, rm, stat, truncate } from 'node:fs/promises';
+import { PRIVATE_FILE } from '../../state-dir.js';
 import { LineSplitter } from '../lines.js';
 
-/** Opens `path` for appending and returns the descriptor; the caller closes it after the spawn. */
+/** Opens `path` for appending (created 0600) and returns the descriptor; the caller closes it after the spawn. */
 export function openAppend(path: string): number {
-  return openSync(path, 'a');
+  return openSync(path, 'a', PRIVATE_FILE);
 }
 
 /** Closes a descriptor from {@link openAppend}. */
@@ -20,14 +21,18 @@ export function closeFd(fd: number): void {
  * When `path` is larger than `maxBytes`: copies it aside, shifts `.1`…`.keep-1` up by one
  * (dropping the oldest), puts the copy in as `.1` and truncates the file in place. Every file is
  * replaced by a rename (a shifted one through a hard link first), so none of `.1`…`.keep` ever
- * goes missing once it exists or holds half a copy. The file is truncated in place, so a writer holding it open in append mode
- * carries on at the start. With `keep` 0 the file is only truncated. Lines written between copy
- * and truncate are lost (the price of copy-truncate). Returns whether it rotated; a missing file is no-op.
+ * goes missing once it exists or holds half a copy; copies are 0600. The file is truncated in
+ * place, so a writer holding it open in append mode carries on at the start. With `keep` 0 the
+ * file is only truncated. Lines written between copy and truncate are lost (the price of
+ * copy-truncate). Returns whether it rotated; a missing file is no-op.
  */
 export async function rotateIfLarger(path: string, maxBytes: number, keep: number): Promise<boolean> {
   const size = await stat(path).then((s) => s.size, () => -1);
   if (size <= maxBytes) return false;
-  if (keep > 0) await copyFile(path, `${path}.new`);
+  if (keep > 0) {
+    await copyFile(path, `${path}.new`);
+    await chmod(`${path}.new`, PRIVATE_FILE);
+  }
   for (let i = keep - 1; i >= 1; i--) {
     const next = `${path}.${i + 1}`;
     await rm(`${next}.new`, { force: true });

@@ -11,6 +11,7 @@ import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';
 import type { InstanceState } from '../../desired/types.js';
 import { errorMessage } from '../../errors.js';
+import { PRIVATE_FILE } from '../../state-dir.js';
 import type { RuntimeEvent } from '../types.js';
 import type { InstanceRecord, ProbeSpec } from './instance-state.js';
 import { closeFd, openAppend } from './log-file.js';
@@ -251,7 +252,7 @@ export class Supervisor {
     this.awaitReadiness(run);
     child.once('exit', (code, signal) => this.onExit(run, signal ? `killed by ${signal}` : `exited with code ${code}`));
     child.once('error', (error) => {
-      void appendFile(logPath, `slipway: cannot start ${launch.command}: ${error.message}\n`).catch(() => undefined);
+      void appendFile(logPath, `slipway: cannot start ${launch.command}: ${error.message}\n`, { mode: PRIVATE_FILE }).catch(() => undefined);
       this.onExit(run, `cannot start: ${error.message}`);
     });
     if (pid !== null && startTime === null) this.onExit(run, 'exited at once');
