@@ -1,12 +1,15 @@
 /**
  * The content-addressed artifact store on the local disk: each snapshot lives in
  * `<storeDir>/<hex>/`, named by the SHA-256 digest of its content, and never changes once there.
+ * Like all state, snapshots are private (files 0600, or 0700 when executable; directories 0700):
+ * whoever publishes a copy elsewhere gives it the modes it needs there.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SlipwayError } from '../errors.js';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../state-dir.js';
 
 /** Entry names left out of a snapshot at any depth: Slipway's state and git metadata. */
 export const SNAPSHOT_EXCLUDES: ReadonlySet<string> = new Set(['.slipway', '.git']);
@@ -35,7 +38,7 @@ export async function snapshotDirectory(sourceDir: string, storeDir: string): Pr
   const existing = artifactPath(storeDir, sourceDigest);
   if (await isDirectory(existing)) return { digest: sourceDigest, path: existing };
 
-  await mkdir(storeDir, { recursive: true });
+  await mkdir(storeDir, { recursive: true, mode: PRIVATE_DIR });
   const temp = await mkdtemp(join(storeDir, '.tmp-'));
   try {
     const entries = await listTree(sourceDir);
@@ -101,18 +104,18 @@ async function digestTree(root: string, entries: readonly Entry[]): Promise<stri
   return `sha256:${tree.digest('hex')}`;
 }
 
-/** Copies `entries` from `from` into the empty directory `to`: files 0755 or 0644, links as links. */
+/** Copies `entries` from `from` into the empty directory `to`: files 0700 or 0600, directories 0700, links as links. */
 async function copyTree(from: string, to: string, entries: readonly Entry[]): Promise<void> {
   for (const entry of entries) {
     const source = join(from, entry.path);
     const target = join(to, entry.path);
     if (entry.kind === 'dir') {
-      await mkdir(target);
+      await mkdir(target, { mode: PRIVATE_DIR });
     } else if (entry.kind === 'symlink') {
       await symlink(await readlink(source), target);
     } else {
       await copyFile(source, target);
-      await chmod(target, (await isExecutable(source)) ? 0o755 : 0o644);
+      await chmod(target, (await isExecutable(source)) ? PRIVATE_FILE | 0o100 : PRIVATE_FILE);
     }
   }
 }

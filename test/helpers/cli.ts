@@ -15,8 +15,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** How to run the CLI: working directory, extra environment, standard input, and the umask it starts with. */
+export interface CliOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly input?: string;
+  /** Set by a shell that then becomes the CLI (same pid); default: this process's. */
+  readonly umask?: number;
+}
+
 /** Runs `slipway …args` to completion. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   const child = startCli(args, options);
   return new Promise((resolvePromise, reject) => {
     child.process.on('error', reject);
@@ -35,8 +44,11 @@ export interface RunningCli {
 }
 
 /** Starts `slipway …args` and returns at once; `input`, when given, is written to its standard input. */
-export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): RunningCli {
-  const child = spawn(process.execPath, ['--import', tsx, entry, ...args], {
+export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
+  const command = [process.execPath, '--import', tsx, entry, ...args];
+  const umask = options.umask?.toString(8).padStart(3, '0');
+  const [file, ...argv] = umask === undefined ? command : ['/bin/sh', '-c', `umask ${umask} && exec "$@"`, 'sh', ...command];
+  const child = spawn(file!, argv, {
     cwd: options.cwd ?? root,
     env: { ...process.env, SLIPWAY_ACTOR: 'tester', ...options.env },
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -3,7 +3,8 @@
  * a host over SSH (`remote-site-files.ts`). Paths are absolute. `rename` replaces its destination
  * atomically (rename(2)): the switch of `current` depends on it.
  */
-import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hashTree, type FileHashes } from './manifest.js';
 
 export interface SiteFiles {
@@ -26,7 +27,11 @@ export interface SiteFiles {
   remove(path: string): Promise<void>;
   /** Removes an empty directory; rejects when it is not empty. */
   removeEmptyDir(path: string): Promise<void>;
-  /** Copies the local directory `source` to `path`, which must not exist; links are copied as links. */
+  /**
+   * Copies the local directory `source` to `path`, which must not exist; links are copied as links.
+   * The copy is readable by all (directories and executables 0755, files 0644), whatever the
+   * modes of `source` (a private snapshot).
+   */
   copyIn(source: string, path: string): Promise<void>;
   /** Every file's sha256 and every link's target under `path` (see `manifest.ts`). */
   hashTree(path: string): Promise<FileHashes>;
@@ -50,9 +55,21 @@ export const localSiteFiles: SiteFiles = {
   symlink: (target, path) => symlink(target, path),
   remove: (path) => rm(path, { recursive: true, force: true }),
   removeEmptyDir: (path) => rmdir(path),
-  copyIn: (source, path) => cp(source, path, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false }),
+  copyIn: async (source, path) => {
+    await cp(source, path, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false });
+    await publishModes(path);
+  },
   hashTree,
 };
+
+/** Makes `dir` and everything under it readable by all: directories and executables 0755, files 0644; links untouched. */
+async function publishModes(dir: string): Promise<void> {
+  const names = await readdir(dir, { recursive: true, encoding: 'utf8' });
+  for (const path of [dir, ...names.map((name) => join(dir, name))]) {
+    const stats = await lstat(path);
+    if (!stats.isSymbolicLink()) await chmod(path, stats.isDirectory() || (stats.mode & 0o100) !== 0 ? 0o755 : 0o644);
+  }
+}
 
 /** Reads and parses a JSON file; undefined when it is missing or unreadable. */
 export async function readJson<T>(files: SiteFiles, path: string): Promise<T | undefined> {
