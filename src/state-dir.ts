@@ -46,12 +46,15 @@ export function ensurePrivateDir(dir: string, uid: number | undefined = process.
   }
   const mode = stats.mode & 0o7777;
   const described = `mode ${octal(mode)}, owner uid ${stats.uid}`;
-  if (!stats.isDirectory()) throw new UnsafeStateDirError(dir, `${dir} is not a directory; Slipway keeps its state there: move it away`);
+  if (!stats.isDirectory()) {
+    throw new UnsafeStateDirError(dir, `${dir} is not a directory; Slipway keeps its state there: move it away`);
+  }
   if (uid !== undefined && stats.uid !== uid) {
     throw new UnsafeStateDirError(
       dir,
-      `${dir} belongs to another user (${described}; you are uid ${uid}), who could change Slipway's state in it, ` +
-        `so Slipway will not use it. Run Slipway as its owner, or take it over: \`chown -R ${uid} ${dir} && chmod -R go-rwx ${dir}\``,
+      `${dir} belongs to another user (${described}; you are uid ${uid}), who could change Slipway's state ` +
+        `in it, so Slipway will not use it. Run Slipway as its owner, or take it over: ` +
+        `\`chown -R ${uid} ${dir} && chmod -R go-rwx ${dir}\``,
     );
   }
   if ((mode & 0o022) !== 0) {
@@ -59,7 +62,8 @@ export function ensurePrivateDir(dir: string, uid: number | undefined = process.
     throw new UnsafeStateDirError(
       dir,
       `${dir} can be written by ${who} (${described}): another user could change Slipway's state in it ` +
-        `(its database, locks and records), so Slipway will not use it. If nobody did, make it private: \`chmod -R go-rwx ${dir}\``,
+        `(its database, locks and records), so Slipway will not use it. If nobody did, make it private: ` +
+        `\`chmod -R go-rwx ${dir}\``,
     );
   }
   if (mode !== PRIVATE_DIR) chmodSync(dir, PRIVATE_DIR);

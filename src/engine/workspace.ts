@@ -172,7 +172,8 @@ export class Workspace {
     const local = target.runtime === 'process' && target.baseDir;
     const stateDir = local ? resolve(this.project.dir, local) : join(this.stateDir, 'runtime', name);
     const onEvent = (event: RuntimeEvent) => void this.recordRuntimeEvent(event);
-    const adapter = await openRuntime(absolutePaths(target, this.project.dir), { target: name, stateDir, sealer: this.#sealer, onEvent });
+    const ctx = { target: name, stateDir, sealer: this.#sealer, onEvent };
+    const adapter = await openRuntime(absolutePaths(target, this.project.dir), ctx);
     return forgettingOnChange(adapter, () => this.observations.forget(name));
   }
 

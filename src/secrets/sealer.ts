@@ -11,7 +11,7 @@ import { SealedTextError, SecretDecryptionError } from './errors.js';
 export interface Sealer {
   /** Encrypts `text`; never deterministic. Throws `SecretKeyError` when the key cannot be had. */
   seal(text: string): string;
-  /** Decrypts what `seal` gave. Throws `SealedTextError` for another key or altered text, `SecretKeyError` without a key. */
+  /** Decrypts what `seal` gave. Throws `SealedTextError` (another key, altered text) or `SecretKeyError` (no key). */
   unseal(sealed: string): string;
 }
 
@@ -30,23 +30,30 @@ export function keySealer(key: () => Uint8Array): Sealer {
   return {
     seal(text) {
       const { nonce, ciphertext } = seal(once(), PURPOSE, text);
-      return [VERSION, Buffer.from(nonce).toString('base64url'), Buffer.from(ciphertext).toString('base64url')].join('.');
+      return [VERSION, base64url(nonce), base64url(ciphertext)].join('.');
     },
     unseal(sealed) {
       const [version, nonce, ciphertext, ...rest] = typeof sealed === 'string' ? sealed.split('.') : [];
-      if (version !== VERSION || !nonce || !ciphertext || rest.length > 0) throw new SealedTextError('it is not sealed text');
+      const wellFormed = version === VERSION && nonce && ciphertext && rest.length === 0;
+      if (!wellFormed) throw new SealedTextError('it is not sealed text');
+      const parts = { nonce: Buffer.from(nonce, 'base64url'), ciphertext: Buffer.from(ciphertext, 'base64url') };
       try {
-        return unseal(once(), PURPOSE, { nonce: Buffer.from(nonce, 'base64url'), ciphertext: Buffer.from(ciphertext, 'base64url') });
+        return unseal(once(), PURPOSE, parts);
       } catch (error) {
         if (!(error instanceof SecretDecryptionError)) throw error;
-        throw new SealedTextError('it was sealed with another key (check SLIPWAY_SECRET_KEY or secret.key) or altered', { cause: error });
+        const reason = 'it was sealed with another key (check SLIPWAY_SECRET_KEY or secret.key) or altered';
+        throw new SealedTextError(reason, { cause: error });
       }
     },
   };
 }
 
-/** A sealer with a random key of its own, lost with the process: for tests, and contexts whose records need not outlive it. */
+/** A sealer with a random key of its own, lost with the process: for tests, and records that need not outlive it. */
 export function ephemeralSealer(): Sealer {
   const key = randomBytes(32);
   return keySealer(() => key);
+}
+
+function base64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64url');
 }

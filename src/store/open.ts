@@ -15,7 +15,7 @@ import type { Store } from './types.js';
 export interface OpenStoreOptions {
   /** A PostgreSQL connection URL (`SLIPWAY_DATABASE_URL`). Absent: the embedded store in `dir`. */
   readonly databaseUrl?: string;
-  /** The private state directory (see `state-dir.ts`); the embedded store keeps its data in `<dir>/db` and its lock beside it. */
+  /** The private state directory (`state-dir.ts`); the embedded store keeps data in `<dir>/db`, its lock beside it. */
   readonly dir: string;
   /** The clock for recorded timestamps. Default: the system clock. */
   readonly now?: () => Date;

@@ -94,7 +94,8 @@ export class StateDir {
    */
   async init(): Promise<void> {
     ensurePrivateDir(this.dir);
-    await Promise.all(['instances', 'units', 'logs'].map((sub) => mkdir(join(this.dir, sub), { mode: PRIVATE_DIR }).catch(existing)));
+    const make = (sub: string) => mkdir(join(this.dir, sub), { mode: PRIVATE_DIR }).catch(existing);
+    await Promise.all(['instances', 'units', 'logs'].map(make));
   }
 
   /** Every readable instance record; unreadable files are skipped. */

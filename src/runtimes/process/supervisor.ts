@@ -127,7 +127,8 @@ export class Supervisor {
       else this.awaitReadiness(run);
     } else {
       this.#record = { ...this.#record, restarts: this.#record.restarts + 1 };
-      if (this.spawn()) this.deps.emit('instance-restarted', `found dead; started again as pid ${this.#record.pid ?? '?'}`);
+      if (!this.spawn()) return;
+      this.deps.emit('instance-restarted', `found dead; started again as pid ${this.#record.pid ?? '?'}`);
     }
   }
 
@@ -165,7 +166,9 @@ export class Supervisor {
       };
       const check = () => {
         if (this.#state === 'ready') finish(true);
-        else if (this.#state === 'crashed' && (this.#consecutiveCrashes >= maxCrashes || this.#cannotStart)) finish(false);
+        else if (this.#state === 'crashed' && (this.#consecutiveCrashes >= maxCrashes || this.#cannotStart)) {
+          finish(false);
+        }
       };
       const abort = () => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
       const timer = setTimeout(() => finish(false), timeoutMs);
@@ -252,7 +255,8 @@ export class Supervisor {
     this.awaitReadiness(run);
     child.once('exit', (code, signal) => this.onExit(run, signal ? `killed by ${signal}` : `exited with code ${code}`));
     child.once('error', (error) => {
-      void appendFile(logPath, `slipway: cannot start ${launch.command}: ${error.message}\n`, { mode: PRIVATE_FILE }).catch(() => undefined);
+      const line = `slipway: cannot start ${launch.command}: ${error.message}\n`;
+      void appendFile(logPath, line, { mode: PRIVATE_FILE }).catch(() => undefined);
       this.onExit(run, `cannot start: ${error.message}`);
     });
     if (pid !== null && startTime === null) this.onExit(run, 'exited at once');
@@ -339,7 +343,8 @@ export class Supervisor {
     this.after(delay, () => {
       if (!this.#wantRunning || this.#run !== run) return;
       this.#record = { ...this.#record, restarts: this.#record.restarts + 1 };
-      if (this.spawn()) this.deps.emit('instance-restarted', `restart ${this.#record.restarts} as pid ${this.#record.pid ?? '?'}`);
+      if (!this.spawn()) return;
+      this.deps.emit('instance-restarted', `restart ${this.#record.restarts} as pid ${this.#record.pid ?? '?'}`);
     });
   }
 

@@ -62,7 +62,7 @@ export const localSiteFiles: SiteFiles = {
   hashTree,
 };
 
-/** Makes `dir` and everything under it readable by all: directories and executables 0755, files 0644; links untouched. */
+/** Makes `dir` and everything under it readable by all: directories and executables 0755, files 0644. Links are left. */
 async function publishModes(dir: string): Promise<void> {
   const names = await readdir(dir, { recursive: true, encoding: 'utf8' });
   for (const path of [dir, ...names.map((name) => join(dir, name))]) {
