@@ -1,11 +1,62 @@
 /**
  * Slipway's typed errors. Each has a stable `code` that scripts and the HTTP API can rely on;
- * the CLI turns them into words (`cli/humanize.ts`), the server into status codes.
+ * `ERROR_CODES` gives every code its HTTP status and exit code, read by the server
+ * (`server/error-body.ts`) and the CLI (`cli/humanize.ts`), so a new code cannot fall through.
  */
+
+/** Exit codes with a meaning: 1 the work failed, 2 bad input or usage, 3 not found, 4 busy or in conflict, 5 not allowed. */
+export const ExitCode = { ok: 0, failed: 1, invalidInput: 2, notFound: 3, conflict: 4, denied: 5, internal: 70 } as const;
+
+const input = { http: 422, exit: ExitCode.invalidInput };
+const failed = { http: 502, exit: ExitCode.failed };
+
+/** Every error code, with the HTTP status the server answers it with and the exit code the CLI ends with. */
+export const ERROR_CODES = {
+  'bad-request': { http: 400, exit: ExitCode.invalidInput },
+  'invalid-request': input,
+  'invalid-input': input,
+  'invalid-name': input,
+  'invalid-secret-name': input,
+  'invalid-digest': input,
+  'invalid-placeholder': input,
+  'invalid-resource-request': input,
+  'policy-violation': input,
+  'secret-unresolved': input,
+  'unsupported-file': input,
+  'too-large': { http: 413, exit: ExitCode.invalidInput },
+  'unsupported-media-type': { http: 415, exit: ExitCode.invalidInput },
+  unauthenticated: { http: 401, exit: ExitCode.denied },
+  forbidden: { http: 403, exit: ExitCode.denied },
+  'not-found': { http: 404, exit: ExitCode.notFound },
+  'project-not-found': { http: 404, exit: ExitCode.notFound },
+  conflict: { http: 409, exit: ExitCode.conflict },
+  gated: { http: 409, exit: ExitCode.conflict },
+  locked: { http: 409, exit: ExitCode.conflict },
+  'store-locked': { http: 409, exit: ExitCode.conflict },
+  'runtime-failed': failed,
+  'provisioner-failed': failed,
+  'prometheus-failed': failed,
+  unavailable: { http: 503, exit: ExitCode.failed },
+  /** The secret store's key is missing or unsafe, or a secret does not decrypt with it: the server's to mend. */
+  'secret-key': { http: 500, exit: ExitCode.failed },
+  'secret-undecryptable': { http: 500, exit: ExitCode.failed },
+  /** Anything unexpected; its details are in the server's log, never in an answer. */
+  internal: { http: 500, exit: ExitCode.internal },
+} as const satisfies Record<string, { readonly http: number; readonly exit: number }>;
+
+/** The closed vocabulary of error codes. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** True for a code in `ERROR_CODES` (an answer from another Slipway may carry a code this one lacks). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+/** An error Slipway expects and can explain: its `code` decides the HTTP status and exit code. */
 export class SlipwayError extends Error {
   override readonly name: string = 'SlipwayError';
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
