@@ -3,6 +3,7 @@
  * `ERROR_CODES` gives every code its HTTP status and exit code, read by the server
  * (`server/error-body.ts`) and the CLI (`cli/humanize.ts`), so a new code cannot fall through.
  */
+import { terminalSafe } from './terminal-text.js';
 
 /** Exit codes with a meaning: 1 the work failed, 2 bad input or usage, 3 not found, 4 busy or in conflict, 5 not allowed. */
 export const ExitCode = { ok: 0, failed: 1, invalidInput: 2, notFound: 3, conflict: 4, denied: 5, internal: 70 } as const;
@@ -136,6 +137,27 @@ export class PartialRolloutError extends RuntimeError {
 /** The message of anything thrown, for logs and step results. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * An unexpected error as a log entry: its class, code, message and stack, then each cause's the
+ * same way, through `terminalSafe`. Nothing else of it: a database error's statement, parameters
+ * and detail hold what callers sent (a secret's value among them, or bytes that were the fault).
+ */
+export function logEntry(error: unknown): string {
+  const parts: string[] = [];
+  for (let at: unknown = error, depth = 0; at !== undefined && depth < 5; at = at instanceof Error ? at.cause : undefined, depth++) {
+    parts.push((depth ? 'caused by: ' : '') + describeForLog(at));
+  }
+  return terminalSafe(parts.join('\n'));
+}
+
+function describeForLog(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error === 'object' && error !== null ? 'a thrown object' : `thrown: ${String(error)}`;
+  const code = (error as { code?: unknown }).code;
+  const kind = Object.getPrototypeOf(error)?.constructor?.name || error.name;
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return [`${kind}${typeof code === 'string' || typeof code === 'number' ? ` [${code}]` : ''}: ${error.message}`, ...frames].join('\n');
 }
 
 /** One broken constraint, told as a sentence that names both sides and the constraint's owner. */

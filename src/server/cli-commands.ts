@@ -44,7 +44,6 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
         const plane = await startControlPlane(ws, {
           tokens: deps.tokensOf(ws.store),
           http: { host: options.host, port: wholeNumber(options.port, '--port'), allowAnonymousReads: options.allowAnonymousReads, bodyLimit: wholeNumber(options.bodyLimit, '--body-limit') },
-          onError: (what, error) => console.error(`${what} failed:`, error),
         });
         deps.out(`Slipway serves ${ws.project.spec.project} at ${plane.url} (API under /api/v1, OpenAPI at /openapi.json). Ctrl-C stops serving; services keep running.`);
         if ((await deps.tokensOf(ws.store).listTokens()).length === 0) deps.out('No API tokens yet: create one with `slipway token create <name> --role admin`.');
