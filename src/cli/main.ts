@@ -11,6 +11,7 @@ import { formatPlan } from '../planner/index.js';
 import { checkProject } from '../desired/index.js';
 import type { Operations, Promotion } from '../engine/index.js';
 import { SlipwayError } from '../errors.js';
+import { terminalSafe } from '../terminal-text.js';
 import { count } from '../verification/format.js';
 import { actor, connectFromEnvironment, projectFileOf } from './connect.js';
 import { formatEvents, formatExplanation, formatHistory, formatOutcome, formatPromotion, formatStatus } from './format.js';
@@ -30,8 +31,12 @@ const stdio: Io = {
   err: (text) => process.stderr.write(text + '\n'),
 };
 
-/** Runs the CLI with `argv` (as `process.argv`) and resolves to the exit code. Never throws. */
-export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+/**
+ * Runs the CLI with `argv` (as `process.argv`) and resolves to the exit code. Never throws. Every
+ * line it writes to `io`, results, JSON, help and errors alike, passes through `terminalSafe` here.
+ */
+export async function main(argv: readonly string[], raw: Io = stdio): Promise<number> {
+  const io: Io = { out: (text) => raw.out(terminalSafe(text)), err: (text) => raw.err(terminalSafe(text)) };
   let exitCode: number = ExitCode.ok;
   // `slipway --version` alone; after a command, `--version` is that command's (deploy, release create).
   if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) return (io.out(version()), ExitCode.ok);
