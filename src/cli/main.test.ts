@@ -56,6 +56,29 @@ describe('the CLI', () => {
     expect(release!.version).toBe('v1\u001b[2J\u009b31m\u202e');
   });
 
+  it('validates HAProxy names in the project file, naming file, line and column', async () => {
+    const file = join(dir, 'haproxy.yaml');
+    writeFileSync(
+      file,
+      `project: lb
+services:
+  web:
+    workload: { command: node }
+environments:
+  dev: { targets: [hosts] }
+targets:
+  hosts:
+    runtime: ssh
+    identityFile: /k
+    hosts: [{ name: web-1, address: 10.0.0.1, hostKeys: ["SHA256:${'A'.repeat(43)}"] }]
+    haproxy: { socket: /run/haproxy.sock, backend: "web;shutdown sessions server web/web-1" }
+`,
+    );
+    const out: string[] = [];
+    const code = await main(['node', 'slipway', '--project', file, 'validate'], { out: (t) => out.push(t), err: (t) => out.push(t) });
+    expect([code, out.join('\n')]).toEqual([2, expect.stringContaining(`${file}:12:52: targets.hosts.haproxy.backend: expected an HAProxy name of letters, digits`)]);
+  });
+
   it('escapes its error messages too', async () => {
     const { code, err } = await run('\u001b[2Jdeploy');
     expect(code).toBe(2);
