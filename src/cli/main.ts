@@ -253,7 +253,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .addOption(json)
       .action((service: string, options: { env: string; group?: string[]; comment?: string; json?: boolean }) =>
         withOps(async (ops) => {
-          const groups = options.group ?? (process.env.SLIPWAY_GROUPS ?? '').split(',').filter(Boolean).map(checked(Label, 'group (in SLIPWAY_GROUPS)'));
+          const fromEnvironment = () => (process.env.SLIPWAY_GROUPS ?? '').split(',').filter(Boolean).map(checked(Label, 'group (in SLIPWAY_GROUPS)'));
+          const groups = options.group ?? fromEnvironment();
           const promotion = await ops.decide({ service, environment: options.env, actor: actor(), groups, approved, comment: options.comment });
           print(promotion, options.json, () => promotionLine(promotion));
         }),

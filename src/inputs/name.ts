@@ -20,7 +20,10 @@ export const Name = z
  */
 export const Version = z
   .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$/, 'a version such as v1, 1.4.0 or 1.2.3-rc.1+build.5: up to 128 letters, digits, ".", "_", "+" and "-"');
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$/,
+    'a version such as v1, 1.4.0 or 1.2.3-rc.1+build.5: up to 128 letters, digits, ".", "_", "+" and "-"',
+  );
 
 /** A secret's name, as `secret:<name>` references use it. */
 export const SecretName = z

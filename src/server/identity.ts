@@ -34,7 +34,9 @@ export function bearerIdentity(tokens: TokenStore): Identify {
 export const localUserIdentity: Identify = async (headers) => {
   const name = decoded(single(headers[ACTOR_HEADER]) ?? 'local');
   const groups = decoded(single(headers[GROUPS_HEADER]) ?? '').split(',').filter(Boolean);
-  if (![name, ...groups].every((label) => Label.safeParse(label).success)) throw new UnauthenticatedError(`${ACTOR_HEADER} and ${GROUPS_HEADER} must name an actor and groups in printable characters`);
+  if (![name, ...groups].every((label) => Label.safeParse(label).success)) {
+    throw new UnauthenticatedError(`${ACTOR_HEADER} and ${GROUPS_HEADER} must name an actor and groups in printable characters`);
+  }
   return { name, role: 'admin', environments: [], groups };
 };
 

@@ -68,7 +68,9 @@ export class HaproxyServerControl {
     private readonly send: HaproxySend = sendToSocket,
   ) {
     for (const [kind, name] of [['backend', backend], ['server', server]] as const) {
-      if (!isHaproxyName(name)) throw new RuntimeError(`refusing to send HAProxy commands for the ${kind} ${JSON.stringify(name)}: an HAProxy name has only letters, digits, "-", "_", "." and ":"`);
+      if (isHaproxyName(name)) continue;
+      const rule = 'an HAProxy name has only letters, digits, "-", "_", "." and ":"';
+      throw new RuntimeError(`refusing to send HAProxy commands for the ${kind} ${JSON.stringify(name)}: ${rule}`);
     }
   }
 
