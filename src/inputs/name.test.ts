@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidNameError, Label, Name, Note, SecretName, Version, checkName } from './name.js';
+import { InvalidNameError, Label, Name, Note, SecretName, TokenName, Version, checkName } from './name.js';
 
 const accepts = (rule: { safeParse(value: unknown): { success: boolean } }, value: string) => rule.safeParse(value).success;
 
@@ -14,14 +14,15 @@ describe('name rules', () => {
     }
   });
 
-  it('take printable labels (tokens, actors, groups) and refuse control, bidi and line-separator characters', () => {
+  it('take printable labels (actors, groups) and refuse control, bidi and line-separator characters', () => {
     for (const label of ['ci', 'ci bot', 'ann@example.com', 'équipe', 'x'.repeat(200)]) expect(accepts(Label, label), label).toBe(true);
     for (const label of ['', 'ci\u0000', 'ci\u001b[31m', 'ci\n', 'ci\u0085', 'ci\u202egnp', 'a\u2028b', 'x'.repeat(201)]) expect(accepts(Label, label), JSON.stringify(label)).toBe(false);
   });
 
-  it('keep the rules of services and secrets, and let notes have lines and tabs but no other controls', () => {
+  it('keep the rules of services, secrets and tokens, and let notes have lines and tabs but no other controls', () => {
     expect([accepts(Name, 'web-1'), accepts(Name, 'Web'), accepts(Name, 'web\u0000')]).toEqual([true, false, false]);
     expect([accepts(SecretName, 'db.password_1'), accepts(SecretName, 'db%00'), accepts(SecretName, 'db\u0000')]).toEqual([true, false, false]);
+    expect([accepts(TokenName, 'ci@acme.dev'), accepts(TokenName, 'ci bot'), accepts(TokenName, 'ci\u0000')]).toEqual([true, false, false]);
     expect([accepts(Note, 'line one\n\tline two'), accepts(Note, 'ok\u001b[2J'), accepts(Note, 'a\u0000')]).toEqual([true, false, false]);
   });
 

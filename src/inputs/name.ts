@@ -30,9 +30,14 @@ export const SecretName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'up to 128 letters, digits, ".", "_" and "-", starting with a letter or digit');
 
+/** An API token's name: its holder acts under it, so it is recorded as the actor of what it does. */
+export const TokenName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/, '1 to 100 letters, digits, ".", "_", "@" or "-", starting with a letter or digit');
+
 /**
- * Names people choose freely and Slipway records and prints: API tokens (their holders act under
- * these names), actors, approval groups, what webhooks name. 1 to 200 printable characters: no
+ * Names people choose freely and Slipway records and prints: actors (SLIPWAY_ACTOR, the user's
+ * name), approval groups, what webhooks name. 1 to 200 printable characters: no
  * control, format (bidirectional overrides among them) or line-separator characters.
  */
 export const Label = z.string().regex(/^[^\p{C}\p{Zl}\p{Zp}]{1,200}$/u, '1 to 200 printable characters');

@@ -12,7 +12,7 @@ import { ROLES, tokenChangeEvent, type Role, type TokenInfo, type TokenStore } f
 import { ControlClient, type TokenAdmin } from './api-client.js';
 import { controlSocketPath } from './control-socket.js';
 import { checked, checkedList, stopSignal, wholeNumber } from '../cli/options.js';
-import { Label, Name } from '../inputs/name.js';
+import { Label, Name, TokenName } from '../inputs/name.js';
 
 export interface ServerCommandDeps {
   /** The project file `--project` names. */
@@ -71,7 +71,7 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
   token
     .command('create')
     .description('create a token and print its secret (shown this once)')
-    .argument('<name>', 'who or what holds it; recorded as the actor of what it does', checked(Label, 'token name'))
+    .argument('<name>', 'who or what holds it; recorded as the actor of what it does', checked(TokenName, 'token name'))
     .addOption(new Option('--role <role>', 'what it may do').choices(ROLES).makeOptionMandatory())
     .option('-e, --env <environment...>', 'the environments a deployer or approver may act in (default: all)', checkedList(Name, 'environment name'))
     .option('-g, --group <group...>', 'groups its approvals count for', checkedList(Label, 'group'))
@@ -95,7 +95,7 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
   token
     .command('revoke')
     .description('revoke a token: it lets no one in from now on')
-    .argument('<name>', 'the token', checked(Label, 'token name'))
+    .argument('<name>', 'the token', checked(TokenName, 'token name'))
     .action((name: string) =>
       withTokens(async (admin) => {
         await admin.revokeToken({ name, actor: deps.actor() });

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { NotFoundError, SlipwayError } from '../errors.js';
-import { Label, Name, Note, SecretName, Version } from '../inputs/name.js';
+import { Label, Name, Note, SecretName, TokenName, Version } from '../inputs/name.js';
 import type { ActionChoice, ActionName } from '../engine/index.js';
 import { ROLES } from '../store/token-store.js';
 import { PROVIDERS, webhookSecretName, type WebhookProvider } from '../webhooks/index.js';
@@ -388,7 +388,7 @@ export const routes = {
     path: '/api/v1/tokens',
     summary: 'create an API token (its secret is in this answer only)',
     input: z.strictObject({
-      name: Label,
+      name: TokenName,
       role: z.enum(ROLES),
       environments: z.array(Name).optional().describe('Environments a deployer or approver may act in; all when absent.'),
       groups: z.array(Label).optional().describe('Groups its approvals count for.'),
@@ -407,7 +407,7 @@ export const routes = {
     method: 'DELETE',
     path: '/api/v1/tokens/{name}',
     summary: 'revoke an API token',
-    input: z.strictObject({ name: Label }),
+    input: z.strictObject({ name: TokenName }),
     access: { kind: 'act', roles: [] },
     answer: 'json',
     async run({ ops, tokens, input, principal }) {
