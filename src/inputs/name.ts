@@ -1,7 +1,7 @@
 /**
  * The rules for every name and version Slipway accepts, one per kind, used at every entrance: the
  * project file's schema, the API's routes, the CLI before it calls anything, the release cutter,
- * webhooks. A module of its own, importing only zod and the errors, so any schema can use it.
+ * webhooks. A module of its own, importing only zod, the errors and terminal-text, so any schema can use it.
  */
 import { z } from 'zod';
 import { SlipwayError } from '../errors.js';
