@@ -1,11 +1,63 @@
 /**
  * Slipway's typed errors. Each has a stable `code` that scripts and the HTTP API can rely on;
- * the CLI turns them into words (`cli/humanize.ts`), the server into status codes.
+ * `ERROR_CODES` gives every code its HTTP status and exit code, read by the server
+ * (`server/error-body.ts`) and the CLI (`cli/humanize.ts`), so a new code cannot fall through.
  */
+import { terminalSafe } from './terminal-text.js';
+
+/** Exit codes with a meaning: 1 the work failed, 2 bad input or usage, 3 not found, 4 busy or in conflict, 5 not allowed. */
+export const ExitCode = { ok: 0, failed: 1, invalidInput: 2, notFound: 3, conflict: 4, denied: 5, internal: 70 } as const;
+
+const input = { http: 422, exit: ExitCode.invalidInput };
+const failed = { http: 502, exit: ExitCode.failed };
+
+/** Every error code, with the HTTP status the server answers it with and the exit code the CLI ends with. */
+export const ERROR_CODES = {
+  'bad-request': { http: 400, exit: ExitCode.invalidInput },
+  'invalid-request': input,
+  'invalid-input': input,
+  'invalid-name': input,
+  'invalid-secret-name': input,
+  'invalid-digest': input,
+  'invalid-placeholder': input,
+  'invalid-resource-request': input,
+  'policy-violation': input,
+  'secret-unresolved': input,
+  'unsupported-file': input,
+  'too-large': { http: 413, exit: ExitCode.invalidInput },
+  'unsupported-media-type': { http: 415, exit: ExitCode.invalidInput },
+  unauthenticated: { http: 401, exit: ExitCode.denied },
+  forbidden: { http: 403, exit: ExitCode.denied },
+  'not-found': { http: 404, exit: ExitCode.notFound },
+  'project-not-found': { http: 404, exit: ExitCode.notFound },
+  conflict: { http: 409, exit: ExitCode.conflict },
+  gated: { http: 409, exit: ExitCode.conflict },
+  locked: { http: 409, exit: ExitCode.conflict },
+  'store-locked': { http: 409, exit: ExitCode.conflict },
+  'runtime-failed': failed,
+  'provisioner-failed': failed,
+  'prometheus-failed': failed,
+  unavailable: { http: 503, exit: ExitCode.failed },
+  /** The secret store's key is missing or unsafe, or a secret does not decrypt with it: the server's to mend. */
+  'secret-key': { http: 500, exit: ExitCode.failed },
+  'secret-undecryptable': { http: 500, exit: ExitCode.failed },
+  /** Anything unexpected; its details are in the server's log, never in an answer. */
+  internal: { http: 500, exit: ExitCode.internal },
+} as const satisfies Record<string, { readonly http: number; readonly exit: number }>;
+
+/** The closed vocabulary of error codes. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** True for a code in `ERROR_CODES` (an answer from another Slipway may carry a code this one lacks). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+/** An error Slipway expects and can explain: its `code` decides the HTTP status and exit code. */
 export class SlipwayError extends Error {
   override readonly name: string = 'SlipwayError';
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -85,6 +137,27 @@ export class PartialRolloutError extends RuntimeError {
 /** The message of anything thrown, for logs and step results. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * An unexpected error as a log entry: its class, code, message and stack, then each cause's the
+ * same way, through `terminalSafe`. Nothing else of it: a database error's statement, parameters
+ * and detail hold what callers sent (a secret's value among them, or bytes that were the fault).
+ */
+export function logEntry(error: unknown): string {
+  const parts: string[] = [];
+  for (let at: unknown = error, depth = 0; at !== undefined && depth < 5; at = at instanceof Error ? at.cause : undefined, depth++) {
+    parts.push((depth ? 'caused by: ' : '') + describeForLog(at));
+  }
+  return terminalSafe(parts.join('\n'));
+}
+
+function describeForLog(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error === 'object' && error !== null ? 'a thrown object' : `thrown: ${String(error)}`;
+  const code = (error as { code?: unknown }).code;
+  const kind = Object.getPrototypeOf(error)?.constructor?.name || error.name;
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return [`${kind}${typeof code === 'string' || typeof code === 'number' ? ` [${code}]` : ''}: ${error.message}`, ...frames].join('\n');
 }
 
 /** One broken constraint, told as a sentence that names both sides and the constraint's owner. */

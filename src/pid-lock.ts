@@ -3,7 +3,7 @@
  * A lock left by a dead process is taken over, so a killed Slipway never blocks the next one.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { SlipwayError } from './errors.js';
+import { SlipwayError, type ErrorCode } from './errors.js';
 import { PRIVATE_FILE } from './state-dir.js';
 
 /** A live process (possibly this one, through an earlier acquire) holds the lock. */
@@ -13,7 +13,7 @@ export class LockedError extends SlipwayError {
     readonly file: string,
     readonly pid: number,
     message = `${file} is held by process ${pid}`,
-    code = 'locked',
+    code: ErrorCode = 'locked',
   ) {
     super(code, message);
   }

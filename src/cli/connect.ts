@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { LocalOperations, Workspace, lockHolder, stateDirOf, workspaceLockFile, type Operations } from '../engine/index.js';
-import { findProjectFile } from '../inputs/index.js';
+import { Label, checkName, findProjectFile } from '../inputs/index.js';
 import { ApiClient, ControlClient } from '../server/api-client.js';
 import { controlSocketPath } from '../server/control-socket.js';
 import { Reconciler } from '../converge/index.js';
@@ -37,8 +37,8 @@ export async function connect(projectFile: string): Promise<Operations> {
   return new LocalOperations(ws, { drive: 'inline', drift: () => reconciler.drift() });
 }
 
-/** Who is acting: `SLIPWAY_ACTOR`, or the operating-system user. */
+/** Who is acting: `SLIPWAY_ACTOR`, or the operating-system user. Throws `InvalidNameError` when it is not printable (`Label`). */
 export function actor(): string {
-  return process.env.SLIPWAY_ACTOR ?? userInfo().username;
+  return checkName(Label, 'actor (SLIPWAY_ACTOR or your user name)', process.env.SLIPWAY_ACTOR ?? userInfo().username);
 }
 

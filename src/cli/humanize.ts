@@ -1,25 +1,8 @@
-/** The one place where errors become words for a person and an exit code for a script. */
-import { InvalidInputError, PolicyViolationError, SlipwayError, errorMessage } from '../errors.js';
+/** The one place where errors become words for a person, and an exit code (`ERROR_CODES`) for a script. */
+import { ERROR_CODES, ExitCode, InvalidInputError, PolicyViolationError, SlipwayError, errorMessage } from '../errors.js';
 import { LockedError } from '../engine/index.js';
 
-/** Exit codes with a meaning: 1 the work failed, 2 bad input or usage, 3 not found, 4 busy or in conflict, 5 not allowed. */
-export const ExitCode = { ok: 0, failed: 1, invalidInput: 2, notFound: 3, conflict: 4, denied: 5, internal: 70 } as const;
-
-const exitByCode: Readonly<Record<string, number>> = {
-  'invalid-input': ExitCode.invalidInput,
-  'bad-request': ExitCode.invalidInput,
-  'invalid-request': ExitCode.invalidInput,
-  'too-large': ExitCode.invalidInput,
-  'project-not-found': ExitCode.notFound,
-  'not-found': ExitCode.notFound,
-  conflict: ExitCode.conflict,
-  locked: ExitCode.conflict,
-  gated: ExitCode.conflict,
-  unauthenticated: ExitCode.denied,
-  forbidden: ExitCode.denied,
-  'store-locked': ExitCode.conflict,
-  'runtime-failed': ExitCode.failed,
-};
+export { ExitCode } from '../errors.js';
 
 /** What to print and which code to exit with for an error. */
 export function humanize(error: unknown): { text: string; exitCode: number } {
@@ -34,6 +17,6 @@ export function humanize(error: unknown): { text: string; exitCode: number } {
   if (error instanceof LockedError) {
     return { text: `another Slipway (process ${error.pid}) has this project open, and its control socket does not answer`, exitCode: ExitCode.conflict };
   }
-  if (error instanceof SlipwayError) return { text: error.message, exitCode: exitByCode[error.code] ?? ExitCode.failed };
+  if (error instanceof SlipwayError) return { text: error.message, exitCode: ERROR_CODES[error.code].exit };
   return { text: `unexpected error: ${errorMessage(error)}`, exitCode: ExitCode.internal };
 }

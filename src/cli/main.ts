@@ -5,19 +5,20 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { loadProject, onboardService, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
+import { Label, Name, Note, SecretName, Version, loadProject, onboardService, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
 import { table } from './table.js';
 import { formatPlan } from '../planner/index.js';
 import { checkProject } from '../desired/index.js';
 import type { Operations, Promotion } from '../engine/index.js';
 import { SlipwayError } from '../errors.js';
+import { terminalSafe } from '../terminal-text.js';
 import { count } from '../verification/format.js';
 import { actor, connectFromEnvironment, projectFileOf } from './connect.js';
 import { formatEvents, formatExplanation, formatHistory, formatOutcome, formatPromotion, formatStatus } from './format.js';
 import { ExitCode, humanize } from './humanize.js';
 import { startProgress } from './progress.js';
 import { up } from './up.js';
-import { UsageError, wholeNumber } from './options.js';
+import { UsageError, checked, checkedList, wholeNumber } from './options.js';
 import { registerServerCommands } from '../server/cli-commands.js';
 
 interface Io {
@@ -30,8 +31,12 @@ const stdio: Io = {
   err: (text) => process.stderr.write(text + '\n'),
 };
 
-/** Runs the CLI with `argv` (as `process.argv`) and resolves to the exit code. Never throws. */
-export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+/**
+ * Runs the CLI with `argv` (as `process.argv`) and resolves to the exit code. Never throws. Every
+ * line it writes to `io`, results, JSON, help and errors alike, passes through `terminalSafe` here.
+ */
+export async function main(argv: readonly string[], raw: Io = stdio): Promise<number> {
+  const io: Io = { out: (text) => raw.out(terminalSafe(text)), err: (text) => raw.err(terminalSafe(text)) };
   let exitCode: number = ExitCode.ok;
   // `slipway --version` alone; after a command, `--version` is that command's (deploy, release create).
   if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) return (io.out(version()), ExitCode.ok);
@@ -51,6 +56,13 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
 function version(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
+
+/** Parsers that check names and texts as the command line is read, before anything is called. */
+const service = checked(Name, 'service name');
+const environment = checked(Name, 'environment name');
+const releaseVersion = checked(Version, 'release version');
+const secretName = checked(SecretName, 'secret name');
+const note = checked(Note, 'reason or comment');
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('slipway')
@@ -104,8 +116,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('explain')
     .description("show a service's resolved configuration in an environment: who set each value, and the constraints and gates")
-    .argument('<service>')
-    .requiredOption('-e, --env <environment>', 'environment')
+    .argument('<service>', 'a service of the project', service)
+    .requiredOption('-e, --env <environment>', 'environment', environment)
     .addOption(json)
     .action((service: string, options: { env: string; json?: boolean }) =>
       withOps(async (ops) => {
@@ -127,7 +139,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('preview')
     .description('show what deploying the project file into an environment would change')
-    .option('-e, --env <environment>', 'environment (default: the first one)')
+    .option('-e, --env <environment>', 'environment (default: the first one)', environment)
     .addOption(json)
     .action((options: { env?: string; json?: boolean }) =>
       withOps(async (ops) => {
@@ -139,9 +151,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('deploy')
     .description('cut a release of a service from the project file and deploy it into an environment')
-    .argument('<service>')
-    .requiredOption('-e, --env <environment>', 'environment to deploy into')
-    .option('--version <version>', 'release version (default: reuse identical content, or the next v<N>)')
+    .argument('<service>', 'a service of the project', service)
+    .requiredOption('-e, --env <environment>', 'environment to deploy into', environment)
+    .option('--version <version>', 'release version (default: reuse identical content, or the next v<N>)', releaseVersion)
     .addOption(json)
     .action((service: string, options: { env: string; version?: string; json?: boolean }) =>
       withOps(async (ops) => {
@@ -168,8 +180,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('logs')
     .description("print a service's output in an environment")
-    .argument('<service>')
-    .requiredOption('-e, --env <environment>', 'environment')
+    .argument('<service>', 'a service of the project', service)
+    .requiredOption('-e, --env <environment>', 'environment', environment)
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
     .option('-n, --tail <lines>', 'lines per instance to start with', '100')
     .addOption(json)
@@ -190,8 +202,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('events')
     .description('the audit log: every change and who caused it')
-    .option('--service <service>')
-    .option('-e, --env <environment>')
+    .option('--service <service>', 'only events of this service', service)
+    .option('-e, --env <environment>', 'only events of this environment', environment)
     .option('-n, --limit <count>', 'at most this many', '50')
     .addOption(json)
     .action((options: { service?: string; env?: string; limit: string; json?: boolean }) =>
@@ -204,7 +216,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('down')
     .description('stop the services of an environment (of all environments when none is named)')
-    .option('-e, --env <environment>')
+    .option('-e, --env <environment>', 'only this environment', environment)
     .addOption(json)
     .action((options: { env?: string; json?: boolean }) =>
       withOps(async (ops) => {
@@ -218,9 +230,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('promote')
     .description('carry a release through the environments (or into one); or give the go a waiting promotion needs')
-    .argument('<service>')
-    .option('-e, --env <environment>', 'only this environment, or the go for a promotion waiting there')
-    .option('--version <version>', 'release version (default: reuse identical content, or the next v<N>)')
+    .argument('<service>', 'a service of the project', service)
+    .option('-e, --env <environment>', 'only this environment, or the go for a promotion waiting there', environment)
+    .option('--version <version>', 'release version (default: reuse identical content, or the next v<N>)', releaseVersion)
     .addOption(json)
     .action((service: string, options: { env?: string; version?: string; json?: boolean }) =>
       withOps(async (ops) => {
@@ -234,14 +246,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     program
       .command(name)
       .description(`${name} the promotion of a service waiting at an environment`)
-      .argument('<service>')
-      .requiredOption('-e, --env <environment>', 'environment')
-      .option('-g, --group <group...>', 'groups you approve for (SLIPWAY_GROUPS by default)')
-      .option('-m, --comment <text>', 'why')
+      .argument('<service>', 'a service of the project', service)
+      .requiredOption('-e, --env <environment>', 'environment', environment)
+      .option('-g, --group <group...>', 'groups you approve for (SLIPWAY_GROUPS by default)', checkedList(Label, 'group'))
+      .option('-m, --comment <text>', 'why', note)
       .addOption(json)
       .action((service: string, options: { env: string; group?: string[]; comment?: string; json?: boolean }) =>
         withOps(async (ops) => {
-          const groups = options.group ?? (process.env.SLIPWAY_GROUPS ?? '').split(',').filter(Boolean);
+          const fromEnvironment = () => (process.env.SLIPWAY_GROUPS ?? '').split(',').filter(Boolean).map(checked(Label, 'group (in SLIPWAY_GROUPS)'));
+          const groups = options.group ?? fromEnvironment();
           const promotion = await ops.decide({ service, environment: options.env, actor: actor(), groups, approved, comment: options.comment });
           print(promotion, options.json, () => promotionLine(promotion));
         }),
@@ -251,9 +264,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('override-freeze')
     .description('let a promotion into an environment during a freeze window (recorded with your name and reason)')
-    .argument('<service>')
-    .requiredOption('-e, --env <environment>', 'environment')
-    .requiredOption('-r, --reason <text>', 'why this cannot wait')
+    .argument('<service>', 'a service of the project', service)
+    .requiredOption('-e, --env <environment>', 'environment', environment)
+    .requiredOption('-r, --reason <text>', 'why this cannot wait', note)
     .addOption(json)
     .action((service: string, options: { env: string; reason: string; json?: boolean }) =>
       withOps(async (ops) => {
@@ -266,9 +279,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     program
       .command(action)
       .description(`${action} the newest active promotion of a service`)
-      .argument('<service>')
-      .option('-e, --env <environment>', 'the newest one still on its way into this environment (a token limited to environments must name one)')
-      .option('-r, --reason <text>', 'why')
+      .argument('<service>', 'a service of the project', service)
+      .option('-e, --env <environment>', 'the newest one still on its way into this environment (a token limited to environments must name one)', environment)
+      .option('-r, --reason <text>', 'why', note)
       .addOption(json)
       .action((service: string, options: { env?: string; reason?: string; json?: boolean }) =>
         withOps(async (ops) => {
@@ -281,8 +294,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('rollback')
     .description('put the release that ran before back into an environment')
-    .argument('<service>')
-    .requiredOption('-e, --env <environment>', 'environment')
+    .argument('<service>', 'a service of the project', service)
+    .requiredOption('-e, --env <environment>', 'environment', environment)
     .addOption(json)
     .action((service: string, options: { env: string; json?: boolean }) =>
       withOps(async (ops) => {
@@ -295,7 +308,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('history')
     .description("a service's promotions and deployments, newest first, with where each stands and why")
-    .argument('<service>')
+    .argument('<service>', 'a service of the project', service)
     .addOption(json)
     .action((service: string, options: { json?: boolean }) =>
       withOps(async (ops) => {
@@ -308,7 +321,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   secret
     .command('set')
     .description('set a secret from standard input (never from the command line, where shells keep history)')
-    .argument('<name>')
+    .argument('<name>', "the secret's name", secretName)
     .action((name: string) =>
       withOps(async (ops) => {
         const value = (await readStdin()).replace(/\r?\n$/, '');
@@ -330,7 +343,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   secret
     .command('rm')
     .description('remove a secret')
-    .argument('<name>')
+    .argument('<name>', "the secret's name", secretName)
     .action((name: string) =>
       withOps(async (ops) => {
         if (!(await ops.removeSecret({ name, actor: actor() }))) throw new SlipwayError('not-found', `secret "${name}" not found`);
@@ -342,7 +355,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   resources
     .command('plan')
     .description('what the environment needs: create, update, delete')
-    .requiredOption('-e, --env <environment>', 'environment')
+    .requiredOption('-e, --env <environment>', 'environment', environment)
     .addOption(json)
     .action((options: { env: string; json?: boolean }) =>
       withOps(async (ops) => {
@@ -353,7 +366,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   resources
     .command('apply')
     .description('carry out that plan, deletes included (deployments never delete a resource)')
-    .requiredOption('-e, --env <environment>', 'environment')
+    .requiredOption('-e, --env <environment>', 'environment', environment)
     .addOption(json)
     .action((options: { env: string; json?: boolean }) =>
       withOps(async (ops) => {
@@ -382,8 +395,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   release
     .command('create')
     .description('cut a release from the project file as it is now, deploying nothing')
-    .argument('<service>')
-    .option('--version <version>', 'version (default: reuse identical content, or the next v<N>)')
+    .argument('<service>', 'a service of the project', service)
+    .option('--version <version>', 'version (default: reuse identical content, or the next v<N>)', releaseVersion)
     .addOption(json)
     .action((service: string, options: { version?: string; json?: boolean }) =>
       withOps(async (ops) => {
@@ -394,7 +407,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   release
     .command('list')
     .description("a service's releases, newest first, and where each is the current one")
-    .argument('<service>')
+    .argument('<service>', 'a service of the project', service)
     .addOption(json)
     .action((service: string, options: { json?: boolean }) =>
       withOps(async (ops) => {
@@ -441,9 +454,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     converge
       .command(name)
       .description(paused ? 'leave a service in an environment alone (for an investigation)' : 'look after it again')
-      .argument('<service>')
-      .requiredOption('-e, --env <environment>', 'environment')
-      .option('-r, --reason <text>', 'why')
+      .argument('<service>', 'a service of the project', service)
+      .requiredOption('-e, --env <environment>', 'environment', environment)
+      .option('-r, --reason <text>', 'why', note)
       .action((service: string, options: { env: string; reason?: string }) =>
         withOps(async (ops) => {
           await ops.convergence({ service, environment: options.env, paused, actor: actor(), reason: options.reason });

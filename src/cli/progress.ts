@@ -1,7 +1,10 @@
 /**
  * Progress for work slower than a second: a spinner line on a terminal, plain lines otherwise
- * (so logs and CI output stay readable). Writes to stderr, keeping stdout for results.
+ * (so logs and CI output stay readable). Writes to stderr, keeping stdout for results. Messages
+ * pass through `terminalSafe`: they name releases and quote what runtimes report.
  */
+import { terminalSafe } from '../terminal-text.js';
+
 const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export interface Progress {
@@ -14,17 +17,17 @@ export interface Progress {
 /** Starts showing `message`; the spinner appears only after a second, so quick work shows nothing. */
 export function startProgress(message: string, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) {
-    stream.write(`${message}\n`);
-    return { update: (m) => stream.write(`  ${m}\n`), stop: () => {} };
+    stream.write(`${terminalSafe(message)}\n`);
+    return { update: (m) => stream.write(`  ${terminalSafe(m)}\n`), stop: () => {} };
   }
-  let current = message;
+  let current = terminalSafe(message);
   let frame = 0;
   let spinner: NodeJS.Timeout | undefined;
   const draw = () => stream.write(`\r\x1b[2K${frames[frame++ % frames.length]} ${current}`);
   const delay = setTimeout(() => (spinner = setInterval(draw, 100)), 1000);
   return {
     update(m) {
-      current = m;
+      current = terminalSafe(m);
     },
     stop() {
       clearTimeout(delay);

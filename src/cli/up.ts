@@ -25,7 +25,7 @@ export async function up(projectFile: string, out: (text: string) => void, optio
   try {
     // The control plane (fastify, the loops) loads only for `up`, not with every command.
     const { startControlPlane } = await import('../server/control-plane.js');
-    const plane = await startControlPlane(ws, { tokens: ws.store.tokens, http: options.http, onError: (what, error) => console.error(`${what} failed:`, error) });
+    const plane = await startControlPlane(ws, { tokens: ws.store.tokens, http: options.http });
     try {
       const { ops } = plane;
       const environment = firstEnvironment(ws);

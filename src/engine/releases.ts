@@ -7,6 +7,7 @@ import type { Release, ServiceInput } from '../desired/types.js';
 import { stableHash } from '../desired/index.js';
 import { snapshotDirectory } from '../build/index.js';
 import { NotFoundError } from '../errors.js';
+import { Version, checkName } from '../inputs/name.js';
 import type { Workspace } from './workspace.js';
 
 /** A release as it would be cut now; `existing` is the recorded release with the same content. */
@@ -35,13 +36,15 @@ export async function candidateRelease(ws: Workspace, service: string): Promise<
 
 /**
  * Records a release of `service` from the project file as it is now. With no `version`, a release
- * of identical content is reused, or the next `v<N>` is cut. With a `version` that exists already,
- * its content must match (`ConflictError` otherwise). Idempotent.
+ * of identical content is reused, or the next `v<N>` is cut. A `version` must follow `Version`
+ * (`InvalidNameError` otherwise, before anything is read or written); one that exists already
+ * must have the same content (`ConflictError` otherwise). Idempotent.
  */
 export async function cutRelease(ws: Workspace, service: string, options: { version?: string; actor: string }): Promise<Release> {
+  const asked = options.version === undefined ? undefined : checkName(Version, 'release version', options.version);
   const candidate = await candidateRelease(ws, service);
-  if (!options.version && candidate.existing) return candidate.existing;
-  const version = options.version ?? `v${(await ws.store.listReleases(service)).length + 1}`;
+  if (asked === undefined && candidate.existing) return candidate.existing;
+  const version = asked ?? `v${(await ws.store.listReleases(service)).length + 1}`;
   return ws.store.putRelease({
     service,
     version,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ProvisionerSpecs } from '../provisioners/schema.js';
-import { Cpu, EnvVars, HttpProbe, Limits, Memory, Name } from './schema.js';
+import { Cpu, EnvVars, HttpProbe, Label, Limits, Memory, Name } from './schema.js';
 
 /** What a layer may set by default for services: the knobs platforms own, not a service's command. */
 export const ServiceDefaults = z.strictObject({
@@ -25,7 +25,7 @@ export type ServiceDefaults = z.infer<typeof ServiceDefaults>;
 export const ApprovalRule = z.strictObject({
   count: z.number().int().min(1),
   /** Approvers must belong to one of these groups; any approver when empty. */
-  groups: z.array(z.string().min(1)).default([]),
+  groups: z.array(Label).default([]),
   /** May the person who started the promotion approve it? */
   allowSelfApproval: z.boolean().default(false),
 });

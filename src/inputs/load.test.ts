@@ -132,6 +132,23 @@ describe('parseProject', () => {
     ]);
   });
 
+  it('refuses HAProxy names that would be another admin command, at their positions', () => {
+    const ssh = `  local:
+    runtime: ssh
+    identityFile: /k
+    hosts: [{ name: web-1, address: 10.0.0.1, hostKeys: ["SHA256:${'A'.repeat(43)}"] }]
+    haproxy:
+      socket: /run/haproxy.sock
+      backend: "web;shutdown sessions server web/web-1"
+      servers: { web-1: "web-1\\nset server web/web-1 state maint" }
+`;
+    const issues = issuesOf(replace(VALID, '  local:\n    runtime: process\n', ssh));
+    expect(issues).toEqual([
+      { file: FILE, line: 25, column: 16, path: 'targets.local.haproxy.backend', message: expect.stringMatching(/^expected an HAProxy name of letters, digits, "-", "_", "\." and ":", got "web;shutdown/) },
+      { file: FILE, line: 26, column: 25, path: 'targets.local.haproxy.servers.web-1', message: expect.stringMatching(/^expected an HAProxy name of letters, digits, "-", "_", "\." and ":", got "web-1\\nset/) },
+    ]);
+  });
+
   it('names a promotion cycle and a missing first environment', () => {
     const text = replace(VALID, '  dev:\n    targets', '  dev:\n    promotesFrom: [prod]\n    targets');
     expect(issuesOf(text)).toEqual([

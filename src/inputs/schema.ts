@@ -4,14 +4,14 @@
  * Every object is strict: an unknown key is an error, never silently dropped.
  */
 import { z } from 'zod';
-import { Name } from './name.js';
+import { Name, Version } from './name.js';
 import { ContainerTarget } from '../runtimes/container/settings.js';
 import { StaticTarget } from '../runtimes/static/settings.js';
 import { SshTarget } from '../runtimes/ssh/settings.js';
 import { Verification } from '../verification/types.js';
 import { Notifications } from '../notifications/schema.js';
 
-export { Name } from './name.js';
+export { Name, Version, SecretName, TokenName, Label, Note, checkName, InvalidNameError } from './name.js';
 
 const Port = z.number().int().min(1).max(65535);
 
@@ -100,7 +100,7 @@ export const Service = z.strictObject({
   replicas: z.number().int().min(0).default(1),
   resources: z.record(Name, ResourceRequest).default({}),
   /** Services that must run in an environment (at or above a version) before this one enters it. */
-  dependsOn: z.array(z.strictObject({ service: Name, minVersion: z.string().min(1).optional() })).optional(),
+  dependsOn: z.array(z.strictObject({ service: Name, minVersion: Version.optional() })).optional(),
   environments: z.record(Name, ServiceOverride).default({}),
 });
 export type Service = z.infer<typeof Service>;

@@ -1,16 +1,15 @@
 /**
  * Secret names and `secret:<name>` references.
  */
+import { SecretName } from '../inputs/name.js';
 import { InvalidSecretNameError } from './errors.js';
 
 /** A value that is exactly `secret:<name>` is a reference to the secret `<name>`. */
 export const SECRET_REF_PREFIX = 'secret:';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-/** True for a valid secret name. */
+/** True for a valid secret name (`SecretName`, the rule of `inputs/name.ts`). */
 export function isSecretName(name: string): boolean {
-  return NAME.test(name);
+  return SecretName.safeParse(name).success;
 }
 
 /** Returns `name`; throws `InvalidSecretNameError` when it is not a valid secret name. */

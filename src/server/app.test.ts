@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { Operations } from '../engine/index.js';
 import { buildApp } from './app.js';
@@ -51,5 +51,23 @@ describe('JSON answers', () => {
     const unfrozen = await app.inject({ url: '/fresh', headers: { 'accept-encoding': '*' } });
     expect(unfrozen.headers['content-encoding']).toBeUndefined();
     expect(unfrozen.json()).toEqual(fresh());
+  });
+});
+
+describe('unexpected errors', () => {
+  it('are logged with their class, code, message and stack, never the statement or parameters a database error carries', async () => {
+    const failure = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021', query: 'select * from "events" where "service" = $1', params: ['\u0000zq-marker'] });
+    const failing = buildApp({ ops: {} as Operations, identify: async () => undefined, routes: [read('/fails', () => Promise.reject(failure))] });
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args.map((a) => (a instanceof Error ? JSON.stringify(a, Object.getOwnPropertyNames(a)) : String(a))).join(' ')));
+    try {
+      const answer = await failing.inject({ url: '/fails' });
+      expect([answer.statusCode, answer.json()]).toEqual([500, { error: { code: 'internal', message: 'internal error; the server log has the details' } }]);
+    } finally {
+      spy.mockRestore();
+      await failing.close();
+    }
+    expect(logged.join('\n')).toContain('Error [22021]: invalid byte sequence');
+    for (const leak of ['select', 'zq-marker', '\u0000']) expect(logged.join('\n')).not.toContain(leak);
   });
 });

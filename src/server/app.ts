@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Operations } from '../engine/index.js';
-import { SlipwayError } from '../errors.js';
+import { SlipwayError, logEntry } from '../errors.js';
 import type { TokenStore } from '../store/token-store.js';
 import { requireCaller, requireRole, requireScope } from './access.js';
 import { errorBody, httpStatusOf } from './error-body.js';
@@ -32,7 +32,7 @@ export interface AppOptions {
   /** Server-sent-event comments that keep idle connections open. Default 15 s. */
   readonly heartbeatMs?: number;
   readonly metrics?: Metrics;
-  /** Where unexpected errors are told (their details never reach the client). Default: stderr. */
+  /** Where unexpected errors are told (their details never reach the client). Default: stderr, as `logEntry` words them. */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -40,7 +40,7 @@ export interface AppOptions {
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: false });
   const metrics = options.metrics ?? new Metrics();
-  const onError = options.onError ?? ((error: unknown) => console.error('slipway server:', error));
+  const onError = options.onError ?? ((error: unknown) => console.error(`slipway server: ${logEntry(error)}`));
   app.setReplySerializer(serializeReply);
 
   app.addHook('onRequest', async (request, reply) => {

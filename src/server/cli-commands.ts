@@ -11,7 +11,8 @@ import { openStore, type Store } from '../store/index.js';
 import { ROLES, tokenChangeEvent, type Role, type TokenInfo, type TokenStore } from '../store/token-store.js';
 import { ControlClient, type TokenAdmin } from './api-client.js';
 import { controlSocketPath } from './control-socket.js';
-import { stopSignal, wholeNumber } from '../cli/options.js';
+import { checked, checkedList, stopSignal, wholeNumber } from '../cli/options.js';
+import { Label, Name, TokenName } from '../inputs/name.js';
 
 export interface ServerCommandDeps {
   /** The project file `--project` names. */
@@ -44,7 +45,6 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
         const plane = await startControlPlane(ws, {
           tokens: deps.tokensOf(ws.store),
           http: { host: options.host, port: wholeNumber(options.port, '--port'), allowAnonymousReads: options.allowAnonymousReads, bodyLimit: wholeNumber(options.bodyLimit, '--body-limit') },
-          onError: (what, error) => console.error(`${what} failed:`, error),
         });
         deps.out(`Slipway serves ${ws.project.spec.project} at ${plane.url} (API under /api/v1, OpenAPI at /openapi.json). Ctrl-C stops serving; services keep running.`);
         if ((await deps.tokensOf(ws.store).listTokens()).length === 0) deps.out('No API tokens yet: create one with `slipway token create <name> --role admin`.');
@@ -71,10 +71,10 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
   token
     .command('create')
     .description('create a token and print its secret (shown this once)')
-    .argument('<name>', 'who or what holds it; recorded as the actor of what it does')
+    .argument('<name>', 'who or what holds it; recorded as the actor of what it does', checked(TokenName, 'token name'))
     .addOption(new Option('--role <role>', 'what it may do').choices(ROLES).makeOptionMandatory())
-    .option('-e, --env <environment...>', 'the environments a deployer or approver may act in (default: all)')
-    .option('-g, --group <group...>', 'groups its approvals count for')
+    .option('-e, --env <environment...>', 'the environments a deployer or approver may act in (default: all)', checkedList(Name, 'environment name'))
+    .option('-g, --group <group...>', 'groups its approvals count for', checkedList(Label, 'group'))
     .addOption(json)
     .action((name: string, options: { role: Role; env?: string[]; group?: string[]; json?: boolean }) =>
       withTokens(async (admin) => {
@@ -95,7 +95,7 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
   token
     .command('revoke')
     .description('revoke a token: it lets no one in from now on')
-    .argument('<name>')
+    .argument('<name>', 'the token', checked(TokenName, 'token name'))
     .action((name: string) =>
       withTokens(async (admin) => {
         await admin.revokeToken({ name, actor: deps.actor() });

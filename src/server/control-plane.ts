@@ -5,6 +5,7 @@
  */
 import { LocalOperations, startNotifications, type Workspace } from '../engine/index.js';
 import { Reconciler, startObserveLoop, startPromotionLoop, startReconcileLoop } from '../converge/index.js';
+import { logEntry } from '../errors.js';
 import type { TokenStore } from '../store/token-store.js';
 import { serveControlSocket } from './control-socket.js';
 import { startHttpServer, type HttpServerOptions } from './http-server.js';
@@ -17,9 +18,17 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** Starts everything on `ws`; what started is stopped again when a later part fails to start. */
-export async function startControlPlane(ws: Workspace, options: { tokens: TokenStore; http?: Omit<HttpServerOptions, 'tokens'>; onError: (what: string, error: unknown) => void }): Promise<ControlPlane> {
-  const { tokens, onError } = options;
+/** Tells stderr that `what` failed, as `logEntry` words the error: never a database statement or its parameters. */
+export function logFailure(what: string, error: unknown): void {
+  console.error(`slipway: ${what} failed: ${logEntry(error)}`);
+}
+
+/**
+ * Starts everything on `ws`; what started is stopped again when a later part fails to start.
+ * Unexpected errors of the loops and servers go to `onError` (default `logFailure`).
+ */
+export async function startControlPlane(ws: Workspace, options: { tokens: TokenStore; http?: Omit<HttpServerOptions, 'tokens'>; onError?: (what: string, error: unknown) => void }): Promise<ControlPlane> {
+  const { tokens, onError = logFailure } = options;
   const reconciler = new Reconciler(ws);
   const ops = new LocalOperations(ws, { drive: 'background', drift: () => reconciler.drift(), onClose: async () => {} });
   const started: { stop(): Promise<void> }[] = [];

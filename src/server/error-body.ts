@@ -1,8 +1,8 @@
 /**
- * The one place where Slipway's errors become HTTP answers and come back as errors: a status
- * code by error code, and a JSON body `{ error: { code, message, issues? } }`.
+ * The one place where Slipway's errors become HTTP answers and come back as errors: the status
+ * `ERROR_CODES` gives the error's code, and a JSON body `{ error: { code, message, issues? } }`.
  */
-import { InvalidInputError, PolicyViolationError, SlipwayError, type InputIssue, type PolicyViolation } from '../errors.js';
+import { ERROR_CODES, InvalidInputError, PolicyViolationError, SlipwayError, isErrorCode, type InputIssue, type PolicyViolation } from '../errors.js';
 
 export interface ErrorBody {
   readonly error: {
@@ -13,26 +13,9 @@ export interface ErrorBody {
   };
 }
 
-const statusByCode: Readonly<Record<string, number>> = {
-  'invalid-input': 422,
-  'policy-violation': 422,
-  'bad-request': 400,
-  'invalid-request': 422,
-  unauthenticated: 401,
-  forbidden: 403,
-  'too-large': 413,
-  'unsupported-media-type': 415,
-  unavailable: 503,
-  gated: 409,
-  'not-found': 404,
-  conflict: 409,
-  locked: 409,
-  'runtime-failed': 502,
-};
-
-/** HTTP status for an error: its code's status, 500 for anything unexpected. */
+/** HTTP status for an error: its code's status (`ERROR_CODES`), 500 for anything unexpected. */
 export function httpStatusOf(error: unknown): number {
-  return error instanceof SlipwayError ? (statusByCode[error.code] ?? 500) : 500;
+  return error instanceof SlipwayError ? ERROR_CODES[error.code].http : ERROR_CODES.internal.http;
 }
 
 /** The JSON body for an error. Unexpected errors say only that they happened, never their details. */
@@ -43,10 +26,13 @@ export function errorBody(error: unknown): ErrorBody {
   return { error: { code: 'internal', message: 'internal error; the server log has the details' } };
 }
 
-/** The error an error body describes, as the typed class where there is one. */
+/**
+ * The error an error body describes, as the typed class where there is one. A code this Slipway
+ * does not know (a newer server's) comes back as `internal`, its message kept.
+ */
 export function errorFromBody(body: ErrorBody): SlipwayError {
   const { code, message, issues, violations } = body.error;
   if (issues) return new InvalidInputError(issues);
   if (violations) return new PolicyViolationError(violations);
-  return new SlipwayError(code, message);
+  return new SlipwayError(isErrorCode(code) ? code : 'internal', message);
 }

@@ -3,6 +3,7 @@
  * the control socket (whom the socket's file mode already lets in as the workspace's owner).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { Label } from '../inputs/name.js';
 import type { TokenStore } from '../store/token-store.js';
 import { UnauthenticatedError, type Principal } from './access.js';
 
@@ -26,12 +27,26 @@ export function bearerIdentity(tokens: TokenStore): Identify {
   };
 }
 
-/** The local user on the control socket: named by `x-slipway-actor`, with the groups of `x-slipway-groups`, as admin. */
+/**
+ * The local user on the control socket: named by `x-slipway-actor`, with the groups of
+ * `x-slipway-groups`, as admin. Throws `UnauthenticatedError` when they are not printable names (`Label`).
+ */
 export const localUserIdentity: Identify = async (headers) => {
-  const name = decodeURIComponent(single(headers[ACTOR_HEADER]) ?? 'local');
-  const groups = decodeURIComponent(single(headers[GROUPS_HEADER]) ?? '').split(',').filter(Boolean);
+  const name = decoded(single(headers[ACTOR_HEADER]) ?? 'local');
+  const groups = decoded(single(headers[GROUPS_HEADER]) ?? '').split(',').filter(Boolean);
+  if (![name, ...groups].every((label) => Label.safeParse(label).success)) {
+    throw new UnauthenticatedError(`${ACTOR_HEADER} and ${GROUPS_HEADER} must name an actor and groups in printable characters`);
+  }
   return { name, role: 'admin', environments: [], groups };
 };
+
+function decoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new UnauthenticatedError(`${ACTOR_HEADER} and ${GROUPS_HEADER} must be URI-encoded`);
+  }
+}
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { NotFoundError, SlipwayError } from '../errors.js';
+import { Label, Name, Note, SecretName, TokenName, Version } from '../inputs/name.js';
 import type { ActionChoice, ActionName } from '../engine/index.js';
 import { ROLES } from '../store/token-store.js';
 import { PROVIDERS, webhookSecretName, type WebhookProvider } from '../webhooks/index.js';
@@ -17,7 +18,6 @@ function route<S extends z.ZodType, O>(definition: Route<S, O>): Route<S, O> {
   return definition;
 }
 
-const name = z.string().min(1).max(200);
 const count = z.coerce.number().int().min(0);
 
 /** A field a body may carry but the server ignores: the caller is who the token says. */
@@ -28,8 +28,8 @@ const environmentOf = (input: { environment?: string }) => input.environment;
 
 /** A webhook delivery: fields from the host's headers (see `webhooks/`), the body as it came. */
 const webhookInput = z.strictObject({
-  event: z.string().max(200).optional().describe('The event kind: push (GitHub); Push Hook, Tag Push Hook (GitLab). Other kinds are ignored.'),
-  delivery: z.string().max(200).optional().describe('The id of the delivery; one recorded before is not recorded again.'),
+  event: Label.optional().describe('The event kind: push (GitHub); Push Hook, Tag Push Hook (GitLab). Other kinds are ignored.'),
+  delivery: Label.optional().describe('The id of the delivery; one recorded before is not recorded again.'),
   proof: z.string().max(1000).optional().describe("The signature of the body (GitHub) or the webhook's secret token (GitLab)."),
   body: z.instanceof(Uint8Array).describe("The host's JSON payload, verified over its exact bytes."),
 });
@@ -99,7 +99,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/preview',
     summary: 'preview what deploying the project file into an environment would do',
-    input: z.strictObject({ environment: name.optional() }),
+    input: z.strictObject({ environment: Name.optional() }),
     access: { kind: 'read' },
     answer: 'json',
     run: ({ ops, input }) => ops.preview(input.environment),
@@ -108,7 +108,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/services/{service}/explain',
     summary: "explain who set each value of a service's configuration in an environment",
-    input: z.strictObject({ service: name, environment: name }),
+    input: z.strictObject({ service: Name, environment: Name }),
     access: { kind: 'read' },
     answer: 'json',
     run: ({ ops, input }) => ops.explain(input.service, input.environment),
@@ -117,7 +117,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/events',
     summary: 'read the audit log, oldest first',
-    input: z.strictObject({ service: name.optional(), environment: name.optional(), afterSeq: count.optional(), limit: count.optional(), last: count.optional() }),
+    input: z.strictObject({ service: Name.optional(), environment: Name.optional(), afterSeq: count.optional(), limit: count.optional(), last: count.optional() }),
     access: { kind: 'read' },
     answer: 'json',
     run: ({ ops, input }) => ops.events(input),
@@ -126,7 +126,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/events/stream',
     summary: 'follow new events as they are appended (resumes after Last-Event-ID)',
-    input: z.strictObject({ service: name.optional(), environment: name.optional(), afterSeq: count.optional() }),
+    input: z.strictObject({ service: Name.optional(), environment: Name.optional(), afterSeq: count.optional() }),
     headers: { 'last-event-id': 'afterSeq' },
     access: { kind: 'read' },
     answer: 'stream',
@@ -137,7 +137,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/services/{service}/history',
     summary: "read a service's promotions and deployments, newest first",
-    input: z.strictObject({ service: name }),
+    input: z.strictObject({ service: Name }),
     access: { kind: 'read' },
     answer: 'json',
     run: ({ ops, input }) => ops.history(input.service),
@@ -146,7 +146,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/services/{service}/releases',
     summary: "list a service's releases, newest first, with the environments each is current in",
-    input: z.strictObject({ service: name }),
+    input: z.strictObject({ service: Name }),
     access: { kind: 'read' },
     answer: 'json',
     run: ({ ops, input }) => ops.listReleases(input.service),
@@ -164,7 +164,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/services/{service}/actions',
     summary: 'list what the caller can do to a service in an environment now: what each action would do, or why it cannot',
-    input: z.strictObject({ service: name, environment: name }),
+    input: z.strictObject({ service: Name, environment: Name }),
     access: { kind: 'read' },
     answer: 'json',
     run: async ({ ops, input, principal }) => (await ops.actions(input.service, input.environment, principal?.name)).map((choice) => forCaller(choice, principal, input)),
@@ -227,7 +227,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/services/{service}/logs',
     summary: "read a service's output in an environment (follow=true keeps streaming)",
-    input: z.strictObject({ service: name, environment: name, tail: count.optional(), follow: z.stringbool().optional() }),
+    input: z.strictObject({ service: Name, environment: Name, tail: count.optional(), follow: z.stringbool().optional() }),
     access: { kind: 'read' },
     answer: 'stream',
     run: ({ ops, input, signal }) => ops.logs({ ...input, signal }),
@@ -236,7 +236,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/environments/{environment}/resources',
     summary: "plan an environment's resources: create, update, delete",
-    input: z.strictObject({ environment: name }),
+    input: z.strictObject({ environment: Name }),
     access: { kind: 'read' },
     answer: 'json',
     run: ({ ops, input }) => ops.resources(input.environment),
@@ -255,7 +255,7 @@ export const routes = {
     method: 'POST',
     path: '/api/v1/deployments',
     summary: 'deploy a service into an environment',
-    input: z.strictObject({ service: name, environment: name, version: name.optional(), ...ignored }),
+    input: z.strictObject({ service: Name, environment: Name, version: Version.optional(), ...ignored }),
     access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
     answer: 'progress',
     run: ({ ops, input, principal, progress }) => ops.deploy({ service: input.service, environment: input.environment, version: input.version, actor: actorOf(principal) }, progress),
@@ -264,7 +264,7 @@ export const routes = {
     method: 'POST',
     path: '/api/v1/promotions',
     summary: 'promote a release through the environments (or into one, or give a waiting promotion its go)',
-    input: z.strictObject({ service: name, version: name.optional(), environment: name.optional(), ...ignored }),
+    input: z.strictObject({ service: Name, version: Version.optional(), environment: Name.optional(), ...ignored }),
     access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
     answer: 'json',
     run: ({ ops, input, principal }) => ops.promote({ service: input.service, version: input.version, environment: input.environment, actor: actorOf(principal) }),
@@ -273,7 +273,7 @@ export const routes = {
     method: 'POST',
     path: '/api/v1/decisions',
     summary: 'approve or reject the promotion waiting at an environment',
-    input: z.strictObject({ service: name, environment: name, approved: z.boolean(), comment: z.string().max(2000).optional(), ...ignored, ...ignoredGroups }),
+    input: z.strictObject({ service: Name, environment: Name, approved: z.boolean(), comment: Note.optional(), ...ignored, ...ignoredGroups }),
     access: { kind: 'act', roles: ['approver'], environment: environmentOf },
     answer: 'json',
     run: ({ ops, input, principal }) =>
@@ -283,7 +283,7 @@ export const routes = {
     method: 'POST',
     path: '/api/v1/freeze-overrides',
     summary: 'let a promotion into a frozen environment, recorded with who and why',
-    input: z.strictObject({ service: name, environment: name, reason: z.string().min(1).max(2000), ...ignored }),
+    input: z.strictObject({ service: Name, environment: Name, reason: Note.min(1), ...ignored }),
     access: { kind: 'act', roles: ['approver'], environment: environmentOf },
     answer: 'json',
     run: ({ ops, input, principal }) => ops.overrideFreeze({ service: input.service, environment: input.environment, reason: input.reason, actor: actorOf(principal) }),
@@ -293,10 +293,10 @@ export const routes = {
     path: '/api/v1/services/{service}/promotion/{action}',
     summary: 'pause, resume or cancel the newest active promotion of a service',
     input: z.strictObject({
-      service: name,
+      service: Name,
       action: z.enum(['pause', 'resume', 'cancel']),
-      environment: name.optional().describe('Only a promotion still on its way into this environment; tokens limited to environments must name one of theirs.'),
-      reason: z.string().max(2000).optional(),
+      environment: Name.optional().describe('Only a promotion still on its way into this environment; tokens limited to environments must name one of theirs.'),
+      reason: Note.optional(),
       ...ignored,
     }),
     access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
@@ -307,7 +307,7 @@ export const routes = {
     method: 'POST',
     path: '/api/v1/services/{service}/releases',
     summary: 'cut (or reuse) an immutable release of a service from the project file, deploying nothing',
-    input: z.strictObject({ service: name, version: name.optional(), ...ignored }),
+    input: z.strictObject({ service: Name, version: Version.optional(), ...ignored }),
     access: { kind: 'act', roles: ['deployer'] },
     status: 201,
     answer: 'json',
@@ -317,7 +317,7 @@ export const routes = {
     method: 'POST',
     path: '/api/v1/rollbacks',
     summary: 'put the release that ran before back into an environment',
-    input: z.strictObject({ service: name, environment: name, ...ignored }),
+    input: z.strictObject({ service: Name, environment: Name, ...ignored }),
     access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
     answer: 'json',
     run: ({ ops, input, principal }) => ops.rollback({ service: input.service, environment: input.environment, actor: actorOf(principal) }),
@@ -326,7 +326,7 @@ export const routes = {
     method: 'POST',
     path: '/api/v1/convergence',
     summary: 'pause or resume convergence of a service in an environment',
-    input: z.strictObject({ service: name, environment: name, paused: z.boolean(), reason: z.string().max(2000).optional(), ...ignored }),
+    input: z.strictObject({ service: Name, environment: Name, paused: z.boolean(), reason: Note.optional(), ...ignored }),
     access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
     answer: 'json',
     async run({ ops, input, principal }) {
@@ -338,7 +338,7 @@ export const routes = {
     method: 'POST',
     path: '/api/v1/down',
     summary: 'stop what runs in an environment (in every environment when none is named)',
-    input: z.strictObject({ environment: name.optional(), ...ignored }),
+    input: z.strictObject({ environment: Name.optional(), ...ignored }),
     access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
     answer: 'json',
     run: ({ ops, input, principal }) => ops.down({ environment: input.environment, actor: actorOf(principal) }),
@@ -347,7 +347,7 @@ export const routes = {
     method: 'POST',
     path: '/api/v1/environments/{environment}/resources/apply',
     summary: "carry out an environment's resource plan, deletes included",
-    input: z.strictObject({ environment: name, ...ignored }),
+    input: z.strictObject({ environment: Name, ...ignored }),
     access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
     answer: 'json',
     run: ({ ops, input, principal }) => ops.applyResources({ environment: input.environment, actor: actorOf(principal) }),
@@ -356,7 +356,7 @@ export const routes = {
     method: 'PUT',
     path: '/api/v1/secrets/{name}',
     summary: 'set a secret (the value is never shown again)',
-    input: z.strictObject({ name, value: z.string(), ...ignored }),
+    input: z.strictObject({ name: SecretName, value: z.string(), ...ignored }),
     access: { kind: 'act', roles: [] },
     answer: 'json',
     async run({ ops, input, principal }) {
@@ -368,7 +368,7 @@ export const routes = {
     method: 'DELETE',
     path: '/api/v1/secrets/{name}',
     summary: 'remove a secret',
-    input: z.strictObject({ name }),
+    input: z.strictObject({ name: SecretName }),
     access: { kind: 'act', roles: [] },
     answer: 'json',
     run: async ({ ops, input, principal }) => ({ removed: await ops.removeSecret({ name: input.name, actor: actorOf(principal) }) }),
@@ -388,10 +388,10 @@ export const routes = {
     path: '/api/v1/tokens',
     summary: 'create an API token (its secret is in this answer only)',
     input: z.strictObject({
-      name,
+      name: TokenName,
       role: z.enum(ROLES),
-      environments: z.array(name).optional().describe('Environments a deployer or approver may act in; all when absent.'),
-      groups: z.array(name).optional().describe('Groups its approvals count for.'),
+      environments: z.array(Name).optional().describe('Environments a deployer or approver may act in; all when absent.'),
+      groups: z.array(Label).optional().describe('Groups its approvals count for.'),
       ...ignored,
     }),
     access: { kind: 'act', roles: [] },
@@ -407,7 +407,7 @@ export const routes = {
     method: 'DELETE',
     path: '/api/v1/tokens/{name}',
     summary: 'revoke an API token',
-    input: z.strictObject({ name }),
+    input: z.strictObject({ name: TokenName }),
     access: { kind: 'act', roles: [] },
     answer: 'json',
     async run({ ops, tokens, input, principal }) {

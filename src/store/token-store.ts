@@ -7,7 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import type { Json } from './database.js';
-import { ConflictError, SlipwayError } from '../errors.js';
+import { ConflictError } from '../errors.js';
+import { TokenName, checkName } from '../inputs/name.js';
 
 /** What a token may do: read; deploy (and promote, roll back, stop); approve; everything. */
 export type Role = 'viewer' | 'deployer' | 'approver' | 'admin';
@@ -52,7 +53,7 @@ export function tokenChangeEvent(change: TokenChange): { type: string; actor: st
 export interface TokenStore {
   /**
    * Creates a token and returns its secret, which is never available again. `ConflictError` when a
-   * token of that name exists (revoked names may be reused).
+   * token of that name exists (revoked names may be reused); `InvalidNameError` when the name breaks `TokenName`.
    */
   createToken(token: NewToken): Promise<{ secret: string; info: TokenInfo }>;
   /** By name; never secrets or hashes. */
@@ -108,8 +109,6 @@ export function generateTokenSecret(random: (size: number) => Buffer = randomByt
   return TOKEN_PREFIX + random(32).toString('base64url');
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/;
-
 /** Tokens in the store's database (PostgreSQL or PGlite), through Kysely. */
 export class KyselyTokenStore implements TokenStore {
   constructor(
@@ -119,7 +118,7 @@ export class KyselyTokenStore implements TokenStore {
   ) {}
 
   async createToken(token: NewToken): Promise<{ secret: string; info: TokenInfo }> {
-    if (!NAME.test(token.name)) throw new SlipwayError('bad-request', `a token name is 1 to 100 letters, digits, ".", "_", "@" or "-", starting with a letter or digit; got "${token.name}"`);
+    checkName(TokenName, 'token name', token.name);
     const secret = this.newSecret();
     const row = {
       name: token.name,

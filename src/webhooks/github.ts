@@ -4,18 +4,19 @@
  * with `X-GitHub-Delivery`, which a redelivery keeps.
  */
 import { z } from 'zod';
+import { Label } from '../inputs/name.js';
 import { checkPayload, pushOf, type Provider } from './push.js';
 
-/** The fields of a push payload that Slipway reads; the rest is left alone. */
+/** The fields of a push payload that Slipway reads (printable, as it records them); the rest is left alone. */
 const PushPayload = z.object({
-  ref: z.string().min(1),
-  after: z.string().min(1),
+  ref: Label,
+  after: Label,
   deleted: z.boolean().optional(),
   /** The commit; for an annotated tag `after` is the tag object instead. Null when the ref was deleted. */
-  head_commit: z.object({ id: z.string().min(1) }).nullish(),
-  repository: z.object({ full_name: z.string().min(1) }),
-  pusher: z.object({ name: z.string().min(1) }),
-  sender: z.object({ login: z.string().min(1) }).optional(),
+  head_commit: z.object({ id: Label }).nullish(),
+  repository: z.object({ full_name: Label }),
+  pusher: z.object({ name: Label }),
+  sender: z.object({ login: Label }).optional(),
 });
 
 export const github: Provider = {

@@ -5,6 +5,7 @@
  * else by `X-Gitlab-Event-UUID`.
  */
 import { z } from 'zod';
+import { Label } from '../inputs/name.js';
 import { checkPayload, pushOf, type Provider } from './push.js';
 
 /** `X-Gitlab-Event` values that can carry a push; a system hook says which event in the payload. */
@@ -13,15 +14,15 @@ const PUSH_EVENTS = ['push', 'tag_push'];
 
 const EventName = z.object({ event_name: z.string().optional(), object_kind: z.string().optional() });
 
-/** The fields of a push or tag push payload that Slipway reads; the rest is left alone. */
+/** The fields of a push or tag push payload that Slipway reads (printable, as it records them); the rest is left alone. */
 const PushPayload = z.object({
-  ref: z.string().min(1),
-  after: z.string().min(1),
+  ref: Label,
+  after: Label,
   /** The commit; for an annotated tag `after` is the tag object instead. Null when the ref was deleted. */
-  checkout_sha: z.string().min(1).nullish(),
-  user_username: z.string().min(1).optional(),
-  user_name: z.string().min(1),
-  project: z.object({ path_with_namespace: z.string().min(1) }),
+  checkout_sha: Label.nullish(),
+  user_username: Label.optional(),
+  user_name: Label,
+  project: z.object({ path_with_namespace: Label }),
 });
 
 export const gitlab: Provider = {

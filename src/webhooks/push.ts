@@ -59,5 +59,5 @@ export function checkPayload<S extends z.ZodType>(schema: S, payload: unknown, w
   const result = schema.safeParse(payload);
   if (result.success) return result.data;
   const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || 'the payload itself'))];
-  throw new SlipwayError('invalid-request', `the ${what} payload is not as expected: ${fields.join(', ')} missing or of the wrong type`);
+  throw new SlipwayError('invalid-request', `the ${what} payload is not as expected: ${fields.join(', ')} missing, of the wrong type or not printable`);
 }

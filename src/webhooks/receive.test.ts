@@ -75,8 +75,17 @@ describe('readDelivery from GitHub', () => {
   it('names the fields a push payload lacks, and refuses a body that is not JSON', () => {
     const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', repository: {} }));
     const error = failure(() => readDelivery(fromGithub('push', body), SECRET));
-    expect([error.code, error.message]).toEqual(['invalid-request', 'the GitHub push payload is not as expected: after, repository.full_name, pusher missing or of the wrong type']);
+    expect([error.code, error.message]).toEqual(['invalid-request', 'the GitHub push payload is not as expected: after, repository.full_name, pusher missing, of the wrong type or not printable']);
     expect(failure(() => readDelivery(fromGithub('push', Buffer.from('{"ref":')), SECRET)).code).toBe('bad-request');
+  });
+
+  it('refuses a push whose names hold control characters, which would be recorded and printed', () => {
+    const push = JSON.parse(fixture('github-tag-push.json').toString()) as { ref: string; pusher: { name: string } };
+    for (const payload of [{ ...push, ref: 'refs/tags/v1\u001b[2J' }, { ...push, pusher: { name: 'octo\u0000cat' } }, { ...push, ref: 'refs/tags/\u202ev1' }]) {
+      const error = failure(() => readDelivery(fromGithub('push', Buffer.from(JSON.stringify(payload))), SECRET));
+      expect(error.code).toBe('invalid-request');
+      for (const unsafe of ['\u0000', '\u001b', '\u202e']) expect(error.message).not.toContain(unsafe);
+    }
   });
 });
 

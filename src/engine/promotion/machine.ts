@@ -9,6 +9,7 @@ import type { Release } from '../../desired/types.js';
 import type { Verification } from '../../verification/index.js';
 import { compliantService } from '../../desired/index.js';
 import { NotFoundError, SlipwayError, errorMessage } from '../../errors.js';
+import { Version, checkName } from '../../inputs/name.js';
 import { deploy } from '../deploy.js';
 import { cutRelease } from '../releases.js';
 import { observeUnits } from '../units.js';
@@ -55,6 +56,7 @@ export class PromotionEngine {
     const { service, actor, only } = request;
     if (!this.ws.project.spec.services[service]) throw new NotFoundError('service', service);
     if (only && !this.ws.project.spec.environments[only]) throw new NotFoundError('environment', only);
+    if (request.version !== undefined) checkName(Version, 'release version', request.version);
     // A version that exists is promoted as it is (releases are immutable); otherwise one is cut.
     const release = (request.version && (await this.ws.store.findRelease(service, request.version))) || (await cutRelease(this.ws, service, { version: request.version, actor }));
     for (const environment of only ? [only] : Object.keys(this.ws.project.spec.environments)) {

@@ -4,6 +4,7 @@
  */
 import { connect } from 'node:net';
 import { RuntimeError } from '../../errors.js';
+import { isHaproxyName } from './settings.js';
 
 /** Sends one command and resolves with HAProxy's whole answer. Injected in tests. */
 export type HaproxySend = (socket: string, command: string) => Promise<string>;
@@ -53,7 +54,11 @@ export interface HaproxyTimings {
   readonly upTimeoutMs: number;
 }
 
-/** One backend server of one HAProxy. */
+/**
+ * One backend server of one HAProxy. Throws `RuntimeError` when `backend` or `server` breaks
+ * HAProxy's identifier rule: no command is ever built from such a name (the schema refuses them
+ * first; this is the second line of defence).
+ */
 export class HaproxyServerControl {
   constructor(
     readonly socket: string,
@@ -61,7 +66,13 @@ export class HaproxyServerControl {
     readonly server: string,
     private readonly timings: HaproxyTimings,
     private readonly send: HaproxySend = sendToSocket,
-  ) {}
+  ) {
+    for (const [kind, name] of [['backend', backend], ['server', server]] as const) {
+      if (isHaproxyName(name)) continue;
+      const rule = 'an HAProxy name has only letters, digits, "-", "_", "." and ":"';
+      throw new RuntimeError(`refusing to send HAProxy commands for the ${kind} ${JSON.stringify(name)}: ${rule}`);
+    }
+  }
 
   /** Stops sending new requests to the server and waits until its sessions reach 0 (or the drain timeout). */
   async drain(): Promise<void> {

@@ -21,4 +21,14 @@ describe('ssh target settings', () => {
     expect(issues({ hosts: [pinned], baseDir: 'relative' })).toHaveLength(1);
     expect(issues({ hosts: [{ ...pinned, baseDir: '/srv/a b' }] })).toHaveLength(1);
   });
+
+  it('takes HAProxy backend and server names by HAProxy\'s identifier rule, and refuses what would be another admin command', () => {
+    const target = (haproxy: object) => ({ runtime: 'ssh', identityFile: '/k', hosts: [pinned], haproxy: { socket: '/run/haproxy.sock', ...haproxy } });
+    expect(SshTarget.safeParse(target({ backend: 'be_web:v2.1', servers: { 'web-1': 'srv-1.a' } })).success).toBe(true);
+    for (const haproxy of [{ backend: 'web;shutdown sessions server web/web-1' }, { backend: 'web\nset server web/web-1 state maint' }, { backend: 'web', servers: { 'web-1': 'web-1 state maint' } }, { backend: '' }]) {
+      expect(SshTarget.safeParse(target(haproxy)).error?.issues.map((i) => [i.path.join('.'), i.message]), JSON.stringify(haproxy)).toEqual([
+        [expect.stringMatching(/^haproxy\.(backend|servers\.web-1)$/), 'an HAProxy name of letters, digits, "-", "_", "." and ":"'],
+      ]);
+    }
+  });
 });

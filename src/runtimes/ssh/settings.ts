@@ -33,12 +33,26 @@ export const SshHost = z.strictObject({
 });
 export type SshHost = z.infer<typeof SshHost>;
 
+/**
+ * HAProxy's identifier rule for backend and server names: letters, digits, "-", "_", "." and ":"
+ * (at most 128 here). Names are written into commands on HAProxy's admin socket, where a space,
+ * ";" or line break would start another command.
+ */
+const HAPROXY_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** True for a name that follows HAProxy's identifier rule. */
+export function isHaproxyName(name: string): boolean {
+  return HAPROXY_NAME.test(name);
+}
+
+const HaproxyName = z.string().regex(HAPROXY_NAME, 'an HAProxy name of letters, digits, "-", "_", "." and ":"');
+
 export const SshHaproxy = z.strictObject({
   /** HAProxy's runtime API socket (`stats socket <path> level admin`) on the orchestrator's machine. */
   socket: z.string().min(1),
-  backend: z.string().min(1),
+  backend: HaproxyName,
   /** Host name → HAProxy server name, where they differ. */
-  servers: z.record(HostName, z.string().min(1)).default({}),
+  servers: z.record(HostName, HaproxyName).default({}),
   /** Longest wait for a drained host's sessions to end. */
   drainTimeoutSeconds: z.number().positive().default(30),
 });
