@@ -61,6 +61,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .showHelpAfterError();
   const projectFile = () => projectFileOf(program.opts<{ project?: string }>().project);
   const json = new Option('--json', 'print JSON for scripts');
+  const overrideOrder = new Option('--override-order <reason>', 'admins: let the release in before it succeeded where the environment promotes from, recorded with this reason');
 
   /** Runs `work` with operations on the project, always releasing them. */
   const withOps = async <T>(work: (ops: Operations) => Promise<T>): Promise<T> => {
@@ -142,12 +143,14 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<service>')
     .requiredOption('-e, --env <environment>', 'environment to deploy into')
     .option('--version <version>', 'release version (default: reuse identical content, or the next v<N>)')
+    .addOption(overrideOrder)
     .addOption(json)
-    .action((service: string, options: { env: string; version?: string; json?: boolean }) =>
+    .action((service: string, options: { env: string; version?: string; overrideOrder?: string; json?: boolean }) =>
       withOps(async (ops) => {
         const progress = startProgress(`deploying ${service} to ${options.env}`);
+        const request = { service, environment: options.env, version: options.version, actor: actor(), orderOverride: options.overrideOrder };
         const outcome = await ops
-          .deploy({ service, environment: options.env, version: options.version, actor: actor() }, (m) => progress.update(m))
+          .deploy(request, (m) => progress.update(m))
           .finally(() => progress.stop());
         print(outcome, options.json, () => formatOutcome(outcome));
         if (outcome.result === 'failed') setExit(ExitCode.failed);
@@ -192,11 +195,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('the audit log: every change and who caused it')
     .option('--service <service>')
     .option('-e, --env <environment>')
+    .option('-t, --type <type>', 'only events of this type, such as access.denied (refused requests)')
     .option('-n, --limit <count>', 'at most this many', '50')
     .addOption(json)
-    .action((options: { service?: string; env?: string; limit: string; json?: boolean }) =>
+    .action((options: { service?: string; env?: string; type?: string; limit: string; json?: boolean }) =>
       withOps(async (ops) => {
-        const events = await ops.events({ service: options.service, environment: options.env, last: wholeNumber(options.limit, '--limit') });
+        const events = await ops.events({ service: options.service, environment: options.env, type: options.type, last: wholeNumber(options.limit, '--limit') });
         print(events, options.json, () => formatEvents(events));
       }),
     );
@@ -221,10 +225,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<service>')
     .option('-e, --env <environment>', 'only this environment, or the go for a promotion waiting there')
     .option('--version <version>', 'release version (default: reuse identical content, or the next v<N>)')
+    .addOption(overrideOrder)
     .addOption(json)
-    .action((service: string, options: { env?: string; version?: string; json?: boolean }) =>
+    .action((service: string, options: { env?: string; version?: string; overrideOrder?: string; json?: boolean }) =>
       withOps(async (ops) => {
-        const promotion = await ops.promote({ service, environment: options.env, version: options.version, actor: actor() });
+        const promotion = await ops.promote({ service, environment: options.env, version: options.version, actor: actor(), orderOverride: options.overrideOrder });
         print(promotion, options.json, () => promotionLine(promotion));
         if (promotion.status === 'failed') setExit(ExitCode.failed);
       }),
