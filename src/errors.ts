@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   /** The secret store's key is missing or unsafe, or a secret does not decrypt with it: the server's to mend. */
   'secret-key': { http: 500, exit: ExitCode.failed },
   'secret-undecryptable': { http: 500, exit: ExitCode.failed },
+  /** A runtime's sealed record does not decrypt with the key: that instance cannot start again until redeployed. */
+  'sealed-undecryptable': { http: 500, exit: ExitCode.failed },
+  /** The state directory may be written by others, or belongs to another user: the operator's to mend. */
+  'unsafe-state-dir': { http: 500, exit: ExitCode.denied },
   /** Anything unexpected; its details are in the server's log, never in an answer. */
   internal: { http: 500, exit: ExitCode.internal },
 } as const satisfies Record<string, { readonly http: number; readonly exit: number }>;

@@ -91,13 +91,12 @@ describe('promotion', () => {
     expect(promotion.environments.prod).toMatchObject({ phase: 'gated', message: 'waiting for 1 approval from group sre' });
     expect(await versions('api')).toEqual({ dev: 'v1 healthy', staging: 'v1 healthy', prod: '- not-deployed' });
 
-    await engine.decide(first.id, 'prod', { actor: 'alice', groups: ['sre'], approved: true });
+    // Approvals that could not count are refused, and nothing is recorded: the starter's own, one from another group.
+    await expect(engine.decide(first.id, 'prod', { actor: 'alice', groups: ['sre'], approved: true })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(engine.decide(first.id, 'prod', { actor: 'bob', groups: ['dev'], approved: true })).rejects.toMatchObject({ code: 'forbidden' });
+    expect(await ws.store.listApprovals(first.id)).toEqual([]);
     await settle();
-    expect((await ws.store.getPromotion(first.id))!.environments.prod!.message).toBe('waiting for 1 approval from group sre'); // self-approval does not count
-
-    await engine.decide(first.id, 'prod', { actor: 'bob', groups: ['dev'], approved: true });
-    await settle();
-    expect((await ws.store.getPromotion(first.id))!.status).toBe('waiting'); // wrong group
+    expect((await ws.store.getPromotion(first.id))!.environments.prod!.message).toBe('waiting for 1 approval from group sre');
 
     await engine.decide(first.id, 'prod', { actor: 'carol', groups: ['sre'], approved: true });
     await settle();
@@ -130,6 +129,9 @@ describe('promotion', () => {
   });
 
   it('holds a service back until its dependency runs at the version it needs', async () => {
+    await engine.start({ service: 'worker', actor: 'alice', only: 'dev' });
+    await settle();
+    await expect(engine.start({ service: 'worker', actor: 'alice', version: 'v9', only: 'staging' })).rejects.toMatchObject({ code: 'gated' });
     const worker = await engine.start({ service: 'worker', actor: 'alice', only: 'staging' });
     await settle();
     expect((await ws.store.getPromotion(worker.id))!.environments.staging!.message).toBe('waiting for api at v2 or later in staging (runs v1)');

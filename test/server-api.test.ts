@@ -123,6 +123,7 @@ beforeAll(async () => {
   await make('dev-deployer', 'deployer', ['dev']);
   await make('sam', 'approver', ['prod', 'vault'], ['sre']);
   await make('alice', 'approver', [], []);
+  await make('boss', 'admin', [], ['sre']);
   await make('staging-approver', 'approver', ['staging'], ['sre']);
 
   ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
@@ -290,11 +291,12 @@ describe('the HTTP API', () => {
     expect((await post('/api/v1/decisions', 'deployer', { service: 'api', environment: 'prod', approved: true })).status).toBe(403);
     expect((await post('/api/v1/decisions', 'staging-approver', { service: 'api', environment: 'prod', approved: true })).status).toBe(403);
     const alice = await post('/api/v1/decisions', 'alice', { service: 'api', environment: 'prod', approved: true, groups: ['sre'] });
-    expect(alice.json()).toMatchObject({ status: 'waiting' });
+    expect([alice.status, alice.json<{ error: { message: string } }>().error.message]).toEqual([403, 'alice has no groups; decisions on prod count only from group sre']);
+    expect((await choices('alice')).get('approve')!.blocked).toBe('alice has no groups; decisions on prod count only from group sre');
     const sam = await post('/api/v1/decisions', 'sam', { service: 'api', environment: 'prod', approved: true, comment: 'ok' });
     expect(sam.json()).toMatchObject({ status: 'succeeded' });
     const approvals = (await get('/api/v1/events?environment=prod')).json<{ type: string; actor: string }[]>().filter((e) => e.type === 'promotion.approved');
-    expect(approvals.map((e) => e.actor)).toEqual(['alice', 'sam']);
+    expect(approvals.map((e) => e.actor)).toEqual(['sam']);
     expect((await post('/api/v1/decisions', 'sam', { service: 'api', environment: 'prod', approved: true })).status).toBe(404);
   }, 90_000);
 
@@ -368,6 +370,40 @@ describe('the HTTP API', () => {
       ['token.created', 'admin', 'admin created API token ci (deployer)'],
       ['token.revoked', 'admin', 'admin revoked API token ci'],
     ]);
+  });
+
+  it('lets a release into an environment only after those it promotes from, unless an admin overrides the order with a reason', async () => {
+    const untested = await post('/api/v1/promotions', 'deployer', { service: 'api', environment: 'prod', version: 'never-tested-1' });
+    expect([untested.status, untested.json<{ error: { code: string; message: string } }>().error]).toEqual([
+      409,
+      { code: 'gated', message: 'api never-tested-1 has not succeeded in staging, which prod promotes from: promote it through staging first (an admin may override the order with a reason)' },
+    ]);
+    expect((await get('/api/v1/services/api/releases')).json<{ version: string }[]>().map((r) => r.version)).not.toContain('never-tested-1');
+    expect((await post('/api/v1/promotions', 'deployer', { service: 'api', environment: 'staging', version: 'v3' })).status).toBe(409);
+    const direct = await post('/api/v1/deployments', 'deployer', { service: 'api', environment: 'staging' });
+    expect([direct.status, direct.json<{ error: { message: string } }>().error.message]).toEqual([409, expect.stringMatching(/^api v3 has not succeeded in dev, which staging promotes from/)]);
+    const notAdmin = await post('/api/v1/promotions', 'deployer', { service: 'api', environment: 'prod', version: 'v3', orderOverride: 'hotfix' });
+    expect([notAdmin.status, notAdmin.json<{ error: { message: string } }>().error.message]).toEqual([403, 'deployer is not an admin; only an admin may override the promotion order']);
+    const overridden = await post('/api/v1/promotions', 'boss', { service: 'api', environment: 'prod', version: 'v3', orderOverride: 'hotfix for INC-42' });
+    expect(overridden.json()).toMatchObject({ status: 'waiting', environments: { prod: { orderOverride: { actor: 'boss', reason: 'hotfix for INC-42' } } } });
+    const told = (await get('/api/v1/events?type=promotion.order-overridden')).json<{ actor: string; message: string }[]>();
+    expect(told.map((e) => [e.actor, e.message])).toEqual([['boss', 'boss let api v3 into prod out of promotion order: hotfix for INC-42']]);
+  }, 60_000);
+
+  it('refuses the starter of a promotion approving it: 403, and nothing recorded', async () => {
+    const before = (await get('/api/v1/events?type=promotion.approved')).json<unknown[]>().length;
+    const own = await post('/api/v1/decisions', 'boss', { service: 'api', environment: 'prod', approved: true });
+    expect([own.status, own.json<{ error: { message: string } }>().error.message]).toEqual([403, 'boss started this promotion, and the policy does not let its starter approve it']);
+    expect((await get('/api/v1/events?type=promotion.approved')).json<unknown[]>()).toHaveLength(before);
+    expect((await post('/api/v1/decisions', 'sam', { service: 'api', environment: 'prod', approved: true })).json()).toMatchObject({ status: 'succeeded', version: 'v3' });
+  }, 60_000);
+
+  it('records refused requests as access.denied events: who, which route, why', async () => {
+    const refused = (await get('/api/v1/events?type=access.denied&last=200', 'admin')).json<{ actor: string; message: string; data: { route: string; status: number } }[]>();
+    expect(refused).toContainEqual(expect.objectContaining({ actor: 'alice', data: expect.objectContaining({ route: '/api/v1/decisions', status: 403 }) }));
+    expect(refused).toContainEqual(expect.objectContaining({ actor: 'boss', message: expect.stringContaining('does not let its starter approve it') }));
+    expect(refused).toContainEqual(expect.objectContaining({ actor: 'anonymous', data: expect.objectContaining({ route: '/api/v1/status', status: 401 }) }));
+    expect(JSON.stringify(refused)).not.toContain('slw_made-up'); // the bad token sent, never recorded
   });
 
   it('exposes Prometheus metrics that promtool accepts', async () => {

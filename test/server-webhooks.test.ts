@@ -5,6 +5,7 @@
  * secrets and signatures in no answer and no event.
  */
 import { createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -52,6 +53,27 @@ async function send(path: string, body: Uint8Array | string, headers: Record<str
   const text = await res.text();
   answers.push(text);
   return { status: res.status, body: JSON.parse(text) as Answer['body'] };
+}
+
+/**
+ * Sends only the headers of a request that declares `declared` bytes of body, and waits for the
+ * answer: a server that answers has decided without the body.
+ */
+function sendHeadersOnly(path: string, declared: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(declared), ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+    req.write('{"ref": "refs/heads/main", ');
+  });
 }
 
 /** A GitHub delivery of `body`, signed with `secret` unless a signature is given (or `null`: none). */
@@ -193,6 +215,37 @@ describe('inbound webhooks', () => {
     const missing = await send('/api/v1/webhooks/gitlab', fixture('gitlab-push.json'), { 'x-gitlab-event': 'Push Hook' });
     expect(missing.status).toBe(401);
     expect((await webhookEvents()).map((e) => e.actor)).toEqual(['github:octocat', 'github:octocat', 'gitlab:jsmith', 'gitlab:jsmith']);
+  });
+
+  it('take the proof and the delivery id from headers only: a query string is refused and nothing is recorded', async () => {
+    const before = (await webhookEvents()).length;
+    const headers = { 'x-gitlab-event': 'Push Hook', 'x-gitlab-event-uuid': 'query-1' };
+    const inQuery = await send(`/api/v1/webhooks/gitlab?proof=${encodeURIComponent(GITLAB_SECRET)}`, fixture('gitlab-push.json'), headers);
+    expect([inQuery.status, inQuery.body.error?.code]).toEqual([422, 'invalid-request']);
+    const body = fixture('github-push.json');
+    const renamed = await send('/api/v1/webhooks/github?delivery=chosen-by-caller', body, { 'x-github-event': 'push', 'x-github-delivery': 'query-2', 'x-hub-signature-256': sign(body) });
+    expect(renamed.status).toBe(422);
+    expect(await webhookEvents()).toHaveLength(before);
+  });
+
+  it('refuses a wrong token or a malformed signature before reading the body, and reads at most a small bound', async () => {
+    const declared = 32 * 1024; // within the limit: a server that read the body first would wait for it
+    const gitlab = await sendHeadersOnly('/api/v1/webhooks/gitlab', declared, { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'wrong' });
+    expect(gitlab.status).toBe(401);
+    const github = await sendHeadersOnly('/api/v1/webhooks/github', declared, { 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=nothex' });
+    expect(github.status).toBe(401);
+    const unsigned = await sendHeadersOnly('/api/v1/webhooks/github', declared, { 'x-github-event': 'push' });
+    expect(unsigned.status).toBe(401);
+    const signedLarge = await sendHeadersOnly('/api/v1/webhooks/github', 50 * 1024 * 1024, { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` });
+    expect([signedLarge.status, signedLarge.body]).toEqual([413, expect.stringContaining('too-large')]);
+  });
+
+  it('accept no empty secret: setting one is refused, and an empty token proves nothing', async () => {
+    const res = await fetch(`${server.url}/api/v1/secrets/webhook-gitlab`, { method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ value: '' }) });
+    expect(res.status).toBe(422);
+    await expect(new LocalOperations(ws).setSecret({ name: 'webhook-gitlab', value: '', actor: 'test' })).rejects.toMatchObject({ code: 'bad-request' });
+    const empty = await fromGitlab('Push Hook', 'empty-1', fixture('gitlab-push.json'), '');
+    expect(empty.status).toBe(401);
   });
 
   it('are listed in the OpenAPI document with their headers, and counted in the request metrics', async () => {

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { Label, Name, Note, SecretName, Version, loadProject, onboardService, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
+import { EventType, Label, Name, Note, SecretName, Version, loadProject, onboardService, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
 import { table } from './table.js';
 import { formatPlan } from '../planner/index.js';
 import { checkProject } from '../desired/index.js';
@@ -63,6 +63,7 @@ const environment = checked(Name, 'environment name');
 const releaseVersion = checked(Version, 'release version');
 const secretName = checked(SecretName, 'secret name');
 const note = checked(Note, 'reason or comment');
+const eventType = checked(EventType, 'event type');
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('slipway')
@@ -73,6 +74,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .showHelpAfterError();
   const projectFile = () => projectFileOf(program.opts<{ project?: string }>().project);
   const json = new Option('--json', 'print JSON for scripts');
+  const overrideOrder = new Option('--override-order <reason>', 'admins: let the release in before it succeeded where the environment promotes from, recorded with this reason').argParser(note);
 
   /** Runs `work` with operations on the project, always releasing them. */
   const withOps = async <T>(work: (ops: Operations) => Promise<T>): Promise<T> => {
@@ -154,12 +156,14 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<service>', 'a service of the project', service)
     .requiredOption('-e, --env <environment>', 'environment to deploy into', environment)
     .option('--version <version>', 'release version (default: reuse identical content, or the next v<N>)', releaseVersion)
+    .addOption(overrideOrder)
     .addOption(json)
-    .action((service: string, options: { env: string; version?: string; json?: boolean }) =>
+    .action((service: string, options: { env: string; version?: string; overrideOrder?: string; json?: boolean }) =>
       withOps(async (ops) => {
         const progress = startProgress(`deploying ${service} to ${options.env}`);
+        const request = { service, environment: options.env, version: options.version, actor: actor(), orderOverride: options.overrideOrder };
         const outcome = await ops
-          .deploy({ service, environment: options.env, version: options.version, actor: actor() }, (m) => progress.update(m))
+          .deploy(request, (m) => progress.update(m))
           .finally(() => progress.stop());
         print(outcome, options.json, () => formatOutcome(outcome));
         if (outcome.result === 'failed') setExit(ExitCode.failed);
@@ -204,11 +208,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('the audit log: every change and who caused it')
     .option('--service <service>', 'only events of this service', service)
     .option('-e, --env <environment>', 'only events of this environment', environment)
+    .option('-t, --type <type>', 'only events of this type, such as access.denied (refused requests)', eventType)
     .option('-n, --limit <count>', 'at most this many', '50')
     .addOption(json)
-    .action((options: { service?: string; env?: string; limit: string; json?: boolean }) =>
+    .action((options: { service?: string; env?: string; type?: string; limit: string; json?: boolean }) =>
       withOps(async (ops) => {
-        const events = await ops.events({ service: options.service, environment: options.env, last: wholeNumber(options.limit, '--limit') });
+        const events = await ops.events({ service: options.service, environment: options.env, type: options.type, last: wholeNumber(options.limit, '--limit') });
         print(events, options.json, () => formatEvents(events));
       }),
     );
@@ -233,10 +238,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<service>', 'a service of the project', service)
     .option('-e, --env <environment>', 'only this environment, or the go for a promotion waiting there', environment)
     .option('--version <version>', 'release version (default: reuse identical content, or the next v<N>)', releaseVersion)
+    .addOption(overrideOrder)
     .addOption(json)
-    .action((service: string, options: { env?: string; version?: string; json?: boolean }) =>
+    .action((service: string, options: { env?: string; version?: string; overrideOrder?: string; json?: boolean }) =>
       withOps(async (ops) => {
-        const promotion = await ops.promote({ service, environment: options.env, version: options.version, actor: actor() });
+        const promotion = await ops.promote({ service, environment: options.env, version: options.version, actor: actor(), orderOverride: options.overrideOrder });
         print(promotion, options.json, () => promotionLine(promotion));
         if (promotion.status === 'failed') setExit(ExitCode.failed);
       }),

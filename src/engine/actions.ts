@@ -7,7 +7,8 @@ import { compliantService } from '../desired/index.js';
 import { NotFoundError } from '../errors.js';
 import { formatStep } from '../planner/format.js';
 import { preview } from './preview.js';
-import { isSettled, type Promotion } from './promotion/index.js';
+import type { ApprovalRule } from '../inputs/index.js';
+import { decisionRefusal, isSettled, type Promotion } from './promotion/index.js';
 import { previousRelease } from './promotions.js';
 import { environmentTargets } from './units.js';
 import type { Workspace } from './workspace.js';
@@ -24,11 +25,18 @@ export interface ActionChoice {
   readonly request?: Readonly<Record<string, unknown>>;
 }
 
-/** Every action on `service` in `environment`, in button order. `actor` is who would act (for self-approval). */
-export async function actionsFor(ws: Workspace, service: string, environment: string, actor?: string): Promise<ActionChoice[]> {
+/** Who asks, as far as a decision's gate is concerned: their name and the groups their token gives them. */
+export interface Caller {
+  readonly name: string;
+  readonly groups: readonly string[];
+}
+
+/** Every action on `service` in `environment`, in button order. `caller` is who would act (for approvals). */
+export async function actionsFor(ws: Workspace, service: string, environment: string, caller?: Caller): Promise<ActionChoice[]> {
   if (!ws.project.spec.services[service]) throw new NotFoundError('service', service);
   const targets = environmentTargets(ws, environment);
   const gates = compliantService(ws.project, service, environment).gates;
+  const rules = gates.approvals.map((a) => a.rule);
   const gateLines = [
     ...gates.approvals.map((a) => `waits for ${a.rule.count} approval${a.rule.count === 1 ? '' : 's'}${a.rule.groups.length ? ` from ${a.rule.groups.join(' or ')}` : ''}`),
     ...gates.freezeWindows.map(() => 'waits while a freeze window is open'),
@@ -39,8 +47,8 @@ export async function actionsFor(ws: Workspace, service: string, environment: st
   return [
     await deployChoice(ws, service, environment, gateLines),
     await promoteChoice(ws, service, environment, current?.version, gateLines, targets, active),
-    decisionChoice('approve', service, environment, waiting, actor, gates.approvals.some((a) => !a.rule.allowSelfApproval)),
-    decisionChoice('reject', service, environment, waiting, actor, false),
+    decisionChoice(true, service, environment, waiting, caller, rules),
+    decisionChoice(false, service, environment, waiting, caller, rules),
     await rollbackChoice(ws, service, environment, current?.version),
   ];
 }
@@ -75,11 +83,11 @@ async function promoteChoice(ws: Workspace, service: string, environment: string
   };
 }
 
-function decisionChoice(action: 'approve' | 'reject', service: string, environment: string, waiting: Promotion | undefined, actor: string | undefined, noSelfApproval: boolean): ActionChoice {
+function decisionChoice(approved: boolean, service: string, environment: string, waiting: Promotion | undefined, caller: Caller | undefined, rules: readonly ApprovalRule[]): ActionChoice {
+  const action = approved ? 'approve' : 'reject';
   if (!waiting) return { action, blocked: `no promotion of ${service} waits at ${environment}`, plan: [] };
-  if (action === 'approve' && noSelfApproval && actor !== undefined && waiting.createdBy === actor) {
-    return { action, blocked: `${actor} started this promotion, and the policy does not let its starter approve it`, plan: [] };
-  }
+  const refusal = caller && decisionRefusal(rules, { ...caller, actor: caller.name, approved }, waiting.createdBy, environment);
+  if (refusal) return { action, blocked: refusal, plan: [] };
   const what = `${service} ${waiting.version} into ${environment}`;
   const plan =
     action === 'approve'

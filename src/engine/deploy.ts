@@ -24,6 +24,8 @@ export interface DeployRequest {
   readonly version?: string;
   /** Who asked: a user name, or `slipway` for its own decisions. */
   readonly actor: string;
+  /** Why the release may enter before succeeding where the environment promotes from (admins only; the server checks). */
+  readonly orderOverride?: string;
 }
 
 /** Deploy exactly this recorded release (a promotion or a rollback) instead of cutting one. */

@@ -23,12 +23,11 @@ import { NotFoundError, SlipwayError } from '../errors.js';
 import { formatResourcePlan } from '../provisioners/index.js';
 import { Redactor } from '../secrets/index.js';
 import type { Deployment, DeploymentStep, SecretInfo } from '../store/index.js';
-import { actionsFor, type ActionChoice } from './actions.js';
+import { actionsFor, type ActionChoice, type Caller } from './actions.js';
 import { tokenChangeEvent, type TokenChange } from '../store/token-store.js';
 import { applyResources, resourcePlan, secretStore } from './materials.js';
 import { environmentTargets } from './units.js';
-import { receiveWebhook, type WebhookReceipt } from './webhooks.js';
-import type { InboundDelivery } from '../webhooks/index.js';
+import { receiveWebhook, type WebhookReceipt, type WebhookRequest } from './webhooks.js';
 import { KeyedLock } from '../keyed-lock.js';
 import { environments, services, targets, type EnvironmentSummary, type ServiceSummary, type TargetSummary } from './catalog.js';
 
@@ -68,6 +67,8 @@ export type DeploymentDetail = Deployment & { readonly steps: readonly Deploymen
 export interface EventsFilter {
   readonly service?: string;
   readonly environment?: string;
+  /** Only events of this type (`access.denied`). */
+  readonly type?: string;
   readonly afterSeq?: number;
   /** At most this many, from the oldest that match. */
   readonly limit?: number;
@@ -128,14 +129,16 @@ export interface Operations {
   targets(): Promise<TargetSummary[]>;
   /** Tells the reconcile loop to leave a service in an environment alone, or to look after it again. */
   convergence(request: { service: string; environment: string; paused: boolean; actor: string; reason?: string }): Promise<void>;
-  /** What can be done to a service in an environment now, what each action would do, or why it cannot; `actor` is who asks. Reads only. */
-  actions(service: string, environment: string, actor?: string): Promise<ActionChoice[]>;
+  /** What can be done to a service in an environment now, what each action would do, or why it cannot; `caller` is who asks. Reads only. */
+  actions(service: string, environment: string, caller?: Caller): Promise<ActionChoice[]>;
   /** One deployment with its journaled steps. */
   deployment(id: string): Promise<DeploymentDetail>;
   /** Verifies a GitHub or GitLab delivery against its shared secret and records a push once per delivery id (`engine/webhooks.ts`). */
-  receiveWebhook(delivery: InboundDelivery): Promise<WebhookReceipt>;
+  receiveWebhook(delivery: WebhookRequest): Promise<WebhookReceipt>;
   /** Records in the audit log that an API token was created or revoked (tokens are kept by the server, beside the workspace). */
   recordTokenChange(change: TokenChange): Promise<void>;
+  /** Records in the audit log a request the server refused for who asked (`server/refusals.ts` decides which). */
+  recordRefusal(event: { type: string; actor: string; message: string; data: Readonly<Record<string, unknown>> }): Promise<void>;
   /** Releases what this handle holds. Idempotent. */
   close(): Promise<void>;
 }
@@ -177,8 +180,16 @@ export class LocalOperations implements Operations {
       if (gates.approvals.length > 0 || gates.freezeWindows.length > 0) {
         throw new SlipwayError('gated', `${request.environment} has approvals or freeze windows, so releases enter it by promotion: slipway promote ${request.service} --env ${request.environment}`);
       }
+      await this.engine.checkOrder(request.service, request.environment, request);
+      if (request.orderOverride) await this.recordOrderOverride(request);
       return deploy(this.workspace, request, onProgress);
     });
+  }
+
+  private async recordOrderOverride(request: DeployRequest): Promise<void> {
+    const { service, environment, actor, orderOverride } = request;
+    const message = `${actor} let ${service} into ${environment} out of promotion order: ${orderOverride}`;
+    await this.workspace.store.appendEvent({ type: 'promotion.order-overridden', actor, service, environment, message, data: { reason: orderOverride } });
   }
 
   promote(request: PromoteRequest): Promise<Promotion> {
@@ -211,9 +222,9 @@ export class LocalOperations implements Operations {
     return history(this.workspace, service);
   }
 
-  async actions(service: string, environment: string, actor?: string): Promise<ActionChoice[]> {
+  async actions(service: string, environment: string, caller?: Caller): Promise<ActionChoice[]> {
     await this.workspace.reload();
-    return actionsFor(this.workspace, service, environment, actor);
+    return actionsFor(this.workspace, service, environment, caller);
   }
 
   async deployment(id: string): Promise<DeploymentDetail> {
@@ -341,12 +352,16 @@ export class LocalOperations implements Operations {
     return this.workspace.store.listEvents(filter);
   }
 
-  receiveWebhook(delivery: InboundDelivery): Promise<WebhookReceipt> {
+  receiveWebhook(delivery: WebhookRequest): Promise<WebhookReceipt> {
     return this.#turns.run('webhooks', () => receiveWebhook(this.workspace, delivery));
   }
 
   async recordTokenChange(change: TokenChange): Promise<void> {
     await this.workspace.store.appendEvent(tokenChangeEvent(change));
+  }
+
+  async recordRefusal(event: { type: string; actor: string; message: string; data: Readonly<Record<string, unknown>> }): Promise<void> {
+    await this.workspace.store.appendEvent({ ...event, data: { ...event.data } });
   }
 
   close(): Promise<void> {

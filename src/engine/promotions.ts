@@ -16,6 +16,8 @@ export interface PromoteRequest {
   /** Only this environment; or, when a promotion waits for a go here, that go. */
   readonly environment?: string;
   readonly actor: string;
+  /** With `environment`: why the release may enter it before succeeding where it promotes from (admins only; the server checks). */
+  readonly orderOverride?: string;
 }
 
 export interface DecisionRequest {
@@ -47,7 +49,7 @@ export async function promote(ws: Workspace, engine: PromotionEngine, request: P
     const waiting = (await ws.store.listPromotions({ service, active: true })).find((p) => p.environments[environment]?.phase === 'gated');
     if (waiting) return engine.promote(waiting.id, environment, actor);
   }
-  return engine.start({ service, version: request.version, actor, ...(environment && { only: environment }) });
+  return engine.start({ service, version: request.version, actor, ...(environment && { only: environment, orderOverride: request.orderOverride }) });
 }
 
 /** Approves or rejects the promotion of `service` waiting at `environment`. */

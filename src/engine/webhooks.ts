@@ -3,7 +3,8 @@
  * recorded in its audit log. Nothing is built or deployed yet: there is no build trigger to hand
  * a push to.
  */
-import { describePush, PROVIDERS, readDelivery, webhookSecretName, type InboundDelivery, type Push, type WebhookProvider } from '../webhooks/index.js';
+import { checkProof, describePush, PROVIDERS, readDelivery, webhookSecretName } from '../webhooks/index.js';
+import type { DeliveryHead, InboundDelivery, Push, WebhookProvider } from '../webhooks/index.js';
 import { secretStore } from './materials.js';
 import type { Workspace } from './workspace.js';
 
@@ -33,14 +34,25 @@ export interface WebhookReceipt {
   readonly message: string;
 }
 
+/** A delivery whose body is read only once its headers pass `checkProof`. */
+export interface WebhookRequest extends DeliveryHead {
+  /** Reads the body; throws `too-large` beyond `WEBHOOK_BODY_LIMIT`. */
+  readonly readBody: () => Promise<Uint8Array>;
+}
+
 /**
  * Verifies a delivery against the secret `webhook-<provider>` and records a push as a
  * `webhook.received` event, once per delivery id (among the newest 1,000 recorded; a delivery
- * without an id is recorded each time). Throws what `readDelivery` throws, having recorded
- * nothing. Two copies of one delivery at once may both be recorded: callers serialise.
+ * without an id is recorded each time). The body is read only after the headers' proof passed
+ * `checkProof`. Throws what `readDelivery` throws, having recorded nothing. Two copies of one
+ * delivery at once may both be recorded: callers serialise.
  */
-export async function receiveWebhook(ws: Workspace, delivery: InboundDelivery): Promise<WebhookReceipt> {
-  const reading = readDelivery(delivery, await secretStore(ws).get(webhookSecretName(delivery.provider)));
+export async function receiveWebhook(ws: Workspace, request: WebhookRequest): Promise<WebhookReceipt> {
+  const { readBody, ...head } = request;
+  const secret = await secretStore(ws).get(webhookSecretName(head.provider));
+  checkProof(head, secret);
+  const delivery: InboundDelivery = { ...head, body: await readBody() };
+  const reading = readDelivery(delivery, secret);
   const { provider } = delivery;
   const receipt = { provider, event: delivery.event!, delivery: delivery.delivery ?? null }; // readDelivery throws when the event is not named
   if (reading.kind === 'ignored') return { ...receipt, result: 'ignored', message: `ignored, nothing recorded: ${reading.reason}` };

@@ -42,6 +42,9 @@ export const TokenName = z
  */
 export const Label = z.string().regex(/^[^\p{C}\p{Zl}\p{Zp}]{1,200}$/u, '1 to 200 printable characters');
 
+/** An audit event's type: `deployment.succeeded`, `access.denied`. */
+export const EventType = z.string().regex(/^[a-z][a-z0-9.-]{0,63}$/, 'an event type such as access.denied');
+
 /**
  * What a person writes to explain an act (an approval's comment, a reason to pause or override):
  * up to 2,000 characters, lines and tabs allowed, no other control or format characters.

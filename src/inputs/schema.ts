@@ -11,7 +11,7 @@ import { SshTarget } from '../runtimes/ssh/settings.js';
 import { Verification } from '../verification/types.js';
 import { Notifications } from '../notifications/schema.js';
 
-export { Name, Version, SecretName, TokenName, Label, Note, checkName, InvalidNameError } from './name.js';
+export { Name, Version, SecretName, TokenName, Label, Note, EventType, checkName, InvalidNameError } from './name.js';
 
 const Port = z.number().int().min(1).max(65535);
 

@@ -3,8 +3,10 @@
  * at rest on either backend. It hands values out only through `get`.
  */
 import type { SecretInfo, Store } from '../store/types.js';
+import { SlipwayError } from '../errors.js';
 import { seal, unseal } from './cipher.js';
 import { checkSecretName } from './names.js';
+import { Redactor } from './redactor.js';
 
 /** The part of `Store` the secret store needs. */
 export type SecretRows = Pick<Store, 'putSecret' | 'getSecret' | 'listSecrets' | 'deleteSecret'>;
@@ -29,9 +31,10 @@ export class SecretStore implements SecretReader {
     this.#keySource = key;
   }
 
-  /** Creates or replaces the secret. Throws `InvalidSecretNameError` for a bad name. */
+  /** Creates or replaces the secret. Throws `InvalidSecretNameError` for a bad name, `bad-request` for an empty value. */
   async set(name: string, value: string): Promise<void> {
     checkSecretName(name);
+    if (value === '') throw new SlipwayError('bad-request', `secret ${name} needs a value: an empty secret proves nothing and hides nothing`);
     await this.#rows.putSecret(name, seal(this.#keyOnce(), name, value));
   }
 
@@ -55,5 +58,33 @@ export class SecretStore implements SecretReader {
   #keyOnce(): Uint8Array {
     this.#key ??= this.#keySource();
     return this.#key;
+  }
+}
+
+/**
+ * A redactor that hides the value of every secret in `secrets`, kept current: `refresh` reads the
+ * store again when a secret was set or removed since the last read (it compares names and times
+ * first, and decrypts only then). Throws what `get` throws: a value it cannot read, it cannot hide.
+ */
+export class SecretValuesRedactor {
+  #redactor = new Redactor();
+  #seen = '';
+
+  constructor(private readonly secrets: SecretStore) {}
+
+  /** Reads the values again if the store changed since the last call. */
+  async refresh(): Promise<this> {
+    const infos = await this.secrets.list();
+    const seen = JSON.stringify(infos.map((i) => [i.name, new Date(i.updatedAt).getTime()]));
+    if (seen === this.#seen) return this;
+    const values = await Promise.all(infos.map((i) => this.secrets.get(i.name)));
+    this.#redactor = new Redactor(values.filter((v): v is string => v !== undefined));
+    this.#seen = seen;
+    return this;
+  }
+
+  /** `text` with every secret value known at the last refresh replaced by `***`. */
+  redact(text: string): string {
+    return this.#redactor.redact(text);
   }
 }

@@ -194,6 +194,10 @@ export class ApiClient implements Operations {
     throw new SlipwayError('bad-request', 'token changes are recorded by the server that makes them');
   }
 
+  async recordRefusal(): Promise<void> {
+    throw new SlipwayError('bad-request', 'refused requests are recorded by the server that refuses them');
+  }
+
   async close(): Promise<void> {}
 
   private async json<S extends z.ZodType, O>(route: Route<S, O>, input: CallInput<S>): Promise<O> {

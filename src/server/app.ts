@@ -5,15 +5,17 @@
  * text, newline-delimited JSON or server-sent events. Errors answer through `error-body.ts`.
  */
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Operations } from '../engine/index.js';
 import { SlipwayError, logEntry } from '../errors.js';
 import type { TokenStore } from '../store/token-store.js';
-import { requireCaller, requireRole, requireScope } from './access.js';
+import { requireCaller, requireRole, requireScope, type Principal } from './access.js';
 import { errorBody, httpStatusOf } from './error-body.js';
 import type { Identify } from './identity.js';
 import { Metrics } from './metrics.js';
+import type { Refusal } from './refusals.js';
 import type { Route, RouteContext } from './route-types.js';
 import { acceptsGzip, gzippedReply, serializeReply } from './serialize.js';
 
@@ -34,11 +36,15 @@ export interface AppOptions {
   readonly metrics?: Metrics;
   /** Where unexpected errors are told (their details never reach the client). Default: stderr, as `logEntry` words them. */
   readonly onError?: (error: unknown) => void;
+  /** Told of every request refused for who asked (401, 403): the audit log records them. */
+  readonly onRefusal?: (refusal: Refusal) => void;
 }
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Builds the fastify instance; the caller listens and closes it. */
 export function buildApp(options: AppOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: false });
+  const app = Fastify({ bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, logger: false });
   const metrics = options.metrics ?? new Metrics();
   const onError = options.onError ?? ((error: unknown) => console.error(`slipway server: ${logEntry(error)}`));
   app.setReplySerializer(serializeReply);
@@ -47,9 +53,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const template = (request.routeOptions.config as { path?: string }).path ?? 'unmatched';
     reply.raw.once('close', () => metrics.countRequest(request.method, template, reply.raw.statusCode));
   });
-  app.setErrorHandler((error, _request, reply) => {
-    const failure = asSlipwayError(error, options.bodyLimit ?? 1024 * 1024);
+  app.setErrorHandler((error, request, reply) => {
+    const failure = asSlipwayError(error, options.bodyLimit ?? DEFAULT_BODY_LIMIT);
     if (!(failure instanceof SlipwayError)) onError(error);
+    else if (REFUSALS.has(failure.code)) options.onRefusal?.(refusalOf(request, failure));
     void reply.code(httpStatusOf(failure)).send(errorBody(failure));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -65,22 +72,39 @@ export function buildApp(options: AppOptions): FastifyInstance {
       handler: (request, reply) => serve(route, request, reply, { ...options, metrics, onError }),
     });
   for (const route of options.routes) if (!route.rawBody) add(app, route);
-  // Routes that check a signature over the body get its exact bytes, whatever its content type.
+  // Routes that check a signature over the body get its stream unread, whatever its content type.
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     for (const route of options.routes) if (route.rawBody) add(scope, route);
   });
   return app;
+}
+
+const REFUSALS = new Set(['unauthenticated', 'forbidden']);
+
+/** Who asked, as far as the request showed before it was refused. */
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+function refusalOf(request: FastifyRequest, error: SlipwayError): Refusal {
+  return {
+    actor: principals.get(request)?.name ?? 'anonymous',
+    method: request.method,
+    route: (request.routeOptions.config as { path?: string }).path ?? 'unmatched',
+    status: httpStatusOf(error),
+    reason: error.message,
+    remote: request.ip,
+  };
 }
 
 type Served = AppOptions & { readonly metrics: Metrics; readonly onError: (error: unknown) => void };
 
 async function serve(route: Route, request: FastifyRequest, reply: FastifyReply, options: Served): Promise<unknown> {
   const principal = route.access.kind === 'public' ? undefined : await options.identify(request.headers);
+  if (principal) principals.set(request, principal);
   requireCaller(route.access, principal, options.allowAnonymousReads ?? false);
   requireRole(route.access, principal, route.summary);
-  const input = parseInput(route, request);
+  const input = parseInput(route, request, options.bodyLimit ?? DEFAULT_BODY_LIMIT);
   requireScope(route.access, principal, input, route.summary);
 
   const abort = new AbortController();
@@ -140,18 +164,46 @@ async function* progressMessages(work: (progress: (message: string) => void) => 
 }
 
 /** The route's input from path parameters, query or body, and named headers; 422 when it is not valid. */
-function parseInput(route: Route, request: FastifyRequest): unknown {
+function parseInput(route: Route, request: FastifyRequest, serverLimit: number): unknown {
   const fromHeaders: Record<string, unknown> = {};
   for (const [header, field] of Object.entries(route.headers ?? {})) {
     const value = request.headers[header];
     if (typeof value === 'string') fromHeaders[field] = value;
   }
-  const body: unknown = route.rawBody ? { body: request.body ?? Buffer.alloc(0) } : request.body;
+  if (route.rawBody) {
+    if (Object.keys(request.query as object).length > 0) throw invalid([`${route.path} takes no query parameters: what it needs travels in headers`]);
+    const bodyLimit = Math.min(route.rawBody.bodyLimit, serverLimit);
+    const stream = request.body as Readable | undefined;
+    const declared = Number(request.headers['content-length'] ?? 0);
+    const body = () => (stream ? readAtMost(stream, declared, bodyLimit) : Promise.resolve(new Uint8Array()));
+    return validated(route, { ...fromHeaders, body, ...(request.params as object) });
+  }
+  const body: unknown = request.body;
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw invalid(['the request body must be a JSON object']);
-  const raw = { ...fromHeaders, ...(request.query as object), ...body, ...(request.params as object) };
+  return validated(route, { ...fromHeaders, ...(request.query as object), ...body, ...(request.params as object) });
+}
+
+function validated(route: Route, raw: object): unknown {
   const result = route.input.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
   throw invalid(result.error.issues.map(describeIssue));
+}
+
+/** The stream's bytes, refused with `too-large` (having read no more than `limit`) when there are more. */
+async function readAtMost(stream: Readable, declared: number, limit: number): Promise<Uint8Array> {
+  const tooLarge = () => new SlipwayError('too-large', `the request body is larger than the limit of ${limit} bytes`);
+  if (declared > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      stream.destroy();
+      throw tooLarge();
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 function invalid(problems: readonly string[]): SlipwayError {

@@ -7,6 +7,7 @@ import type { TokenStore } from '../store/token-store.js';
 import { buildApp } from './app.js';
 import { bearerIdentity } from './identity.js';
 import { openApiDocument } from './openapi.js';
+import { RefusalRecorder, type Refusal } from './refusals.js';
 import { routes } from './routes.js';
 import { serveWebUi } from './web-ui.js';
 
@@ -37,7 +38,9 @@ export interface HttpServer {
 /** Serves `ops` over HTTP until `close()`. Rejects when the address cannot be bound. */
 export async function startHttpServer(ops: Operations, options: HttpServerOptions): Promise<HttpServer> {
   const host = options.host ?? '127.0.0.1';
-  const app = buildApp({ ...options, ops, routes: Object.values(routes), identify: bearerIdentity(options.tokens) });
+  const refusals = new RefusalRecorder((event) => ops.recordRefusal(event));
+  const onRefusal = (refusal: Refusal) => refusals.record(refusal);
+  const app = buildApp({ ...options, ops, routes: Object.values(routes), identify: bearerIdentity(options.tokens), onRefusal });
   const document = openApiDocument(routes, options.version ?? '0');
   app.get('/openapi.json', async () => document);
   serveWebUi(app);
@@ -47,6 +50,6 @@ export async function startHttpServer(ops: Operations, options: HttpServerOption
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () => (closing ??= (app.server.closeAllConnections(), app.close())),
+    close: () => (closing ??= (refusals.close(), app.server.closeAllConnections(), app.close())),
   };
 }

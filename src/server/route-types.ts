@@ -37,8 +37,12 @@ interface RouteShape<S extends z.ZodType> {
   readonly input: S;
   /** Request headers that fill an input field the query leaves out (`last-event-id` → `afterSeq`). */
   readonly headers?: Readonly<Record<string, string>>;
-  /** The body is not parsed: the input field `body` holds its exact bytes, whatever its content type (for signatures over them). */
-  readonly rawBody?: boolean;
+  /**
+   * The body is not parsed or read: the input field `body` is a function that reads its exact bytes
+   * (up to `bodyLimit`, else `too-large`), whatever its content type, for signatures over them. The
+   * input comes from headers and path only: a query string is refused.
+   */
+  readonly rawBody?: { readonly bodyLimit: number };
   readonly access: Access<z.output<S>>;
   /** Status of a successful answer; 200 when absent. */
   readonly status?: number;

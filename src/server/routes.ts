@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import { NotFoundError, SlipwayError } from '../errors.js';
-import { Label, Name, Note, SecretName, TokenName, Version } from '../inputs/name.js';
+import { EventType, Label, Name, Note, SecretName, TokenName, Version } from '../inputs/name.js';
 import type { ActionChoice, ActionName } from '../engine/index.js';
 import { ROLES } from '../store/token-store.js';
-import { PROVIDERS, webhookSecretName, type WebhookProvider } from '../webhooks/index.js';
-import { denial, type Principal } from './access.js';
+import { PROVIDERS, WEBHOOK_BODY_LIMIT, webhookSecretName, type WebhookProvider } from '../webhooks/index.js';
+import { denial, ForbiddenError, type Principal } from './access.js';
 import { followEvents } from './event-feed.js';
 import type { Route } from './route-types.js';
 
@@ -19,6 +19,7 @@ function route<S extends z.ZodType, O>(definition: Route<S, O>): Route<S, O> {
 }
 
 const count = z.coerce.number().int().min(0);
+const eventType = EventType.describe('Only events of this type: deployment.succeeded, access.denied, …');
 
 /** A field a body may carry but the server ignores: the caller is who the token says. */
 const ignored = { actor: z.string().optional().describe('Ignored: the actor recorded is the caller, named by its token.') };
@@ -26,12 +27,26 @@ const ignoredGroups = { groups: z.array(z.string()).optional().describe("Ignored
 
 const environmentOf = (input: { environment?: string }) => input.environment;
 
-/** A webhook delivery: fields from the host's headers (see `webhooks/`), the body as it came. */
+const orderOverride = Note.min(1)
+  .optional()
+  .describe('Admins only: why the release may enter the environment before it succeeded in every environment that one promotes from. Recorded with who.');
+
+/** The override's reason, once the caller is known to be an admin; `forbidden` for anyone else. */
+function overrideBy(principal: Principal | undefined, reason: string | undefined): string | undefined {
+  if (reason !== undefined && principal?.role !== 'admin') {
+    throw new ForbiddenError(`${principal?.name ?? 'an anonymous caller'} is not an admin; only an admin may override the promotion order`);
+  }
+  return reason;
+}
+
+/** A webhook delivery: fields from the host's headers only (see `webhooks/`), and the body, read once the headers' proof passed. */
 const webhookInput = z.strictObject({
-  event: Label.optional().describe('The event kind: push (GitHub); Push Hook, Tag Push Hook (GitLab). Other kinds are ignored.'),
-  delivery: Label.optional().describe('The id of the delivery; one recorded before is not recorded again.'),
-  proof: z.string().max(1000).optional().describe("The signature of the body (GitHub) or the webhook's secret token (GitLab)."),
-  body: z.instanceof(Uint8Array).describe("The host's JSON payload, verified over its exact bytes."),
+  event: Label.optional().describe('Header only. The event kind: push (GitHub); Push Hook, Tag Push Hook (GitLab). Other kinds are ignored.'),
+  delivery: Label.optional().describe('Header only. The id of the delivery; one recorded before is not recorded again.'),
+  proof: z.string().max(1000).optional().describe("Header only. The signature of the body (GitHub) or the webhook's secret token (GitLab)."),
+  body: z
+    .custom<() => Promise<Uint8Array>>((value) => typeof value === 'function')
+    .describe(`The host's JSON payload, verified over its exact bytes; read only once the headers' proof passed, at most ${WEBHOOK_BODY_LIMIT / 1024} KiB.`),
 });
 
 /** The route a host delivers its webhooks to. It takes no API token: the shared secret proves the sender. */
@@ -43,11 +58,11 @@ function webhookRoute(provider: WebhookProvider) {
     summary: `receive a ${title} webhook delivery: verified with the secret ${webhookSecretName(provider)}, a push is recorded (once per delivery id)`,
     input: webhookInput,
     headers,
-    rawBody: true,
+    rawBody: { bodyLimit: WEBHOOK_BODY_LIMIT },
     access: { kind: 'public' },
     status: 202,
     answer: 'json',
-    run: ({ ops, input }) => ops.receiveWebhook({ provider, ...input }),
+    run: ({ ops, input: { body, ...head } }) => ops.receiveWebhook({ provider, ...head, readBody: body }),
   });
 }
 
@@ -117,7 +132,7 @@ export const routes = {
     method: 'GET',
     path: '/api/v1/events',
     summary: 'read the audit log, oldest first',
-    input: z.strictObject({ service: Name.optional(), environment: Name.optional(), afterSeq: count.optional(), limit: count.optional(), last: count.optional() }),
+    input: z.strictObject({ service: Name.optional(), environment: Name.optional(), type: eventType.optional(), afterSeq: count.optional(), limit: count.optional(), last: count.optional() }),
     access: { kind: 'read' },
     answer: 'json',
     run: ({ ops, input }) => ops.events(input),
@@ -167,7 +182,7 @@ export const routes = {
     input: z.strictObject({ service: Name, environment: Name }),
     access: { kind: 'read' },
     answer: 'json',
-    run: async ({ ops, input, principal }) => (await ops.actions(input.service, input.environment, principal?.name)).map((choice) => forCaller(choice, principal, input)),
+    run: async ({ ops, input, principal }) => (await ops.actions(input.service, input.environment, principal)).map((choice) => forCaller(choice, principal, input)),
   }),
   deployment: route({
     method: 'GET',
@@ -255,19 +270,21 @@ export const routes = {
     method: 'POST',
     path: '/api/v1/deployments',
     summary: 'deploy a service into an environment',
-    input: z.strictObject({ service: Name, environment: Name, version: Version.optional(), ...ignored }),
+    input: z.strictObject({ service: Name, environment: Name, version: Version.optional(), orderOverride, ...ignored }),
     access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
     answer: 'progress',
-    run: ({ ops, input, principal, progress }) => ops.deploy({ service: input.service, environment: input.environment, version: input.version, actor: actorOf(principal) }, progress),
+    run: ({ ops, input, principal, progress }) =>
+      ops.deploy({ service: input.service, environment: input.environment, version: input.version, actor: actorOf(principal), orderOverride: overrideBy(principal, input.orderOverride) }, progress),
   }),
   promote: route({
     method: 'POST',
     path: '/api/v1/promotions',
     summary: 'promote a release through the environments (or into one, or give a waiting promotion its go)',
-    input: z.strictObject({ service: Name, version: Version.optional(), environment: Name.optional(), ...ignored }),
+    input: z.strictObject({ service: Name, version: Version.optional(), environment: Name.optional(), orderOverride, ...ignored }),
     access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
     answer: 'json',
-    run: ({ ops, input, principal }) => ops.promote({ service: input.service, version: input.version, environment: input.environment, actor: actorOf(principal) }),
+    run: ({ ops, input, principal }) =>
+      ops.promote({ service: input.service, version: input.version, environment: input.environment, actor: actorOf(principal), orderOverride: overrideBy(principal, input.orderOverride) }),
   }),
   decide: route({
     method: 'POST',
@@ -356,7 +373,7 @@ export const routes = {
     method: 'PUT',
     path: '/api/v1/secrets/{name}',
     summary: 'set a secret (the value is never shown again)',
-    input: z.strictObject({ name: SecretName, value: z.string(), ...ignored }),
+    input: z.strictObject({ name: SecretName, value: z.string().min(1, 'a secret needs a value'), ...ignored }),
     access: { kind: 'act', roles: [] },
     answer: 'json',
     async run({ ops, input, principal }) {

@@ -3,5 +3,5 @@
  * pushes of branches and tags. Pure; the engine records them (`engine/webhooks.ts`), the server
  * serves their routes.
  */
-export { readDelivery, webhookSecretName, PROVIDERS, type InboundDelivery, type WebhookProvider } from './receive.js';
+export { checkProof, readDelivery, webhookSecretName, PROVIDERS, WEBHOOK_BODY_LIMIT, type DeliveryHead, type InboundDelivery, type WebhookProvider } from './receive.js';
 export { describePush, type Push, type Reading, type Provider, type DeliveryField } from './push.js';

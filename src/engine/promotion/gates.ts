@@ -22,6 +22,45 @@ export function approvalsMissing(rules: readonly ApprovalRule[], approvals: read
   return undefined;
 }
 
+/** One person's decision on a promotion waiting at an environment: who, for which groups (from their token), which way. */
+export interface Decision {
+  readonly actor: string;
+  readonly groups: readonly string[];
+  readonly approved: boolean;
+}
+
+/**
+ * Why `decision` may not be recorded, in words; undefined when it may. An approval must be able to
+ * count for one of `rules`: not its starter's own (unless the rule allows it), and from one of the
+ * rule's groups when it names any. A rejection needs the groups too, but the starter may always
+ * reject (stop) their own promotion. Where no rule asks for approvals there is nothing to approve.
+ */
+export function decisionRefusal(rules: readonly ApprovalRule[], decision: Decision, startedBy: string, environment: string): string | undefined {
+  if (rules.length === 0) return decision.approved ? `${environment} needs no approvals; nothing to approve` : undefined;
+  const inGroups = (rule: ApprovalRule) => rule.groups.length === 0 || decision.groups.some((g) => rule.groups.includes(g));
+  const own = decision.actor === startedBy;
+  if (!decision.approved && own) return undefined;
+  if (!rules.some(inGroups)) {
+    const wanted = [...new Set(rules.flatMap((r) => r.groups))].join(' or ');
+    const has = decision.groups.length ? `groups ${decision.groups.join(', ')}` : 'no groups';
+    return `${decision.actor} has ${has}; decisions on ${environment} count only from group ${wanted}`;
+  }
+  if (decision.approved && own && !rules.some((rule) => inGroups(rule) && rule.allowSelfApproval)) {
+    return `${decision.actor} started this promotion, and the policy does not let its starter approve it`;
+  }
+  return undefined;
+}
+
+/**
+ * Why a release may not enter an environment yet, in words; undefined when it may. It must have
+ * succeeded in every environment the environment `promotesFrom`.
+ */
+export function orderRefusal(release: string, environment: string, promotesFrom: readonly string[], succeededIn: ReadonlySet<string>): string | undefined {
+  const missing = promotesFrom.filter((source) => !succeededIn.has(source));
+  if (missing.length === 0) return undefined;
+  return `${release} has not succeeded in ${missing.join(' and ')}, which ${environment} promotes from: promote it through ${missing.join(' and ')} first (an admin may override the order with a reason)`;
+}
+
 /** The rejection, if someone rejected the release for this environment. */
 export function rejection(approvals: readonly Approval[]): Approval | undefined {
   return approvals.find((a) => a.decision === 'rejected');

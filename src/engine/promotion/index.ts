@@ -1,5 +1,6 @@
 /** Promotions: releases carried through environments by a durable step machine. */
 export * from './types.js';
-export { PromotionEngine, type EngineDeps, type Verifier, type StepResult } from './machine.js';
-export { approvalsMissing, frozen, inWindow, compareVersions, dependencyMissing } from './gates.js';
+export { PromotionEngine, type EngineDeps, type Verifier, type StepResult, type StartRequest } from './machine.js';
+export { approvalsMissing, decisionRefusal, orderRefusal, frozen, inWindow, compareVersions, dependencyMissing, type Decision } from './gates.js';
+export { environmentsSucceeded } from './succeeded.js';
 export { promotionOrder } from './order.js';

@@ -11,10 +11,12 @@ import { compliantService } from '../../desired/index.js';
 import { NotFoundError, SlipwayError, errorMessage } from '../../errors.js';
 import { Version, checkName } from '../../inputs/name.js';
 import { deploy } from '../deploy.js';
-import { cutRelease } from '../releases.js';
 import { observeUnits } from '../units.js';
 import type { Workspace } from '../workspace.js';
-import { approvalsMissing, dependencyMissing, frozen, rejection } from './gates.js';
+import type { ApprovalRule } from '../../inputs/index.js';
+import { candidateRelease, cutRelease } from '../releases.js';
+import { approvalsMissing, decisionRefusal, dependencyMissing, frozen, orderRefusal, rejection, type Decision } from './gates.js';
+import { environmentsSucceeded } from './succeeded.js';
 import { promotionOrder } from './order.js';
 import { isFinished, isSettled, type EnvPhase, type EnvProgress, type Promotion, type PromotionEvent, type PromotionStatus, type PromotionStore } from './types.js';
 
@@ -36,6 +38,16 @@ export interface EngineDeps {
   readonly onEvent?: (event: PromotionEvent) => void;
 }
 
+/** What starting a promotion takes: the release (cut when absent), who asks, and `only` one environment. */
+export interface StartRequest {
+  readonly service: string;
+  readonly version?: string;
+  readonly actor: string;
+  readonly only?: string;
+  /** With `only`: a reason to let the release in before it succeeded where `only` promotes from (admins only; the caller checks). */
+  readonly orderOverride?: string;
+}
+
 /** What one step did: nothing to do, something changed, or waiting (poll again after `waitMs`). */
 export type StepResult = { readonly changed: boolean; readonly waitMs?: number };
 
@@ -52,11 +64,12 @@ export class PromotionEngine {
    * or into `only` alone. Another active promotion of the service is superseded or queued behind,
    * as the environments' `supersede` policy says.
    */
-  async start(request: { service: string; version?: string; actor: string; only?: string }): Promise<Promotion> {
+  async start(request: StartRequest): Promise<Promotion> {
     const { service, actor, only } = request;
     if (!this.ws.project.spec.services[service]) throw new NotFoundError('service', service);
     if (only && !this.ws.project.spec.environments[only]) throw new NotFoundError('environment', only);
     if (request.version !== undefined) checkName(Version, 'release version', request.version);
+    if (only) await this.checkOrder(service, only, request);
     // A version that exists is promoted as it is (releases are immutable); otherwise one is cut.
     const release = (request.version && (await this.ws.store.findRelease(service, request.version))) || (await cutRelease(this.ws, service, { version: request.version, actor }));
     for (const environment of only ? [only] : Object.keys(this.ws.project.spec.environments)) {
@@ -69,11 +82,36 @@ export class PromotionEngine {
         only && env !== only ? { phase: 'skipped', message: `only ${only} was asked for`, since: at } : { phase: 'pending', message: 'not reached yet', since: at },
       ]),
     );
-    if (only) environments[only] = { ...environments[only]!, manualGo: { actor, at } };
+    const orderOverride = request.orderOverride ? { actor, reason: request.orderOverride, at } : undefined;
+    if (only) environments[only] = { ...environments[only]!, manualGo: { actor, at }, ...(orderOverride && { orderOverride }) };
     await this.supersede(service, actor);
     const id = randomUUID();
-    const started = this.event({ id, service, releaseId: release.id }, 'promotion.started', actor, `${actor} started promoting ${service} ${release.version}${only ? ` into ${only}` : ''}`);
-    return this.told(await this.deps.store.createPromotion({ id, service, releaseId: release.id, version: release.version, environments, createdBy: actor, message: 'started' }, [started]), [started]);
+    const about = { id, service, releaseId: release.id };
+    const told = [this.event(about, 'promotion.started', actor, `${actor} started promoting ${service} ${release.version}${only ? ` into ${only}` : ''}`)];
+    if (only && orderOverride) {
+      const text = `${actor} let ${service} ${release.version} into ${only} out of promotion order: ${orderOverride.reason}`;
+      told.push(this.event(about, 'promotion.order-overridden', actor, text, { environment: only, reason: orderOverride.reason }));
+    }
+    return this.told(await this.deps.store.createPromotion({ id, service, releaseId: release.id, version: release.version, environments, createdBy: actor, message: 'started' }, told), told);
+  }
+
+  /**
+   * Refuses (`gated`) a release that would enter `environment` before it succeeded in every
+   * environment that one promotes from, unless the request overrides the order with a reason.
+   * A version not recorded yet (or no version, for content not recorded) would be cut new, so it
+   * has succeeded nowhere.
+   */
+  async checkOrder(service: string, environment: string, request: { version?: string; orderOverride?: string }): Promise<void> {
+    if (request.orderOverride !== undefined) {
+      if (!request.orderOverride.trim()) throw new SlipwayError('bad-request', 'an override of the promotion order needs a reason');
+      return;
+    }
+    const { promotesFrom } = this.ws.project.spec.environments[environment]!;
+    if (promotesFrom.length === 0) return;
+    const release = request.version ? await this.ws.store.findRelease(service, request.version) : (await candidateRelease(this.ws, service)).existing;
+    const succeeded = release ? await environmentsSucceeded(this.ws.store, service, release.id) : new Set<string>();
+    const refusal = orderRefusal(`${service} ${release?.version ?? request.version ?? '(a new release)'}`, environment, promotesFrom, succeeded);
+    if (refusal) throw new SlipwayError('gated', refusal);
   }
 
   /** Advances the promotion by one step. Idempotent where it matters: see the file comment. */
@@ -89,11 +127,16 @@ export class PromotionEngine {
     return this.settle(promotion);
   }
 
-  /** Records an approval (or rejection) of the promotion entering `environment`. */
-  async decide(id: string, environment: string, decision: { actor: string; groups: readonly string[]; approved: boolean; comment?: string }): Promise<Promotion> {
+  /**
+   * Records an approval (or rejection) of the promotion entering `environment`. A decision that
+   * could not count (see `decisionRefusal`) is refused with `forbidden` and nothing is recorded.
+   */
+  async decide(id: string, environment: string, decision: Decision & { comment?: string }): Promise<Promotion> {
     const promotion = await this.get(id);
     this.environment(promotion, environment);
     if (isFinished(promotion.status)) throw new SlipwayError('conflict', `promotion ${id} has ${promotion.status}; nothing to approve`);
+    const refusal = decisionRefusal(await this.approvalRules(promotion, environment), decision, promotion.createdBy, environment);
+    if (refusal) throw new SlipwayError('forbidden', refusal);
     await this.deps.store.addApproval({ promotionId: id, environment, actor: decision.actor, groups: decision.groups, decision: decision.approved ? 'approved' : 'rejected', comment: decision.comment ?? '' });
     const verb = decision.approved ? 'approved' : 'rejected';
     await this.record(promotion, `promotion.${verb}`, decision.actor, `${decision.actor} ${verb} ${promotion.service} ${promotion.version} for ${environment}${decision.comment ? `: ${decision.comment}` : ''}`, { environment });
@@ -163,14 +206,29 @@ export class PromotionEngine {
     }
   }
 
+  /**
+   * Lets the release reach `environment` once every environment it promotes from has settled: one
+   * this promotion skipped counts only where the release succeeded before (or the order was
+   * overridden); one where it failed keeps it out.
+   */
   private async reach(promotion: Promotion, environment: string): Promise<StepResult | undefined> {
-    const from = this.ws.project.spec.environments[environment]!.promotesFrom.filter((e) => promotion.environments[e] && promotion.environments[e]!.phase !== 'skipped');
+    const sources = this.ws.project.spec.environments[environment]!.promotesFrom.filter((e) => promotion.environments[e]);
+    const from = sources.filter((e) => promotion.environments[e]!.phase !== 'skipped');
     const phases = from.map((e) => promotion.environments[e]!.phase);
     if (phases.some((p) => p === 'failed' || p === 'rolled-back')) {
       await this.move(promotion, environment, 'skipped', `not entered: ${from.join(', ')} did not succeed`);
       return { changed: true };
     }
     if (!phases.every((p) => p === 'succeeded')) return undefined;
+    if (from.length < sources.length && !promotion.environments[environment]!.orderOverride) {
+      const succeeded = await environmentsSucceeded(this.ws.store, promotion.service, promotion.releaseId);
+      for (const e of from) succeeded.add(e);
+      const refusal = orderRefusal(`${promotion.service} ${promotion.version}`, environment, sources, succeeded);
+      if (refusal) {
+        await this.move(promotion, environment, 'skipped', `not entered: ${refusal}`);
+        return { changed: true };
+      }
+    }
     await this.move(promotion, environment, 'gated', 'checking gates');
     return { changed: true };
   }
@@ -374,6 +432,12 @@ export class PromotionEngine {
     const event = this.event(promotion, type, actor, message, data);
     await this.ws.store.appendEvent(event);
     this.deps.onEvent?.(event);
+  }
+
+  /** The approval rules of `environment` for the promotion's release. */
+  private async approvalRules(promotion: Promotion, environment: string): Promise<ApprovalRule[]> {
+    const release = await this.release(promotion);
+    return compliantService(this.ws.project, promotion.service, environment, { written: release.spec, release: release.version }).gates.approvals.map((g) => g.rule);
   }
 
   private async get(id: string): Promise<Promotion> {

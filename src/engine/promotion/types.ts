@@ -34,6 +34,8 @@ export interface EnvProgress {
   readonly deploymentId?: string;
   /** An audited override of a freeze window. */
   readonly freezeOverride?: { readonly actor: string; readonly reason: string; readonly at: string };
+  /** An audited entry out of promotion order: the release had not succeeded where this environment promotes from. */
+  readonly orderOverride?: { readonly actor: string; readonly reason: string; readonly at: string };
   /** With the canary strategy: the target that takes the release first, and whether it passed verification there. */
   readonly canary?: { readonly target: string; readonly verified: boolean };
   /** `slipway promote` said go, where the environment does not promote by itself. */

@@ -3,10 +3,19 @@ import { useMemo, useState } from 'react';
 import { href, useRead } from '../hooks.js';
 import type { Event, Status } from '../types.js';
 
+/** The type of the audit events that record refused requests (`server/refusals.ts`). */
+const REFUSAL_EVENT = 'access.denied';
+
 export function EventsPage() {
   const [filter, setFilter] = useState({ service: '', environment: '', type: '', actor: '' });
+  const [refusedOnly, setRefusedOnly] = useState(false);
   const status = useRead<Status[]>('/api/v1/status');
-  const query = new URLSearchParams({ last: '500', ...(filter.service && { service: filter.service }), ...(filter.environment && { environment: filter.environment }) });
+  const query = new URLSearchParams({
+    last: '500',
+    ...(filter.service && { service: filter.service }),
+    ...(filter.environment && { environment: filter.environment }),
+    ...(refusedOnly && { type: REFUSAL_EVENT }),
+  });
   const events = useRead<Event[]>(`/api/v1/events?${query.toString()}`);
   const services = [...new Set((status.data ?? []).map((r) => r.service))];
   const environments = [...new Set((status.data ?? []).map((r) => r.environment))];
@@ -32,6 +41,10 @@ export function EventsPage() {
         <label>
           Actor
           <input value={filter.actor} onChange={set('actor')} />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={refusedOnly} onChange={(e) => setRefusedOnly(e.target.checked)} />
+          Refused requests only
         </label>
       </form>
       {events.error && <p className="error">{events.error.message}</p>}
