@@ -231,6 +231,7 @@ async function streamOut(reply: FastifyReply, kind: 'ndjson' | 'sse', options: S
   const res = reply.hijack().raw;
   res.writeHead(200, kind === 'sse' ? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' } : { 'content-type': NDJSON });
   const heartbeat = kind === 'sse' ? setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000) : undefined;
+  res.flushHeaders(); // a follower learns it is in at once, not with the first item
   if (kind === 'sse') res.write('retry: 1000\n\n');
   const format = (item: unknown, event?: string) =>
     kind === 'ndjson' ? JSON.stringify(item) + '\n' : `${event ? `event: ${event}\n` : ''}${eventId && !event ? `id: ${eventId(item)}\n` : ''}data: ${JSON.stringify(item)}\n\n`;
