@@ -7,6 +7,7 @@
 import type { ColumnType } from 'kysely';
 import type { ApprovalTable, PromotionTable } from './promotion-store.js';
 import type { ApiTokenTable } from './token-store.js';
+import type { LeaseTable } from './lease-store.js';
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedInstance, ReleaseRef, UnitHealth } from '../desired/types.js';
 import type { DeploymentStatus, ResourceUser, StepStatus } from './types.js';
@@ -150,4 +151,5 @@ export interface Database {
   convergence_pauses: ConvergencePauseTable;
   notification_deliveries: DeliveryTable;
   api_tokens: ApiTokenTable;
+  leases: LeaseTable;
 }

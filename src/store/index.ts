@@ -7,3 +7,4 @@ export { KyselyStore, type KyselyStoreOptions } from './kysely-store.js';
 export { STORE_LOCK_FILE, StoreLockedError, readStoreLock } from './lock.js';
 export { migrateToLatest, migrations } from './migrations.js';
 export type { Database } from './database.js';
+export type { Lease, LeaseStore, TakeResult } from './lease-store.js';

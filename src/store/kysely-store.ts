@@ -9,6 +9,7 @@ import type { ObservedUnit, Release, UnitKey } from '../desired/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { KyselyPromotionStore, insertEvent } from './promotion-store.js';
 import { KyselyTokenStore, type TokenStore } from './token-store.js';
+import { KyselyLeaseStore, type LeaseStore } from './lease-store.js';
 import type { Database, DeploymentStepTable, DeploymentTable, EventTable, ObservedTable, ReleaseTable, ResourceTable, SecretTable } from './database.js';
 import {
   isTerminal,
@@ -47,6 +48,7 @@ type SpecTableName = 'services' | 'environments' | 'targets';
 export class KyselyStore extends KyselyPromotionStore implements Store {
   readonly #db: Kysely<Database>;
   readonly tokens: TokenStore;
+  readonly leases: LeaseStore;
   readonly #now: () => Date;
   readonly #onClose: () => void;
   #closing: Promise<void> | undefined;
@@ -57,6 +59,7 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
     super(db, now);
     this.#db = db;
     this.tokens = new KyselyTokenStore(db, now);
+    this.leases = new KyselyLeaseStore(db);
     this.#now = now;
     this.#onClose = options.onClose ?? (() => {});
   }

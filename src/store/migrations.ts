@@ -8,6 +8,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import type { Database } from './database.js';
 import { promotionsMigration } from './promotion-store.js';
 import { apiTokensMigration } from './token-store.js';
+import { leasesMigration } from './lease-store.js';
 
 const initial: Migration = {
   // Migrations run against whatever schema exists at their version, so they are untyped.
@@ -188,6 +189,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005_notification_deliveries': notificationDeliveries,
   '0006_partial_deployments': partialDeployments,
   '0007_api_tokens': apiTokensMigration,
+  '0008_leases': leasesMigration,
 };
 
 /** Serves `migrations` to Kysely's `Migrator`, without touching the file system. */

@@ -9,6 +9,9 @@ import { Environment, type Service } from '../inputs/schema.js';
 import type { ObservedUnit } from '../desired/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { NewRelease, NewResourceRecord, Store } from './types.js';
+import type { Lease } from './lease-store.js';
+import { holderId, thisProcess } from '../lease/holder.js';
+import { hostname } from 'node:os';
 
 /**
  * Registers the contract suite `name`. `open` gives a store to test (it may hold data of earlier
@@ -268,6 +271,51 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         const listed = await store.listEvents({ service });
         expect(new Set(listed.map((e) => e.seq)).size).toBe(5);
         expect(listed.map((e) => e.seq)).toEqual(appended.map((e) => e.seq).sort((x, y) => x - y));
+      });
+    });
+
+    describe('leases', () => {
+      const me = holderId(thisProcess());
+      const other = `${hostname()}-elsewhere/1/1`; // another host: never known dead, only expired
+
+      it('takes a free lease once: a second taker finds it held, until it is released', async () => {
+        const key = unique('unit');
+        const first = await store.leases.takeLease(key, me, 60_000);
+        expect(first).toMatchObject({ taken: { key, holder: me }, recovered: false });
+        expect(await store.leases.takeLease(key, other, 60_000)).toMatchObject({ heldBy: { key, holder: me } });
+        const lease = (first as { taken: Lease }).taken;
+        expect(await store.leases.renewLease(lease, 60_000)).toBe(true);
+        await store.leases.releaseLease(lease);
+        expect(await store.leases.takeLease(key, other, 60_000)).toMatchObject({ taken: { holder: other }, recovered: false });
+        expect(await store.leases.renewLease(lease, 60_000)).toBe(false); // that taking is over
+      });
+
+      it('two takers at once: exactly one wins', async () => {
+        const key = unique('race');
+        const results = await Promise.all(Array.from({ length: 6 }, (_, i) => store.leases.takeLease(key, `${other}-${i}`, 60_000)));
+        expect(results.filter((r) => 'taken' in r)).toHaveLength(1);
+      });
+
+      it('takes over an expired lease, or one whose holder is known dead, as recovered; a released one is not', async () => {
+        const expiring = unique('expiring');
+        const short = await store.leases.takeLease(expiring, other, 50);
+        expect('taken' in short).toBe(true);
+        let result = await store.leases.takeLease(expiring, me, 60_000);
+        for (let i = 0; i < 100 && !('taken' in result); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          result = await store.leases.takeLease(expiring, me, 60_000);
+        }
+        expect(result).toMatchObject({ taken: { holder: me }, recovered: true });
+
+        const dead = unique('dead');
+        const reused = `${hostname()}/${process.pid}/1`; // this pid, another start time: not that process
+        const gone = `${hostname()}/2147483646/7`;
+        await store.leases.takeLease(dead, reused, 60_000);
+        await store.leases.takeLease(`${dead}-2`, gone, 60_000);
+        expect((await store.leases.abandonedLeases()).map((l) => l.key)).toEqual(expect.arrayContaining([dead, `${dead}-2`]));
+        expect(await store.leases.takeLease(dead, me, 60_000)).toMatchObject({ taken: { holder: me }, recovered: true });
+        expect((await store.leases.abandonedLeases()).map((l) => l.key)).not.toContain(dead);
+        expect(await store.leases.renewLease({ key: dead, holder: reused, token: 'stale', expiresAt: new Date() }, 60_000)).toBe(false);
       });
     });
 

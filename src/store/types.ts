@@ -2,6 +2,7 @@
  * The store: the only component that persists. One interface, two backends (embedded PGlite,
  * PostgreSQL), one schema and one set of migrations, one contract suite.
  */
+import type { LeaseStore } from './lease-store.js';
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedUnit, Release, ServiceInput, UnitKey } from '../desired/types.js';
 import type { PromotionStore } from '../engine/promotion/types.js';
@@ -163,6 +164,8 @@ export interface DeliveryRecord {
 export interface Store extends PromotionStore {
   /** API tokens of the HTTP server. */
   readonly tokens: TokenStore;
+  /** Leases: the one lock, shared by every process on this store (`lease-store.ts`). */
+  readonly leases: LeaseStore;
   /** Appends a delivery attempt; recording the same (delivery, attempt) again changes nothing. */
   recordDelivery(attempt: DeliveryRecord): Promise<void>;
   /** Newest first. */
