@@ -80,6 +80,10 @@ export interface ObservedInstance {
   readonly pid?: number;
   /** Port name → port number actually in use. */
   readonly ports: Readonly<Record<string, number>>;
+  /** The release this instance runs (during an update, instances of one unit differ). */
+  readonly release?: ReleaseRef;
+  /** The configuration this instance runs. */
+  readonly configHash?: string;
   readonly restarts: number;
   readonly startedAt?: Date;
   readonly message?: string;

@@ -38,6 +38,8 @@ export interface EnvProgress {
   readonly orderOverride?: { readonly actor: string; readonly reason: string; readonly at: string };
   /** With the canary strategy: the target that takes the release first, and whether it passed verification there. */
   readonly canary?: { readonly target: string; readonly verified: boolean };
+  /** The outcome of the action this phase asked for (`advance.ts`); absent until it is done. */
+  readonly outcome?: { readonly attempt: string; readonly ok: boolean; readonly message: string; readonly deploymentId?: string };
   /** `slipway promote` said go, where the environment does not promote by itself. */
   readonly manualGo?: { readonly actor: string; readonly at: string };
 }
