@@ -122,7 +122,7 @@ function time(desiredUnits: DesiredUnit[], observedUnits: ObservedUnit[]): Timin
 const usual = time(desired, observed);
 const shuffled = time(shuffle([...desired]), observed);
 
-const steps: Record<PlanStepKind, number> = { deploy: 0, 'update-config': 0, scale: 0, remove: 0 };
+const steps: Record<PlanStepKind, number> = { deploy: 0, 'update-config': 0, scale: 0, repair: 0, remove: 0 };
 for (const step of first.steps) steps[step.kind]++;
 const measurements: PlanMeasurements = {
   units: desired.length,

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PromotionEngine, Workspace, observeUnits } from '../src/engine/index.js';
+import { PromotionDriver, Workspace, observeUnits } from '../src/engine/index.js';
 import { API_WORKLOAD, projectDir, removeProject } from './helpers/projects.js';
 
 const dir = projectDir('canary');
@@ -26,7 +26,7 @@ targets:
 );
 
 let ws: Workspace;
-let engine: PromotionEngine;
+let engine: PromotionDriver;
 let failing: string | undefined;
 const verified: string[] = [];
 
@@ -42,9 +42,7 @@ const prodReleases = async () => Object.fromEntries((await observeUnits(ws, { se
 
 beforeAll(async () => {
   ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
-  engine = new PromotionEngine(ws, {
-    store: ws.store,
-    now: () => new Date(),
+  engine = new PromotionDriver(ws, { now: () => new Date(),
     verify: async ({ environment, release, endpoints }) => {
       verified.push(`${environment} ${release.version} ${endpoints.length}`);
       return release.version === failing && environment === 'prod' ? { passed: false, message: 'error rate too high' } : { passed: true, message: 'ok' };
@@ -58,7 +56,7 @@ describe('rollout strategies', () => {
   it('verifies the canary target alone, then rolls out to the rest and verifies them all', async () => {
     const promotion = await engine.start({ service: 'api', actor: 'alice', version: 'v1' });
     expect((await run(promotion.id)).environments.prod!.message).toMatch(/waiting for someone to run: slipway promote api --env prod/);
-    await engine.promote(promotion.id, 'prod', 'bob');
+    await engine.go(promotion.id, 'prod', 'bob');
     expect((await run(promotion.id)).status).toBe('succeeded');
     expect(verified).toEqual(['dev v1 1', 'prod v1 1', 'prod v1 2']);
     expect(await prodReleases()).toEqual({ a: 'v1', b: 'v1' });
@@ -72,7 +70,7 @@ describe('rollout strategies', () => {
     failing = 'v2';
     const promotion = await engine.start({ service: 'api', actor: 'alice', version: 'v2' });
     await run(promotion.id);
-    await engine.promote(promotion.id, 'prod', 'bob');
+    await engine.go(promotion.id, 'prod', 'bob');
     const done = await run(promotion.id);
     expect(done.status).toBe('failed');
     expect(done.environments.prod).toMatchObject({ phase: 'rolled-back', canary: { target: 'a', verified: false } });
@@ -112,7 +110,7 @@ describe('rollout strategies', () => {
     const newer = await engine.start({ service: 'api', actor: 'alice', version: 'v4' });
     expect((await ws.store.getPromotion(older.id))!).toMatchObject({ status: 'superseded' });
     await run(newer.id);
-    await engine.promote(newer.id, 'prod', 'bob');
+    await engine.go(newer.id, 'prod', 'bob');
     expect((await run(newer.id)).status).toBe('succeeded');
     expect(await prodReleases()).toEqual({ a: 'v4', b: 'v4' });
   });

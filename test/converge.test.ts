@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Reconciler } from '../src/converge/index.js';
-import { LocalOperations, Workspace, changeKey, cutRelease, deploy, observeUnits } from '../src/engine/index.js';
+import { LocalOperations, Workspace, unitLease, cutRelease, deploy, observeUnits } from '../src/engine/index.js';
 import { API_WORKLOAD, projectDir, removeProject } from './helpers/projects.js';
 
 const dir = projectDir('converge');
@@ -58,7 +58,9 @@ describe('convergence', () => {
     await reconciler.reconcile();
     const onB = (await observeUnits(ws, { service: 'api', environment: 'dev' })).find((u) => u.target === 'b');
     expect(onB).toMatchObject({ health: 'healthy', release: { version: 'v1' } });
-    expect((await ws.store.listEvents({ service: 'api' })).map((e) => e.type)).toContain('converge.corrected');
+    // The correction is a deployment of the accepted release onto the new target, recorded like any other.
+    const correction = (await ws.store.listEvents({ service: 'api' })).find((e) => e.type === 'deployment.started' && e.message.startsWith('correcting: '));
+    expect(correction).toMatchObject({ actor: 'slipway', message: expect.stringContaining('api is not running in dev on b') });
   });
 
   it('brings back a unit removed behind its back', async () => {
@@ -96,9 +98,9 @@ describe('convergence', () => {
     writeFileSync(webRootFile(), '<h1>defaced</h1>\n');
     // Hold the unit's turn, as a deployment would, until the reconciler has compared and waits for it.
     let endTurn = () => {};
-    const held = ws.changing('site', 'web', () => new Promise<void>((resolve) => (endTurn = resolve)));
+    const held = ws.executor.run(unitLease('site', 'web'), () => new Promise<void>((resolve) => (endTurn = resolve)));
     const pass = reconciler.reconcile();
-    for (let waited = 0; !ws.changes.waiting().some(([key]) => key === changeKey('site', 'web')); waited += 10) {
+    for (let waited = 0; !ws.executor.waiting().some(([key]) => key === unitLease('site', 'web')); waited += 10) {
       if (waited > 10_000) throw new Error('the reconciler never waited for the turn');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -107,14 +109,12 @@ describe('convergence', () => {
     await ws.reload();
     const two = await cutRelease(ws, 'site', { actor: 'test' });
     const deployment = await ws.store.createDeployment({ service: 'site', environment: 'web', releaseId: two.id, createdBy: 'test' });
-    await ws.store.setDeploymentStatus(deployment.id, 'succeeded', 'site v2 in web is ready');
+    await ws.store.finishDeployment(deployment.id, { status: 'succeeded', message: 'site v2 in web is ready' });
     await ws.store.appendEvent({ type: 'deployment.succeeded', actor: 'test', service: 'site', environment: 'web', message: 'site v2 in web is ready' });
     endTurn();
     await held;
     await pass;
-    expect(readFileSync(webRootFile(), 'utf8')).toBe('<h1>defaced</h1>\n');
-    // The next pass compares again, against release two.
-    await reconciler.reconcile();
+    // Deciding again inside the turn, it corrects towards release two, never back to release one.
     expect(readFileSync(webRootFile(), 'utf8')).toBe('<h1>release two</h1>\n');
   });
 });

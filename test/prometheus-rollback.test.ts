@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PromotionEngine, Workspace, environmentVerifier, status } from '../src/engine/index.js';
+import { PromotionDriver, Workspace, environmentVerifier, status } from '../src/engine/index.js';
 import { startPrometheus, type PrometheusServer } from './harness/prometheus.js';
 import { projectDir, removeProject } from './helpers/projects.js';
 
@@ -16,7 +16,7 @@ const ERROR_RATE = '(sum(rate(http_requests_total{job="${environment}",code=~"5.
 const dir = projectDir('analysis');
 let prometheus: PrometheusServer;
 let ws: Workspace;
-let engine: PromotionEngine;
+let engine: PromotionDriver;
 let traffic: NodeJS.Timeout;
 
 const project = (errorRate: string) => `project: analysis
@@ -66,7 +66,7 @@ beforeAll(async () => {
   prometheus = await startPrometheus({ scrapeTargets: Object.entries(PORTS).map(([job, port]) => ({ job, targets: [`127.0.0.1:${port}`] })), scrapeIntervalSeconds: 1 });
   write('0');
   ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
-  engine = new PromotionEngine(ws, { store: ws.store, now: () => new Date(), verify: environmentVerifier() });
+  engine = new PromotionDriver(ws, { now: () => new Date(), verify: environmentVerifier() });
   // A steady trickle of requests to staging, loopback only, for as long as the suite runs.
   traffic = setInterval(() => void fetch(`http://127.0.0.1:${PORTS.staging}/`, { signal: AbortSignal.timeout(500) }).catch(() => undefined), 25);
 }, 60_000);

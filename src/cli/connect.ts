@@ -5,10 +5,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { LocalOperations, Workspace, lockHolder, stateDirOf, workspaceLockFile, type Operations } from '../engine/index.js';
+import { LocalOperations, Workspace, stateDirOf, type Operations } from '../engine/index.js';
 import { Label, checkName, findProjectFile } from '../inputs/index.js';
 import { ApiClient, ControlClient } from '../server/api-client.js';
-import { controlSocketPath } from '../server/control-socket.js';
+import { controlSocketAnswers, controlSocketPath } from '../server/control-socket.js';
 import { Reconciler } from '../converge/index.js';
 
 /** The project file named by `--project` (a file, or a directory holding `slipway.yaml`), or found in the working directory. */
@@ -27,11 +27,11 @@ export async function connectFromEnvironment(projectFile: () => string, env: Nod
   return connect(projectFile());
 }
 
-/** Operations on the project: remote when a live process holds its workspace, local otherwise. */
+/** Operations on the project: through the control socket of the process that holds its workspace, when one answers; local otherwise. */
 export async function connect(projectFile: string): Promise<Operations> {
   const stateDir = stateDirOf(projectFile);
   const socket = controlSocketPath(stateDir);
-  if (lockHolder(workspaceLockFile(stateDir)) !== undefined && existsSync(socket)) return new ControlClient(socket);
+  if (await controlSocketAnswers(stateDir)) return new ControlClient(socket);
   const ws = await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL });
   const reconciler = new Reconciler(ws);
   return new LocalOperations(ws, { drive: 'inline', drift: () => reconciler.drift() });

@@ -72,6 +72,7 @@ export function startObserveLoop(ws: Workspace, options: ObserveLoopOptions = {}
       await loop.stop();
       await Promise.all(underway.values());
     },
+    wake: () => loop.wake(),
   };
 }
 

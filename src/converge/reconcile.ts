@@ -1,230 +1,233 @@
 /**
- * The reconcile loop's one pass: level-based, keyed by (service, environment, target). Desired is
- * the release each environment last accepted: that of its newest deployment that succeeded, or
- * that failed only because hosts could not be reached (its release passed its gates and runs ready
- * on every host that could be reached, so the hosts that were cut off are behind, not the others
- * ahead); never a release whose deployment failed for any other reason. Observed is what the
- * runtimes report. A missing, crashed, scaled or drifted unit is corrected, and so is one the
- * runtime reports `missing` or `degraded` while its release and configuration are the desired ones
- * (a container removed by hand, a host that was unreachable); a new target gets every service; a
- * target that fails is retried with backoff. It stands aside where a rollout or a deployment is in
- * progress and where a person paused it.
+ * The reconcile loop's pass: for every key — a service in an environment on a target — gather
+ * the facts, ask `reconcile` (`decide.ts`, pure) what differs and what to do, and do it through the
+ * one apply path (`deployHeld`, a deployment of the accepted release onto that target) under the
+ * (service, environment)'s lease, deciding again inside it with fresh facts, so a deployment or a
+ * rollout that began after the first look is never undone. Desired is the release each environment
+ * accepted last: that of its newest deployment that succeeded, or that reached every host it could
+ * (`partial`).
  */
-import type { DesiredUnit, ObservedUnit, UnitKey } from '../desired/types.js';
-import { sortUnits, unitId } from '../desired/types.js';
-import { plan, stepKey, type PlanStep } from '../planner/index.js';
-import { errorMessage } from '../errors.js';
+import type { DesiredUnit, ObservedUnit, Release, UnitKey } from '../desired/types.js';
+import { unitId } from '../desired/types.js';
+import { errorMessage, PolicyViolationError } from '../errors.js';
 import type { Project } from '../inputs/index.js';
-import { materialize, newestDeployments, unitsOf, type Drift, type Workspace } from '../engine/index.js';
-import { Redactor } from '../secrets/index.js';
+import { deployHeld, isRollingOut, newestDeployments, unitLease, unitsOf, type Drift, type Workspace } from '../engine/index.js';
+import { knownDead } from '../lease/holder.js';
 import type { DeploymentHead } from '../store/index.js';
+import { DEFAULT_BACKOFF, reconcile, TerminalError, type BackoffPolicy, type ReconcileFacts, type ReconcileResult } from './decide.js';
 
 export type { Drift } from '../engine/index.js';
 
 export interface ReconcileOptions {
   readonly now?: () => Date;
-  /** First retry delay for a target that failed; doubles to `maxBackoffMs`. */
+  /** First retry delay after a failed correction; doubles to `maxBackoffMs`. */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
 }
 
-/**
- * A desired state and what it was resolved from: the project, the accepted deployments (the same
- * array while the audit log stands still), and the units of each (release, environment) — a
- * release is immutable, so for the same project they are the same units.
- */
-interface Desired {
-  readonly project?: Project;
-  readonly accepted?: readonly DeploymentHead[];
-  readonly byRelease: ReadonlyMap<string, readonly DesiredUnit[]>;
-  readonly units: ReadonlyMap<string, DesiredUnit>;
-  /** `units` in `compareUnitKeys` order, so that the planner need not sort them. */
-  readonly sorted: readonly DesiredUnit[];
+/** What a target runs, by unit id; or why it could not be observed. */
+type Seen = { readonly units: ReadonlyMap<string, ObservedUnit> } | { readonly error: string };
+
+/** What one pass found for one key. */
+interface Finding {
+  readonly key: UnitKey;
+  readonly result: ReconcileResult;
 }
 
 export class Reconciler {
   readonly #since = new Map<string, Date>();
-  readonly #backoff = new Map<string, { until: number; delay: number }>();
+  readonly #failures = new Map<string, { count: number; lastAt: number }>();
+  /** Terminal errors told once, by key, until the facts change. */
+  readonly #told = new Map<string, string>();
   readonly #now: () => Date;
-  /** The desired state of the last pass. */
-  #desired: Desired = { byRelease: new Map(), units: new Map(), sorted: [] };
+  readonly #backoff: BackoffPolicy;
+  /** The units a release becomes in an environment, kept while the project object is the same. */
+  #resolved: { project?: Project; byRelease: Map<string, readonly DesiredUnit[] | string> } = { byRelease: new Map() };
+  #requeueAfterMs: number | undefined;
 
   constructor(
     private readonly ws: Workspace,
-    private readonly options: ReconcileOptions = {},
+    options: ReconcileOptions = {},
   ) {
     this.#now = options.now ?? (() => new Date());
+    this.#backoff = { firstMs: options.backoffMs ?? DEFAULT_BACKOFF.firstMs, maxMs: options.maxBackoffMs ?? DEFAULT_BACKOFF.maxMs };
   }
 
   /** What differs now, without changing anything. */
   async drift(): Promise<Drift[]> {
-    return this.asDrift((await this.compare()).differences);
-  }
-
-  /** Observes, compares and corrects every unit that may be corrected; returns what differs after. Never throws for one unit. */
-  async reconcile(): Promise<Drift[]> {
-    const { differences, desired } = await this.compare();
-    let corrected = false;
-    for (const { key, difference, heldBack } of differences) {
-      if (heldBack) continue;
-      const unit = desired.get(unitId(key));
-      if (!unit) continue;
-      await this.correct(unit, difference);
-      corrected = true;
-    }
-    return corrected ? this.drift() : this.asDrift(differences);
-  }
-
-  private asDrift(differences: readonly { key: UnitKey; difference: string; heldBack?: string }[]): Drift[] {
-    return differences.map(({ key, difference, heldBack }) => ({ ...key, difference, since: this.#since.get(unitId(key)) ?? this.#now(), ...(heldBack && { heldBack }) }));
+    return this.asDrift(await this.look());
   }
 
   /**
-   * Applies `unit` in its (service, environment)'s turn, unless a deployment, a rollout or a pause
-   * came between the comparison and the turn: then the next pass compares again.
+   * Looks at every key (or those of `only`'s targets or pairs) and corrects what may be corrected;
+   * returns what differs after and the soonest a key asked to be looked at again. Never throws for
+   * one key.
    */
-  private correct(unit: DesiredUnit, difference: string): Promise<void> {
-    return this.ws.changing(unit.service, unit.environment, async () => {
-      if (await this.stillOwed(unit)) await this.apply(unit, difference);
+  async reconcile(only?: (key: UnitKey) => boolean): Promise<Drift[]> {
+    const findings = await this.look(only);
+    let acted = false;
+    for (const { key } of findings.filter((f) => f.result.actions.length > 0)) {
+      acted = (await this.correct(key)) || acted;
+    }
+    return acted ? this.asDrift(await this.look(only)) : this.asDrift(findings);
+  }
+
+  /** The soonest any key of the last look asked to be looked at again, in ms; undefined when none asked. */
+  get requeueAfterMs(): number | undefined {
+    return this.#requeueAfterMs;
+  }
+
+  /** Decides every key (narrowed by `only`) against facts gathered now. */
+  private async look(only?: (key: UnitKey) => boolean): Promise<Finding[]> {
+    const gathered = await this.gather();
+    const findings: Finding[] = [];
+    for (const [id, facts] of gathered.facts) {
+      const key = gathered.keys.get(id)!;
+      if (only && !only(key)) continue;
+      const result = this.decide(key, facts);
+      if (result.difference) findings.push({ key, result });
+    }
+    const now = this.#now();
+    const differing = new Set(findings.map((f) => unitId(f.key)));
+    for (const id of differing) if (!this.#since.has(id)) this.#since.set(id, now);
+    for (const id of [...this.#since.keys()]) if (!differing.has(id)) this.#since.delete(id);
+    const waits = findings.flatMap((f) => (f.result.requeueAfterMs === undefined ? [] : [f.result.requeueAfterMs]));
+    this.#requeueAfterMs = waits.length ? Math.min(...waits) : undefined;
+    return findings;
+  }
+
+  /** `reconcile`, with a terminal error told once in the audit log and reported as a difference held back. */
+  private decide(key: UnitKey, facts: ReconcileFacts): ReconcileResult {
+    try {
+      const result = reconcile(key, facts, this.#backoff);
+      this.#told.delete(unitId(key));
+      return result;
+    } catch (error) {
+      if (!(error instanceof TerminalError)) throw error;
+      if (this.#told.get(unitId(key)) !== error.message) {
+        this.#told.set(unitId(key), error.message);
+        void this.record('converge.failed', key, error.message);
+      }
+      return { difference: error.message, heldBack: 'a person must act: the accepted release cannot run here as it is', actions: [] };
+    }
+  }
+
+  /**
+   * Corrects one key under its pair's lease: gathers the facts again and decides again inside it,
+   * then applies through the one apply path. True when something was done.
+   */
+  private correct(key: UnitKey): Promise<boolean> {
+    return this.ws.executor.run(unitLease(key.service, key.environment), async () => {
+      const gathered = await this.gather(key);
+      const facts = gathered.facts.get(unitId(key));
+      if (!facts) return false;
+      const [action] = this.decide(key, facts).actions;
+      if (!action) return false;
+      const release = await this.ws.store.getRelease(action.unit.release.id);
+      if (!release) return false;
+      const outcome = await deployHeld(this.ws, { service: key.service, environment: key.environment, actor: 'slipway', release, targets: [key.target], reason: `correcting: ${action.reason}` }).catch(
+        (error: unknown) => ({ result: 'failed' as const, message: errorMessage(error) }),
+      );
+      const failed = outcome.result === 'failed';
+      const id = unitId(key);
+      const before = this.#failures.get(id);
+      if (failed) this.#failures.set(id, { count: (before?.count ?? 0) + 1, lastAt: this.#now().getTime() });
+      else this.#failures.delete(id);
+      return true;
     });
   }
 
-  /** Whether `unit` is still the release its environment accepted last, with nobody else owning it. */
-  private async stillOwed(unit: DesiredUnit): Promise<boolean> {
-    const [accepted, newest] = await Promise.all([newestDeployments(this.ws.store, ['succeeded', 'partial']), newestDeployments(this.ws.store)]);
-    if ((await this.heldBack(deployingOf(newest)))(unit)) return false;
-    return accepted.find((d) => pairKey(d) === pairKey(unit))?.releaseId === unit.release.id;
-  }
-
-  private async apply(unit: DesiredUnit, difference: string): Promise<void> {
-    const target = unit.target;
-    const redactor = new Redactor();
-    try {
-      await this.ws.runtime(target).apply(await materialize(this.ws, unit, redactor));
-      this.#backoff.delete(target);
-      this.#since.delete(unitId(unit));
-      await this.record('converge.corrected', unit, `${unitId(unit)} corrected: ${difference}`);
-    } catch (error) {
-      const previous = this.#backoff.get(target)?.delay ?? 0;
-      const delay = Math.min(previous ? previous * 2 : (this.options.backoffMs ?? 1000), this.options.maxBackoffMs ?? 60_000);
-      this.#backoff.set(target, { until: this.#now().getTime() + delay, delay });
-      await this.record('converge.failed', unit, `${unitId(unit)} could not be corrected (${redactor.redact(errorMessage(error))}); retrying in ${Math.round(delay / 1000)} s`);
+  /** The facts of every key (or of `one`'s pair only), gathered now. */
+  private async gather(one?: UnitKey): Promise<{ keys: Map<string, UnitKey>; facts: Map<string, ReconcileFacts> }> {
+    const [accepted, promotions, pauses, leases] = await Promise.all([
+      newestDeployments(this.ws.store, ['succeeded', 'partial']),
+      this.ws.store.listPromotions({ active: true }),
+      this.ws.store.listConvergencePauses(),
+      this.ws.store.leases.listLeases(),
+    ]);
+    const holder = this.ws.executor.holder;
+    const held = new Set(leases.filter((l) => l.holder !== holder && !knownDead(l.holder)).map((l) => l.key));
+    const observed = await this.observe(one?.target);
+    const now = this.#now().getTime();
+    const keys = new Map<string, UnitKey>();
+    const facts = new Map<string, ReconcileFacts>();
+    for (const head of accepted) {
+      if (one && (head.service !== one.service || head.environment !== one.environment)) continue;
+      const units = await this.unitsOf(head);
+      const targets = typeof units === 'string' ? (this.ws.project.spec.environments[head.environment]?.targets ?? []) : units.map((u) => u.target);
+      for (const target of targets) {
+        if (one && target !== one.target) continue;
+        if (!this.ws.runtimes.has(target)) continue;
+        const key = { service: head.service, environment: head.environment, target };
+        const id = unitId(key);
+        const seen = observed.get(target);
+        const pause = pauses.find((p) => p.service === key.service && p.environment === key.environment);
+        const rollout = promotions.find((p) => p.service === key.service && isRollingOut(p.environments[key.environment]?.phase ?? 'pending'));
+        const hold = pause
+          ? `paused by ${pause.actor}${pause.reason ? `: ${pause.reason}` : ''}`
+          : rollout
+            ? `a rollout of ${rollout.version} owns it`
+            : held.has(unitLease(key.service, key.environment))
+              ? 'a deployment owns it'
+              : undefined;
+        keys.set(id, key);
+        facts.set(id, {
+          ...(typeof units === 'string' ? { invalid: units } : { desired: units.find((u) => u.target === target) }),
+          ...(seen && 'error' in seen ? { unreachable: seen.error } : { observed: seen?.units.get(id) }),
+          ...(hold && { hold }),
+          selfHealing: this.ws.runtime(target).reportsInstanceEvents === true,
+          failures: this.#failures.get(id) ?? { count: 0 },
+          now,
+        });
+      }
     }
+    return { keys, facts };
   }
 
-  /** Desired against observed, with why any difference is held back. */
-  private async compare(): Promise<{ differences: { key: UnitKey; difference: string; heldBack?: string }[]; desired: ReadonlyMap<string, DesiredUnit> }> {
-    const [accepted, newest] = await Promise.all([newestDeployments(this.ws.store, ['succeeded', 'partial']), newestDeployments(this.ws.store)]);
-    const deploying = deployingOf(newest);
-    const { units: desired, sorted } = await this.desired(accepted);
-    const observed = await this.observe();
-    const steps = plan({ units: sorted }, { units: observed }).steps.filter((step) => step.kind !== 'remove');
-    const stepped = new Set(steps.map((s) => unitId(stepKey(s))));
-    const byId = new Map(observed.map((u) => [unitId(u), u]));
-    const drifted = observed.filter((u) => u.drift?.length && desired.has(unitId(u)) && !stepped.has(unitId(u)));
-    const unwell = observed.filter((u) => (u.health === 'missing' || u.health === 'degraded') && desired.has(unitId(u)) && !stepped.has(unitId(u)) && !u.drift?.length);
-    const differences = [
-      ...steps.map((step) => ({ key: stepKey(step), difference: describe(step) + notReady(byId.get(unitId(stepKey(step)))) })),
-      ...drifted.map((u) => ({ key: u as UnitKey, difference: `changed by hand: ${u.drift!.map((d) => `${d.path} ${d.change}`).join(', ')}` })),
-      ...unwell.map((u) => ({
-        key: u as UnitKey,
-        difference: (u.health === 'missing' ? `${u.service} is not running in ${u.environment} on ${u.target}` : `${u.service} in ${u.environment} on ${u.target} is degraded`) + notReady(u),
-      })),
-    ];
-    const held = await this.heldBack(deploying);
-    const now = this.#now();
-    for (const { key } of differences) if (!this.#since.has(unitId(key))) this.#since.set(unitId(key), now);
-    const differing = new Set(differences.map(({ key }) => unitId(key)));
-    for (const id of [...this.#since.keys()]) if (!differing.has(id)) this.#since.delete(id);
-    return { differences: differences.map((d) => ({ ...d, ...(held(d.key) && { heldBack: held(d.key) }) })), desired };
-  }
-
-  /** Every target's units, the targets observed side by side; a target that cannot be observed contributes none and is backed off. */
-  private async observe(): Promise<ObservedUnit[]> {
-    const observed = await Promise.all(
-      [...this.ws.runtimes].map(async ([target, runtime]) => {
+  /** What each target (or only `target`) runs now, observed side by side; a target that cannot be observed gives why. */
+  private async observe(target?: string): Promise<Map<string, Seen>> {
+    const runtimes = [...this.ws.runtimes].filter(([name]) => !target || name === target);
+    const seen = await Promise.all(
+      runtimes.map(async ([name, runtime]): Promise<[string, Seen]> => {
         try {
-          return (await this.ws.observations.observe(target, runtime)).units;
-        } catch {
-          this.#backoff.set(target, { until: this.#now().getTime() + (this.options.backoffMs ?? 1000), delay: this.options.backoffMs ?? 1000 });
-          return [];
+          const { units } = await this.ws.observations.observe(name, runtime);
+          return [name, { units: new Map(units.map((u) => [unitId(u), u])) }];
+        } catch (error) {
+          return [name, { error: errorMessage(error) }];
         }
       }),
     );
-    return observed.flat();
+    return new Map(seen);
   }
 
-  /** The units every (service, environment) of the project is to run: those of the release it accepted last. */
-  private async desired(accepted: readonly DeploymentHead[]): Promise<Desired> {
-    const project = this.ws.project;
-    const last = this.#desired.project === project ? this.#desired : undefined;
-    if (last?.accepted === accepted) return last;
-    const acceptedRelease = new Map(accepted.map((d) => [pairKey(d), d.releaseId]));
-    const byRelease = new Map<string, readonly DesiredUnit[]>();
-    const units = new Map<string, DesiredUnit>();
-    for (const service of Object.keys(project.spec.services)) {
-      for (const environment of Object.keys(project.spec.environments)) {
-        const releaseId = acceptedRelease.get(pairKey({ service, environment }));
-        if (!releaseId) continue;
-        const key = `${releaseId}\0${environment}`;
-        const resolved = last?.byRelease.get(key) ?? (await this.unitsOf(releaseId, environment));
-        byRelease.set(key, resolved);
-        for (const unit of resolved) units.set(unitId(unit), unit);
-      }
-    }
-    this.#desired = { project, accepted, byRelease, units, sorted: sortUnits(units.values()).sorted };
-    return this.#desired;
-  }
-
-  /** The units a release becomes in `environment`; none when it no longer meets a constraint there (nothing to converge towards until a person acts). */
-  private async unitsOf(releaseId: string, environment: string): Promise<readonly DesiredUnit[]> {
-    const release = await this.ws.store.getRelease(releaseId);
+  /** The units the accepted release becomes in its environment; the violation, in words, when it breaks a constraint now. */
+  private async unitsOf(head: DeploymentHead): Promise<readonly DesiredUnit[] | string> {
+    if (this.#resolved.project !== this.ws.project) this.#resolved = { project: this.ws.project, byRelease: new Map() };
+    const key = `${head.releaseId}\0${head.environment}`;
+    const kept = this.#resolved.byRelease.get(key);
+    if (kept !== undefined) return kept;
+    const release: Release | undefined = await this.ws.store.getRelease(head.releaseId);
+    let units: readonly DesiredUnit[] | string;
     try {
-      return release ? unitsOf(this.ws, release, environment) : [];
-    } catch {
-      return [];
+      units = release && this.ws.project.spec.services[head.service] && this.ws.project.spec.environments[head.environment] ? unitsOf(this.ws, release, head.environment) : [];
+    } catch (error) {
+      if (!(error instanceof PolicyViolationError)) throw error;
+      units = error.message;
     }
+    this.#resolved.byRelease.set(key, units);
+    return units;
   }
 
-  /** Why a unit must be left alone now, if it must. */
-  private async heldBack(deploying: ReadonlyMap<string, string>): Promise<(key: UnitKey) => string | undefined> {
-    const active = await this.ws.store.listPromotions({ active: true });
-    const paused = await this.ws.store.listConvergencePauses();
-    const now = this.#now().getTime();
-    return (key) => {
-      const pause = paused.find((p) => p.service === key.service && p.environment === key.environment);
-      if (pause) return `paused by ${pause.actor}${pause.reason ? `: ${pause.reason}` : ''}`;
-      const rollout = active.find((p) => p.service === key.service && ['deploying', 'verifying', 'rolling-back'].includes(p.environments[key.environment]?.phase ?? ''));
-      if (rollout) return `a rollout of ${rollout.version} owns it`;
-      const deployment = deploying.get(`${key.service}\0${key.environment}`);
-      if (deployment) return `a deployment of ${deployment} owns it`;
-      const backoff = this.#backoff.get(key.target);
-      if (backoff && backoff.until > now) return `${key.target} failed; retrying in ${Math.ceil((backoff.until - now) / 1000)} s`;
-      return undefined;
-    };
+  private asDrift(findings: readonly Finding[]): Drift[] {
+    return findings.map(({ key, result }) => ({
+      ...key,
+      difference: result.difference!,
+      since: this.#since.get(unitId(key)) ?? this.#now(),
+      ...(result.heldBack && { heldBack: result.heldBack }),
+    }));
   }
 
   private async record(type: string, key: UnitKey, message: string): Promise<void> {
-    await this.ws.store.appendEvent({ type, actor: 'slipway', service: key.service, environment: key.environment, message, data: { target: key.target } });
+    await this.ws.store.appendEvent({ type, actor: 'slipway', service: key.service, environment: key.environment, message, data: { target: key.target } }).catch(() => undefined);
   }
-}
-
-/** The version a deployment in progress is taking each (service, environment) to, by `pairKey`. */
-function deployingOf(newest: readonly DeploymentHead[]): ReadonlyMap<string, string> {
-  return new Map(newest.filter((d) => d.status === 'pending' || d.status === 'running').map((d) => [pairKey(d), d.version]));
-}
-
-/** One string per (service, environment). */
-function pairKey(pair: { service: string; environment: string }): string {
-  return `${pair.service}\0${pair.environment}`;
-}
-
-function describe(step: PlanStep): string {
-  return step.reason;
-}
-
-/** `; not ready: <instance> (<state or message>), …` for a unit with instances that are not ready, else empty. */
-function notReady(unit: ObservedUnit | undefined): string {
-  const troubled = unit?.instances.filter((i) => i.state !== 'ready' && i.state !== 'starting') ?? [];
-  return troubled.length ? `; not ready: ${troubled.map((i) => `${i.id} (${i.message ?? i.state})`).join(', ')}` : '';
 }

@@ -80,6 +80,8 @@ export interface ObservedInstance {
   readonly pid?: number;
   /** Port name → port number actually in use. */
   readonly ports: Readonly<Record<string, number>>;
+  /** Where `ports` answer from the control plane's network: an IP address or host name. */
+  readonly host?: string;
   /** The release this instance runs (during an update, instances of one unit differ). */
   readonly release?: ReleaseRef;
   /** The configuration this instance runs. */

@@ -1,14 +1,18 @@
 /**
- * Deploying one service into one environment: cut (or reuse) the release, plan against what runs,
- * and carry out the plan's steps, journaling each step before and after it acts. A failed step
- * leaves the previous release running (the runtimes guarantee it) and fails the deployment.
+ * Deployments: the one apply path. Everything that changes what runs — `slipway deploy`, a
+ * rollback, a promotion's roll-out, the reconcile loop's corrections — is a deployment of one
+ * release into one (service, environment), carried out under that pair's lease (`unitLease`). A
+ * deployment is recorded (with its start event) before it acts, journals each step before and
+ * after, and ends with its status and end event in one transaction: exactly once. A deployment
+ * cut short by a killed process is finished by whoever takes the lease next (`recoverUnit`):
+ * planned again against what runs and carried on, so its environment never stays half on one
+ * release and half on another.
  */
-import type { Release } from '../desired/types.js';
+import type { DesiredUnit, Release } from '../desired/types.js';
 import { plan, type PlanStep } from '../planner/index.js';
 import { stepKey } from '../planner/types.js';
-import type { Deployment } from '../store/index.js';
+import type { Deployment, DeploymentStatus } from '../store/index.js';
 import { PartialRolloutError, errorMessage } from '../errors.js';
-import type { DesiredUnit } from '../desired/types.js';
 import type { ResourcePlan } from '../provisioners/index.js';
 import { Redactor } from '../secrets/index.js';
 import { applyResources, materialize, resourcePlan } from './materials.js';
@@ -28,13 +32,20 @@ export interface DeployRequest {
   readonly orderOverride?: string;
 }
 
-/** Deploy exactly this recorded release (a promotion or a rollback) instead of cutting one. */
-export interface ReleaseDeployRequest extends Omit<DeployRequest, 'version'> {
+/** Deploy exactly this recorded release (a promotion, a rollback, a correction) instead of cutting one. */
+export interface ReleaseDeployRequest {
+  readonly service: string;
+  readonly environment: string;
+  readonly actor: string;
   readonly release: Release;
-  /** Only these of the environment's targets (a canary); all when absent. */
+  /** Only these of the environment's targets (a canary, one target corrected); all when absent. */
   readonly targets?: readonly string[];
   /** `all-at-once` changes every target together; otherwise one target after another. */
   readonly strategy?: 'all-at-once' | 'rolling' | 'canary';
+  /** Names the deployment, so that asking again (a promotion's action redone) finds it instead of making another. */
+  readonly id?: string;
+  /** Why, in words, when it is not a person's ask: "correcting: api is not running in dev on local". */
+  readonly reason?: string;
 }
 
 /** How a deployment ended: "api in dev has been `deployed` / is `unchanged` / `failed`". */
@@ -48,68 +59,140 @@ export interface DeployOutcome {
   readonly message: string;
 }
 
-/**
- * Deploys `request.service` into `request.environment` and waits until it is ready everywhere or
- * has failed. Idempotent: deploying what already runs records nothing and reports `unchanged`.
- * Plans and acts in the (service, environment)'s turn (`Workspace.changing`), so a reconciler
- * correction never interleaves with it.
- */
-export async function deploy(ws: Workspace, request: DeployRequest | ReleaseDeployRequest, onProgress: (message: string) => void = () => {}): Promise<DeployOutcome> {
-  const { service, environment, actor } = request;
-  const release = 'release' in request ? request.release : await cutRelease(ws, service, { version: request.version, actor });
-  return ws.changing(service, environment, () => deployRelease(ws, request, release, onProgress));
+/** The lease key of a (service, environment): every change of its units is made holding it. */
+export function unitLease(service: string, environment: string): string {
+  return `unit:${service}/${environment}`;
 }
 
-async function deployRelease(ws: Workspace, request: DeployRequest | ReleaseDeployRequest, release: Release, onProgress: (message: string) => void): Promise<DeployOutcome> {
-  const { service, environment, actor } = request;
-  const only = 'release' in request ? request.targets : undefined;
-  const desired = unitsOf(ws, release, environment).filter((u) => !only || only.includes(u.target));
-  const observed = (await observeUnits(ws, { service, environment })).filter((u) => !only || only.includes(u.target));
-  const { steps } = plan({ units: desired }, { units: observed });
-  const current = await ws.store.currentRelease(service, environment);
-  const label = `${service} ${release.version} in ${environment}`;
-  if (steps.length === 0 && current?.id === release.id) {
-    return { result: 'unchanged', release, message: `${label} is unchanged` };
-  }
+/**
+ * Cuts (or reuses) the release and deploys it, waiting until it is ready everywhere or has failed.
+ * Idempotent: deploying what already runs records nothing and reports `unchanged`.
+ */
+export async function deploy(ws: Workspace, request: DeployRequest, onProgress?: (message: string) => void): Promise<DeployOutcome> {
+  const release = await cutRelease(ws, request.service, { version: request.version, actor: request.actor });
+  return deployRelease(ws, { service: request.service, environment: request.environment, actor: request.actor, release }, onProgress);
+}
 
-  const deployment = await ws.store.createDeployment({ service, environment, releaseId: release.id, createdBy: actor });
-  await ws.store.setDeploymentStatus(deployment.id, 'running', `deploying ${label}`);
-  await record(ws, deployment, 'deployment.started', actor, `${actor} started deploying ${label}`);
+/**
+ * Deploys a recorded release under the pair's lease: plans against what runs now, and records and
+ * carries out a deployment when anything must change. With an `id` that names a deployment
+ * already, that one is finished (or, ended, its outcome returned): never a second.
+ */
+export function deployRelease(ws: Workspace, request: ReleaseDeployRequest, onProgress: (message: string) => void = () => {}): Promise<DeployOutcome> {
+  return ws.executor.run(unitLease(request.service, request.environment), () => deployHeld(ws, request, onProgress));
+}
+
+/** `deployRelease` for a caller that holds the pair's lease already (the reconcile loop decides inside it). */
+export async function deployHeld(ws: Workspace, request: ReleaseDeployRequest, onProgress: (message: string) => void = () => {}): Promise<DeployOutcome> {
+  const known = request.id ? await ws.store.getDeployment(request.id) : undefined;
+  if (known && known.status !== 'running') return outcomeOf(known, request.release);
+  const steps = await planFor(ws, request.release, request.environment, request.targets);
+  const current = await ws.store.currentRelease(request.service, request.environment);
+  const label = `${request.service} ${request.release.version} in ${request.environment}`;
+  if (!known && steps.length === 0 && current?.id === request.release.id) return { result: 'unchanged', release: request.release, message: `${label} is unchanged` };
+  const deployment = known ?? (await record(ws, request, label));
+  return carryOut(ws, deployment, request.release, steps, onProgress);
+}
+
+/**
+ * Finishes every deployment of the (service, environment) behind `key` that a killed holder left
+ * running: planned again and carried on, ending with its one end event. The caller holds the lease.
+ */
+export async function recoverUnit(ws: Workspace, key: string): Promise<void> {
+  const match = /^unit:([^/]+)\/(.+)$/.exec(key);
+  if (!match) return;
+  const [, service, environment] = match as unknown as [string, string, string];
+  const left = await ws.store.listDeployments({ service, environment, statuses: ['running'] });
+  for (const deployment of left.reverse()) {
+    const release = await ws.store.getRelease(deployment.releaseId);
+    if (!release) continue;
+    let steps: PlanStep[];
+    try {
+      steps = await planFor(ws, release, environment, deployment.targets ?? undefined);
+    } catch (error) {
+      await end(ws, deployment, 'failed', `${deployment.message}: cut short, and it cannot be finished: ${errorMessage(error)}`);
+      continue;
+    }
+    await carryOut(ws, deployment, release, steps, () => {}, 'finished after Slipway stopped during it');
+  }
+}
+
+/**
+ * For a process starting up: recovers every lease a holder left abandoned (finishing its
+ * deployments), and finishes every deployment still running whose pair nobody holds (one left by
+ * a version of Slipway before leases). Deployments a live holder is carrying out are left to it.
+ */
+export async function recoverInterrupted(ws: Workspace): Promise<void> {
+  await ws.executor.recoverAbandoned();
+  const held = new Set((await ws.store.leases.listLeases()).map((lease) => lease.key));
+  const running = await ws.store.listDeployments({ statuses: ['running'] });
+  const keys = new Set(running.map((d) => unitLease(d.service, d.environment)).filter((key) => !held.has(key)));
+  for (const key of keys) await ws.executor.run(key, () => recoverUnit(ws, key));
+}
+
+/** The steps that take the targets (all of the environment's, or `only`) to `release`, against what runs now. */
+async function planFor(ws: Workspace, release: Release, environment: string, only?: readonly string[]): Promise<PlanStep[]> {
+  const desired = unitsOf(ws, release, environment).filter((u) => !only || only.includes(u.target));
+  const observed = (await observeUnits(ws, { service: release.service, environment })).filter((u) => !only || only.includes(u.target));
+  return [...plan({ units: desired }, { units: observed }).steps];
+}
+
+async function record(ws: Workspace, request: ReleaseDeployRequest, label: string): Promise<Deployment> {
+  const { service, environment, actor } = request;
+  const message = request.reason ?? `${actor} started deploying ${label}`;
+  const started = { type: 'deployment.started', actor, service, environment, message, data: { release: request.release.id } };
+  const deployment = await ws.store.createDeployment(
+    { id: request.id, service, environment, releaseId: request.release.id, createdBy: actor, message: `deploying ${label}`, targets: request.targets ?? null, strategy: request.strategy ?? null },
+    [started],
+  );
+  return deployment;
+}
+
+/** Carries out the steps of a recorded deployment and ends it. */
+async function carryOut(ws: Workspace, deployment: Deployment, release: Release, steps: readonly PlanStep[], onProgress: (message: string) => void, note?: string): Promise<DeployOutcome> {
+  const label = `${deployment.service} ${release.version} in ${deployment.environment}`;
   const redactor = new Redactor();
+  const desired = steps.flatMap((step) => (step.kind === 'remove' ? [] : [step.unit]));
   const provisioning = await provisionStep(ws, deployment, desired, redactor, onProgress);
-  const outcomes: StepFailure[] = provisioning ? [provisioning] : [];
-  if (!provisioning && 'release' in request && request.strategy === 'all-at-once') {
-    outcomes.push(...(await Promise.all(steps.map((step) => runStep(ws, deployment, step, redactor, onProgress)))).filter((f) => f !== undefined));
+  const failures: StepFailure[] = provisioning ? [provisioning] : [];
+  if (!provisioning && deployment.strategy === 'all-at-once') {
+    failures.push(...(await Promise.all(steps.map((step) => runStep(ws, deployment, step, redactor, onProgress)))).filter((f) => f !== undefined));
   } else if (!provisioning) {
     for (const step of steps) {
       const failure = await runStep(ws, deployment, step, redactor, onProgress);
-      if (failure) outcomes.push(failure);
+      if (failure) failures.push(failure);
       if (failure && !failure.partial) break; // an unreachable target does not stop the others
     }
   }
-  if (outcomes.length > 0) {
-    const partial = outcomes.every((f) => f.partial);
-    const text = outcomes.map((f) => f.message).join('; ');
-    const message = partial ? `${label} reached every target it could: ${text}; the rest converges when it returns` : `${label} failed: ${text}`;
-    await ws.store.setDeploymentStatus(deployment.id, partial ? 'partial' : 'failed', message);
-    return finish(ws, deployment, partial ? 'deployment.partial' : 'deployment.failed', actor, { result: 'failed', release, message });
+  const suffix = note ? ` (${note})` : '';
+  if (failures.length > 0) {
+    const partial = failures.every((f) => f.partial);
+    const text = failures.map((f) => f.message).join('; ');
+    const message = partial ? `${label} reached every target it could: ${text}; the rest converges when it returns${suffix}` : `${label} failed: ${text}${suffix}`;
+    return { result: 'failed', release, message, deployment: await end(ws, deployment, partial ? 'partial' : 'failed', message) };
   }
-  const message = `${label} is ready`;
-  await ws.store.setDeploymentStatus(deployment.id, 'succeeded', message);
-  await liftDownPause(ws, service, environment);
-  return finish(ws, deployment, 'deployment.succeeded', actor, { result: 'deployed', release, message });
+  const message = `${label} is ready${suffix}`;
+  const ended = await end(ws, deployment, 'succeeded', message);
+  await liftDownPause(ws, deployment.service, deployment.environment);
+  return { result: 'deployed', release, message, deployment: ended };
 }
 
 /**
- * Records how a deployment ended, its event telling how long each finished step took
- * (`steps: [{ kind, seconds }]`, which `/metrics` counts), and returns the outcome with the
- * deployment as it finished.
+ * Ends the deployment with its event, telling how long each finished step took (`steps: [{ kind,
+ * seconds }]`, which `/metrics` counts), in one transaction; returns it as it ended.
  */
-async function finish(ws: Workspace, deployment: Deployment, type: string, actor: string, outcome: Omit<DeployOutcome, 'deployment'>): Promise<DeployOutcome> {
-  const finished = (await ws.store.getDeployment(deployment.id)) ?? { ...deployment, steps: [] };
-  const steps = finished.steps.flatMap((step) => (step.finishedAt ? [{ kind: step.kind, seconds: (step.finishedAt.getTime() - step.startedAt.getTime()) / 1000 }] : []));
-  await record(ws, deployment, type, actor, outcome.message, { steps });
-  return { ...outcome, deployment: finished };
+async function end(ws: Workspace, deployment: Deployment, status: Exclude<DeploymentStatus, 'running'>, message: string): Promise<Deployment> {
+  const journal = (await ws.store.getDeployment(deployment.id))?.steps ?? [];
+  const steps = journal.flatMap((step) => (step.finishedAt ? [{ kind: step.kind, seconds: (step.finishedAt.getTime() - step.startedAt.getTime()) / 1000 }] : []));
+  const type = `deployment.${status}`;
+  const event = { type, actor: deployment.createdBy, service: deployment.service, environment: deployment.environment, message, data: { deployment: deployment.id, release: deployment.releaseId, steps } };
+  await ws.store.finishDeployment(deployment.id, { status, message }, [event]);
+  return (await ws.store.getDeployment(deployment.id)) ?? deployment;
+}
+
+/** The outcome of a deployment that has ended. */
+function outcomeOf(deployment: Deployment, release: Release): DeployOutcome {
+  return { result: deployment.status === 'succeeded' ? 'deployed' : 'failed', release, deployment, message: deployment.message };
 }
 
 /** Why a step failed (secrets redacted); `partial` when it reached everything reachable. */
@@ -167,15 +250,4 @@ async function provisionStep(ws: Workspace, deployment: Deployment, desired: rea
 async function liftDownPause(ws: Workspace, service: string, environment: string): Promise<void> {
   const pauses = await ws.store.listConvergencePauses();
   if (pauses.some((p) => p.service === service && p.environment === environment && p.reason === STOPPED_BY_DOWN)) await ws.store.resumeConvergence(service, environment);
-}
-
-async function record(ws: Workspace, deployment: Deployment, type: string, actor: string, message: string, data: Record<string, unknown> = {}): Promise<void> {
-  await ws.store.appendEvent({
-    type,
-    actor,
-    service: deployment.service,
-    environment: deployment.environment,
-    message,
-    data: { deployment: deployment.id, release: deployment.releaseId, ...data },
-  });
 }

@@ -1,8 +1,8 @@
 /** The engine's public face: workspaces, releases, deployments, and the operations people ask for. */
-export { Workspace, changeKey, stateDirOf, workspaceLockFile, type WorkspaceOptions } from './workspace.js';
-export { LockedError, lockHolder, acquirePidLock } from '../pid-lock.js';
+export { Workspace, stateDirOf, workspaceLease, type WorkspaceOptions } from './workspace.js';
+export { LockedError } from '../lease/file-lock.js';
 export { cutRelease, candidateRelease, type CandidateRelease } from './releases.js';
-export { deploy, type DeployRequest, type DeployOutcome, type DeployResult } from './deploy.js';
+export { deploy, deployRelease, deployHeld, recoverUnit, recoverInterrupted, unitLease, type DeployRequest, type ReleaseDeployRequest, type DeployOutcome, type DeployResult } from './deploy.js';
 export { preview, firstEnvironment } from './preview.js';
 export { status, type StatusRow } from './status.js';
 export { newestDeployments } from './newest-deployments.js';

@@ -14,8 +14,8 @@ import { explain, type Explanation } from './explain.js';
 import { logs, type LogsRequest } from './logs.js';
 import { preview } from './preview.js';
 import { status, type StatusRow } from './status.js';
-import { changeKey, type Workspace } from './workspace.js';
-import { PromotionEngine, type Promotion } from './promotion/index.js';
+import type { Workspace } from './workspace.js';
+import { PromotionDriver, type Promotion } from './promotion/index.js';
 import { decide, history, promote, rollback, activePromotion, type DecisionRequest, type History, type PromoteRequest } from './promotions.js';
 import { environmentVerifier } from './verifier.js';
 import { compliantService } from '../desired/index.js';
@@ -28,7 +28,6 @@ import { tokenChangeEvent, type TokenChange } from '../store/token-store.js';
 import { applyResources, resourcePlan, secretStore } from './materials.js';
 import { environmentTargets } from './units.js';
 import { receiveWebhook, type WebhookReceipt, type WebhookRequest } from './webhooks.js';
-import { KeyedLock } from '../keyed-lock.js';
 import { environments, services, targets, type EnvironmentSummary, type ServiceSummary, type TargetSummary } from './catalog.js';
 
 export type PromotionAction = 'pause' | 'resume' | 'cancel';
@@ -145,11 +144,8 @@ export interface Operations {
 
 /** Operations on a workspace open in this process. Each call sees the project file as it is now. */
 export class LocalOperations implements Operations {
-  /** Changes that must not overlap: promotions, down, resources of an environment, webhooks. */
-  readonly #turns = new KeyedLock();
-  /** Deployments and rollbacks, by service and environment. */
-  readonly #deployments = new KeyedLock();
-  readonly engine: PromotionEngine;
+  /** The one driver of promotions, for this workspace. */
+  readonly promotions: PromotionDriver;
 
   /**
    * `drive: 'inline'` (a CLI command on its own) runs promotions after each change until they
@@ -159,7 +155,7 @@ export class LocalOperations implements Operations {
     readonly workspace: Workspace,
     private readonly options: { drive: 'inline' | 'background'; onClose?: () => Promise<void>; drift?: () => Promise<Drift[]> } = { drive: 'inline' },
   ) {
-    this.engine = new PromotionEngine(workspace, { store: workspace.store, now: () => new Date(), verify: environmentVerifier() });
+    this.promotions = new PromotionDriver(workspace, { now: () => new Date(), verify: environmentVerifier() });
   }
 
   async status(): Promise<readonly StatusRow[]> {
@@ -171,8 +167,8 @@ export class LocalOperations implements Operations {
     return preview(this.workspace, environment);
   }
 
-  deploy(request: DeployRequest, onProgress?: (message: string) => void): Promise<DeployOutcome> {
-    return this.serialisedDeployment(request.service, request.environment, async () => {
+  async deploy(request: DeployRequest, onProgress?: (message: string) => void): Promise<DeployOutcome> {
+    {
       await this.workspace.reload();
       if (!this.workspace.project.spec.services[request.service]) throw new NotFoundError('service', request.service);
       environmentTargets(this.workspace, request.environment);
@@ -180,10 +176,10 @@ export class LocalOperations implements Operations {
       if (gates.approvals.length > 0 || gates.freezeWindows.length > 0) {
         throw new SlipwayError('gated', `${request.environment} has approvals or freeze windows, so releases enter it by promotion: slipway promote ${request.service} --env ${request.environment}`);
       }
-      await this.engine.checkOrder(request.service, request.environment, request);
+      await this.promotions.checkOrder(request.service, request.environment, request);
       if (request.orderOverride) await this.recordOrderOverride(request);
       return deploy(this.workspace, request, onProgress);
-    });
+    }
   }
 
   private async recordOrderOverride(request: DeployRequest): Promise<void> {
@@ -193,29 +189,29 @@ export class LocalOperations implements Operations {
   }
 
   promote(request: PromoteRequest): Promise<Promotion> {
-    return this.changePromotion(async () => promote(this.workspace, this.engine, request));
+    return this.changePromotion(async () => promote(this.workspace, this.promotions, request));
   }
 
   decide(request: DecisionRequest): Promise<Promotion> {
-    return this.changePromotion(() => decide(this.workspace, this.engine, request));
+    return this.changePromotion(() => decide(this.workspace, this.promotions, request));
   }
 
   overrideFreeze(request: { service: string; environment: string; actor: string; reason: string }): Promise<Promotion> {
     return this.changePromotion(async () => {
       const promotion = await activePromotion(this.workspace, request.service, request.environment);
-      return this.engine.overrideFreeze(promotion.id, request.environment, request.actor, request.reason);
+      return this.promotions.overrideFreeze(promotion.id, request.environment, request.actor, request.reason);
     });
   }
 
   control(request: ControlRequest): Promise<Promotion> {
     return this.changePromotion(async () => {
       const promotion = await activePromotion(this.workspace, request.service, request.environment);
-      return this.engine.control(promotion.id, request.action, request.actor, request.reason);
+      return this.promotions.control(promotion.id, request.action, request.actor, request.reason);
     });
   }
 
   rollback(request: { service: string; environment: string; actor: string }): Promise<DeployOutcome> {
-    return this.serialisedDeployment(request.service, request.environment, () => rollback(this.workspace, request));
+    return rollback(this.workspace, request);
   }
 
   history(service: string): Promise<History> {
@@ -269,9 +265,9 @@ export class LocalOperations implements Operations {
   }
 
   async queuedDeployments(): Promise<QueuedDeployments[]> {
-    return this.#deployments.waiting().map(([key, waiting]) => {
-      const [service, environment] = JSON.parse(key) as [string, string];
-      return { service, environment, waiting };
+    return this.workspace.executor.waiting().flatMap(([key, waiting]) => {
+      const pair = /^unit:([^/]+)\/(.+)$/.exec(key);
+      return pair ? [{ service: pair[1]!, environment: pair[2]!, waiting }] : [];
     });
   }
 
@@ -307,7 +303,7 @@ export class LocalOperations implements Operations {
   }
 
   applyResources(request: { environment: string; actor: string }): Promise<string[]> {
-    return this.#turns.run(`resources/${request.environment}`, async () => {
+    return this.workspace.executor.run(`resources:${request.environment}`, async () => {
       await this.workspace.reload();
       environmentTargets(this.workspace, request.environment);
       const applied = await applyResources(this.workspace, await resourcePlan(this.workspace, request.environment), { deletes: true, redactor: new Redactor() });
@@ -320,7 +316,7 @@ export class LocalOperations implements Operations {
   /** Runs promotions until each finishes or waits for a person (or a long timed wait). */
   async drive(maxWaitMs = 30_000): Promise<void> {
     for (;;) {
-      const wait = await this.engine.runActive();
+      const wait = await this.promotions.runActive();
       const active = await this.workspace.store.listPromotions({ active: true });
       if (wait === undefined || wait > maxWaitMs || active.every((p) => p.status === 'waiting' || p.status === 'paused')) return;
       await new Promise((resolve) => setTimeout(resolve, wait));
@@ -329,9 +325,9 @@ export class LocalOperations implements Operations {
 
   private async changePromotion(change: () => Promise<Promotion>): Promise<Promotion> {
     await this.workspace.reload();
-    const promotion = await this.#turns.run('promotions', change);
+    const promotion = await change();
     if (this.options.drive === 'background') return promotion;
-    await this.#turns.run('promotions', () => this.drive());
+    await this.drive();
     return (await this.workspace.store.getPromotion(promotion.id)) ?? promotion;
   }
 
@@ -341,7 +337,7 @@ export class LocalOperations implements Operations {
   }
 
   down(request: { environment?: string; actor: string }): Promise<UnitKey[]> {
-    return this.#turns.run('down', () => down(this.workspace, request));
+    return down(this.workspace, request);
   }
 
   logs(request: LogsRequest): AsyncIterable<LogLine> {
@@ -353,7 +349,7 @@ export class LocalOperations implements Operations {
   }
 
   receiveWebhook(delivery: WebhookRequest): Promise<WebhookReceipt> {
-    return this.#turns.run('webhooks', () => receiveWebhook(this.workspace, delivery));
+    return this.workspace.executor.run('webhooks', () => receiveWebhook(this.workspace, delivery));
   }
 
   async recordTokenChange(change: TokenChange): Promise<void> {
@@ -366,10 +362,5 @@ export class LocalOperations implements Operations {
 
   close(): Promise<void> {
     return (this.options.onClose ?? (() => this.workspace.close()))();
-  }
-
-  /** A deployment or rollback, after every earlier one of its service and environment; counted in `queuedDeployments` until its turn comes. */
-  private serialisedDeployment<T>(service: string, environment: string, work: () => Promise<T>): Promise<T> {
-    return this.#deployments.run(changeKey(service, environment), work);
   }
 }

@@ -5,8 +5,8 @@
 import { NotFoundError, SlipwayError } from '../errors.js';
 import type { Release } from '../desired/types.js';
 import type { Deployment } from '../store/index.js';
-import { deploy, type DeployOutcome } from './deploy.js';
-import { isSettled, type Promotion, type PromotionEngine } from './promotion/index.js';
+import { deployRelease, type DeployOutcome } from './deploy.js';
+import { isSettled, type Promotion, type PromotionDriver } from './promotion/index.js';
 import { environmentTargets } from './units.js';
 import type { Workspace } from './workspace.js';
 
@@ -43,19 +43,19 @@ export async function activePromotion(ws: Workspace, service: string, environmen
 }
 
 /** Starts a promotion, or gives the go a waiting one needs in `environment`. */
-export async function promote(ws: Workspace, engine: PromotionEngine, request: PromoteRequest): Promise<Promotion> {
+export async function promote(ws: Workspace, driver: PromotionDriver, request: PromoteRequest): Promise<Promotion> {
   const { service, environment, actor } = request;
   if (environment && !request.version) {
     const waiting = (await ws.store.listPromotions({ service, active: true })).find((p) => p.environments[environment]?.phase === 'gated');
-    if (waiting) return engine.promote(waiting.id, environment, actor);
+    if (waiting) return driver.go(waiting.id, environment, actor);
   }
-  return engine.start({ service, version: request.version, actor, ...(environment && { only: environment, orderOverride: request.orderOverride }) });
+  return driver.start({ service, version: request.version, actor, ...(environment && { only: environment, orderOverride: request.orderOverride }) });
 }
 
 /** Approves or rejects the promotion of `service` waiting at `environment`. */
-export async function decide(ws: Workspace, engine: PromotionEngine, request: DecisionRequest): Promise<Promotion> {
+export async function decide(ws: Workspace, driver: PromotionDriver, request: DecisionRequest): Promise<Promotion> {
   const promotion = await activePromotion(ws, request.service, request.environment);
-  return engine.decide(promotion.id, request.environment, request);
+  return driver.decide(promotion.id, request.environment, request);
 }
 
 /** Rolls `service` in `environment` back to the release that ran there before the current one. */
@@ -65,7 +65,7 @@ export async function rollback(ws: Workspace, request: { service: string; enviro
   const previous = await previousRelease(ws, service, environment);
   if (!previous) throw new SlipwayError('conflict', `${service} has no earlier release in ${environment} to roll back to`);
   await ws.store.appendEvent({ type: 'rollback.started', actor, service, environment, message: `${actor} is rolling ${service} in ${environment} back to ${previous.version}`, data: { release: previous.id } });
-  const outcome = await deploy(ws, { service, environment, actor, release: previous });
+  const outcome = await deployRelease(ws, { service, environment, actor, release: previous });
   const done = outcome.result === 'failed' ? 'rollback.failed' : 'rollback.completed';
   await ws.store.appendEvent({ type: done, actor, service, environment, message: outcome.message, data: { release: previous.id } });
   return outcome;

@@ -1,6 +1,7 @@
 /**
- * A workspace: one project file opened with its store and the runtime of every target.
- * Exactly one process opens a workspace at a time (the lock beside the store); other Slipway
+ * A workspace: one project file opened with its store, the runtime of every target, and the
+ * executor that carries out every change under a lease. Exactly one process opens a workspace's
+ * state directory at a time (it holds the lease `workspace:<host>:<directory>`); other Slipway
  * commands talk to that process over its control socket instead.
  */
 import { readFile } from 'node:fs/promises';
@@ -10,10 +11,12 @@ import { openStore, type Store } from '../store/index.js';
 import { openRuntime, type RuntimeAdapter, type RuntimeEvent } from '../runtimes/index.js';
 import { NotFoundError } from '../errors.js';
 import { keySealer, loadSecretKey } from '../secrets/index.js';
-import { acquirePidLock } from '../pid-lock.js';
+import { hostname } from 'node:os';
+import { Executor } from '../lease/executor.js';
+import { holdLease, type HeldLease } from '../lease/held-lease.js';
+import { recoverUnit } from './deploy.js';
 import { ensurePrivateDir } from '../state-dir.js';
 import { forgettingOnChange, Observations } from './observations.js';
-import { KeyedLock } from '../keyed-lock.js';
 
 export interface WorkspaceOptions {
   /** Path of the project file (`slipway.yaml`). */
@@ -25,11 +28,6 @@ export interface WorkspaceOptions {
 /** The state directory of the project whose file is `projectFile`. */
 export function stateDirOf(projectFile: string): string {
   return join(resolve(projectFile, '..'), '.slipway');
-}
-
-/** The key of (service, environment) in `Workspace.changes`. */
-export function changeKey(service: string, environment: string): string {
-  return JSON.stringify([service, environment]);
 }
 
 interface LoadedProject {
@@ -49,17 +47,18 @@ async function loadRecordingTexts(file: string): Promise<LoadedProject> {
   return { project, texts: projectInputFiles(project).map((path) => read.get(path) ?? '') };
 }
 
-/** The lock file a running workspace holds. */
-export function workspaceLockFile(stateDir: string): string {
-  return join(stateDir, 'slipway.pid');
+/** The lease a process holds while it has the workspace of `stateDir` open. */
+export function workspaceLease(stateDir: string): string {
+  return `workspace:${hostname()}:${stateDir}`;
 }
 
 export class Workspace {
   readonly #runtimes = new Map<string, RuntimeAdapter>();
   /** What each target was last seen running; its runtime's apply and remove forget it. */
   readonly observations = new Observations();
-  /** Changes of units by (service, environment), taking turns: see `changing`. */
-  readonly changes = new KeyedLock();
+  readonly #listeners = new Set<(event: RuntimeEvent) => void>();
+  /** Carries out every change under its key's lease; finishes what a killed holder left half done. */
+  readonly executor: Executor;
   /** Seals what runtimes keep that may hold secrets, with the secret key: read (or made) when first needed. */
   readonly #sealer = keySealer(() => loadSecretKey({ stateDir: this.stateDir }));
   #closed = false;
@@ -71,8 +70,9 @@ export class Workspace {
     readonly store: Store,
     /** `.slipway/` beside the project file: store, artifacts, runtime state, lock, socket. */
     readonly stateDir: string,
-    private readonly releaseLock: () => void,
+    private readonly held: HeldLease,
   ) {
+    this.executor = new Executor(store.leases, { recover: (key) => recoverUnit(this, key) });
     this.project = loaded.project;
     this.#loadedFrom = loaded.texts;
   }
@@ -83,37 +83,27 @@ export class Workspace {
   /**
    * Opens the workspace: validates the project file first (an invalid file changes nothing), makes
    * or checks the private state directory (`UnsafeStateDirError`, changing nothing, when others
-   * could write it), takes the lock (`LockedError` when another process has it), opens the store,
-   * records the project's services, environments and targets, and opens each target's runtime,
-   * which adopts what runs.
+   * could write it), opens the store, takes the workspace's lease (`LockedError` when a live
+   * process has it), records the project's services, environments and targets, and opens each
+   * target's runtime, which adopts what runs.
    */
   static async open(options: WorkspaceOptions): Promise<Workspace> {
     const loaded = await loadRecordingTexts(options.projectFile);
     const { project } = loaded;
     const stateDir = stateDirOf(project.file);
     ensurePrivateDir(stateDir);
-    const releaseLock = acquirePidLock(workspaceLockFile(stateDir));
-    let store: Store | undefined;
+    const store = await openStore({ dir: stateDir, databaseUrl: options.databaseUrl });
+    let held: HeldLease | undefined;
     try {
-      store = await openStore({ dir: stateDir, databaseUrl: options.databaseUrl });
-      const ws = new Workspace(loaded, store, stateDir, releaseLock);
-      await closeInterrupted(store);
+      held = await holdLease(store.leases, workspaceLease(stateDir));
+      const ws = new Workspace(loaded, store, stateDir, held);
       await ws.adopt(project);
       return ws;
     } catch (error) {
-      await store?.close();
-      releaseLock();
+      await held?.release();
+      await store.close();
       throw error;
     }
-  }
-
-  /**
-   * Runs `work` once nothing else in this process is changing the units of `service` in
-   * `environment`: deployments (and so promotions and rollbacks) and the reconciler's corrections
-   * take turns, and each decides what to do inside its turn.
-   */
-  changing<T>(service: string, environment: string, work: () => Promise<T>): Promise<T> {
-    return this.changes.run(changeKey(service, environment), work);
   }
 
   /** Content-addressed artifact snapshots. */
@@ -146,13 +136,13 @@ export class Workspace {
     this.#loadedFrom = loaded.texts;
   }
 
-  /** Closes runtimes (their instances keep running), the store, and the lock. Idempotent. */
+  /** Closes runtimes (their instances keep running), gives up the workspace's lease, closes the store. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#runtimes.values()].map((runtime) => runtime.close()));
+    await this.held.release();
     await this.store.close();
-    this.releaseLock();
   }
 
   private async adopt(project: Project): Promise<void> {
@@ -177,6 +167,12 @@ export class Workspace {
     return forgettingOnChange(adapter, () => this.observations.forget(name));
   }
 
+  /** Tells `listener` of every runtime event (a crash, a restart, an instance ready) as it happens; returns the way to stop. */
+  onRuntimeEvent(listener: (event: RuntimeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   /**
    * Records a runtime event in the audit log (actor `runtime:<target>`), first forgetting what the
    * target was seen running, so that a display read on the event sees the change. Never throws, so
@@ -185,6 +181,7 @@ export class Workspace {
   async recordRuntimeEvent(event: RuntimeEvent): Promise<void> {
     if (this.#closed) return;
     this.observations.forget(event.key.target);
+    for (const listener of this.#listeners) listener(event);
     try {
       await this.store.appendEvent({
         type: event.type.replace('-', '.'),
@@ -221,13 +218,3 @@ function loginFiles<T extends { identityFile: string; knownHosts?: string }>(log
   return { ...login, identityFile: resolve(dir, login.identityFile), ...(login.knownHosts && { knownHosts: resolve(dir, login.knownHosts) }) };
 }
 
-/**
- * Deployments left `pending` or `running` by a process that was killed: only the lock holder
- * deploys, so they are over. They are closed as failed (what they did is observed again, and a
- * promotion redoes its step), so that nothing waits on them.
- */
-async function closeInterrupted(store: Store): Promise<void> {
-  for (const deployment of await store.listDeployments({ statuses: ['pending', 'running'] })) {
-    await store.setDeploymentStatus(deployment.id, 'failed', `${deployment.message}: interrupted, Slipway stopped during it`);
-  }
-}

@@ -7,7 +7,7 @@ import type { Plan, PlanStep, PlanStepKind } from './types.js';
 /**
  * One line per step, in plan order, then a blank line and the summary, e.g.
  * `+ deploy api 1.1.0 to dev@local — api is not running in dev on local` and
- * `Plan: 1 to deploy, 0 to update, 0 to scale, 0 to remove, 3 unchanged.`
+ * `Plan: 1 to deploy, 0 to update, 0 to scale, 0 to remove, 3 unchanged.` (repairs counted only when there are some)
  * A plan without steps prints "No changes: everything runs as desired." before the summary.
  * No trailing newline. Pure.
  */
@@ -32,6 +32,8 @@ function describe(step: PlanStep): string {
       return `~ update-config ${step.unit.service} ${step.unit.release.version} in ${place(step.unit)}`;
     case 'scale':
       return `± scale ${step.unit.service} in ${place(step.unit)} ${step.fromReplicas} → ${step.unit.replicas}`;
+    case 'repair':
+      return `! repair ${step.unit.service} ${step.unit.release.version} in ${place(step.unit)}`;
     case 'remove':
       return `- remove ${step.key.service} ${step.release.version} from ${place(step.key)}`;
   }
@@ -42,10 +44,10 @@ function place(key: UnitKey): string {
 }
 
 function summary(plan: Plan): string {
-  const counts: Record<PlanStepKind, number> = { deploy: 0, 'update-config': 0, scale: 0, remove: 0 };
+  const counts: Record<PlanStepKind, number> = { deploy: 0, 'update-config': 0, scale: 0, repair: 0, remove: 0 };
   for (const step of plan.steps) counts[step.kind]++;
   return (
     `Plan: ${counts.deploy} to deploy, ${counts['update-config']} to update, ` +
-    `${counts.scale} to scale, ${counts.remove} to remove, ${plan.unchanged.length} unchanged.`
+    `${counts.scale} to scale, ${counts.repair ? `${counts.repair} to repair, ` : ''}${counts.remove} to remove, ${plan.unchanged.length} unchanged.`
   );
 }

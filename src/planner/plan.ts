@@ -20,7 +20,9 @@ import type { Plan, PlanStep } from './types.js';
  * - desired, not observed → `deploy`;
  * - observed release id differs → `deploy` with `from`;
  * - same release, `configHash` differs → `update-config` (which also applies replicas);
+ * - some instances run another configuration (an update cut short) → `update-config`;
  * - only `replicas` differ → `scale`;
+ * - all that is as desired, but files were changed by hand or it is missing or degraded → `repair`;
  * - observed, not desired → `remove`;
  * - otherwise the key is listed in `unchanged`.
  * Steps and unchanged keys are sorted by service, environment, target, so the result does not
@@ -64,6 +66,10 @@ function compare(desired: DesiredUnit, observed: ObservedUnit): PlanStep | undef
   if (desired.configHash !== observed.configHash) {
     return { kind: 'update-config', unit: desired, reason: reasons.otherConfig(desired, observed) };
   }
+  const behind = observed.instances.filter((i) => i.configHash !== undefined && i.configHash !== desired.configHash);
+  if (behind.length > 0) {
+    return { kind: 'update-config', unit: desired, reason: reasons.instancesBehind(desired, behind.map((i) => i.id)) };
+  }
   if (desired.replicas !== observed.replicas) {
     return {
       kind: 'scale',
@@ -72,6 +78,8 @@ function compare(desired: DesiredUnit, observed: ObservedUnit): PlanStep | undef
       reason: reasons.otherReplicas(desired, observed),
     };
   }
+  if (observed.drift?.length) return { kind: 'repair', unit: desired, reason: reasons.changedByHand(desired, observed.drift.map((d) => `${d.path} ${d.change}`)) };
+  if (observed.health === 'missing' || observed.health === 'degraded') return { kind: 'repair', unit: desired, reason: reasons.unwell(desired, observed) };
   return undefined;
 }
 

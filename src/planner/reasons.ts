@@ -45,3 +45,19 @@ export function otherReplicas(desired: DesiredUnit, observed: ObservedUnit): str
 export function notDesired(observed: ObservedUnit): string {
   return `${observed.service} ${observed.release.version} runs ${where(observed)}, but is no longer desired there`;
 }
+
+/** "api 1.1.0 in dev on local: dev.api.0 runs another configuration (an update cut short)". */
+export function instancesBehind(desired: DesiredUnit, instances: readonly string[]): string {
+  return `${desired.service} ${desired.release.version} ${where(desired)}: ${instances.join(', ')} run${instances.length === 1 ? 's' : ''} another configuration (an update cut short)`;
+}
+
+/** "site 1.0.0 in web on www: changed by hand: index.html changed". */
+export function changedByHand(desired: DesiredUnit, changes: readonly string[]): string {
+  return `${desired.service} ${desired.release.version} ${where(desired)}: changed by hand: ${changes.join(', ')}`;
+}
+
+/** "api 1.0.0 in dev on local is degraded: dev.api.0 crashed". */
+export function unwell(desired: DesiredUnit, observed: ObservedUnit): string {
+  const down = observed.instances.filter((i) => i.state !== 'ready').map((i) => `${i.id} ${i.message ?? i.state}`);
+  return `${desired.service} ${desired.release.version} ${where(desired)} is ${observed.health}${down.length ? `: ${down.join(', ')}` : ''}`;
+}

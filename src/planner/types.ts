@@ -28,6 +28,13 @@ export interface ScaleStep {
   readonly reason: string;
 }
 
+/** Release, configuration and replicas are as desired, but it is not well: instances missing or down, files changed by hand. */
+export interface RepairStep {
+  readonly kind: 'repair';
+  readonly unit: DesiredUnit;
+  readonly reason: string;
+}
+
 /** Something runs that nothing asks for any more. */
 export interface RemoveStep {
   readonly kind: 'remove';
@@ -36,7 +43,7 @@ export interface RemoveStep {
   readonly reason: string;
 }
 
-export type PlanStep = DeployStep | UpdateConfigStep | ScaleStep | RemoveStep;
+export type PlanStep = DeployStep | UpdateConfigStep | ScaleStep | RepairStep | RemoveStep;
 export type PlanStepKind = PlanStep['kind'];
 
 export interface Plan {

@@ -3,14 +3,13 @@
  * commands reach the process that holds the workspace over its control socket (where the local
  * user is admin) when one runs, and the store directly otherwise.
  */
-import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { Workspace, lockHolder, stateDirOf, workspaceLockFile } from '../engine/index.js';
+import { Workspace, stateDirOf } from '../engine/index.js';
 import { NotFoundError } from '../errors.js';
 import { openStore, type Store } from '../store/index.js';
 import { ROLES, tokenChangeEvent, type Role, type TokenInfo, type TokenStore } from '../store/token-store.js';
 import { ControlClient, type TokenAdmin } from './api-client.js';
-import { controlSocketPath } from './control-socket.js';
+import { controlSocketAnswers, controlSocketPath } from './control-socket.js';
 import { checked, checkedList, stopSignal, wholeNumber } from '../cli/options.js';
 import { Label, Name, TokenName } from '../inputs/name.js';
 
@@ -58,7 +57,7 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
   const withTokens = async <T>(work: (admin: TokenAdmin) => Promise<T>): Promise<T> => {
     const stateDir = stateDirOf(deps.projectFile());
     const socket = controlSocketPath(stateDir);
-    if (lockHolder(workspaceLockFile(stateDir)) !== undefined && existsSync(socket)) return work(new ControlClient(socket));
+    if (await controlSocketAnswers(stateDir)) return work(new ControlClient(socket));
     const store = await openStore({ dir: stateDir, databaseUrl });
     try {
       return await work(localTokenAdmin(deps.tokensOf(store), store));

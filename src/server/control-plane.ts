@@ -3,7 +3,7 @@
  * observe, promote, converge and notify, the control socket for the CLI, and (for the server) the
  * HTTP API. It deploys nothing by itself; `stop()` ends all of it and leaves the services running.
  */
-import { LocalOperations, startNotifications, type Workspace } from '../engine/index.js';
+import { LocalOperations, recoverInterrupted, startNotifications, type Workspace } from '../engine/index.js';
 import { Reconciler, startObserveLoop, startPromotionLoop, startReconcileLoop } from '../converge/index.js';
 import { logEntry } from '../errors.js';
 import type { TokenStore } from '../store/token-store.js';
@@ -36,9 +36,12 @@ export async function startControlPlane(ws: Workspace, options: { tokens: TokenS
     for (const part of started.splice(0).reverse()) await part.stop();
   };
   try {
+    await recoverInterrupted(ws);
     started.push(startObserveLoop(ws, { onError: (error) => onError('observing', error) }));
-    started.push(startPromotionLoop(ops.engine, { onError: (error) => onError('promoting', error) }));
-    started.push(startReconcileLoop(reconciler, { onError: (error) => onError('converging', error) }));
+    started.push(startPromotionLoop(ops.promotions, { onError: (error) => onError('promoting', error) }));
+    const converging = startReconcileLoop(reconciler, { onError: (error) => onError('converging', error) });
+    const stopWaking = ws.onRuntimeEvent(() => converging.wake()); // a runtime's report wakes the loop at once
+    started.push({ stop: async () => (stopWaking(), await converging.stop()) });
     started.push(await startNotifications(ws, (error) => onError('notifying', error)));
     const socket = await serveControlSocket(ops, ws.stateDir, { tokens });
     started.push({ stop: () => socket.close() });

@@ -4,7 +4,8 @@
  * `logs` run from another terminal reach it. Only the local user can reach the socket (mode 0600),
  * and is admin there, named by the client's `x-slipway-actor` header.
  */
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Operations } from '../engine/index.js';
 import type { TokenStore } from '../store/token-store.js';
@@ -14,6 +15,24 @@ import { routes } from './routes.js';
 /** Where the control socket of a state directory lives. */
 export function controlSocketPath(stateDir: string): string {
   return join(stateDir, 'control.sock');
+}
+
+/**
+ * True when a process listens on the state directory's control socket: the process that holds the
+ * workspace, which other commands then go through. A socket file left by a killed process refuses
+ * the connection. Never throws.
+ */
+export function controlSocketAnswers(stateDir: string): Promise<boolean> {
+  const path = controlSocketPath(stateDir);
+  if (!existsSync(path)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** Serves `ops` on the state directory's control socket until the returned close is called. With `tokens`, token commands work through it too. */

@@ -41,7 +41,7 @@ export class Metrics {
     this.#stepDurations.render(
       out,
       'slipway_deployment_step_duration_seconds',
-      'How long each journaled deployment step took (deploy, update-config, scale, remove, provision), by kind; counted once when its deployment finishes (from the audit log).',
+      'How long each journaled deployment step took (deploy, update-config, scale, repair, remove, provision), by kind; counted once when its deployment finishes (from the audit log).',
     );
     const drift = await ops.drift().catch(() => undefined);
     if (drift) {

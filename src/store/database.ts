@@ -45,6 +45,8 @@ export interface DeploymentTable {
   release_id: string;
   status: DeploymentStatus;
   message: string;
+  targets: ColumnType<string[] | null, string | null, string | null>;
+  strategy: string | null;
   created_by: string;
   created_at: Date;
   finished_at: Date | null;

@@ -12,7 +12,6 @@ import { KyselyTokenStore, type TokenStore } from './token-store.js';
 import { KyselyLeaseStore, type LeaseStore } from './lease-store.js';
 import type { Database, DeploymentStepTable, DeploymentTable, EventTable, ObservedTable, ReleaseTable, ResourceTable, SecretTable } from './database.js';
 import {
-  isTerminal,
   type ConvergencePause,
   type DeliveryRecord,
   type Deployment,
@@ -20,6 +19,7 @@ import {
   type DeploymentHead,
   type DeploymentStep,
   type NamedSpec,
+  type NewDeployment,
   type NewEvent,
   type NewRelease,
   type NewResourceRecord,
@@ -143,28 +143,42 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
     return rows.map(toRelease);
   }
 
-  async createDeployment(input: { service: string; environment: string; releaseId: string; createdBy: string }): Promise<Deployment> {
+  async createDeployment(input: NewDeployment, events: readonly NewEvent[] = []): Promise<Deployment> {
     const release = await this.getRelease(input.releaseId);
     if (!release) throw new NotFoundError('release', input.releaseId);
     if (release.service !== input.service) {
       throw new ConflictError(`release ${input.releaseId} is a release of ${release.service}, not of ${input.service}`);
     }
-    const row = await this.#db
-      .insertInto('deployments')
-      .values({
-        id: randomUUID(),
-        service: input.service,
-        environment: input.environment,
-        release_id: input.releaseId,
-        status: 'pending',
-        message: '',
-        created_by: input.createdBy,
-        created_at: this.#now(),
-        finished_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toDeployment(row);
+    const at = this.#now();
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('deployments')
+        .values({
+          id: input.id ?? randomUUID(),
+          service: input.service,
+          environment: input.environment,
+          release_id: input.releaseId,
+          status: 'running',
+          message: input.message ?? '',
+          targets: input.targets ? JSON.stringify(input.targets) : null,
+          strategy: input.strategy ?? null,
+          created_by: input.createdBy,
+          created_at: at,
+          finished_at: null,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) {
+        const existing = await trx.selectFrom('deployments').selectAll().where('id', '=', input.id!).executeTakeFirstOrThrow();
+        if (existing.service !== input.service || existing.environment !== input.environment || existing.release_id !== input.releaseId) {
+          throw new ConflictError(`deployment ${input.id} exists for another service, environment or release`);
+        }
+        return toDeployment(existing);
+      }
+      for (const event of events) await insertEvent(trx, event, at);
+      return toDeployment(row);
+    });
   }
 
   async startStep(deploymentId: string, step: { kind: string; target: string; message: string }): Promise<number> {
@@ -195,17 +209,23 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
     if (result.numUpdatedRows === 0n) throw new NotFoundError('deployment step', `${deploymentId}#${index}`);
   }
 
-  async setDeploymentStatus(id: string, status: DeploymentStatus, message: string): Promise<void> {
-    const result = await this.#db
-      .updateTable('deployments')
-      .set({ status, message, finished_at: isTerminal(status) ? this.#now() : null })
-      .where('id', '=', id)
-      .where('status', 'not in', ['succeeded', 'partial', 'failed'])
-      .executeTakeFirst();
-    if (result.numUpdatedRows > 0n) return;
-    const existing = await this.#db.selectFrom('deployments').select('status').where('id', '=', id).executeTakeFirst();
-    if (!existing) throw new NotFoundError('deployment', id);
-    throw new ConflictError(`deployment ${id} has already ${existing.status}; it can change no more`);
+  async finishDeployment(id: string, outcome: { status: Exclude<DeploymentStatus, 'running'>; message: string }, events: readonly NewEvent[] = []): Promise<boolean> {
+    const at = this.#now();
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('deployments')
+        .set({ status: outcome.status, message: outcome.message, finished_at: at })
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      if (result.numUpdatedRows > 0n) {
+        for (const event of events) await insertEvent(trx, event, at);
+        return true;
+      }
+      const existing = await trx.selectFrom('deployments').select('status').where('id', '=', id).executeTakeFirst();
+      if (!existing) throw new NotFoundError('deployment', id);
+      return false;
+    });
   }
 
   async getDeployment(id: string): Promise<(Deployment & { steps: DeploymentStep[] }) | undefined> {
@@ -504,6 +524,8 @@ function toDeployment(row: Selectable<DeploymentTable>): Deployment {
     releaseId: row.release_id,
     status: row.status,
     message: row.message,
+    targets: row.targets,
+    strategy: row.strategy,
     createdBy: row.created_by,
     createdAt: row.created_at,
     finishedAt: row.finished_at,

@@ -1,10 +1,10 @@
 /**
- * The embedded store is single-process: whoever opens it holds `<dir>/store.lock`, a pid lock
- * (`../pid-lock.ts`). A lock whose process is gone is taken over, so a killed Slipway never
+ * The embedded store is single-process: whoever opens it holds `<dir>/store.lock`, a file lock
+ * (`../lease/file-lock.ts`). A lock whose process is gone is taken over, so a killed Slipway never
  * blocks the next one.
  */
 import { join } from 'node:path';
-import { LockedError, acquirePidLock, lockHolder } from '../pid-lock.js';
+import { LockedError, acquireFileLock, lockHolder } from '../lease/file-lock.js';
 
 /** Name of the lock file inside the store directory. */
 export const STORE_LOCK_FILE = 'store.lock';
@@ -31,7 +31,7 @@ export function readStoreLock(dir: string): number | undefined {
  */
 export function acquireStoreLock(dir: string): () => void {
   try {
-    return acquirePidLock(join(dir, STORE_LOCK_FILE));
+    return acquireFileLock(join(dir, STORE_LOCK_FILE));
   } catch (error) {
     if (error instanceof LockedError) throw new StoreLockedError(dir, error.pid);
     throw error;

@@ -180,6 +180,22 @@ const resourcesAndSecrets: Migration = {
   },
 };
 
+/**
+ * `0009_deployment_scope`: a deployment records which targets it changes and how, so that one cut
+ * short by a killed process can be finished as it was meant; `pending` is gone (a deployment is
+ * recorded as it starts, with its event).
+ */
+const deploymentScope: Migration = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('deployments').addColumn('targets', 'jsonb').execute();
+    await db.schema.alterTable('deployments').addColumn('strategy', 'text').execute();
+    await sql`update deployments set status = 'running' where status = 'pending'`.execute(db);
+    await sql`alter table deployments drop constraint deployments_status_check`.execute(db);
+    await sql`alter table deployments add constraint deployments_status_check check (status in ('running', 'succeeded', 'partial', 'failed'))`.execute(db);
+  },
+};
+
 /** Every migration, by name. Names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
@@ -190,6 +206,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006_partial_deployments': partialDeployments,
   '0007_api_tokens': apiTokensMigration,
   '0008_leases': leasesMigration,
+  '0009_deployment_scope': deploymentScope,
 };
 
 /** Serves `migrations` to Kysely's `Migrator`, without touching the file system. */

@@ -100,19 +100,34 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
     });
 
     describe('deployments', () => {
-      it('createDeployment starts pending and is listed newest first, filtered', async () => {
+      it('createDeployment starts running, with its events in the same transaction, and is listed newest first, filtered', async () => {
         const service = unique('api');
         const release = await store.putRelease(newRelease(service, 'v1'));
-        const first = await store.createDeployment({ service, environment: 'dev', releaseId: release.id, createdBy: 'ann' });
+        const started = { type: 'deployment.started', actor: 'ann', service, environment: 'dev', message: 'ann started deploying' };
+        const first = await store.createDeployment({ service, environment: 'dev', releaseId: release.id, createdBy: 'ann', targets: ['eu'], strategy: 'all-at-once' }, [started]);
         const second = await store.createDeployment({ service, environment: 'prod', releaseId: release.id, createdBy: 'bob' });
-        expect(first).toMatchObject({ service, environment: 'dev', releaseId: release.id, status: 'pending', createdBy: 'ann', finishedAt: null });
+        expect(first).toMatchObject({ service, environment: 'dev', releaseId: release.id, status: 'running', createdBy: 'ann', finishedAt: null, targets: ['eu'], strategy: 'all-at-once' });
+        expect(second).toMatchObject({ targets: null, strategy: null });
         expect(first.createdAt).toBeInstanceOf(Date);
+        expect((await store.listEvents({ service })).map((e) => e.type)).toEqual(['deployment.started']);
         expect((await store.listDeployments({ service })).map((d) => d.id)).toEqual([second.id, first.id]);
         expect((await store.listDeployments({ service, environment: 'dev' })).map((d) => d.id)).toEqual([first.id]);
         expect((await store.listDeployments({ service, limit: 1 })).map((d) => d.id)).toEqual([second.id]);
-        await store.setDeploymentStatus(second.id, 'succeeded', 'done');
-        expect((await store.listDeployments({ service, statuses: ['pending', 'running'] })).map((d) => d.id)).toEqual([first.id]);
+        await store.finishDeployment(second.id, { status: 'succeeded', message: 'done' });
+        expect((await store.listDeployments({ service, statuses: ['running'] })).map((d) => d.id)).toEqual([first.id]);
         expect((await store.listDeployments({ service, statuses: ['succeeded'] })).map((d) => d.id)).toEqual([second.id]);
+      });
+
+      it('createDeployment with an id is idempotent: the deployment of that id is returned, and nothing is recorded again', async () => {
+        const service = unique('api');
+        const release = await store.putRelease(newRelease(service, 'v1'));
+        const id = randomUUID();
+        const started = { type: 'deployment.started', actor: 'slipway', service, message: 'started' };
+        const first = await store.createDeployment({ id, service, environment: 'dev', releaseId: release.id, createdBy: 'slipway' }, [started]);
+        const again = await store.createDeployment({ id, service, environment: 'dev', releaseId: release.id, createdBy: 'slipway' }, [started]);
+        expect(again).toEqual(first);
+        expect(await store.listEvents({ service })).toHaveLength(1);
+        await expect(store.createDeployment({ id, service, environment: 'prod', releaseId: release.id, createdBy: 'slipway' })).rejects.toBeInstanceOf(ConflictError);
       });
 
       it('createDeployment of an unknown release throws NotFoundError', async () => {
@@ -149,16 +164,18 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         await expect(store.finishStep(deployment.id, 7, { status: 'failed', message: '' })).rejects.toBeInstanceOf(NotFoundError);
       });
 
-      it('statuses: running keeps it open, a terminal status finishes it, and then it can change no more', async () => {
+      it('finishDeployment ends it once, with its events in the same transaction; a second end writes nothing', async () => {
         const deployment = await deploy(store, unique('api'), 'dev', 'v1');
-        await store.setDeploymentStatus(deployment.id, 'running', 'rolling out');
-        expect(await store.getDeployment(deployment.id)).toMatchObject({ status: 'running', message: 'rolling out', finishedAt: null });
-        await store.setDeploymentStatus(deployment.id, 'failed', 'verify failed');
+        expect(await store.getDeployment(deployment.id)).toMatchObject({ status: 'running', finishedAt: null });
+        const ended = { type: 'deployment.failed', actor: 'ann', service: deployment.service, message: 'verify failed' };
+        expect(await store.finishDeployment(deployment.id, { status: 'failed', message: 'verify failed' }, [ended])).toBe(true);
         const failed = await store.getDeployment(deployment.id);
         expect(failed).toMatchObject({ status: 'failed', message: 'verify failed' });
         expect(failed?.finishedAt).toBeInstanceOf(Date);
-        await expect(store.setDeploymentStatus(deployment.id, 'succeeded', 'oops')).rejects.toBeInstanceOf(ConflictError);
-        await expect(store.setDeploymentStatus(randomUUID(), 'running', '')).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.finishDeployment(deployment.id, { status: 'succeeded', message: 'oops' }, [ended])).toBe(false);
+        expect(await store.getDeployment(deployment.id)).toMatchObject({ status: 'failed' });
+        expect(await store.listEvents({ service: deployment.service })).toHaveLength(1);
+        await expect(store.finishDeployment(randomUUID(), { status: 'failed', message: '' })).rejects.toBeInstanceOf(NotFoundError);
         expect(await store.getDeployment(randomUUID())).toBeUndefined();
       });
 
@@ -168,7 +185,7 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         const v1 = await deploy(store, service, 'prod', 'v1', 'succeeded');
         const v2 = await deploy(store, service, 'prod', 'v2', 'succeeded');
         await deploy(store, service, 'prod', 'v3', 'failed');
-        await deploy(store, service, 'prod', 'v4', 'running');
+        await deploy(store, service, 'prod', 'v4');
         await deploy(store, service, 'dev', 'v5', 'succeeded');
         expect((await store.currentRelease(service, 'prod'))?.id).toBe(v2.releaseId);
         // A rollback is a newer deployment of an older release.
@@ -181,7 +198,7 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
         const service = unique('api');
         await deploy(store, service, 'prod', 'v1', 'succeeded');
         const v2 = await deploy(store, service, 'prod', 'v2', 'succeeded');
-        const v3 = await deploy(store, service, 'prod', 'v3', 'running');
+        const v3 = await deploy(store, service, 'prod', 'v3');
         const dev = await deploy(store, service, 'dev', 'v1', 'failed');
         const mine = async (statuses?: Parameters<Store['newestDeployments']>[0]) =>
           (await store.newestDeployments(statuses)).filter((d) => d.service === service).sort((a, b) => a.environment.localeCompare(b.environment));
@@ -436,10 +453,10 @@ function newRelease(service: string, version: string): NewRelease {
 }
 
 /** Creates (or reuses) release `version` and deploys it; `status` is where the deployment ends. */
-async function deploy(store: Store, service: string, environment: string, version: string, status?: 'running' | 'succeeded' | 'failed') {
+async function deploy(store: Store, service: string, environment: string, version: string, status?: 'succeeded' | 'partial' | 'failed') {
   const release = await store.putRelease(newRelease(service, version));
   const deployment = await store.createDeployment({ service, environment, releaseId: release.id, createdBy: 'ann' });
-  if (status) await store.setDeploymentStatus(deployment.id, status, status);
+  if (status) await store.finishDeployment(deployment.id, { status, message: status });
   return deployment;
 }
 

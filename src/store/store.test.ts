@@ -4,7 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { processStartTimeSync } from '../runtimes/process/proc-stat.js';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresCluster } from '../../test/harness/postgres.js';
@@ -87,7 +88,7 @@ describe('openStore', () => {
     const dir = tempDir();
     const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
-      writeFileSync(join(dir, STORE_LOCK_FILE), `${sleeper.pid}\n`);
+      writeFileSync(join(dir, STORE_LOCK_FILE), `${hostname()}/${sleeper.pid}/${processStartTimeSync(sleeper.pid!)}\n`);
       await expect(openStore({ dir })).rejects.toMatchObject({ name: 'StoreLockedError', pid: sleeper.pid });
     } finally {
       const exited = new Promise((resolve) => sleeper.once('exit', resolve));
@@ -118,7 +119,7 @@ describe('openStore', () => {
     try {
       const release = await store.putRelease({ service: 'api', version: 'v1', artifactDigest: null, specHash: 'h', spec: { workload: { command: 'x', args: [], env: {}, ports: {} }, replicas: 1, resources: {}, environments: {} }, createdBy: 'ci' });
       const deployment = await store.createDeployment({ service: 'api', environment: 'dev', releaseId: release.id, createdBy: 'ci' });
-      await store.setDeploymentStatus(deployment.id, 'succeeded', 'done');
+      await store.finishDeployment(deployment.id, { status: 'succeeded', message: 'done' });
       const event = await store.appendEvent({ type: 't', actor: 'x', message: '' });
       expect([release.createdAt, deployment.createdAt, (await store.getDeployment(deployment.id))?.finishedAt, event.at]).toEqual([at, at, at, at]);
     } finally {

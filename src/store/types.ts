@@ -12,12 +12,19 @@ import type { TokenStore } from './token-store.js';
  * `partial`: the release runs on every target or host that could be reached; the others were left
  * as they were (unreachable), and the reconcile loop brings them along when they return.
  */
-export type DeploymentStatus = 'pending' | 'running' | 'succeeded' | 'partial' | 'failed';
+export type DeploymentStatus = 'running' | 'succeeded' | 'partial' | 'failed';
 export type StepStatus = 'running' | 'succeeded' | 'failed';
 
-/** True once a deployment can change no more. */
-export function isTerminal(status: DeploymentStatus): boolean {
-  return status === 'succeeded' || status === 'partial' || status === 'failed';
+/** A deployment to record; `id` names it when the caller must find it again (a promotion's action redone). */
+export interface NewDeployment {
+  readonly id?: string;
+  readonly service: string;
+  readonly environment: string;
+  readonly releaseId: string;
+  readonly createdBy: string;
+  readonly message?: string;
+  readonly targets?: readonly string[] | null;
+  readonly strategy?: string | null;
 }
 
 export interface NewRelease {
@@ -37,6 +44,10 @@ export interface Deployment {
   readonly releaseId: string;
   readonly status: DeploymentStatus;
   readonly message: string;
+  /** Only these of the environment's targets (a canary, one target corrected); null: all of them. */
+  readonly targets: readonly string[] | null;
+  /** How the targets are changed: `all-at-once`, or one after another (null). */
+  readonly strategy: string | null;
   readonly createdBy: string;
   readonly createdAt: Date;
   readonly finishedAt: Date | null;
@@ -198,10 +209,12 @@ export interface Store extends PromotionStore {
   listReleases(service: string): Promise<Release[]>;
 
   /**
-   * Records a `pending` deployment. `NotFoundError` for an unknown release; `ConflictError` when
-   * the release belongs to another service.
+   * Records a deployment, `running`, with the events that tell of its start, in one transaction.
+   * Idempotent by `id`: a deployment of that id is returned as it is, and nothing is recorded.
+   * `NotFoundError` for an unknown release; `ConflictError` when the release belongs to another
+   * service, or the id to a deployment of something else.
    */
-  createDeployment(input: { service: string; environment: string; releaseId: string; createdBy: string }): Promise<Deployment>;
+  createDeployment(input: NewDeployment, events?: readonly NewEvent[]): Promise<Deployment>;
   /**
    * Journal a step before it acts; returns its index within the deployment (0, 1, … even when
    * called concurrently). `NotFoundError` for an unknown deployment.
@@ -210,10 +223,11 @@ export interface Store extends PromotionStore {
   /** Journal a step's outcome after it acted. `NotFoundError` for an unknown step. */
   finishStep(deploymentId: string, index: number, outcome: { status: Exclude<StepStatus, 'running'>; message: string }): Promise<void>;
   /**
-   * Moves a deployment to `running`, or to a terminal status (with `finishedAt`). `ConflictError`
-   * once it is terminal; `NotFoundError` for an unknown deployment.
+   * Ends a running deployment with its status, message and the events that tell of its end, in
+   * one transaction; false (and nothing written) when it had ended already, so each deployment is
+   * told to end exactly once. `NotFoundError` for an unknown deployment.
    */
-  setDeploymentStatus(id: string, status: DeploymentStatus, message: string): Promise<void>;
+  finishDeployment(id: string, outcome: { status: Exclude<DeploymentStatus, 'running'>; message: string }, events?: readonly NewEvent[]): Promise<boolean>;
   getDeployment(id: string): Promise<(Deployment & { steps: DeploymentStep[] }) | undefined>;
   /** Newest first. */
   listDeployments(filter?: { service?: string; environment?: string; statuses?: readonly DeploymentStatus[]; limit?: number }): Promise<Deployment[]>;

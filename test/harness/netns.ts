@@ -12,7 +12,7 @@
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { acquirePidLock, LockedError } from '../../src/pid-lock.js';
+import { acquireFileLock, LockedError } from '../../src/lease/file-lock.js';
 
 /** One host: a namespace with one address on the test bridge. */
 export interface NetHost {
@@ -80,7 +80,7 @@ function claimSlot(): { slot: number; release: () => void } {
   for (let slot = 0; slot < SLOTS; slot++) {
     let release: () => void;
     try {
-      release = acquirePidLock(`${LOCK_DIR}/slot-${slot}`);
+      release = acquireFileLock(`${LOCK_DIR}/slot-${slot}`);
     } catch (error) {
       if (error instanceof LockedError) continue;
       throw error;

@@ -36,7 +36,7 @@ function promotion(environments: Record<string, EnvProgress>, extra: Partial<Pro
 }
 
 function facts(environments: readonly EnvironmentFacts[] = [DEV, STAGING, PROD], extra: Partial<PromotionFacts> = {}): PromotionFacts {
-  return { environments, approvals: [], succeededBefore: [], ...extra };
+  return { environments, approvals: [], succeededBefore: [], versions: { 'r-old': 'v1' }, ...extra };
 }
 
 const ok = (attempt: string, extra: Partial<ActionOutcome> = {}): ActionOutcome => ({ attempt, ok: true, message: '', ...extra });
@@ -186,7 +186,7 @@ describe('advance: rolling back', () => {
   it('asks for the roll-back until it is answered, then ends rolled back, or failed when it failed too', () => {
     expect(advance(rolling(), facts(), NOW).action).toMatchObject({ kind: 'roll-back', releaseId: 'r-old' });
     const back = advance(rolling(ok('dev:roll-back')), facts(), NOW);
-    expect(back.next.environments.dev).toMatchObject({ phase: 'rolled-back', message: 'verification failed: x; the release before runs again, ready' });
+    expect(back.next.environments.dev).toMatchObject({ phase: 'rolled-back', message: 'verification failed: x; v1 runs again, ready' });
     expect(back.events.map((e) => e.type)).toEqual(['rollback.completed']);
     const worse = advance(rolling(failed('dev:roll-back', 'host down')), facts(), NOW);
     expect(worse.next.environments.dev).toMatchObject({ phase: 'failed', message: 'verification failed: x; rolling back failed too: host down' });

@@ -45,6 +45,8 @@ export interface PromotionFacts {
   readonly approvals: readonly Approval[];
   /** Environments where this release succeeded before this promotion (the promotion order counts them). */
   readonly succeededBefore: readonly string[];
+  /** The version of each release the promotion names by id (the ones it rolls back to). */
+  readonly versions: Readonly<Record<string, string>>;
 }
 
 /** What the executor is asked to do; its outcome comes back as `EnvProgress.outcome` with the same `attempt`. */
@@ -239,8 +241,9 @@ class Step {
         this.event('rollback.failed', `rolling ${this.promotion.service} in ${env.name} back failed: ${outcome.message}`, env.name),
       ]);
     }
-    return this.move(env.name, 'rolled-back', `${cause}; the release before runs again, ready`, {}, [
-      this.event('rollback.completed', `${this.promotion.service} in ${env.name} is back on the release before, ready`, env.name, { rolledBackTo: to }),
+    const version = this.facts.versions[to] ?? 'the release before';
+    return this.move(env.name, 'rolled-back', `${cause}; ${version} runs again, ready`, {}, [
+      this.event('rollback.completed', `${this.promotion.service} in ${env.name} is back on ${version}, ready`, env.name, { rolledBackTo: to }),
     ]);
   }
 
