@@ -8,8 +8,8 @@ import { openProcessRuntime } from './process/index.js';
 import type { RuntimeAdapter, RuntimeContext } from './types.js';
 
 export * from './types.js';
-export { interleave } from './interleave.js';
-export { openProcessRuntime, ProcessRuntime, InstanceNotReadyError, DEFAULT_TIMINGS } from './process/index.js';
+export { interleave } from './kit/interleave.js';
+export { openProcessRuntime, ProcessRuntime, DEFAULT_TIMINGS } from './process/index.js';
 export type { ProcessRuntimeSettings, ProcessRuntimeDeps, SupervisorTimings, SpawnFn } from './process/index.js';
 export { openNullRuntime, createNullState, NullRuntime } from './null/index.js';
 export type { NullRuntimeState, NullCall } from './null/index.js';

@@ -12,10 +12,14 @@ export interface ApplyOptions {
   readonly onProgress?: (message: string) => void;
 }
 
-/** Something a runtime noticed on its own: a crash, a restart, a failed probe. */
+/**
+ * Something a runtime noticed on its own: a crash, a restart, a failed probe, or a stored record
+ * of a unit that could not be used (`record-unusable`: set aside; the unit needs deploying again).
+ */
 export interface RuntimeEvent {
-  readonly type: 'instance-started' | 'instance-ready' | 'instance-crashed' | 'instance-restarted' | 'instance-unhealthy' | 'instance-stopped';
+  readonly type: 'instance-started' | 'instance-ready' | 'instance-crashed' | 'instance-restarted' | 'instance-unhealthy' | 'instance-stopped' | 'record-unusable';
   readonly key: UnitKey;
+  /** The instance's id; for `record-unusable`, the record's file name. */
   readonly instance: string;
   readonly message: string;
 }

@@ -9,7 +9,7 @@ import { ensureTestImage, removeTargetContainers, startPodman, TEST_IMAGE, type 
 import type { DesiredUnit, ObservedUnit, ResolvedWorkload } from '../../desired/types.js';
 import { ephemeralSealer } from '../../secrets/index.js';
 import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
-import { InstanceNotReadyError } from '../process/process-runtime.js';
+import { InstanceNotReadyError } from '../kit/errors.js';
 import type { LogLine } from '../types.js';
 import { openContainerRuntime, type ContainerRuntime, type ContainerRuntimeDeps, type ContainerRuntimeSettings } from './container-runtime.js';
 import { LABEL } from './labels.js';

@@ -21,15 +21,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import type { ContainerInfo, ContainerLogsOptions } from 'dockerode';
-import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
+import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, RuntimeError } from '../../errors.js';
-import { instanceId, StateDir, unitSlug, type UnitRecord } from '../process/instance-state.js';
-import { assignPorts, freePort, portsCollide } from '../process/ports.js';
-import { httpProbe, type Probe } from '../process/probe.js';
-import { InstanceNotReadyError } from '../process/process-runtime.js';
-import { interleave } from '../interleave.js';
-import { LastSeen } from '../last-seen.js';
+import { InstanceNotReadyError } from '../kit/errors.js';
+import { interleave } from '../kit/interleave.js';
+import { LastSeen } from '../kit/last-seen.js';
+import { unitHealth } from '../kit/health.js';
+import { instanceId, unitKey, unitSlug } from '../kit/names.js';
+import { assignPorts, freePort, portsCollide } from '../kit/ports.js';
+import { httpProbe, type Probe } from '../kit/probe.js';
+import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { containerCommand } from './image-ref.js';
 import { containerName, createOptions, instanceLabels } from './container-spec.js';
@@ -90,7 +92,9 @@ interface LogRead {
 export async function openContainerRuntime(settings: ContainerRuntimeSettings, ctx: RuntimeContext, deps: ContainerRuntimeDeps = {}): Promise<ContainerRuntime> {
   const state = new StateDir(ctx.stateDir);
   await state.init();
-  const units = new Map((await state.listUnits()).map((record) => [unitSlug(record.key), record]));
+  const { records, unusable } = await state.listUnits();
+  reportUnusable(ctx, unusable);
+  const units = new Map(records.map((record) => [unitSlug(record.key), record]));
   return new ContainerRuntime(settings, ctx, state, units, deps);
 }
 
@@ -143,7 +147,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
         options.onProgress?.(`${unitId(unit)}: replica ${replica} ready`);
       }
       await Promise.all(containers.filter((c) => c.labels.replica >= unit.replicas).map((c) => this.removeContainer(c.id)));
-      const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
+      const record: UnitRecord = { key: unitKey(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
       await this.state.saveUnit(record);
       this.units.set(unitSlug(unit), record);
       this.#seen.changed(unit, (await this.observed(unit))[0]);
@@ -206,7 +210,11 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
           configHash: unit.configHash,
           replicas: unit.replicas,
           instances: found.map(({ container, state }) => observeInstance(container, state)),
-          health: unitHealth(unit, found),
+          health: unitHealth(
+            unit,
+            found.map(({ container, state }) => ({ state, replica: container.labels.replica, configHash: container.labels.configHash })),
+            this.#lock.busy(slug),
+          ),
         };
       })
       .sort(compareUnitKeys);
@@ -459,10 +467,6 @@ function byReplicaThenGeneration(a: Container, b: Container): number {
   return a.labels.replica - b.labels.replica || a.labels.generation - b.labels.generation;
 }
 
-function keyOf(key: UnitKey): UnitKey {
-  return { service: key.service, environment: key.environment, target: key.target };
-}
-
 function observeInstance(container: Container, state: ObservedInstance['state']): ObservedInstance {
   const { labels } = container;
   return {
@@ -475,21 +479,6 @@ function observeInstance(container: Container, state: ObservedInstance['state'])
     ...(container.startedAt ? { startedAt: container.startedAt } : {}),
     ...(state === 'ready' ? {} : { message: `container ${containerName(labels)} is ${container.status}${container.status === 'exited' ? ` (exit code ${container.exitCode})` : ''}` }),
   };
-}
-
-/**
- * healthy: each wanted replica has a ready container of the unit's configuration and nothing else
- * runs; missing: no container at all; degraded: a container crashed or is unhealthy, or a wanted
- * replica has none (removed by hand); else progressing.
- */
-function unitHealth(unit: UnitRecord, found: readonly { container: Container; state: ObservedInstance['state'] }[]): UnitHealth {
-  const ready = found.filter((f) => f.state === 'ready' && f.container.labels.configHash === unit.configHash && f.container.labels.replica < unit.replicas);
-  if (ready.length === unit.replicas && found.length === unit.replicas) return 'healthy';
-  if (found.length === 0) return 'missing';
-  const replicas = new Set(found.map((f) => f.container.labels.replica));
-  const absent = Array.from({ length: unit.replicas }, (_, i) => i).some((i) => !replicas.has(i));
-  if (absent || found.some((f) => f.state === 'crashed' || f.state === 'unhealthy' || f.state === 'stopped')) return 'degraded';
-  return 'progressing';
 }
 
 /** The engine answers 404 for a container or image that does not exist (any more). */

@@ -4,8 +4,8 @@
  */
 import type { ContainerCreateOptions } from 'dockerode';
 import type { DesiredUnit } from '../../desired/types.js';
-import { instanceEnv } from '../process/env.js';
-import { probePort } from '../process/ports.js';
+import { instanceEnv } from '../kit/instance-env.js';
+import { probePort } from '../kit/ports.js';
 import { containerCommand } from './image-ref.js';
 import { encodeLabels, type HostProbe, type InstanceLabels } from './labels.js';
 import type { ContainerTarget } from './settings.js';

@@ -8,8 +8,9 @@ import type { DesiredUnit, ObservedInstance, ResolvedWorkload } from '../../desi
 import { ephemeralSealer, type Sealer } from '../../secrets/index.js';
 import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
 import type { RuntimeEvent } from '../types.js';
-import { InstanceNotReadyError, openProcessRuntime, type ProcessRuntime, type ProcessRuntimeSettings } from './process-runtime.js';
-import { freePort } from './ports.js';
+import { InstanceNotReadyError } from '../kit/errors.js';
+import { openProcessRuntime, type ProcessRuntime, type ProcessRuntimeSettings } from './process-runtime.js';
+import { freePort } from '../kit/ports.js';
 import { processStartTimeSync } from './proc-stat.js';
 import type { SpawnFn } from './supervisor.js';
 

@@ -15,7 +15,7 @@ import { PRIVATE_FILE } from '../../state-dir.js';
 import type { RuntimeEvent } from '../types.js';
 import type { InstanceRecord, ProbeSpec } from './instance-state.js';
 import { closeFd, openAppend } from './log-file.js';
-import type { Probe } from './probe.js';
+import type { Probe } from '../kit/probe.js';
 import { isSameProcess, processStartTimeSync } from './proc-stat.js';
 
 /** The subset of `child_process.spawn` the supervisor uses. */

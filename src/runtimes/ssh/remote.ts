@@ -3,9 +3,10 @@
  * of what they print. Layout and helpers are described in `shell.ts`.
  */
 import type { ReleaseRef, UnitKey } from '../../desired/types.js';
-import { RemoteCommandError, type ExecResult } from './connection.js';
+import { RemoteCommandError, type ExecResult } from '../kit/ssh/connection.js';
 import { listeningPorts } from './placement.js';
-import { script, shQuote } from './shell.js';
+import { shQuote } from '../kit/ssh/quote.js';
+import { script } from './shell.js';
 
 /** `meta.json` of an instance: everything needed to observe it without the desired unit. */
 export interface InstanceMeta {

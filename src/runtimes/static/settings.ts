@@ -4,7 +4,7 @@
  * `inputs/schema.ts`.
  */
 import { z } from 'zod';
-import { SshHostLogin } from '../ssh/settings.js';
+import { SshHostLogin } from '../kit/ssh/settings.js';
 
 export const StaticTarget = z.strictObject({
   runtime: z.literal('static'),

@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ReleaseRef, UnitKey } from '../../desired/types.js';
+import type { UnitRecord } from '../kit/state-files.js';
 import type { FileHashes } from './manifest.js';
 import { readJson, type SiteFiles } from './site-files.js';
 
@@ -30,13 +31,6 @@ export interface ReleaseManifest {
   readonly files: FileHashes;
 }
 
-/** What `unit.json` holds. */
-export interface UnitRecord {
-  readonly key: UnitKey;
-  readonly release: ReleaseRef;
-  readonly configHash: string;
-  readonly replicas: number;
-}
 
 const RELEASES = 'releases';
 const CURRENT = 'current';
