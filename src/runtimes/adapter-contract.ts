@@ -90,7 +90,7 @@ function snapshot(units: readonly ObservedUnit[]) {
     configHash: u.configHash,
     replicas: u.replicas,
     health: u.health,
-    instances: u.instances.map((i) => ({ id: i.id, replica: i.replica, state: i.state, pid: i.pid, ports: i.ports })),
+    instances: u.instances.map((i) => ({ id: i.id, replica: i.replica, state: i.state, release: i.release.id, host: i.host, pid: i.pid, ports: i.ports })),
   }));
 }
 
@@ -127,6 +127,10 @@ export function adapterContract(name: string, harness: AdapterHarness): void {
         [1, 'ready'],
       ]);
       expect(new Set(observed!.instances.map((i) => i.id)).size).toBe(2);
+      for (const instance of observed!.instances) {
+        // Each instance says what it runs and where it answers; an address is never left to be assumed.
+        expect(instance).toMatchObject({ release: unit.release, configHash: unit.configHash, host: expect.stringMatching(/^[^\s/]+$/) });
+      }
     });
 
     it('apply is idempotent: the same instances keep running', async () => {
@@ -146,9 +150,9 @@ export function adapterContract(name: string, harness: AdapterHarness): void {
       const [observed, ...others] = await adapter.observe();
       expect(others).toEqual([]);
       expect(observed).toMatchObject({ release: next.release, configHash: next.configHash, replicas: 2, health: 'healthy' });
-      expect(observed!.instances.map((i) => [i.replica, i.state])).toEqual([
-        [0, 'ready'],
-        [1, 'ready'],
+      expect(observed!.instances.map((i) => [i.replica, i.state, i.release.version, i.configHash])).toEqual([
+        [0, 'ready', '2', next.configHash],
+        [1, 'ready', '2', next.configHash],
       ]);
     });
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Release } from '../../desired/types.js';
 import type { Verification } from '../../verification/index.js';
-import { compliantService } from '../../desired/index.js';
+import { compliantService, instanceUrl } from '../../desired/index.js';
 import { NotFoundError, SlipwayError, errorMessage } from '../../errors.js';
 import { Version, checkName } from '../../inputs/name.js';
 import { deploy } from '../deploy.js';
@@ -298,7 +298,7 @@ export class PromotionEngine {
     const release = await this.release(promotion);
     const canary = progress.canary && !progress.canary.verified ? progress.canary.target : undefined;
     const units = (await observeUnits(this.ws, { service: promotion.service, environment })).filter((u) => !canary || u.target === canary);
-    const endpoints = units.flatMap((u) => u.instances.map((i) => ({ url: `http://127.0.0.1:${Object.values(i.ports)[0] ?? 80}`, ports: i.ports })));
+    const endpoints = units.flatMap((u) => u.instances.map((i) => ({ url: instanceUrl(i), ports: i.ports })));
     let result: { passed: boolean; message: string };
     try {
       result = await this.deps.verify({ service: promotion.service, environment, release, verification: this.ws.project.spec.environments[environment]!.verification, endpoints });

@@ -29,7 +29,7 @@ import { interleave } from '../kit/interleave.js';
 import { LastSeen } from '../kit/last-seen.js';
 import { unitHealth } from '../kit/health.js';
 import { instanceId, unitKey, unitSlug } from '../kit/names.js';
-import { assignPorts, freePort, portsCollide } from '../kit/ports.js';
+import { assignPorts, freePort, LOOPBACK, portsCollide } from '../kit/ports.js';
 import { httpProbe, type Probe } from '../kit/probe.js';
 import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
@@ -473,6 +473,10 @@ function observeInstance(container: Container, state: ObservedInstance['state'])
     id: instanceId(labels.key, labels.replica),
     replica: labels.replica,
     state,
+    release: labels.release,
+    configHash: labels.configHash,
+    // Ports are published on this machine (`createOptions`).
+    host: LOOPBACK,
     ...(container.pid !== undefined ? { pid: container.pid } : {}),
     ports: labels.ports,
     restarts: container.restarts,

@@ -1,6 +1,7 @@
-/** HTTP probes, as in Kubernetes: GET on 127.0.0.1; 2xx and 3xx pass, anything else fails. */
+/** HTTP probes, as in Kubernetes: GET on this machine ({@link LOOPBACK}); 2xx and 3xx pass, anything else fails. */
 import { request } from 'node:http';
 import { errorMessage, RuntimeError } from '../../errors.js';
+import { LOOPBACK } from './ports.js';
 
 /**
  * Performs one probe, aborted after `timeoutMs`. Resolves true on a 2xx or 3xx answer, false on
@@ -13,7 +14,7 @@ export function httpProbe(port: number, path: string, timeoutMs: number): Promis
   return new Promise((resolve, reject) => {
     let req: ReturnType<typeof request>;
     try {
-      req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+      req = request({ host: LOOPBACK, port, path, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
         res.resume();
         const status = res.statusCode ?? 0;
         resolve(status >= 200 && status < 400);

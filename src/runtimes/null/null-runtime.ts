@@ -7,6 +7,7 @@ import type { DesiredUnit, ObservedUnit, UnitKey } from '../../desired/types.js'
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { RuntimeError } from '../../errors.js';
 import { instanceId } from '../kit/names.js';
+import { LOOPBACK } from '../kit/ports.js';
 import type { ApplyOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 
 /** One request the null runtime received, in order. */
@@ -73,6 +74,10 @@ export class NullRuntime implements RuntimeAdapter {
           id: instanceId(unit, replica),
           replica,
           state: 'ready',
+          release: unit.release,
+          configHash: unit.configHash,
+          // Nothing runs: this machine stands for "nowhere".
+          host: LOOPBACK,
           ports: {},
           restarts: 0,
         })),

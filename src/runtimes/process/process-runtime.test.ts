@@ -309,6 +309,28 @@ describe('process runtime', () => {
     expect(processStartTimeSync(during[1]!.pid!)).toBeNull();
   });
 
+  it('reports what each instance runs after a rollout stopped half-way, and the unit degraded, also after a reopen', async () => {
+    sandbox = new Sandbox();
+    const first = await sandbox.open();
+    await first.apply(sandbox.unit({ replicas: 2 }));
+    const stop = new AbortController();
+    const next = sandbox.unit({ replicas: 2, version: '2' });
+    const halfway = first.apply(next, { signal: stop.signal, onProgress: (message) => message.endsWith('replica 0 ready') && stop.abort() });
+    await expect(halfway).rejects.toThrow();
+    const runs = (units: Awaited<ReturnType<ProcessRuntime['observe']>>) =>
+      units.map((u) => [u.release.version, u.health, u.instances.map((i) => [i.replica, i.release.version, i.configHash, i.host])]);
+    const mixed = [['1', 'degraded', [[0, '2', next.configHash, '127.0.0.1'], [1, '1', sandbox.unit().configHash, '127.0.0.1']]]];
+    expect(runs(await first.observe())).toEqual(mixed);
+    await first.close();
+    const second = await sandbox.open();
+    expect(runs(await waitFor('both adopted', async () => {
+      const units = await second.observe();
+      return units[0]?.instances.every((i) => i.state === 'ready') && units;
+    }))).toEqual(mixed);
+    await second.apply(next);
+    expect(runs(await second.observe())).toEqual([['2', 'healthy', [[0, '2', next.configHash, '127.0.0.1'], [1, '2', next.configHash, '127.0.0.1']]]]);
+  });
+
   it('keeps environments sealed in its state, and starts an instance that died with its environment again', async () => {
     sandbox = new Sandbox();
     const secret = 'hunter2-resolved-secret-value';

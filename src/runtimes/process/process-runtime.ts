@@ -26,7 +26,7 @@ import { InstanceNotReadyError } from '../kit/errors.js';
 import { unitHealth } from '../kit/health.js';
 import { instanceEnv } from '../kit/instance-env.js';
 import { instanceId, unitKey, unitSlug } from '../kit/names.js';
-import { assignPorts, freePort, portsCollide, probePort } from '../kit/ports.js';
+import { assignPorts, freePort, LOOPBACK, portsCollide, probePort } from '../kit/ports.js';
 import { httpProbe, type Probe } from '../kit/probe.js';
 import { reportUnusable, type UnitRecord } from '../kit/state-files.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext, RuntimeEvent } from '../types.js';
@@ -407,6 +407,9 @@ function observeInstance(s: Supervisor): ObservedInstance {
     id: instanceId(record.key, record.replica),
     replica: record.replica,
     state: s.state,
+    release: record.release,
+    configHash: record.configHash,
+    host: LOOPBACK,
     ...(record.pid !== null && s.state !== 'stopped' ? { pid: record.pid } : {}),
     ports: record.ports,
     restarts: record.restarts,

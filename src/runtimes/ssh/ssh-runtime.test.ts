@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { instanceUrl } from '../../desired/address.js';
 import type { DesiredUnit, ObservedInstance, ResolvedWorkload } from '../../desired/types.js';
 import { ephemeralSealer } from '../../secrets/index.js';
 import { startHaproxy, type Haproxy } from '../../../test/harness/haproxy.js';
@@ -199,6 +200,18 @@ describe('ssh runtime on namespace hosts behind HAProxy', () => {
     const [back] = await runtime.observe();
     expect(back).toMatchObject({ release: { version: '2' }, health: 'healthy' });
     expect((await fetch(haproxy.url).then((r) => r.text())).split(' ')[0]).toBe('2');
+  });
+
+  it("reports each instance at its host's address, where the control plane reaches it", async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const runtime = await sandbox.open();
+    await runtime.apply(sandbox.unit({ replicas: 2, version: '3' }));
+    const [observed] = await runtime.observe();
+    expect(observed!.instances.map((i) => i.host)).toEqual(lab.hosts.slice(0, 2).map((h) => h.address));
+    for (const instance of observed!.instances) {
+      expect(instance.host).not.toBe('127.0.0.1');
+      expect(await fetch(instanceUrl(instance)).then((r) => r.text())).toBe(`3 ${instance.id.split('@')[0]}`);
+    }
   });
 
   it('a release that does not become ready halts the rollout on the first host, which runs the old one again', async () => {

@@ -212,13 +212,15 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
         const here = found.get(slug) ?? [];
         const newest = [...here].sort((a, b) => b.instance.meta.startedAt - a.instance.meta.startedAt)[0]?.instance.meta;
         const unit = this.#units.get(slug) ?? { key: unitKey(newest!.key), release: newest!.release, configHash: newest!.configHash, replicas: new Set(here.map((f) => f.instance.meta.replica)).size };
-        const instances: (ObservedInstance & { configHash?: string })[] = here.map(({ host, instance }) => observeInstance(unit.key, host, instance));
+        const instances: ObservedInstance[] = here.map(({ host, instance }) => observeInstance(unit.key, host, instance));
         for (const host of this.hosts) {
           const lost = inventories[host.index];
           if (!(lost instanceof HostUnreachableError)) continue;
           const message = lost instanceof HostKeyRejectedError ? 'host key rejected' : 'unreachable';
+          // What runs there is unknown: the replicas placed on it are reported on the unit's release.
           for (const replica of replicasOn(host.index, unit.replicas, this.hosts.length)) {
-            instances.push({ id: instanceName(unit.key, replica, host), replica, state: 'unhealthy', ports: {}, restarts: 0, message });
+            const { release, configHash } = unit;
+            instances.push({ id: instanceName(unit.key, replica, host), replica, state: 'unhealthy', release, configHash, host: host.endpoint.address, ports: {}, restarts: 0, message });
           }
         }
         instances.sort((a, b) => a.replica - b.replica || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -227,12 +229,8 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
           release: unit.release,
           configHash: unit.configHash,
           replicas: unit.replicas,
-          instances: instances.map(({ configHash: _, ...instance }) => instance),
-          health: unitHealth(
-            unit,
-            instances.map(({ state, replica, configHash }) => ({ state, replica, configHash: configHash ?? unit.configHash })),
-            this.#lock.busy(slug),
-          ),
+          instances,
+          health: unitHealth(unit, instances, this.#lock.busy(slug)),
         };
       })
       .sort(compareUnitKeys);
@@ -390,16 +388,19 @@ function instanceName(key: UnitKey, replica: number, host: Host): string {
   return `${unitSlug(key)}.${replica}@${host.endpoint.name}`;
 }
 
-function observeInstance(key: UnitKey, host: Host, instance: RemoteInstance): ObservedInstance & { configHash: string } {
+/** An instance found on `host`; its ports answer on the address the SSH connection uses. */
+function observeInstance(key: UnitKey, host: Host, instance: RemoteInstance): ObservedInstance {
   const state = !instance.alive ? 'stopped' : instance.ready ? 'ready' : instance.pid === 0 ? 'crashed' : 'unhealthy';
   return {
     id: instanceName(key, instance.meta.replica, host),
     replica: instance.meta.replica,
     state,
+    release: instance.meta.release,
+    configHash: instance.meta.configHash,
+    host: host.endpoint.address,
     ...(instance.pid ? { pid: instance.pid } : {}),
     ports: instance.meta.ports,
     restarts: instance.restarts,
     startedAt: new Date(instance.meta.startedAt),
-    configHash: instance.meta.configHash,
   };
 }

@@ -23,6 +23,7 @@ import { errorMessage, RuntimeError } from '../../errors.js';
 import { KeyedLock } from '../../keyed-lock.js';
 import { LastSeen } from '../kit/last-seen.js';
 import { instanceId, unitKey } from '../kit/names.js';
+import { LOOPBACK } from '../kit/ports.js';
 import type { ApplyOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn } from '../kit/ssh/connection.js';
 import { endpointOf, readLoginKeys } from '../kit/ssh/login.js';
@@ -152,6 +153,10 @@ export class StaticRuntime implements RuntimeAdapter {
       id: instanceId(key, replica),
       replica,
       state: drift.length > 0 ? 'unhealthy' : 'ready',
+      release: manifest!.release,
+      configHash: manifest!.configHash,
+      // The web server that serves the web root runs where it is.
+      host: this.settings.ssh?.host.address ?? LOOPBACK,
       ports: {},
       restarts: 0,
       startedAt: live!.since,
