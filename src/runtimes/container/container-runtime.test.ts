@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestImage, removeTargetContainers, startPodman, TEST_IMAGE, type PodmanService } from '../../../test/harness/podman.js';
 import type { DesiredUnit, ObservedUnit, ResolvedWorkload } from '../../desired/types.js';
 import { ephemeralSealer } from '../../secrets/index.js';
-import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
+import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides, type ContractWorkloadOptions } from '../adapter-contract.js';
 import { InstanceNotReadyError } from '../kit/errors.js';
 import type { LogLine } from '../types.js';
 import { openContainerRuntime, type ContainerRuntime, type ContainerRuntimeDeps, type ContainerRuntimeSettings } from './container-runtime.js';
@@ -27,11 +27,12 @@ afterAll(async () => {
   await podman.stop();
 });
 
-/** busybox httpd on $PORT serving the version at `/` and `/healthz`. */
-function workload(version: string, patch: Partial<ResolvedWorkload> = {}): ResolvedWorkload {
+/** busybox httpd on $PORT serving the version at `/` and `/healthz`; with `ticks`, a loop beside it printing `tick <n>`. */
+function workload(version: string, patch: Partial<ResolvedWorkload> = {}, { ticks }: ContractWorkloadOptions = { ticks: false }): ResolvedWorkload {
+  const tick = ticks ? '(n=0; while :; do n=$((n + 1)); echo "tick $n"; sleep 0.3; done) & ' : '';
   return {
     command: `image:${TEST_IMAGE}`,
-    args: ['sh', '-c', 'echo "$FIXTURE_VERSION" > /www/index.html && echo ok > /www/healthz && exec httpd -f -p "$PORT" -h /www'],
+    args: ['sh', '-c', `echo "$FIXTURE_VERSION" > /www/index.html && echo ok > /www/healthz && ${tick}exec httpd -f -p "$PORT" -h /www`],
     workingDir: '/',
     env: { FIXTURE_VERSION: version },
     ports: { http: 'auto' },
@@ -53,7 +54,7 @@ class Sandbox {
   }
 
   unit(overrides: ContractUnitOverrides = {}, patch: Partial<ResolvedWorkload> = {}): DesiredUnit {
-    return contractUnit(TARGET, (version) => workload(version, patch), overrides);
+    return contractUnit(TARGET, (version, options) => workload(version, patch, options), overrides);
   }
 
   async done(): Promise<void> {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredUnit, ObservedInstance, ResolvedWorkload } from '../../desired/types.js';
 import { ephemeralSealer, type Sealer } from '../../secrets/index.js';
-import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
+import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides, type ContractWorkloadOptions } from '../adapter-contract.js';
 import type { RuntimeEvent } from '../types.js';
 import { InstanceNotReadyError } from '../kit/errors.js';
 import { openProcessRuntime, type ProcessRuntime, type ProcessRuntimeSettings } from './process-runtime.js';
@@ -44,12 +44,12 @@ const httpProbe = (path: string) => ({
   failureThreshold: 3,
 });
 
-function workload(dir: string, version: string, patch: Partial<ResolvedWorkload> = {}): ResolvedWorkload {
+function workload(dir: string, version: string, patch: Partial<ResolvedWorkload> = {}, { ticks }: ContractWorkloadOptions = { ticks: false }): ResolvedWorkload {
   return {
     command: process.execPath,
     args: [FIXTURE],
     workingDir: dir,
-    env: { FIXTURE_VERSION: version },
+    env: { FIXTURE_VERSION: version, ...(ticks && { LOG_EVERY_MS: '200' }) },
     ports: { http: 'auto' },
     readinessProbe: httpProbe('/healthz'),
     ...patch,
@@ -78,7 +78,7 @@ class Sandbox {
   }
 
   unit(overrides: ContractUnitOverrides = {}, patch: Partial<ResolvedWorkload> = {}): DesiredUnit {
-    return contractUnit(TARGET, (version) => workload(this.dir, version, patch), overrides);
+    return contractUnit(TARGET, (version, options) => workload(this.dir, version, patch, options), overrides);
   }
 
   async done(): Promise<void> {

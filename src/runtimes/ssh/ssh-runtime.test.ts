@@ -12,7 +12,7 @@ import type { DesiredUnit, ObservedInstance, ResolvedWorkload } from '../../desi
 import { ephemeralSealer } from '../../secrets/index.js';
 import { startHaproxy, type Haproxy } from '../../../test/harness/haproxy.js';
 import { startSshHosts, type SshHost, type SshHosts } from '../../../test/harness/sshd.js';
-import { adapterContract, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
+import { adapterContract, contractUnit, type ContractUnitOverrides, type ContractWorkloadOptions } from '../adapter-contract.js';
 import { openSshRuntime, type SshRuntime } from './ssh-runtime.js';
 import { SshTarget } from './settings.js';
 
@@ -27,12 +27,12 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-function workload(version: string, patch: Partial<ResolvedWorkload> = {}): ResolvedWorkload {
+function workload(version: string, patch: Partial<ResolvedWorkload> = {}, { ticks }: ContractWorkloadOptions = { ticks: false }): ResolvedWorkload {
   return {
     command: process.execPath,
     args: ['server.mjs'],
     workingDir: APP,
-    env: { FIXTURE_VERSION: version },
+    env: { FIXTURE_VERSION: version, ...(ticks && { LOG_EVERY_MS: '200' }) },
     ports: { http: 'auto' },
     readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
     ...patch,
@@ -80,7 +80,7 @@ class Sandbox {
   }
 
   unit(overrides: ContractUnitOverrides = {}, patch: Partial<ResolvedWorkload> = {}): DesiredUnit {
-    return contractUnit(TARGET, (version) => workload(version, patch), overrides);
+    return contractUnit(TARGET, (version, options) => workload(version, patch, options), overrides);
   }
 
   async done(): Promise<void> {
