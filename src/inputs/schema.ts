@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { Name, Version } from './name.js';
 import { RUNTIME_MODULES, settingsSchemas } from '../runtimes/registry.js';
+import { RequestPath } from './http-fields.js';
 import { Verification } from '../verification/types.js';
 import { Notifications } from '../notifications/schema.js';
 
@@ -16,7 +17,8 @@ const Port = z.number().int().min(1).max(65535);
 /** An HTTP probe, as in Kubernetes and Score: GET `path` on a named or numbered port. */
 export const HttpProbe = z.strictObject({
   httpGet: z.strictObject({
-    path: z.string().startsWith('/').default('/'),
+    /** Refused here unless an HTTP client can send it: a probe that cannot be sent would fail for ever. */
+    path: RequestPath.default('/'),
     /** A port name from `ports`, or a port number. */
     port: z.union([Name, Port]),
   }),

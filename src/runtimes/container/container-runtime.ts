@@ -75,6 +75,12 @@ interface Container {
   readonly lastStartedAt: Date;
 }
 
+/** An instance's state and, when a probe could not even be sent, why. */
+interface InstanceCondition {
+  readonly state: ObservedInstance['state'];
+  readonly message?: string;
+}
+
 /** What one read of a container's logs asks for. */
 interface LogRead {
   readonly tail?: number;
@@ -187,7 +193,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
   private async observed(key?: UnitKey): Promise<ObservedUnit[]> {
     const containers = await this.containers(key);
     const states = await Promise.all(containers.map((c) => this.instanceState(c)));
-    const bySlug = new Map<string, { container: Container; state: ObservedInstance['state'] }[]>();
+    const bySlug = new Map<string, { container: Container; state: InstanceCondition }[]>();
     containers.forEach((container, i) => {
       const slug = unitSlug(container.labels.key);
       bySlug.set(slug, [...(bySlug.get(slug) ?? []), { container, state: states[i]! }]);
@@ -212,7 +218,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
           instances: found.map(({ container, state }) => observeInstance(container, state)),
           health: unitHealth(
             unit,
-            found.map(({ container, state }) => ({ state, replica: container.labels.replica, configHash: container.labels.configHash })),
+            found.map(({ container, state }) => ({ state: state.state, replica: container.labels.replica, configHash: container.labels.configHash })),
             this.#lock.busy(slug),
           ),
         };
@@ -299,38 +305,52 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
   private async awaitReady(unit: DesiredUnit, id: string, labels: InstanceLabels, options: ApplyOptions): Promise<void> {
     const deadline = Date.now() + this.settings.readyTimeoutSeconds * 1000;
     let last: Container | undefined;
+    let fault: string | undefined;
     for (;;) {
       options.signal?.throwIfAborted();
       last = await this.inspect(id);
       if (!last) break;
-      if ((await this.instanceState(last)) === 'ready') return;
-      if (last.restarts >= RESTARTS_BEFORE_GIVING_UP || Date.now() > deadline) break;
+      const { state, message } = await this.instanceState(last);
+      if (state === 'ready') return;
+      // A probe that cannot be sent will never pass.
+      fault = message;
+      if (fault || last.restarts >= RESTARTS_BEFORE_GIVING_UP || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }
     const verdict = !last
       ? 'container disappeared before it was ready'
-      : last.restarts >= RESTARTS_BEFORE_GIVING_UP
-        ? `crashed ${last.restarts} times before it was ready`
-        : `not ready within ${this.settings.readyTimeoutSeconds} s (${last.status})`;
+      : fault
+        ? `cannot be probed: ${fault}`
+        : last.restarts >= RESTARTS_BEFORE_GIVING_UP
+          ? `crashed ${last.restarts} times before it was ready`
+          : `not ready within ${this.settings.readyTimeoutSeconds} s (${last.status})`;
     throw new InstanceNotReadyError(`${unitId(unit)}: replica ${labels.replica} of release ${unit.release.version} ${verdict}`, containerName(labels), await this.logTail(last));
   }
 
-  /** ready: running and passing its readiness probe (if any); crashed: restarting or exited with an error. */
-  private async instanceState(container: Container): Promise<ObservedInstance['state']> {
+  /**
+   * ready: running and passing its readiness probe (if any); crashed: restarting or exited with an
+   * error. A probe that cannot be sent (a path from labels written before the project file checked
+   * it) makes the instance `unhealthy` with the reason as `message`; it never fails the observation.
+   */
+  private async instanceState(container: Container): Promise<InstanceCondition> {
     switch (container.status) {
       case 'running': {
         const probe = container.labels.readinessProbe;
-        if (!probe) return 'ready';
-        return (await this.#probe(probe.port, probe.path, probe.timeoutSeconds * 1000)) ? 'ready' : 'unhealthy';
+        if (!probe) return { state: 'ready' };
+        try {
+          return { state: (await this.#probe(probe.port, probe.path, probe.timeoutSeconds * 1000)) ? 'ready' : 'unhealthy' };
+        } catch (error) {
+          return { state: 'unhealthy', message: errorMessage(error) };
+        }
       }
       case 'created':
-        return 'starting';
+        return { state: 'starting' };
       case 'paused':
-        return 'unhealthy';
+        return { state: 'unhealthy' };
       case 'exited':
-        return container.exitCode === 0 ? 'stopped' : 'crashed';
+        return { state: container.exitCode === 0 ? 'stopped' : 'crashed' };
       default:
-        return 'crashed';
+        return { state: 'crashed' };
     }
   }
 
@@ -467,7 +487,7 @@ function byReplicaThenGeneration(a: Container, b: Container): number {
   return a.labels.replica - b.labels.replica || a.labels.generation - b.labels.generation;
 }
 
-function observeInstance(container: Container, state: ObservedInstance['state']): ObservedInstance {
+function observeInstance(container: Container, { state, message }: InstanceCondition): ObservedInstance {
   const { labels } = container;
   return {
     id: instanceId(labels.key, labels.replica),
@@ -481,7 +501,7 @@ function observeInstance(container: Container, state: ObservedInstance['state'])
     ports: labels.ports,
     restarts: container.restarts,
     ...(container.startedAt ? { startedAt: container.startedAt } : {}),
-    ...(state === 'ready' ? {} : { message: `container ${containerName(labels)} is ${container.status}${container.status === 'exited' ? ` (exit code ${container.exitCode})` : ''}` }),
+    ...(state === 'ready' ? {} : { message: message ?? `container ${containerName(labels)} is ${container.status}${container.status === 'exited' ? ` (exit code ${container.exitCode})` : ''}` }),
   };
 }
 

@@ -373,6 +373,62 @@ describe('process runtime', () => {
     expect(await get(after.ports.http!, '/env')).toMatchObject({ FIXTURE_TOKEN: secret });
   });
 
+  it('a stored record no client can probe, or that cannot be read, is an error of its unit: open, observe, apply and remove work, nothing is thrown uncaught', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onUncaught);
+    try {
+      sandbox = new Sandbox();
+      const first = await sandbox.open();
+      await first.apply(sandbox.unit({ service: 'api' }));
+      await first.apply(sandbox.unit({ service: 'worker' }, { livenessProbe: httpProbe('/livez') }));
+      const before = new Map((await instances(first)).map((i) => [i.id, i.pid]));
+      await first.close();
+      // As a version that did not check probe paths would have stored them: a space, a line break.
+      const dir = join(sandbox.dir, 'state', 'instances');
+      const rewrite = (prefix: string, change: (record: Record<string, { path: string }>) => object) => {
+        for (const file of readdirSync(dir).filter((f) => f.startsWith(prefix))) {
+          writeFileSync(join(dir, file), JSON.stringify(change(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, { path: string }>)));
+        }
+      };
+      rewrite('dev.api.', (record) => ({ ...record, readinessProbe: { ...record.readinessProbe, path: '/health z' } }));
+      rewrite('dev.worker.', (record) => ({ ...record, livenessProbe: { ...record.livenessProbe, path: '/live\nz' } }));
+      writeFileSync(join(dir, 'dev.cron.0.0.json'), JSON.stringify({ key: { service: 'cron' }, launch: 'node' }));
+
+      const second = await sandbox.open();
+      const state = (units: Awaited<ReturnType<ProcessRuntime['observe']>>) =>
+        units.map((u) => [u.service, u.health, u.instances.map((i) => [i.pid === before.get(i.id), i.state, i.message ?? ''])]);
+      const observed = await waitFor('the liveness probe to fail', async () => {
+        const units = await second.observe();
+        return units[1]?.instances[0]?.state === 'unhealthy' && units;
+      });
+      expect(state(observed)).toEqual([
+        ['api', 'degraded', [[true, 'unhealthy', expect.stringMatching(/^probe GET "\/health z" on port \d+ cannot be sent: .+; deploy it again to clear this$/)]]],
+        ['worker', 'degraded', [[true, 'unhealthy', expect.stringMatching(/^probe GET "\/live\\nz" on port \d+ cannot be sent: .+; deploy it again to clear this$/)]]],
+      ]);
+      expect(sandbox.events.map((e) => [e.type, e.key.service])).toEqual(
+        expect.arrayContaining([
+          ['record-unusable', 'cron'],
+          ['instance-unhealthy', 'api'],
+          ['instance-unhealthy', 'worker'],
+        ]),
+      );
+      expect(readdirSync(dir)).toContain('dev.cron.0.0.json.unusable');
+
+      // A fixed configuration replaces the instance; removing works on the other.
+      await second.apply(sandbox.unit({ service: 'api', version: '2' }));
+      await second.remove(sandbox.unit({ service: 'worker' }));
+      expect(state(await second.observe())).toEqual([['api', 'healthy', [[false, 'ready', '']]]]);
+      await second.close();
+      await (await sandbox.open()).observe();
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onUncaught);
+    }
+  });
+
   it('reports an instance whose environment does not decrypt (another key) as crashed, and apply replaces it', async () => {
     sandbox = new Sandbox();
     const first = await sandbox.open();

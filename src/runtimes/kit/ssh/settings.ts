@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { HostAddress } from '../../../inputs/http-fields.js';
 
 const Port = z.number().int().min(1).max(65535);
 
@@ -23,8 +24,8 @@ const HostKey = z
 export const SshHost = z.strictObject({
   /** Stable name: in instance ids, messages and (by default) the HAProxy server name. */
   name: HostName,
-  /** Host name or IP address to connect to. */
-  address: z.string().min(1),
+  /** Host name or IP address to connect to; instances on the host answer there too. */
+  address: HostAddress,
   /** SSH port (default: the target's `port`). */
   port: Port.optional(),
   /** Keys this host may present; with `knownHosts` either may vouch for it. */
