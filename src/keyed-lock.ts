@@ -25,6 +25,11 @@ export class KeyedLock {
     return result;
   }
 
+  /** True while a call with `key` runs or waits for its turn. */
+  busy(key: string): boolean {
+    return this.#tails.has(key);
+  }
+
   /** Every key with calls waiting for their turn, and how many (the one running is not counted). */
   waiting(): [key: string, count: number][] {
     return [...this.#waiting];

@@ -1,27 +1,41 @@
 /**
- * Killing Slipway with SIGKILL at random points of a three-environment promotion, then starting
- * it again (`slipway up`), always ends with the release running in every environment, one process
- * each, and a complete event history. Each kill point is chosen from a seed and printed.
+ * Killing the control plane with SIGKILL at random points of multi-replica rollouts, then starting
+ * it again, on local processes. After each kill, before the restart, `drift` must report every
+ * difference there is (an environment left with instances of two releases among them); after the
+ * restart, every promotion ends succeeded, every environment runs exactly one release on every
+ * replica, every deployment has exactly one end event, and `/metrics` counts each outcome once.
+ * The trials count how many kills landed mid-rollout (a deployment was running), and at least half
+ * must: kills between rollouts prove little. Kill points come from a seed, printed with each trial.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processesUnder, runCli, startCli } from './helpers/cli.js';
-import { API_WORKLOAD, projectDir, removeProject } from './helpers/projects.js';
+import { killPids, processesUnder, runCli, startCli, type RunningCli } from './helpers/cli.js';
+import { projectDir, removeProject } from './helpers/projects.js';
 
-const TRIALS = 20;
-const SEED = Number(process.env.SLIPWAY_KILL_SEED ?? 20261125);
+const TRIALS = Number(process.env.SLIPWAY_KILL_TRIALS ?? 8);
+const SEED = Number(process.env.SLIPWAY_KILL_SEED ?? 20261205);
+const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 
-const dir = projectDir('kill');
+const dir = projectDir('durability', []);
+mkdirSync(join(dir, 'app'));
+cpSync(resolve(import.meta.dirname, 'fixtures/http-service.mjs'), join(dir, 'app', 'server.mjs'));
 writeFileSync(
   join(dir, 'slipway.yaml'),
   `project: durability
 services:
   api:
-${API_WORKLOAD}
+    replicas: 2
+    workload:
+      command: node
+      args: [server.mjs]
+      artifact: ./app
+      ports: { http: auto }
+      env: { STARTUP_DELAY_MS: "700" }
+      readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1 }
 environments:
-  dev: { targets: [local], soakSeconds: 2 }
-  staging: { promotesFrom: [dev], targets: [local], soakSeconds: 2, verification: { http: [{ path: /healthz, port: http }] } }
+  dev: { targets: [local] }
+  staging: { promotesFrom: [dev], targets: [local], verification: { http: [{ path: /healthz, port: http }] } }
   prod: { promotesFrom: [staging], targets: [local], verification: { http: [{ path: /, port: http }] } }
 targets:
   local: { runtime: process }
@@ -46,61 +60,123 @@ interface Promotion {
   status: string;
   environments: Record<string, { phase: string }>;
 }
-
-async function promotionOf(version: string): Promise<Promotion | undefined> {
-  const history = JSON.parse((await cli('history', 'api', '--json')).stdout) as { promotions: Promotion[] };
-  return history.promotions.find((p) => p.version === version);
+interface Deployment {
+  id: string;
+  status: string;
+}
+interface Row {
+  environment: string;
+  release?: string;
+  running: string[];
+  ready: number;
+  instances: { id: string; state: string; release?: { version: string } }[];
+}
+interface Event {
+  type: string;
+  data: { deployment?: string };
 }
 
+async function json<T>(...args: string[]): Promise<T> {
+  const result = await cli(...args, '--json');
+  if (result.code !== 0) throw new Error(`slipway ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function startUp(): Promise<RunningCli> {
+  const up = startCli(['--project', dir, 'up', '--no-http']);
+  await up.waitFor('is supervising', 120_000);
+  return up;
+}
+
+let up: RunningCli | undefined;
 afterAll(async () => {
+  await up?.stop('SIGKILL');
   await cli('down');
+  killPids(processesUnder(dir));
   await removeProject(dir);
-});
+}, 120_000);
 
 describe('durability', () => {
-  it(`finishes every promotion correctly after SIGKILL at ${TRIALS} random points`, { timeout: 600_000 }, async () => {
+  it(`leaves every environment on one release after SIGKILL at ${TRIALS} random points of multi-replica rollouts`, { timeout: 1_800_000 }, async () => {
     const next = random(SEED);
     const log: string[] = [];
+    let midRollout = 0;
+    up = await startUp(); // deploys v1 into dev
     for (let trial = 1; trial <= TRIALS; trial++) {
-      const version = `v${trial}`;
-      writeFileSync(join(dir, 'api', 'TRIAL'), `${trial}\n`);
-      // The CLI needs about 2 s to start (tsx, PGlite); the promotion then runs for about 5 s (two 2 s soaks).
-      const killAfterMs = 2000 + Math.floor(next() * 6000);
-      const promote = startCli(['--project', dir, 'promote', 'api', '--version', version]);
-      const finishedFirst = await Promise.race([
-        new Promise((r) => setTimeout(() => r(false), killAfterMs)),
-        new Promise((r) => promote.process.once('close', () => r(true))),
-      ]);
-      await promote.stop('SIGKILL');
-      let promotion = await promotionOf(version);
-      const point = finishedFirst ? 'after it finished' : promotion ? `at ${JSON.stringify(Object.fromEntries(Object.entries(promotion.environments).map(([e, p]) => [e, p.phase])))}` : 'before the promotion was recorded';
-      log.push(`trial ${trial} (seed ${SEED}): killed after ${killAfterMs} ms, ${point}`);
+      const version = `v${trial + 1}`;
+      writeFileSync(join(dir, 'app', 'TRIAL'), `${trial}\n`);
+      // A promotion takes some 10 s here: three environments of two replicas, each ready after 0.7 s, and two verifications.
+      const killAfterMs = Math.floor(next() * 9000);
+      expect((await cli('promote', 'api', '--version', version)).code).toBe(0);
+      await new Promise((r) => setTimeout(r, killAfterMs));
+      await up.stop('SIGKILL');
+      up = undefined;
+
+      // The control plane is gone; the services are not. What was it doing?
+      const history = await json<{ promotions: Promotion[]; deployments: Deployment[] }>('history', 'api');
+      const landed = history.deployments.some((d) => d.status === 'running');
+      if (landed) midRollout++;
+      const promotion = history.promotions.find((p) => p.version === version);
+      const where = promotion ? Object.entries(promotion.environments).map(([e, p]) => `${e} ${p.phase}`).join(', ') : 'not recorded';
+      log.push(`trial ${trial} (seed ${SEED}): killed after ${killAfterMs} ms, ${landed ? 'mid-rollout' : 'between rollouts'}: ${where}`);
       console.log(log.at(-1));
-      if (!promotion) {
-        // Killed before anything was recorded: nothing happened, so the user asks again.
-        expect((await cli('promote', 'api', '--version', version)).code).toBe(0);
-      } else if (promotion.status !== 'succeeded') {
-        const up = startCli(['--project', dir, 'up', '--no-http']);
-        await up.waitFor('is supervising', 60_000);
-        for (let i = 0; i < 300 && (await promotionOf(version))?.status !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 200));
-        expect(await up.stop('SIGTERM')).toBe(0);
-      }
-      promotion = await promotionOf(version);
-      expect(promotion, log.at(-1)).toMatchObject({ status: 'succeeded', environments: { dev: { phase: 'succeeded' }, staging: { phase: 'succeeded' }, prod: { phase: 'succeeded' } } });
-      const status = JSON.parse((await cli('status', '--json')).stdout) as { environment: string; release: string; health: string; ready: number }[];
-      expect(status.map((r) => [r.environment, r.release, r.health, r.ready]), log.at(-1)).toEqual([
-        ['dev', version, 'healthy', 1],
-        ['staging', version, 'healthy', 1],
-        ['prod', version, 'healthy', 1],
-      ]);
-      expect(processesUnder(dir), log.at(-1)).toHaveLength(3);
-      const events = JSON.parse((await cli('events', '--service', 'api', '--limit', '10000', '--json')).stdout) as { type: string; environment: string | null }[];
-      // Each promotion is told exactly once: started, advanced in each environment, completed.
-      const count = (type: string, environment: string | null = null) => events.filter((e) => e.type === type && (environment === null || e.environment === environment)).length;
-      expect(
-        [count('promotion.started'), count('promotion.advanced', 'dev'), count('promotion.advanced', 'staging'), count('promotion.advanced', 'prod'), count('promotion.completed')],
-        log.at(-1),
-      ).toEqual([trial, trial, trial, trial, trial]);
+
+      // drift reports every environment whose replicas run more than one release.
+      const status = await json<Row[]>('status');
+      const mixed = status.filter((r) => new Set(r.instances.map((i) => i.release?.version)).size > 1).map((r) => r.environment);
+      const drift = (await json<{ environment: string }[]>('drift')).map((d) => d.environment);
+      expect(drift, log.at(-1)).toEqual(expect.arrayContaining(mixed));
+
+      up = await startUp();
+      const done = await until(`${version} promoted after the restart`, async () => {
+        const found = (await json<{ promotions: Promotion[] }>('history', 'api')).promotions.find((p) => p.version === version);
+        return found && ['succeeded', 'failed'].includes(found.status) ? found : undefined;
+      });
+      expect(done, log.at(-1)).toMatchObject({ status: 'succeeded' });
+      // Every environment runs exactly one release, the new one, on both replicas, all ready.
+      const settled = await until('every environment on one release', async () => {
+        const rows = await json<Row[]>('status');
+        return rows.every((r) => r.running.length === 1 && r.ready === 2 && r.instances.every((i) => i.release?.version === version)) ? rows : undefined;
+      });
+      expect(settled.map((r) => [r.environment, r.release, r.running]), log.at(-1)).toEqual(ENVIRONMENTS.map((e) => [e, version, [version]]));
+      expect(await json<unknown[]>('drift'), log.at(-1)).toEqual([]);
     }
+
+    // Every deployment started was told to end exactly once.
+    const events = await json<Event[]>('events', '--limit', '100000');
+    const ends = new Map<string, number>();
+    for (const e of events.filter((e) => /^deployment\.(succeeded|failed|partial)$/.test(e.type))) ends.set(e.data.deployment!, (ends.get(e.data.deployment!) ?? 0) + 1);
+    const started = events.filter((e) => e.type === 'deployment.started').map((e) => e.data.deployment ?? '');
+    const deployments = (await json<{ deployments: Deployment[] }>('history', 'api')).deployments;
+    expect([...ends.values()].every((n) => n === 1), JSON.stringify([...ends])).toBe(true);
+    expect(deployments.every((d) => d.status !== 'running')).toBe(true);
+    expect(ends.size).toBe(new Set(started).size);
+
+    // /metrics counts each outcome once: as many as the deployments that ended so.
+    await up?.stop('SIGTERM');
+    up = undefined;
+    const server = startCli(['--project', dir, 'server', '--port', '0']);
+    try {
+      await server.waitFor('http://', 60_000);
+      const url = /http:\/\/127\.0\.0\.1:\d+/.exec(server.stdout())![0];
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const counted = (outcome: string) => [...metrics.matchAll(new RegExp(`^slipway_deployments_total\\{outcome="${outcome}",environment="[^"]+"\\} (\\d+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+      for (const outcome of ['succeeded', 'failed', 'partial']) expect(counted(outcome), outcome).toBe(events.filter((e) => e.type === `deployment.${outcome}`).length);
+    } finally {
+      await server.stop('SIGTERM');
+    }
+
+    console.log(`${midRollout} of ${TRIALS} kills landed mid-rollout`);
+    expect(midRollout, log.join('\n')).toBeGreaterThanOrEqual(Math.ceil(TRIALS / 2));
   });
 });

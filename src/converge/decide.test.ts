@@ -17,7 +17,7 @@ const desired: DesiredUnit = {
 };
 
 function instance(replica: number, extra: Partial<ObservedInstance> = {}): ObservedInstance {
-  return { id: `dev.api.${replica}`, replica, state: 'ready', ports: { http: 7000 + replica }, restarts: 0, release: V2, configHash: 'c2', ...extra };
+  return { id: `dev.api.${replica}`, replica, state: 'ready', host: '127.0.0.1', ports: { http: 7000 + replica }, restarts: 0, release: V2, configHash: 'c2', ...extra };
 }
 
 function observed(extra: Partial<ObservedUnit> = {}): ObservedUnit {

@@ -91,8 +91,8 @@ function difference(desired: DesiredUnit, facts: ReconcileFacts): { text: string
   if (!observed || observed.health === 'missing') return { text: `${desired.service} is not running in ${desired.environment} on ${desired.target}` };
   if (observed.release.id !== desired.release.id) return { text: `${where} runs ${observed.release.version}, not the accepted ${desired.release.version}` };
   if (observed.configHash !== desired.configHash) return { text: `${where} runs another configuration of ${desired.release.version}` };
-  const others = observed.instances.filter((i) => i.configHash !== undefined && i.configHash !== desired.configHash);
-  if (others.length) return { text: `${where}: ${others.map((i) => `${i.id} runs ${i.release?.version ?? 'another release'}`).join(', ')}, not ${desired.release.version}` };
+  const others = observed.instances.filter((i) => i.configHash !== desired.configHash);
+  if (others.length) return { text: `${where}: ${others.map((i) => `${i.id} runs ${i.release.version}`).join(', ')}, not ${desired.release.version}` };
   if (observed.replicas !== desired.replicas) return { text: `${where} runs ${observed.replicas} replicas, not ${desired.replicas}` };
   if (observed.drift?.length) return { text: `changed by hand: ${observed.drift.map((d) => `${d.path} ${d.change}`).join(', ')}` };
   if (observed.health === 'degraded' || observed.health === 'progressing') {

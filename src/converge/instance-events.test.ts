@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { ObservedInstance, ObservedUnit } from '../desired/types.js';
 import { instanceEvents } from './instance-events.js';
 
+const release = { id: 'r1', version: 'v1', artifactDigest: null };
 const unit = (...instances: Partial<ObservedInstance>[]): ObservedUnit => ({
   service: 'api',
   environment: 'prod',
   target: 'edge',
-  release: { id: 'r1', version: 'v1', artifactDigest: null },
+  release,
   configHash: 'h',
   replicas: instances.length,
   health: 'healthy',
-  instances: instances.map((i, replica) => ({ id: `prod.api.${replica}`, replica, state: 'ready', ports: {}, restarts: 0, ...i })),
+  instances: instances.map((i, replica) => ({ id: `prod.api.${replica}`, replica, state: 'ready', release, configHash: 'h', host: '10.0.0.1', ports: {}, restarts: 0, ...i })),
 });
 
 const told = (before: ObservedUnit, after: ObservedUnit) => instanceEvents(before, after).map((e) => [e.type, e.message]);

@@ -2,6 +2,7 @@
  * The desired state: what should run, per (service, environment, target), fully resolved.
  */
 export * from './types.js';
+export { httpUrl, instanceUrl } from './address.js';
 export { stableHash, canonicalJson } from './hash.js';
 export {
   resolveWorkload,

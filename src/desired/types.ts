@@ -77,15 +77,24 @@ export interface ObservedInstance {
   readonly id: string;
   readonly replica: number;
   readonly state: InstanceState;
+  /**
+   * The release this instance runs. Instances of one unit differ during an update, and after a
+   * rollout was interrupted; the unit's own `release` is what it last fully converged to.
+   */
+  readonly release: ReleaseRef;
+  /** The configuration this instance runs (a `DesiredUnit.configHash`). */
+  readonly configHash: string;
+  /**
+   * Where `ports` answer from the control plane's network: an IP address or host name (an IPv6
+   * address without brackets). `127.0.0.1` for instances on the control plane's machine; never
+   * assumed: build addresses with `instanceUrl`.
+   */
+  readonly host: string;
+  /** The URL the instance serves, for runtimes that serve one rather than ports; absent otherwise. */
+  readonly url?: string;
   readonly pid?: number;
-  /** Port name → port number actually in use. */
+  /** Port name → port number actually in use, on `host`. */
   readonly ports: Readonly<Record<string, number>>;
-  /** Where `ports` answer from the control plane's network: an IP address or host name. */
-  readonly host?: string;
-  /** The release this instance runs (during an update, instances of one unit differ). */
-  readonly release?: ReleaseRef;
-  /** The configuration this instance runs. */
-  readonly configHash?: string;
   readonly restarts: number;
   readonly startedAt?: Date;
   readonly message?: string;

@@ -4,7 +4,7 @@
  * env with `${resources.…}` outputs and `secret:` references filled in. The values exist only on
  * the way to the runtime: plans, records and events keep the references.
  */
-import { resolveProjectService, type DesiredUnit } from '../desired/index.js';
+import { resolveProjectService, unitId, type DesiredUnit } from '../desired/index.js';
 import {
   applyResourcePlan,
   builtinProvisioners,
@@ -24,7 +24,11 @@ export function secretStore(ws: Workspace): SecretStore {
   return new SecretStore(ws.store, () => loadSecretKey({ stateDir: ws.stateDir }));
 }
 
-/** What every service of the project asks of `environment`, against what is recorded: create, update, delete. */
+/**
+ * What every service of the project asks of `environment`, against what is recorded: create,
+ * update, delete. A workload of `units` is addressed at the host its target was last seen running
+ * it on (`observedHost`).
+ */
 export async function resourcePlan(ws: Workspace, environment: string, units: readonly DesiredUnit[] = []): Promise<ResourcePlan> {
   const services = Object.fromEntries(
     Object.keys(ws.project.spec.services).map((name) => [name, resolveProjectService(ws.project, name, environment).spec]),
@@ -34,10 +38,19 @@ export async function resourcePlan(ws: Workspace, environment: string, units: re
     environment,
     services,
     provisioners,
-    workloads: units.map((u) => ({ service: u.service, host: '127.0.0.1', ports: u.workload.ports })),
+    workloads: units.map((u) => ({ service: u.service, host: observedHost(ws, u), ports: u.workload.ports })),
     registry: builtinProvisioners({ cwd: ws.project.dir }),
   });
   return planResources(requested, await ws.store.listResources({ environment }));
+}
+
+/**
+ * The host of the unit's first ready instance (else its first instance) in what its target was
+ * last seen running (a deployment has just observed it); this machine, `127.0.0.1`, while none was seen there.
+ */
+function observedHost(ws: Workspace, unit: DesiredUnit): string {
+  const instances = ws.observations.last(unit.target)?.units.find((o) => unitId(o) === unitId(unit))?.instances ?? [];
+  return (instances.find((i) => i.state === 'ready') ?? instances[0])?.host ?? '127.0.0.1';
 }
 
 /**

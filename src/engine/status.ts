@@ -1,5 +1,5 @@
 /** The services × environments matrix: which release runs where, and how healthy it is. */
-import type { ObservedInstance, ObservedUnit, UnitHealth } from '../desired/types.js';
+import { instanceUrl, type ObservedInstance, type ObservedUnit, type UnitHealth } from '../desired/index.js';
 import { newestDeployments } from './newest-deployments.js';
 import { recentUnits } from './units.js';
 import type { Workspace } from './workspace.js';
@@ -15,7 +15,7 @@ export interface StatusRow {
   readonly ready: number;
   readonly replicas: number;
   readonly restarts: number;
-  /** `http://127.0.0.1:<port>` for each instance port, for people to try. */
+  /** Where each instance answers, for people to try: the URL it serves, else `http://<host>:<port>` for each of its ports. */
   readonly endpoints: readonly string[];
   /** Every instance on every target, for scripts (`--json`). */
   readonly instances: readonly ObservedInstance[];
@@ -98,7 +98,7 @@ function summarise(service: string, environment: string, release: string | undef
     ready: instances.filter((i) => i.state === 'ready').length,
     replicas: units.reduce((sum, u) => sum + u.replicas, 0),
     restarts: instances.reduce((sum, i) => sum + i.restarts, 0),
-    endpoints: instances.flatMap((i) => Object.values(i.ports).map((port) => `http://127.0.0.1:${port}`)),
+    endpoints: instances.flatMap((i) => (i.url ? [i.url] : Object.values(i.ports).map((port) => instanceUrl(i, port)))),
     instances,
   };
 }

@@ -154,16 +154,14 @@ export class Workspace {
   }
 
   /**
-   * Opens the runtime of a target with its state directory on this machine: a process target's
-   * `baseDir` (relative to the project), else `.slipway/runtime/<name>`. An ssh target's `baseDir`
-   * is a directory on its hosts, never on this machine.
+   * Opens the runtime of a target through its module (`runtimes/registry.ts`), with a state
+   * directory of its own on this machine: `.slipway/runtime/<name>`, unless its settings name one
+   * (a process target's `baseDir`).
    */
   private async openTarget(name: string, target: Target): Promise<RuntimeAdapter> {
-    const local = target.runtime === 'process' && target.baseDir;
-    const stateDir = local ? resolve(this.project.dir, local) : join(this.stateDir, 'runtime', name);
     const onEvent = (event: RuntimeEvent) => void this.recordRuntimeEvent(event);
-    const ctx = { target: name, stateDir, sealer: this.#sealer, onEvent };
-    const adapter = await openRuntime(absolutePaths(target, this.project.dir), ctx);
+    const place = { projectDir: this.project.dir, stateDir: join(this.stateDir, 'runtime', name) };
+    const adapter = await openRuntime(target, place, { target: name, sealer: this.#sealer, onEvent });
     return forgettingOnChange(adapter, () => this.observations.forget(name));
   }
 
@@ -196,25 +194,3 @@ export class Workspace {
     }
   }
 }
-
-/** The target with its file paths made absolute against the project directory. */
-function absolutePaths(target: Target, dir: string): Target {
-  switch (target.runtime) {
-    case 'static':
-      // A web root on a host is a path there, used as given.
-      return target.ssh ? { ...target, ssh: loginFiles(target.ssh, dir) } : { ...target, webRoot: resolve(dir, target.webRoot) };
-    case 'ssh':
-      return {
-        ...loginFiles(target, dir),
-        ...(target.haproxy && { haproxy: { ...target.haproxy, socket: resolve(dir, target.haproxy.socket) } }),
-      };
-    default:
-      return target;
-  }
-}
-
-/** A login with its identity and known_hosts files resolved against `dir`. */
-function loginFiles<T extends { identityFile: string; knownHosts?: string }>(login: T, dir: string): T {
-  return { ...login, identityFile: resolve(dir, login.identityFile), ...(login.knownHosts && { knownHosts: resolve(dir, login.knownHosts) }) };
-}
-

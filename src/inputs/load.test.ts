@@ -149,6 +149,35 @@ describe('parseProject', () => {
     ]);
   });
 
+  it('refuses a probe path an HTTP client cannot send, and an ssh host address that is no host, at their positions', () => {
+    const text = replace(VALID, 'httpGet: { path: /healthz, port: http }', 'httpGet: { path: "/health z", port: http }');
+    expect(issuesOf(text)).toEqual([
+      {
+        file: FILE,
+        line: 9,
+        column: 26,
+        path: 'services.api.workload.readinessProbe.httpGet.path',
+        message: 'expected a URL path such as /healthz or /status?full=1 (no spaces or control characters; %20 for a space), got "/health z"',
+      },
+    ]);
+    let error: unknown;
+    try {
+      parseProject(replace(VALID, 'path: /healthz', 'path: "/healthz\\r\\n"'), FILE);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toMatch(/^slipway\.yaml:9:26: services\.api\.workload\.readinessProbe\.httpGet\.path: expected a URL path/);
+    const ssh = `  local:
+    runtime: ssh
+    identityFile: /k
+    hosts: [{ name: web-1, address: "10.0.0.1; rm -rf /", hostKeys: ["SHA256:${'A'.repeat(43)}"] }]
+`;
+    expect(issuesOf(replace(VALID, '  local:\n    runtime: process\n', ssh))).toEqual([
+      { file: FILE, line: 22, column: 37, path: 'targets.local.hosts[0].address', message: expect.stringMatching(/^expected a host name or IP address/) },
+    ]);
+  });
+
   it('names a promotion cycle and a missing first environment', () => {
     const text = replace(VALID, '  dev:\n    targets', '  dev:\n    promotesFrom: [prod]\n    targets');
     expect(issuesOf(text)).toEqual([

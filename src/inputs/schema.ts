@@ -5,9 +5,8 @@
  */
 import { z } from 'zod';
 import { Name, Version } from './name.js';
-import { ContainerTarget } from '../runtimes/container/settings.js';
-import { StaticTarget } from '../runtimes/static/settings.js';
-import { SshTarget } from '../runtimes/ssh/settings.js';
+import { RUNTIME_MODULES, settingsSchemas } from '../runtimes/registry.js';
+import { RequestPath } from './http-fields.js';
 import { Verification } from '../verification/types.js';
 import { Notifications } from '../notifications/schema.js';
 
@@ -18,7 +17,8 @@ const Port = z.number().int().min(1).max(65535);
 /** An HTTP probe, as in Kubernetes and Score: GET `path` on a named or numbered port. */
 export const HttpProbe = z.strictObject({
   httpGet: z.strictObject({
-    path: z.string().startsWith('/').default('/'),
+    /** Refused here unless an HTTP client can send it: a probe that cannot be sent would fail for ever. */
+    path: RequestPath.default('/'),
     /** A port name from `ports`, or a port number. */
     port: z.union([Name, Port]),
   }),
@@ -126,20 +126,8 @@ export const Environment = z.strictObject({
 });
 export type Environment = z.infer<typeof Environment>;
 
-/** Supervised local processes. `baseDir` (relative to the project file) holds instance state and logs. */
-export const ProcessTarget = z.strictObject({
-  runtime: z.literal('process'),
-  baseDir: z.string().min(1).optional(),
-  /** Log bytes per instance before the file is rotated. */
-  logMaxBytes: z.number().int().positive().default(10 * 1024 * 1024),
-  /** Rotated log files kept per instance. */
-  logKeep: z.number().int().min(0).default(3),
-});
-
-/** Records what it is asked to run and runs nothing: for tests and dry runs. */
-export const NullTarget = z.strictObject({ runtime: z.literal('null') });
-
-export const Target = z.discriminatedUnion('runtime', [ProcessTarget, NullTarget, ContainerTarget, StaticTarget, SshTarget]);
+/** Where services run: the settings of one of the runtime modules (`runtimes/registry.ts`), told apart by `runtime`. */
+export const Target = z.discriminatedUnion('runtime', settingsSchemas(RUNTIME_MODULES));
 export type Target = z.infer<typeof Target>;
 
 export const ProjectFile = z.strictObject({

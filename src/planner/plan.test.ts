@@ -110,13 +110,13 @@ describe('plan', () => {
   });
 
   it('repairs a unit that runs as desired but is degraded, missing or changed by hand', () => {
-    const degraded = observedOf(api, { health: 'degraded', instances: [{ id: 'dev.api.0', replica: 0, state: 'crashed', ports: {}, restarts: 3, message: 'exit 1' }] });
+    const degraded = observedOf(api, { health: 'degraded', instances: [{ id: 'dev.api.0', replica: 0, state: 'crashed', host: '127.0.0.1', release: api.release, configHash: api.configHash, ports: {}, restarts: 3, message: 'exit 1' }] });
     expect(plan({ units: [api] }, { units: [degraded] }).steps).toEqual([{ kind: 'repair', unit: api, reason: `api ${api.release.version} in dev on local is degraded: dev.api.0 exit 1` }]);
     expect(plan({ units: [api] }, { units: [observedOf(api, { drift: [{ path: 'index.html', change: 'changed' }] })] }).steps[0]).toMatchObject({ kind: 'repair', reason: expect.stringContaining('changed by hand: index.html changed') });
   });
 
   it('updates a unit whose instances run another configuration though the unit says the desired one (an update cut short)', () => {
-    const mixed = observedOf(api, { instances: [{ id: 'dev.api.0', replica: 0, state: 'ready', ports: {}, restarts: 0, configHash: 'older' }] });
+    const mixed = observedOf(api, { instances: [{ id: 'dev.api.0', replica: 0, state: 'ready', host: '127.0.0.1', release: api.release, ports: {}, restarts: 0, configHash: 'older' }] });
     expect(plan({ units: [api] }, { units: [mixed] }).steps[0]).toMatchObject({ kind: 'update-config', reason: expect.stringContaining('dev.api.0 runs another configuration (an update cut short)') });
   });
 

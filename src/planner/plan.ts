@@ -66,7 +66,7 @@ function compare(desired: DesiredUnit, observed: ObservedUnit): PlanStep | undef
   if (desired.configHash !== observed.configHash) {
     return { kind: 'update-config', unit: desired, reason: reasons.otherConfig(desired, observed) };
   }
-  const behind = observed.instances.filter((i) => i.configHash !== undefined && i.configHash !== desired.configHash);
+  const behind = observed.instances.filter((i) => i.configHash !== desired.configHash);
   if (behind.length > 0) {
     return { kind: 'update-config', unit: desired, reason: reasons.instancesBehind(desired, behind.map((i) => i.id)) };
   }

@@ -3,11 +3,12 @@
  * `adapterContract(name, harness)` once; the harness opens the adapter on fresh state, reopens it
  * on the same state (an orchestrator restart), and builds units that really run on it.
  * Harnesses that can also break things behind the adapter's back (kill an instance, cut the target
- * off) opt into the drift, disconnection and re-appearance cases by providing those hooks.
+ * off) opt into the drift, disconnection and re-appearance cases by providing those hooks. An
+ * adapter with the logs capability (`hasLogs`) passes the logs case; for the others it is skipped.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, ResolvedWorkload } from '../desired/types.js';
-import type { RuntimeAdapter } from './types.js';
+import { hasLogs, type LogLine, type LogSource, type RuntimeAdapter } from './types.js';
 
 /** What a contract test varies in a unit; everything else is the harness's choice. */
 export interface ContractUnitOverrides {
@@ -16,6 +17,13 @@ export interface ContractUnitOverrides {
   readonly replicas?: number;
   /** Release version; release id and configHash follow from it (default `1`). */
   readonly version?: string;
+  /** Each instance also prints `tick <n>` (n = 1, 2, …) on its output, a few times a second (default false). */
+  readonly ticks?: boolean;
+}
+
+/** What the harness's workload must do besides running: see {@link ContractUnitOverrides}. */
+export interface ContractWorkloadOptions {
+  readonly ticks: boolean;
 }
 
 export interface AdapterHarness {
@@ -68,18 +76,65 @@ async function observeUntil(adapter: RuntimeAdapter, done: (units: ObservedUnit[
   }
 }
 
-/** Builds a contract unit for `target` around `workload`, which may depend on the version. */
-export function contractUnit(target: string, workload: (version: string) => ResolvedWorkload, overrides: ContractUnitOverrides = {}): DesiredUnit {
-  const { service = 'api', environment = 'dev', replicas = 1, version = '1' } = overrides;
+/** Builds a contract unit for `target` around `workload`, which may depend on the version and the options. */
+export function contractUnit(target: string, workload: (version: string, options: ContractWorkloadOptions) => ResolvedWorkload, overrides: ContractUnitOverrides = {}): DesiredUnit {
+  const { service = 'api', environment = 'dev', replicas = 1, version = '1', ticks = false } = overrides;
   return {
     service,
     environment,
     target,
     release: { id: `rel-${service}-${version}`, version, artifactDigest: null },
-    workload: workload(version),
+    workload: workload(version, { ticks }),
     replicas,
     configHash: `hash-${service}-${version}`,
   };
+}
+
+/** The number of a `tick <n>` line; undefined for another line. */
+function tickOf(line: LogLine): number | undefined {
+  const match = /^tick (\d+)\b/.exec(line.line);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Every line of a read that ends by itself. */
+async function readAll(lines: AsyncIterable<LogLine>): Promise<LogLine[]> {
+  const read: LogLine[] = [];
+  for await (const line of lines) read.push(line);
+  return read;
+}
+
+/**
+ * Follows `source`'s logs of `unit` from one line back; once a tick of each instance in `ids` newer
+ * than any it had printed when the read began has arrived, aborts, and resolves with them when the
+ * iteration has ended. Rejects when that takes longer than `timeoutMs`.
+ */
+async function followNewTicks(source: LogSource, unit: DesiredUnit, ids: readonly string[], timeoutMs = 15_000): Promise<Map<string, number>> {
+  const abort = new AbortController();
+  const first = new Map<string, number>();
+  const fresh = new Map<string, number>();
+  const reading = (async () => {
+    for await (const line of source.logs(unit, { tail: 1, follow: true, signal: abort.signal })) {
+      const tick = tickOf(line);
+      if (!first.has(line.instance)) {
+        // With tail 1, an instance's first line is the one it had printed last when the read began.
+        first.set(line.instance, tick ?? 0);
+        continue;
+      }
+      if (tick !== undefined && tick > first.get(line.instance)! && !fresh.has(line.instance)) fresh.set(line.instance, tick);
+      if (ids.every((id) => fresh.has(id))) abort.abort();
+    }
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no new tick of every instance, or no end after the abort, within ${timeoutMs} ms: ${JSON.stringify([...fresh])}`)), timeoutMs);
+  });
+  try {
+    await Promise.race([reading, late]);
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  return fresh;
 }
 
 /** The comparable part of an observation: what must not change when nothing was asked to change. */
@@ -90,7 +145,7 @@ function snapshot(units: readonly ObservedUnit[]) {
     configHash: u.configHash,
     replicas: u.replicas,
     health: u.health,
-    instances: u.instances.map((i) => ({ id: i.id, replica: i.replica, state: i.state, pid: i.pid, ports: i.ports })),
+    instances: u.instances.map((i) => ({ id: i.id, replica: i.replica, state: i.state, release: i.release.id, host: i.host, pid: i.pid, ports: i.ports })),
   }));
 }
 
@@ -127,6 +182,10 @@ export function adapterContract(name: string, harness: AdapterHarness): void {
         [1, 'ready'],
       ]);
       expect(new Set(observed!.instances.map((i) => i.id)).size).toBe(2);
+      for (const instance of observed!.instances) {
+        // Each instance says what it runs and where it answers; an address is never left to be assumed.
+        expect(instance).toMatchObject({ release: unit.release, configHash: unit.configHash, host: expect.stringMatching(/^[^\s/]+$/) });
+      }
     });
 
     it('apply is idempotent: the same instances keep running', async () => {
@@ -146,9 +205,9 @@ export function adapterContract(name: string, harness: AdapterHarness): void {
       const [observed, ...others] = await adapter.observe();
       expect(others).toEqual([]);
       expect(observed).toMatchObject({ release: next.release, configHash: next.configHash, replicas: 2, health: 'healthy' });
-      expect(observed!.instances.map((i) => [i.replica, i.state])).toEqual([
-        [0, 'ready'],
-        [1, 'ready'],
+      expect(observed!.instances.map((i) => [i.replica, i.state, i.release.version, i.configHash])).toEqual([
+        [0, 'ready', '2', next.configHash],
+        [1, 'ready', '2', next.configHash],
       ]);
     });
 
@@ -211,6 +270,31 @@ export function adapterContract(name: string, harness: AdapterHarness): void {
       expect(afterUpdate[1]).toEqual(prodBefore);
       await adapter.remove(harness.unit({ environment: 'dev' }));
       expect(snapshot(await adapter.observe())).toEqual([prodBefore]);
+    });
+
+    it('logs: the last lines of each instance, named as observe names it; follow yields lines printed after it began and ends when aborted', async (ctx) => {
+      const adapter = await open();
+      if (!hasLogs(adapter)) return ctx.skip();
+      const unit = harness.unit({ replicas: 2, ticks: true });
+      await adapter.apply(unit);
+      const ids = (await adapter.observe())[0]!.instances.map((i) => i.id);
+      expect(ids).toHaveLength(2);
+      const deadline = Date.now() + 10_000;
+      let tail: LogLine[] = [];
+      // Each instance has printed three ticks (or more) by the time the tail is read.
+      while (!ids.every((id) => tail.filter((l) => l.instance === id && tickOf(l) !== undefined).length === 3)) {
+        if (Date.now() > deadline) throw new Error(`the tail never held three ticks of each instance: ${JSON.stringify(tail)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        tail = await readAll(adapter.logs(unit, { tail: 3 }));
+      }
+      expect(new Set(tail.map((l) => l.instance))).toEqual(new Set(ids));
+      for (const id of ids) {
+        const ticks = tail.filter((l) => l.instance === id).map(tickOf);
+        expect(ticks).toHaveLength(3);
+        expect(ticks).toEqual([ticks[0], ticks[0]! + 1, ticks[0]! + 2]);
+      }
+      const fresh = await followNewTicks(adapter, unit, ids);
+      expect([...fresh.keys()].sort()).toEqual([...ids].sort());
     });
 
     const { killInstance, disconnect, reconnect } = harness;

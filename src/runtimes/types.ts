@@ -1,7 +1,9 @@
 /**
  * The runtime adapter interface: the only code that touches infrastructure. One small required
- * interface; optional capabilities (logs) are separate interfaces checked with a predicate.
+ * interface; optional capabilities (logs) are separate interfaces checked with a predicate. A
+ * runtime comes as a {@link RuntimeModule}, listed in `registry.ts`.
  */
+import type { z } from 'zod';
 import type { DesiredUnit, ObservedUnit, UnitKey } from '../desired/types.js';
 import type { Sealer } from '../secrets/sealer.js';
 
@@ -12,10 +14,14 @@ export interface ApplyOptions {
   readonly onProgress?: (message: string) => void;
 }
 
-/** Something a runtime noticed on its own: a crash, a restart, a failed probe. */
+/**
+ * Something a runtime noticed on its own: a crash, a restart, a failed probe, or a stored record
+ * of a unit that could not be used (`record-unusable`: set aside; the unit needs deploying again).
+ */
 export interface RuntimeEvent {
-  readonly type: 'instance-started' | 'instance-ready' | 'instance-crashed' | 'instance-restarted' | 'instance-unhealthy' | 'instance-stopped';
+  readonly type: 'instance-started' | 'instance-ready' | 'instance-crashed' | 'instance-restarted' | 'instance-unhealthy' | 'instance-stopped' | 'record-unusable';
   readonly key: UnitKey;
+  /** The instance's id; for `record-unusable`, the record's file name. */
   readonly instance: string;
   readonly message: string;
 }
@@ -79,4 +85,28 @@ export interface RuntimeContext {
   readonly sealer: Sealer;
   /** Told of everything the adapter notices on its own. */
   readonly onEvent?: (event: RuntimeEvent) => void;
+}
+
+/** The zod schema of a target's settings: a strict object whose `runtime` is the module's kind. */
+export type TargetSettingsSchema = z.ZodObject<{ runtime: z.ZodLiteral<string> } & z.ZodRawShape>;
+
+/**
+ * A kind of runtime: one folder under `runtimes/` whose `index.ts` exports it, and one line in
+ * `registry.ts`. The module itself is light (its settings schema and a few path rules): `open`
+ * loads the adapter and its dependencies (dockerode, ssh2) only when a target of its kind opens.
+ */
+export interface RuntimeModule<S extends TargetSettingsSchema = TargetSettingsSchema> {
+  /** The value of `runtime` in a target's settings; equal to the literal in `settings`. */
+  readonly kind: string;
+  /** A target's settings as the project file writes them; the project schema's `Target` is the union of these. */
+  readonly settings: S;
+  /** The settings with each path they hold resolved against the project directory. Pure; absent: none to resolve. */
+  resolvePaths?(settings: z.infer<S>, projectDir: string): z.infer<S>;
+  /**
+   * The target's own state directory on this machine, when its (resolved) settings name one; absent
+   * or undefined: `.slipway/runtime/<target>`. Two targets never share one.
+   */
+  stateDir?(settings: z.infer<S>, projectDir: string): string | undefined;
+  /** Opens the adapter on resolved settings, adopting whatever already runs (see each adapter). */
+  open(settings: z.infer<S>, ctx: RuntimeContext): Promise<RuntimeAdapter>;
 }

@@ -469,7 +469,18 @@ function observed(service: string, environment: string, target: string, health: 
     configHash: 'cfg',
     replicas: 1,
     instances: [
-      { id: `${environment}.${service}.0`, replica: 0, state: 'ready', pid: 4242, ports: { http: 8080 }, restarts: 1, startedAt: new Date('2030-01-01T00:00:00.123Z') },
+      {
+        id: `${environment}.${service}.0`,
+        replica: 0,
+        state: 'ready',
+        release: { id: `${service}@v1`, version: 'v1', artifactDigest: null },
+        configHash: 'cfg',
+        host: '10.0.0.5',
+        pid: 4242,
+        ports: { http: 8080 },
+        restarts: 1,
+        startedAt: new Date('2030-01-01T00:00:00.123Z'),
+      },
     ],
     health,
   };

@@ -4,6 +4,7 @@
  * object is strict, so an unknown key is an error rather than silently ignored.
  */
 import { z } from 'zod';
+import { RequestPath } from '../inputs/http-fields.js';
 
 const Seconds = z.number().positive();
 const Status = z.number().int().min(100).max(599);
@@ -20,7 +21,7 @@ export type QueryPlaceholder = (typeof QUERY_PLACEHOLDERS)[number];
  */
 export const HttpCheck = z.strictObject({
   name: z.string().min(1).optional(),
-  path: z.string().startsWith('/').default('/'),
+  path: RequestPath.default('/'),
   port: z.union([PortName, z.number().int().min(1).max(65535)]).optional(),
   expectStatus: z.union([Status, z.array(Status).min(1)]).default(200),
   attempts: z.number().int().positive().default(3),

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../runtimes/process/ports.js';
+import { freePort } from '../runtimes/kit/ports.js';
 import { startPrometheus, type PrometheusServer } from '../../test/harness/prometheus.js';
 import { stopChild } from '../../test/harness/podman.js';
 import { systemClock } from './clock.js';

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/runtimes/process/ports.js';
+import { freePort } from '../../src/runtimes/kit/ports.js';
 import { waitForPort } from './sshd.js';
 
 export interface HaproxyServer {

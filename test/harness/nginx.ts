@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/runtimes/process/ports.js';
+import { freePort } from '../../src/runtimes/kit/ports.js';
 import { requireProgram, stopChild } from './podman.js';
 
 /** A running nginx. */

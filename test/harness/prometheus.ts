@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/runtimes/process/ports.js';
+import { freePort } from '../../src/runtimes/kit/ports.js';
 import { requireProgram, stopChild } from './podman.js';
 
 /** One scrape job: `host:port` targets (loopback only) and labels added to every series. */

@@ -10,6 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Release } from '../../desired/types.js';
+import { instanceUrl } from '../../desired/address.js';
 import { compliantService } from '../../desired/index.js';
 import { NotFoundError, PolicyViolationError, SlipwayError, errorMessage } from '../../errors.js';
 import { Version, checkName, type ApprovalRule } from '../../inputs/index.js';
@@ -274,10 +275,7 @@ export class PromotionDriver {
           const release = await this.release(promotion);
           const units = (await observeUnits(this.ws, { service: promotion.service, environment })).filter((u) => action.targets.includes(u.target));
           const endpoints = units.flatMap((u) =>
-            u.instances.map((i) => {
-              const host = i.host ?? '127.0.0.1';
-              return { url: `http://${host.includes(':') ? `[${host}]` : host}:${Object.values(i.ports)[0] ?? 80}`, host, ports: i.ports };
-            }),
+            u.instances.map((i) => ({ url: instanceUrl(i), host: i.host, ports: i.ports })),
           );
           const verification = this.ws.project.spec.environments[environment]!.verification;
           const result = await this.deps.verify({ service: promotion.service, environment, release, verification, endpoints });

@@ -176,7 +176,6 @@ function probe(given: Probe | undefined, at: readonly PropertyKey[], ports: Reco
   if (http.host !== undefined) problems.push({ path: [...httpAt, 'host'], message: "Slipway probes the instance's own address; remove host" });
   if (http.scheme === 'HTTPS') problems.push({ path: [...httpAt, 'scheme'], message: 'Slipway probes over plain HTTP; HTTPS cannot be honoured' });
   if (http.httpHeaders?.length) problems.push({ path: [...httpAt, 'httpHeaders'], at: 'key', message: 'Slipway sends no headers with a probe; remove httpHeaders' });
-  if (!http.path.startsWith('/')) problems.push({ path: [...httpAt, 'path'], message: `expected a path starting with "/", got ${JSON.stringify(http.path)}` });
   return { httpGet: { path: http.path, port: probePort(http.port, [...httpAt, 'port'], ports, problems) } };
 }
 

@@ -158,22 +158,36 @@ describe('probes', () => {
     expect(workload.readinessProbe?.httpGet).toEqual({ path: '/ready', port: 'http' });
   });
 
-  it('refuses what it cannot honour: exec alone, host, HTTPS, headers, a relative path, an unknown port name', () => {
+  it('refuses what it cannot honour: exec alone, host, HTTPS, headers, an unknown port name', () => {
     expect(messages(withContainer('livenessProbe:\n  exec: { command: ["true"] }'))).toEqual([
       '9:7 containers.main.livenessProbe.exec: Slipway probes over HTTP only; exec probes cannot be honoured: give httpGet',
     ]);
-    const text = probe('httpGet:\n  host: example.com\n  scheme: HTTPS\n  path: ready\n  port: htp\n  httpHeaders: [{ name: X-Probe, value: "1" }]');
+    const text = probe('httpGet:\n  host: example.com\n  scheme: HTTPS\n  path: /ready\n  port: htp\n  httpHeaders: [{ name: X-Probe, value: "1" }]');
     expect(messages(text)).toEqual([
       "10:15 containers.main.readinessProbe.httpGet.host: Slipway probes the instance's own address; remove host",
       '11:17 containers.main.readinessProbe.httpGet.scheme: Slipway probes over plain HTTP; HTTPS cannot be honoured',
-      '12:15 containers.main.readinessProbe.httpGet.path: expected a path starting with "/", got "ready"',
       '13:15 containers.main.readinessProbe.httpGet.port: unknown port "htp", did you mean "http"?',
       '14:9 containers.main.readinessProbe.httpGet.httpHeaders: Slipway sends no headers with a probe; remove httpHeaders',
     ]);
   });
 
+  it('refuses, with their positions, a path, host or header an HTTP client cannot send', () => {
+    const text = probe('httpGet:\n  host: "exa mple.com"\n  path: "/ready now"\n  port: 8080\n  httpHeaders: [{ name: "X Probe", value: "1\\r\\nX-Injected: 1" }]');
+    expect(messages(text)).toEqual([
+      '10:15 containers.main.readinessProbe.httpGet.host: expected a host name or IP address, such as web-1.example.com, 10.0.0.7 or fd00::7, got "exa mple.com"',
+      '11:15 containers.main.readinessProbe.httpGet.path: expected a URL path such as /healthz or /status?full=1 (no spaces or control characters; %20 for a space), got "/ready now"',
+      '13:31 containers.main.readinessProbe.httpGet.httpHeaders[0].name: expected a header name of letters, digits and "!#$%&\'*+-.^_`|~", got "X Probe"',
+      '13:49 containers.main.readinessProbe.httpGet.httpHeaders[0].value: expected a header value without line breaks, NUL or other control characters, got "1\\r\\nX-Injected: 1"',
+    ]);
+    expect(messages(probe('httpGet: { path: ready, port: 8080 }'))).toEqual([
+      '9:24 containers.main.readinessProbe.httpGet.path: expected a URL path such as /healthz or /status?full=1 (no spaces or control characters; %20 for a space), got "ready"',
+    ]);
+  });
+
   it('checks probes against the specification first', () => {
-    expect(messages(probe('httpGet: { port: 8080 }'))).toEqual(['9:7 containers.main.readinessProbe.httpGet.path: missing required key "path" (expected text)']);
+    expect(messages(probe('httpGet: { port: 8080 }'))).toEqual([
+      '9:7 containers.main.readinessProbe.httpGet.path: missing required key "path" (expected a URL path such as /healthz or /status?full=1 (no spaces or control characters; %20 for a space))',
+    ]);
   });
 });
 

@@ -1,10 +1,12 @@
 /**
  * A Score workload file (`score.dev/v1b1`), checked as the Score specification's JSON Schema
- * checks it: names, required fields, no unknown keys except in `metadata` (which may hold any).
+ * checks it: names, required fields, no unknown keys except in `metadata` (which may hold any);
+ * and a probe's path, headers and host only as an HTTP client can send them (`http-fields.ts`).
  * Files and volumes are accepted in both the list form and the newer map form keyed by target.
  * What Slipway can run of it is decided later, in `convert.ts`.
  */
 import { z } from 'zod';
+import { HeaderName, HeaderValue, HostAddress, RequestPath } from '../http-fields.js';
 
 /** RFC 1123 label, as Score names workloads, containers, ports and resources. */
 const Label = z.string().regex(/^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/, 'a name of 2 to 63 lower-case letters, digits and "-", not starting or ending with "-"');
@@ -39,11 +41,11 @@ const VolumeEntry = { source: z.string(), path: z.string().optional(), readOnly:
 
 /** An HTTP probe: GET `path` on `port`. A port name is accepted as an extension (Kubernetes style). */
 export const ScoreHttpProbe = z.strictObject({
-  host: z.string().min(1).optional(),
+  host: HostAddress.optional(),
   scheme: z.enum(['HTTP', 'HTTPS']).optional(),
-  path: z.string(),
+  path: RequestPath,
   port: z.union([Port, Label]),
-  httpHeaders: z.array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'an HTTP header name'), value: z.string().min(1) })).optional(),
+  httpHeaders: z.array(z.strictObject({ name: HeaderName, value: HeaderValue })).optional(),
 });
 
 const Probe = z.strictObject({

@@ -8,10 +8,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestImage, removeTargetContainers, startPodman, TEST_IMAGE, type PodmanService } from '../../../test/harness/podman.js';
 import type { DesiredUnit, ObservedUnit, ResolvedWorkload } from '../../desired/types.js';
 import { ephemeralSealer } from '../../secrets/index.js';
-import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
-import { InstanceNotReadyError } from '../process/process-runtime.js';
+import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides, type ContractWorkloadOptions } from '../adapter-contract.js';
+import { InstanceNotReadyError } from '../kit/errors.js';
+import { freePort } from '../kit/ports.js';
 import type { LogLine } from '../types.js';
 import { openContainerRuntime, type ContainerRuntime, type ContainerRuntimeDeps, type ContainerRuntimeSettings } from './container-runtime.js';
+import { createOptions, instanceLabels } from './container-spec.js';
 import { LABEL } from './labels.js';
 import { ContainerTarget } from './settings.js';
 
@@ -27,11 +29,12 @@ afterAll(async () => {
   await podman.stop();
 });
 
-/** busybox httpd on $PORT serving the version at `/` and `/healthz`. */
-function workload(version: string, patch: Partial<ResolvedWorkload> = {}): ResolvedWorkload {
+/** busybox httpd on $PORT serving the version at `/` and `/healthz`; with `ticks`, a loop beside it printing `tick <n>`. */
+function workload(version: string, patch: Partial<ResolvedWorkload> = {}, { ticks }: ContractWorkloadOptions = { ticks: false }): ResolvedWorkload {
+  const tick = ticks ? '(n=0; while :; do n=$((n + 1)); echo "tick $n"; sleep 0.3; done) & ' : '';
   return {
     command: `image:${TEST_IMAGE}`,
-    args: ['sh', '-c', 'echo "$FIXTURE_VERSION" > /www/index.html && echo ok > /www/healthz && exec httpd -f -p "$PORT" -h /www'],
+    args: ['sh', '-c', `echo "$FIXTURE_VERSION" > /www/index.html && echo ok > /www/healthz && ${tick}exec httpd -f -p "$PORT" -h /www`],
     workingDir: '/',
     env: { FIXTURE_VERSION: version },
     ports: { http: 'auto' },
@@ -53,7 +56,7 @@ class Sandbox {
   }
 
   unit(overrides: ContractUnitOverrides = {}, patch: Partial<ResolvedWorkload> = {}): DesiredUnit {
-    return contractUnit(TARGET, (version) => workload(version, patch), overrides);
+    return contractUnit(TARGET, (version, options) => workload(version, patch, options), overrides);
   }
 
   async done(): Promise<void> {
@@ -189,6 +192,25 @@ describe('container runtime', () => {
     const observed = only(await runtime.observe());
     expect(observed.instances.map((i) => [i.state, i.replica])).toEqual([['ready', 0]]);
     expect(await text(observed.instances[0]!.ports.http!)).toBe('1');
+  });
+
+  it('a probe no client can send fails the apply at once; a container left with one is reported unhealthy with the reason, and removed', async () => {
+    sandbox = new Sandbox();
+    const runtime = await sandbox.open({ readyTimeoutSeconds: 20 });
+    const probe = { httpGet: { path: '/ready z', port: 'http' }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 };
+    const unit = sandbox.unit({ version: '1' }, { readinessProbe: probe });
+    const failure = await runtime.apply(unit).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(InstanceNotReadyError);
+    expect((failure as Error).message).toMatch(/replica 0 of release 1 cannot be probed: probe GET "\/ready z" on port \d+ cannot be sent/);
+    // As a version that did not check probe paths would have left it: running, with the path in its labels.
+    const labels = instanceLabels(unit, 0, 0, { http: await freePort() });
+    const settings = ContainerTarget.parse({ runtime: 'container', network: 'slirp4netns' });
+    await (await podman.docker.createContainer(createOptions(unit, labels, settings))).start();
+    const observed = only(await runtime.observe());
+    expect(observed.health).toBe('degraded');
+    expect(observed.instances).toEqual([expect.objectContaining({ state: 'unhealthy', message: expect.stringMatching(/^probe GET "\/ready z" on port \d+ cannot be sent/) })]);
+    await runtime.remove(unit);
+    expect(await runtime.observe()).toEqual([]);
   });
 
   it('an image that is not on the engine fails the apply, naming it, and nothing is pulled', async () => {

@@ -21,15 +21,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import type { ContainerInfo, ContainerLogsOptions } from 'dockerode';
-import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
+import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, RuntimeError } from '../../errors.js';
-import { instanceId, StateDir, unitSlug, type UnitRecord } from '../process/instance-state.js';
-import { assignPorts, freePort, portsCollide } from '../process/ports.js';
-import { httpProbe, type Probe } from '../process/probe.js';
-import { InstanceNotReadyError } from '../process/process-runtime.js';
-import { interleave } from '../interleave.js';
-import { LastSeen } from '../last-seen.js';
+import { InstanceNotReadyError } from '../kit/errors.js';
+import { interleave } from '../kit/interleave.js';
+import { LastSeen } from '../kit/last-seen.js';
+import { unitHealth } from '../kit/health.js';
+import { instanceId, unitKey, unitSlug } from '../kit/names.js';
+import { assignPorts, freePort, LOOPBACK, portsCollide } from '../kit/ports.js';
+import { httpProbe, type Probe } from '../kit/probe.js';
+import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { containerCommand } from './image-ref.js';
 import { containerName, createOptions, instanceLabels } from './container-spec.js';
@@ -73,6 +75,12 @@ interface Container {
   readonly lastStartedAt: Date;
 }
 
+/** An instance's state and, when a probe could not even be sent, why. */
+interface InstanceCondition {
+  readonly state: ObservedInstance['state'];
+  readonly message?: string;
+}
+
 /** What one read of a container's logs asks for. */
 interface LogRead {
   readonly tail?: number;
@@ -90,7 +98,9 @@ interface LogRead {
 export async function openContainerRuntime(settings: ContainerRuntimeSettings, ctx: RuntimeContext, deps: ContainerRuntimeDeps = {}): Promise<ContainerRuntime> {
   const state = new StateDir(ctx.stateDir);
   await state.init();
-  const units = new Map((await state.listUnits()).map((record) => [unitSlug(record.key), record]));
+  const { records, unusable } = await state.listUnits();
+  reportUnusable(ctx, unusable);
+  const units = new Map(records.map((record) => [unitSlug(record.key), record]));
   return new ContainerRuntime(settings, ctx, state, units, deps);
 }
 
@@ -143,7 +153,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
         options.onProgress?.(`${unitId(unit)}: replica ${replica} ready`);
       }
       await Promise.all(containers.filter((c) => c.labels.replica >= unit.replicas).map((c) => this.removeContainer(c.id)));
-      const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
+      const record: UnitRecord = { key: unitKey(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
       await this.state.saveUnit(record);
       this.units.set(unitSlug(unit), record);
       this.#seen.changed(unit, (await this.observed(unit))[0]);
@@ -183,7 +193,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
   private async observed(key?: UnitKey): Promise<ObservedUnit[]> {
     const containers = await this.containers(key);
     const states = await Promise.all(containers.map((c) => this.instanceState(c)));
-    const bySlug = new Map<string, { container: Container; state: ObservedInstance['state'] }[]>();
+    const bySlug = new Map<string, { container: Container; state: InstanceCondition }[]>();
     containers.forEach((container, i) => {
       const slug = unitSlug(container.labels.key);
       bySlug.set(slug, [...(bySlug.get(slug) ?? []), { container, state: states[i]! }]);
@@ -206,7 +216,11 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
           configHash: unit.configHash,
           replicas: unit.replicas,
           instances: found.map(({ container, state }) => observeInstance(container, state)),
-          health: unitHealth(unit, found),
+          health: unitHealth(
+            unit,
+            found.map(({ container, state }) => ({ state: state.state, replica: container.labels.replica, configHash: container.labels.configHash })),
+            this.#lock.busy(slug),
+          ),
         };
       })
       .sort(compareUnitKeys);
@@ -291,38 +305,52 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
   private async awaitReady(unit: DesiredUnit, id: string, labels: InstanceLabels, options: ApplyOptions): Promise<void> {
     const deadline = Date.now() + this.settings.readyTimeoutSeconds * 1000;
     let last: Container | undefined;
+    let fault: string | undefined;
     for (;;) {
       options.signal?.throwIfAborted();
       last = await this.inspect(id);
       if (!last) break;
-      if ((await this.instanceState(last)) === 'ready') return;
-      if (last.restarts >= RESTARTS_BEFORE_GIVING_UP || Date.now() > deadline) break;
+      const { state, message } = await this.instanceState(last);
+      if (state === 'ready') return;
+      // A probe that cannot be sent will never pass.
+      fault = message;
+      if (fault || last.restarts >= RESTARTS_BEFORE_GIVING_UP || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }
     const verdict = !last
       ? 'container disappeared before it was ready'
-      : last.restarts >= RESTARTS_BEFORE_GIVING_UP
-        ? `crashed ${last.restarts} times before it was ready`
-        : `not ready within ${this.settings.readyTimeoutSeconds} s (${last.status})`;
+      : fault
+        ? `cannot be probed: ${fault}`
+        : last.restarts >= RESTARTS_BEFORE_GIVING_UP
+          ? `crashed ${last.restarts} times before it was ready`
+          : `not ready within ${this.settings.readyTimeoutSeconds} s (${last.status})`;
     throw new InstanceNotReadyError(`${unitId(unit)}: replica ${labels.replica} of release ${unit.release.version} ${verdict}`, containerName(labels), await this.logTail(last));
   }
 
-  /** ready: running and passing its readiness probe (if any); crashed: restarting or exited with an error. */
-  private async instanceState(container: Container): Promise<ObservedInstance['state']> {
+  /**
+   * ready: running and passing its readiness probe (if any); crashed: restarting or exited with an
+   * error. A probe that cannot be sent (a path from labels written before the project file checked
+   * it) makes the instance `unhealthy` with the reason as `message`; it never fails the observation.
+   */
+  private async instanceState(container: Container): Promise<InstanceCondition> {
     switch (container.status) {
       case 'running': {
         const probe = container.labels.readinessProbe;
-        if (!probe) return 'ready';
-        return (await this.#probe(probe.port, probe.path, probe.timeoutSeconds * 1000)) ? 'ready' : 'unhealthy';
+        if (!probe) return { state: 'ready' };
+        try {
+          return { state: (await this.#probe(probe.port, probe.path, probe.timeoutSeconds * 1000)) ? 'ready' : 'unhealthy' };
+        } catch (error) {
+          return { state: 'unhealthy', message: errorMessage(error) };
+        }
       }
       case 'created':
-        return 'starting';
+        return { state: 'starting' };
       case 'paused':
-        return 'unhealthy';
+        return { state: 'unhealthy' };
       case 'exited':
-        return container.exitCode === 0 ? 'stopped' : 'crashed';
+        return { state: container.exitCode === 0 ? 'stopped' : 'crashed' };
       default:
-        return 'crashed';
+        return { state: 'crashed' };
     }
   }
 
@@ -459,37 +487,22 @@ function byReplicaThenGeneration(a: Container, b: Container): number {
   return a.labels.replica - b.labels.replica || a.labels.generation - b.labels.generation;
 }
 
-function keyOf(key: UnitKey): UnitKey {
-  return { service: key.service, environment: key.environment, target: key.target };
-}
-
-function observeInstance(container: Container, state: ObservedInstance['state']): ObservedInstance {
+function observeInstance(container: Container, { state, message }: InstanceCondition): ObservedInstance {
   const { labels } = container;
   return {
     id: instanceId(labels.key, labels.replica),
     replica: labels.replica,
     state,
+    release: labels.release,
+    configHash: labels.configHash,
+    // Ports are published on this machine (`createOptions`).
+    host: LOOPBACK,
     ...(container.pid !== undefined ? { pid: container.pid } : {}),
     ports: labels.ports,
     restarts: container.restarts,
     ...(container.startedAt ? { startedAt: container.startedAt } : {}),
-    ...(state === 'ready' ? {} : { message: `container ${containerName(labels)} is ${container.status}${container.status === 'exited' ? ` (exit code ${container.exitCode})` : ''}` }),
+    ...(state === 'ready' ? {} : { message: message ?? `container ${containerName(labels)} is ${container.status}${container.status === 'exited' ? ` (exit code ${container.exitCode})` : ''}` }),
   };
-}
-
-/**
- * healthy: each wanted replica has a ready container of the unit's configuration and nothing else
- * runs; missing: no container at all; degraded: a container crashed or is unhealthy, or a wanted
- * replica has none (removed by hand); else progressing.
- */
-function unitHealth(unit: UnitRecord, found: readonly { container: Container; state: ObservedInstance['state'] }[]): UnitHealth {
-  const ready = found.filter((f) => f.state === 'ready' && f.container.labels.configHash === unit.configHash && f.container.labels.replica < unit.replicas);
-  if (ready.length === unit.replicas && found.length === unit.replicas) return 'healthy';
-  if (found.length === 0) return 'missing';
-  const replicas = new Set(found.map((f) => f.container.labels.replica));
-  const absent = Array.from({ length: unit.replicas }, (_, i) => i).some((i) => !replicas.has(i));
-  if (absent || found.some((f) => f.state === 'crashed' || f.state === 'unhealthy' || f.state === 'stopped')) return 'degraded';
-  return 'progressing';
 }
 
 /** The engine answers 404 for a container or image that does not exist (any more). */

@@ -1,11 +1,11 @@
 /**
  * The Docker Engine API request that creates one replica's container: image and command, labels,
- * environment, ports published on 127.0.0.1, restart policy and resource limits. Pure.
+ * environment, ports published on this machine (`LOOPBACK`), restart policy and resource limits. Pure.
  */
 import type { ContainerCreateOptions } from 'dockerode';
 import type { DesiredUnit } from '../../desired/types.js';
-import { instanceEnv } from '../process/env.js';
-import { probePort } from '../process/ports.js';
+import { instanceEnv } from '../kit/instance-env.js';
+import { LOOPBACK, probePort } from '../kit/ports.js';
 import { containerCommand } from './image-ref.js';
 import { encodeLabels, type HostProbe, type InstanceLabels } from './labels.js';
 import type { ContainerTarget } from './settings.js';
@@ -33,14 +33,14 @@ export function instanceLabels(unit: DesiredUnit, replica: number, generation: n
 }
 
 /**
- * The create request of a container. Each port is published as 127.0.0.1:<port> → <port>/tcp, and
+ * The create request of a container. Each port is published as <LOOPBACK>:<port> → <port>/tcp, and
  * the container learns its ports as `PORT`/`PORT_<NAME>` (the same variables as the process
  * runtime, and nothing from the orchestrator's own environment).
  */
 export function createOptions(unit: DesiredUnit, labels: InstanceLabels, settings: Pick<ContainerTarget, 'network' | 'restart' | 'resources'>): ContainerCreateOptions {
   const { image, cmd } = containerCommand(unit.workload);
   const env = instanceEnv(unit, labels.replica, labels.ports, {});
-  const bindings = Object.fromEntries(Object.values(labels.ports).map((port) => [`${port}/tcp`, [{ HostIp: '127.0.0.1', HostPort: String(port) }]]));
+  const bindings = Object.fromEntries(Object.values(labels.ports).map((port) => [`${port}/tcp`, [{ HostIp: LOOPBACK, HostPort: String(port) }]]));
   const { memoryMiB, cpus } = settings.resources;
   return {
     name: containerName(labels),

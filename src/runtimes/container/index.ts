@@ -1,5 +1,15 @@
-/** The `container` runtime: replicas as containers on a Docker Engine API (Docker or Podman). */
-export { openContainerRuntime, ContainerRuntime, type ContainerRuntimeSettings, type ContainerRuntimeDeps } from './container-runtime.js';
-export { ContainerTarget, ContainerResources } from './settings.js';
-export { containerCommand } from './image-ref.js';
-export { LABEL } from './labels.js';
+/**
+ * The `container` runtime module: replicas as containers on a Docker Engine API (Docker or
+ * Podman). dockerode loads with `container-runtime.ts`, only when a target opens.
+ */
+import type { RuntimeModule } from '../types.js';
+import { ContainerTarget } from './settings.js';
+
+export const containerRuntime: RuntimeModule<typeof ContainerTarget> = {
+  kind: 'container',
+  settings: ContainerTarget,
+  async open(settings, ctx) {
+    const { openContainerRuntime } = await import('./container-runtime.js');
+    return openContainerRuntime(settings, ctx);
+  },
+};

@@ -22,7 +22,7 @@ export const LABEL = {
   probe: `${PREFIX}readiness-probe`,
 } as const;
 
-/** A readiness probe with its host port resolved: GET `path` on 127.0.0.1:`port`. */
+/** A readiness probe with its host port resolved: GET `path` on this machine's `port`. */
 export interface HostProbe {
   readonly port: number;
   readonly path: string;
@@ -37,7 +37,7 @@ export interface InstanceLabels {
   readonly replica: number;
   /** Tells the old and the new container of one replica apart during an update (new = higher). */
   readonly generation: number;
-  /** Port name → host port on 127.0.0.1 (the container listens on the same number). */
+  /** Port name → host port on this machine (the container listens on the same number). */
   readonly ports: Readonly<Record<string, number>>;
   readonly readinessProbe?: HostProbe;
 }

@@ -5,7 +5,7 @@
  * of one). Logs are asked for with timestamps, so each payload starts with the entry's time
  * (RFC 3339) and a space: the place where a read ended, to resume from.
  */
-import { LineSplitter } from '../lines.js';
+import { LineSplitter } from '../kit/lines.js';
 
 /** One line of a container's output and the stream it came from. */
 export interface OutputLine {

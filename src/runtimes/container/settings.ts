@@ -1,6 +1,6 @@
 /**
  * Settings of a `container` target in the project file: which Docker Engine API to talk to and
- * what every container on it gets. Add `ContainerTarget` to the `Target` union in `inputs/schema.ts`.
+ * what every container on it gets. Its module (`index.ts`) is in `runtimes/registry.ts`.
  */
 import { z } from 'zod';
 

@@ -6,6 +6,8 @@
 import type { DesiredUnit, ObservedUnit, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { RuntimeError } from '../../errors.js';
+import { instanceId } from '../kit/names.js';
+import { LOOPBACK } from '../kit/ports.js';
 import type { ApplyOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 
 /** One request the null runtime received, in order. */
@@ -69,9 +71,13 @@ export class NullRuntime implements RuntimeAdapter {
         replicas: unit.replicas,
         health: 'healthy',
         instances: Array.from({ length: unit.replicas }, (_, replica) => ({
-          id: `${unit.environment}.${unit.service}.${replica}`,
+          id: instanceId(unit, replica),
           replica,
           state: 'ready',
+          release: unit.release,
+          configHash: unit.configHash,
+          // Nothing runs: this machine stands for "nowhere".
+          host: LOOPBACK,
           ports: {},
           restarts: 0,
         })),

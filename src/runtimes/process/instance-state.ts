@@ -1,15 +1,16 @@
 /**
- * Persistent records of a process target, one JSON file each in the state directory (private:
- * files 0600, directories 0700), written atomically (temporary file, then rename) so that a crash
- * never leaves half a record.
+ * Persistent records of a process target, in its state directory (`kit/state-files.ts`: private,
+ * atomic, unusable records set aside):
  * `instances/<environment>.<service>.<replica>.<generation>.json` — one supervised process;
- * `units/<environment>.<service>.json` — what the unit last converged to.
+ * `units/<environment>.<service>.json` — what the unit last converged to;
+ * `logs/<environment>.<service>.<replica>.log` — the output of a replica's processes.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { ReleaseRef, UnitKey } from '../../desired/types.js';
-import { ensurePrivateDir, PRIVATE_DIR, PRIVATE_FILE } from '../../state-dir.js';
+import { instanceId } from '../kit/names.js';
+import { readRecords, StateDir, StoredReleaseRef, StoredUnitKey, writeJsonAtomic, type ReadRecords } from '../kit/state-files.js';
 
 /** One process the runtime supervises. A generation tells apart old and new process of one replica during an update. */
 export interface InstanceRecord {
@@ -57,28 +58,40 @@ export interface ProbeSpec {
   readonly failureThreshold: number;
 }
 
-/** The last converged shape of a unit: written only when an apply succeeds. */
-export interface UnitRecord {
-  readonly key: UnitKey;
-  readonly release: ReleaseRef;
-  readonly configHash: string;
-  readonly replicas: number;
-}
+const Count = z.number().int().min(0);
+const StoredProbe = z.object({
+  port: z.number().int(),
+  path: z.string(),
+  initialDelaySeconds: z.number().min(0),
+  periodSeconds: z.number().positive(),
+  timeoutSeconds: z.number().positive(),
+  failureThreshold: z.number().int().positive(),
+});
+/** The shape an instance record must have to be used. Values (a probe's path) are checked where they are used. */
+const StoredInstance: z.ZodType<StoredInstanceRecord> = z.object({
+  key: StoredUnitKey,
+  release: StoredReleaseRef,
+  configHash: z.string(),
+  replica: Count,
+  generation: Count,
+  pid: z.number().int().positive().nullable(),
+  startTime: z.number().nullable(),
+  startedAt: z.number().nullable(),
+  ports: z.record(z.string(), z.number().int()),
+  restarts: Count,
+  logPath: z.string(),
+  launch: z.object({
+    command: z.string(),
+    args: z.array(z.string()),
+    workingDir: z.string(),
+    env: z.union([z.string(), z.record(z.string(), z.string())]),
+  }),
+  readinessProbe: StoredProbe.optional(),
+  livenessProbe: StoredProbe.optional(),
+});
 
-/** `<environment>.<service>` — names are DNS labels without dots, so this is unambiguous. */
-export function unitSlug(key: UnitKey): string {
-  return `${key.environment}.${key.service}`;
-}
-
-/** The stable instance id of a replica, e.g. `dev.api.0`. */
-export function instanceId(key: UnitKey, replica: number): string {
-  return `${unitSlug(key)}.${replica}`;
-}
-
-/** Reads and writes the records of one state directory. */
-export class StateDir {
-  constructor(readonly dir: string) {}
-
+/** The records of a process target's state directory: units (see `StateDir`), instances and log files. */
+export class ProcessStateDir extends StateDir {
   get logDir(): string {
     return join(this.dir, 'logs');
   }
@@ -88,29 +101,19 @@ export class StateDir {
     return join(this.logDir, `${instanceId(key, replica)}.log`);
   }
 
-  /**
-   * Creates the directories, 0700. Idempotent. Throws `UnsafeStateDirError`, changing nothing,
-   * when the state directory exists and another user could write it.
-   */
-  async init(): Promise<void> {
-    ensurePrivateDir(this.dir);
-    const make = (sub: string) => mkdir(join(this.dir, sub), { mode: PRIVATE_DIR }).catch(existing);
-    await Promise.all(['instances', 'units', 'logs'].map(make));
+  /** Creates the directories, 0700, as `StateDir.init` does. */
+  override init(): Promise<void> {
+    return super.init('instances', 'logs');
   }
 
-  /** Every readable instance record; unreadable files are skipped. */
-  listInstances(): Promise<StoredInstanceRecord[]> {
-    return readAll<StoredInstanceRecord>(join(this.dir, 'instances'));
-  }
-
-  /** Every readable unit record. */
-  listUnits(): Promise<UnitRecord[]> {
-    return readAll<UnitRecord>(join(this.dir, 'units'));
+  /** Every usable instance record; the others are set aside and returned as `unusable`. */
+  listInstances(): Promise<ReadRecords<StoredInstanceRecord>> {
+    return readRecords(join(this.dir, 'instances'), StoredInstance);
   }
 
   /** Writes atomically; replaces any previous version. */
   saveInstance(record: InstanceRecord): Promise<void> {
-    return writeAtomic(this.instanceFile(record), record);
+    return writeJsonAtomic(this.instanceFile(record), record);
   }
 
   /** Idempotent. */
@@ -118,40 +121,7 @@ export class StateDir {
     return rm(this.instanceFile(record), { force: true });
   }
 
-  saveUnit(record: UnitRecord): Promise<void> {
-    return writeAtomic(join(this.dir, 'units', `${unitSlug(record.key)}.json`), record);
-  }
-
-  /** Idempotent. */
-  deleteUnit(key: UnitKey): Promise<void> {
-    return rm(join(this.dir, 'units', `${unitSlug(key)}.json`), { force: true });
-  }
-
   private instanceFile(record: InstanceRecord): string {
     return join(this.dir, 'instances', `${instanceId(record.key, record.replica)}.${record.generation}.json`);
   }
-}
-
-async function writeAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2), { mode: PRIVATE_FILE });
-  await rename(tmp, file);
-}
-
-function existing(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'EEXIST') throw error;
-}
-
-async function readAll<T>(dir: string): Promise<T[]> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.json')).sort();
-  const records = await Promise.all(
-    names.map(async (name) => {
-      try {
-        return JSON.parse(await readFile(join(dir, name), 'utf8')) as T;
-      } catch {
-        return undefined;
-      }
-    }),
-  );
-  return records.filter((r): r is Awaited<T> => r !== undefined) as T[];
 }

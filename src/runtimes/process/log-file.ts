@@ -5,7 +5,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { chmod, copyFile, link, open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { PRIVATE_FILE } from '../../state-dir.js';
-import { LineSplitter } from '../lines.js';
+import { LineSplitter } from '../kit/lines.js';
 
 /** Opens `path` for appending (created 0600) and returns the descriptor; the caller closes it after the spawn. */
 export function openAppend(path: string): number {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ephemeralSealer } from '../../secrets/index.js';
-import { openProcessRuntime } from './index.js';
+import { openProcessRuntime } from './process-runtime.js';
 import { STATE_DIR_VARIABLE, findOrphans } from './orphans.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-orphans-'));

@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredUnit, ObservedInstance, ResolvedWorkload } from '../../desired/types.js';
 import { ephemeralSealer, type Sealer } from '../../secrets/index.js';
-import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
+import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides, type ContractWorkloadOptions } from '../adapter-contract.js';
 import type { RuntimeEvent } from '../types.js';
-import { InstanceNotReadyError, openProcessRuntime, type ProcessRuntime, type ProcessRuntimeSettings } from './process-runtime.js';
-import { freePort } from './ports.js';
+import { InstanceNotReadyError } from '../kit/errors.js';
+import { openProcessRuntime, type ProcessRuntime, type ProcessRuntimeSettings } from './process-runtime.js';
+import { freePort } from '../kit/ports.js';
 import { processStartTimeSync } from './proc-stat.js';
 import type { SpawnFn } from './supervisor.js';
 
@@ -43,12 +44,12 @@ const httpProbe = (path: string) => ({
   failureThreshold: 3,
 });
 
-function workload(dir: string, version: string, patch: Partial<ResolvedWorkload> = {}): ResolvedWorkload {
+function workload(dir: string, version: string, patch: Partial<ResolvedWorkload> = {}, { ticks }: ContractWorkloadOptions = { ticks: false }): ResolvedWorkload {
   return {
     command: process.execPath,
     args: [FIXTURE],
     workingDir: dir,
-    env: { FIXTURE_VERSION: version },
+    env: { FIXTURE_VERSION: version, ...(ticks && { LOG_EVERY_MS: '200' }) },
     ports: { http: 'auto' },
     readinessProbe: httpProbe('/healthz'),
     ...patch,
@@ -77,7 +78,7 @@ class Sandbox {
   }
 
   unit(overrides: ContractUnitOverrides = {}, patch: Partial<ResolvedWorkload> = {}): DesiredUnit {
-    return contractUnit(TARGET, (version) => workload(this.dir, version, patch), overrides);
+    return contractUnit(TARGET, (version, options) => workload(this.dir, version, patch, options), overrides);
   }
 
   async done(): Promise<void> {
@@ -308,6 +309,28 @@ describe('process runtime', () => {
     expect(processStartTimeSync(during[1]!.pid!)).toBeNull();
   });
 
+  it('reports what each instance runs after a rollout stopped half-way, and the unit degraded, also after a reopen', async () => {
+    sandbox = new Sandbox();
+    const first = await sandbox.open();
+    await first.apply(sandbox.unit({ replicas: 2 }));
+    const stop = new AbortController();
+    const next = sandbox.unit({ replicas: 2, version: '2' });
+    const halfway = first.apply(next, { signal: stop.signal, onProgress: (message) => message.endsWith('replica 0 ready') && stop.abort() });
+    await expect(halfway).rejects.toThrow();
+    const runs = (units: Awaited<ReturnType<ProcessRuntime['observe']>>) =>
+      units.map((u) => [u.release.version, u.health, u.instances.map((i) => [i.replica, i.release.version, i.configHash, i.host])]);
+    const mixed = [['1', 'degraded', [[0, '2', next.configHash, '127.0.0.1'], [1, '1', sandbox.unit().configHash, '127.0.0.1']]]];
+    expect(runs(await first.observe())).toEqual(mixed);
+    await first.close();
+    const second = await sandbox.open();
+    expect(runs(await waitFor('both adopted', async () => {
+      const units = await second.observe();
+      return units[0]?.instances.every((i) => i.state === 'ready') && units;
+    }))).toEqual(mixed);
+    await second.apply(next);
+    expect(runs(await second.observe())).toEqual([['2', 'healthy', [[0, '2', next.configHash, '127.0.0.1'], [1, '2', next.configHash, '127.0.0.1']]]]);
+  });
+
   it('keeps environments sealed in its state, and starts an instance that died with its environment again', async () => {
     sandbox = new Sandbox();
     const secret = 'hunter2-resolved-secret-value';
@@ -348,6 +371,62 @@ describe('process runtime', () => {
       return i?.state === 'ready' && i.pid !== before!.pid && i;
     });
     expect(await get(after.ports.http!, '/env')).toMatchObject({ FIXTURE_TOKEN: secret });
+  });
+
+  it('a stored record no client can probe, or that cannot be read, is an error of its unit: open, observe, apply and remove work, nothing is thrown uncaught', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onUncaught);
+    try {
+      sandbox = new Sandbox();
+      const first = await sandbox.open();
+      await first.apply(sandbox.unit({ service: 'api' }));
+      await first.apply(sandbox.unit({ service: 'worker' }, { livenessProbe: httpProbe('/livez') }));
+      const before = new Map((await instances(first)).map((i) => [i.id, i.pid]));
+      await first.close();
+      // As a version that did not check probe paths would have stored them: a space, a line break.
+      const dir = join(sandbox.dir, 'state', 'instances');
+      const rewrite = (prefix: string, change: (record: Record<string, { path: string }>) => object) => {
+        for (const file of readdirSync(dir).filter((f) => f.startsWith(prefix))) {
+          writeFileSync(join(dir, file), JSON.stringify(change(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, { path: string }>)));
+        }
+      };
+      rewrite('dev.api.', (record) => ({ ...record, readinessProbe: { ...record.readinessProbe, path: '/health z' } }));
+      rewrite('dev.worker.', (record) => ({ ...record, livenessProbe: { ...record.livenessProbe, path: '/live\nz' } }));
+      writeFileSync(join(dir, 'dev.cron.0.0.json'), JSON.stringify({ key: { service: 'cron' }, launch: 'node' }));
+
+      const second = await sandbox.open();
+      const state = (units: Awaited<ReturnType<ProcessRuntime['observe']>>) =>
+        units.map((u) => [u.service, u.health, u.instances.map((i) => [i.pid === before.get(i.id), i.state, i.message ?? ''])]);
+      const observed = await waitFor('the liveness probe to fail', async () => {
+        const units = await second.observe();
+        return units[1]?.instances[0]?.state === 'unhealthy' && units;
+      });
+      expect(state(observed)).toEqual([
+        ['api', 'degraded', [[true, 'unhealthy', expect.stringMatching(/^probe GET "\/health z" on port \d+ cannot be sent: .+; deploy it again to clear this$/)]]],
+        ['worker', 'degraded', [[true, 'unhealthy', expect.stringMatching(/^probe GET "\/live\\nz" on port \d+ cannot be sent: .+; deploy it again to clear this$/)]]],
+      ]);
+      expect(sandbox.events.map((e) => [e.type, e.key.service])).toEqual(
+        expect.arrayContaining([
+          ['record-unusable', 'cron'],
+          ['instance-unhealthy', 'api'],
+          ['instance-unhealthy', 'worker'],
+        ]),
+      );
+      expect(readdirSync(dir)).toContain('dev.cron.0.0.json.unusable');
+
+      // A fixed configuration replaces the instance; removing works on the other.
+      await second.apply(sandbox.unit({ service: 'api', version: '2' }));
+      await second.remove(sandbox.unit({ service: 'worker' }));
+      expect(state(await second.observe())).toEqual([['api', 'healthy', [[false, 'ready', '']]]]);
+      await second.close();
+      await (await sandbox.open()).observe();
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onUncaught);
+    }
   });
 
   it('reports an instance whose environment does not decrypt (another key) as crashed, and apply replaces it', async () => {

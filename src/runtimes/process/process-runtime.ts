@@ -17,18 +17,22 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
+import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import type { HttpProbe } from '../../inputs/schema.js';
 import { RuntimeError } from '../../errors.js';
+import { KeyedLock } from '../../keyed-lock.js';
+import { InstanceNotReadyError } from '../kit/errors.js';
+import { unitHealth } from '../kit/health.js';
+import { instanceEnv } from '../kit/instance-env.js';
+import { instanceId, unitKey, unitSlug } from '../kit/names.js';
+import { assignPorts, freePort, LOOPBACK, portsCollide, probePort } from '../kit/ports.js';
+import { httpProbe, type Probe } from '../kit/probe.js';
+import { reportUnusable, type UnitRecord } from '../kit/state-files.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext, RuntimeEvent } from '../types.js';
-import { instanceEnv } from './env.js';
 import { STATE_DIR_VARIABLE, findOrphans, killOrphans } from './orphans.js';
-import { instanceId, StateDir, unitSlug } from './instance-state.js';
-import type { InstanceRecord, ProbeSpec, StoredInstanceRecord, UnitRecord } from './instance-state.js';
+import { ProcessStateDir, type InstanceRecord, type ProbeSpec, type StoredInstanceRecord } from './instance-state.js';
 import { LogCursor, rotateIfLarger, tailLines } from './log-file.js';
-import { assignPorts, freePort, portsCollide, probePort } from './ports.js';
-import { httpProbe, type Probe } from './probe.js';
 import { DEFAULT_TIMINGS, Supervisor, type SpawnFn, type SupervisorTimings } from './supervisor.js';
 
 /** Settings of a process target (as in the project file) plus optional tuning. */
@@ -58,17 +62,6 @@ const CRASHES_BEFORE_GIVING_UP = 3;
 const LOG_CHECK_MS = 500;
 const FOLLOW_POLL_MS = 200;
 
-/** Apply gave up on a replica that did not become ready; `logTail` holds its last output. */
-export class InstanceNotReadyError extends RuntimeError {
-  constructor(
-    message: string,
-    readonly instance: string,
-    readonly logTail: readonly string[],
-  ) {
-    super(`${message}\n--- last lines of ${instance} ---\n${logTail.join('\n')}`);
-  }
-}
-
 /**
  * Opens the process runtime on `ctx.stateDir`: re-adopts live instances (same pid and start
  * time), restarts dead ones, and drops the stale half of an update interrupted by a crash.
@@ -80,7 +73,7 @@ export function openProcessRuntime(settings: ProcessRuntimeSettings, ctx: Runtim
 export class ProcessRuntime implements RuntimeAdapter, LogSource {
   readonly kind = 'process';
   readonly reportsInstanceEvents = true;
-  readonly #state: StateDir;
+  readonly #state: ProcessStateDir;
   readonly #timings: SupervisorTimings;
   readonly #now: () => number;
   readonly #spawn: SpawnFn;
@@ -88,7 +81,7 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
   readonly #allocatePort: () => Promise<number>;
   readonly #instances = new Set<Supervisor>();
   readonly #units = new Map<string, UnitRecord>();
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #lock = new KeyedLock();
   #logTimer: NodeJS.Timeout | undefined;
   #rotating = false;
   #closed = false;
@@ -105,7 +98,7 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
     private readonly ctx: RuntimeContext,
     deps: ProcessRuntimeDeps,
   ) {
-    this.#state = new StateDir(ctx.stateDir);
+    this.#state = new ProcessStateDir(ctx.stateDir);
     this.#timings = { ...DEFAULT_TIMINGS, ...settings.timings };
     this.#now = deps.now ?? Date.now;
     this.#spawn = deps.spawn ?? ((command, args, options) => nodeSpawn(command, [...args], options));
@@ -113,12 +106,19 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
     this.#allocatePort = deps.allocatePort ?? freePort;
   }
 
-  /** Reads the state directory and adopts what it records. */
+  /**
+   * Reads the state directory and adopts what it records. A record that cannot be used is set
+   * aside and told of as a `record-unusable` event of its unit (a process it described is then an
+   * orphan); the rest of the target opens as usual.
+   */
   private async load(): Promise<void> {
     await this.#state.init();
-    for (const unit of await this.#state.listUnits()) this.#units.set(unitSlug(unit.key), unit);
+    const units = await this.#state.listUnits();
+    for (const unit of units.records) this.#units.set(unitSlug(unit.key), unit);
+    const instances = await this.#state.listInstances();
+    reportUnusable(this.ctx, [...units.unusable, ...instances.unusable]);
     const byReplica = new Map<string, InstanceRecord[]>();
-    for (const stored of await this.#state.listInstances()) {
+    for (const stored of instances.records) {
       const record = await this.sealed(stored);
       const id = instanceId(record.key, record.replica);
       byReplica.set(id, [...(byReplica.get(id) ?? []), record]);
@@ -152,7 +152,7 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
         options.onProgress?.(`${unitId(unit)}: replica ${replica} ready`);
       }
       await Promise.all(this.instancesOf(unit).filter((s) => s.record.replica >= unit.replicas).map((s) => this.discard(s)));
-      const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
+      const record: UnitRecord = { key: unitKey(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
       await this.#state.saveUnit(record);
       this.#units.set(unitSlug(unit), record);
     });
@@ -190,7 +190,7 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
           configHash: unit.configHash,
           replicas: unit.replicas,
           instances: instances.map(observeInstance),
-          health: unitHealth(unit, instances),
+          health: unitHealth(unit, instances.map(({ state, record }) => ({ state, replica: record.replica, configHash: record.configHash })), this.#lock.busy(slug)),
         };
       })
       .sort(compareUnitKeys);
@@ -271,7 +271,7 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
       return { port, path: httpGet.path, ...timing };
     };
     const record: InstanceRecord = {
-      key: keyOf(unit),
+      key: unitKey(unit),
       release: unit.release,
       configHash: unit.configHash,
       replica,
@@ -389,10 +389,7 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
 
   /** Runs `fn` after every earlier call for the same unit has settled. */
   private locked<T>(key: UnitKey, fn: () => Promise<T>): Promise<T> {
-    const slug = unitSlug(key);
-    const result = (this.#locks.get(slug) ?? Promise.resolve()).then(fn, fn);
-    this.#locks.set(slug, result.catch(() => undefined));
-    return result;
+    return this.#lock.run(unitSlug(key), fn);
   }
 
   private get readyTimeoutMs(): number {
@@ -404,34 +401,21 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
   }
 }
 
-function keyOf(key: UnitKey): UnitKey {
-  return { service: key.service, environment: key.environment, target: key.target };
-}
-
 function observeInstance(s: Supervisor): ObservedInstance {
   const { record } = s;
   return {
     id: instanceId(record.key, record.replica),
     replica: record.replica,
     state: s.state,
+    release: record.release,
+    configHash: record.configHash,
+    host: LOOPBACK,
     ...(record.pid !== null && s.state !== 'stopped' ? { pid: record.pid } : {}),
     ports: record.ports,
     restarts: record.restarts,
     ...(record.startedAt !== null ? { startedAt: new Date(record.startedAt) } : {}),
     ...(s.message ? { message: s.message } : {}),
   };
-}
-
-/**
- * healthy: each wanted replica has a ready instance of the unit's configuration and nothing else
- * runs; missing: no instance at all; degraded: some instance crashed or is unhealthy; else progressing.
- */
-function unitHealth(unit: UnitRecord, instances: readonly Supervisor[]): UnitHealth {
-  const ready = instances.filter((s) => s.state === 'ready' && s.record.configHash === unit.configHash && s.record.replica < unit.replicas);
-  if (ready.length === unit.replicas && instances.length === unit.replicas) return 'healthy';
-  if (instances.length === 0) return 'missing';
-  if (instances.some((s) => s.state === 'crashed' || s.state === 'unhealthy')) return 'degraded';
-  return 'progressing';
 }
 
 function byReplicaThenGeneration(a: Supervisor, b: Supervisor): number {

@@ -76,4 +76,57 @@ describe('Supervisor', () => {
     vi.useRealTimers();
     await vi.waitFor(() => expect(readFileSync(record().logPath, 'utf8')).toContain('cannot start missing-command'));
   });
+
+  it('turns a spawn refused at once into a crashed instance, told once and never retried', async () => {
+    let count = 0;
+    const events: string[] = [];
+    const supervisor = new Supervisor(record(), {
+      spawn: () => {
+        count++;
+        throw new TypeError('The argument \'file\' must be a string without null bytes');
+      },
+      now: () => Date.now(),
+      probe: async () => true,
+      timings: DEFAULT_TIMINGS,
+      save: async () => undefined,
+      openEnv: (sealed) => JSON.parse(sealed) as Record<string, string>,
+      emit: (type, message) => events.push(`${type}: ${message}`),
+    });
+    supervisor.start();
+    expect(await supervisor.waitReady(1_000)).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(count).toBe(1);
+    expect(supervisor.state).toBe('crashed');
+    expect(events).toEqual(["instance-crashed: cannot start: The argument 'file' must be a string without null bytes; deploy it again"]);
+  });
+
+  it('records a probe that throws as the instance unhealthy, told once, and stops waiting for readiness', async () => {
+    const child = Object.assign(new EventEmitter(), { pid: process.pid, unref: () => undefined });
+    const events: string[] = [];
+    let probes = 0;
+    const supervisor = new Supervisor(
+      { ...record(), readinessProbe: { port: 1, path: '/a b', initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 } },
+      {
+        spawn: () => child as unknown as ChildProcess,
+        now: () => Date.now(),
+        probe: async () => {
+          probes++;
+          throw new Error('probe GET "/a b" on port 1 cannot be sent');
+        },
+        timings: DEFAULT_TIMINGS,
+        save: async () => undefined,
+        openEnv: (sealed) => JSON.parse(sealed) as Record<string, string>,
+        emit: (type, message) => type !== 'instance-started' && events.push(`${type}: ${message}`),
+      },
+    );
+    supervisor.start();
+    const ready = supervisor.waitReady(30_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await ready).toBe(false);
+    expect(probes).toBe(1);
+    expect(supervisor.state).toBe('unhealthy');
+    expect(supervisor.message).toBe('probe GET "/a b" on port 1 cannot be sent; deploy it again to clear this');
+    expect(events).toEqual(['instance-unhealthy: probe GET "/a b" on port 1 cannot be sent; deploy it again to clear this']);
+    supervisor.detach();
+  });
 });

@@ -6,6 +6,11 @@
  * An instance spawned by this supervisor is watched through the child's `exit` event; an adopted
  * one (spawned by an earlier orchestrator) by polling `/proc/<pid>/stat`, comparing start times
  * so that a reused pid is never taken for the instance.
+ *
+ * Nothing a record holds can end the orchestrator: every timer callback and probe catches its own
+ * error (a probe path that cannot be sent, a spawn refused at once) and records it as the
+ * instance's fault: state `unhealthy` (or `crashed` when it cannot start) with the reason as its
+ * message, and a runtime event. The loop that failed stops; the others (life, restarts) go on.
  */
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';
@@ -15,7 +20,7 @@ import { PRIVATE_FILE } from '../../state-dir.js';
 import type { RuntimeEvent } from '../types.js';
 import type { InstanceRecord, ProbeSpec } from './instance-state.js';
 import { closeFd, openAppend } from './log-file.js';
-import type { Probe } from './probe.js';
+import type { Probe } from '../kit/probe.js';
 import { isSameProcess, processStartTimeSync } from './proc-stat.js';
 
 /** The subset of `child_process.spawn` the supervisor uses. */
@@ -82,8 +87,10 @@ export class Supervisor {
   #livenessFailures = 0;
   #changed = new Set<() => void>();
   #saving: Promise<void> = Promise.resolve();
-  /** Set when a spawn found the environment undecryptable: no restart is attempted. */
+  /** Set when a spawn found the environment undecryptable or was refused: no restart is attempted. */
   #cannotStart = false;
+  /** Set when a probe or timer of the current run failed by itself: waiting for readiness is over. */
+  #faulted = false;
 
   constructor(
     record: InstanceRecord,
@@ -123,8 +130,12 @@ export class Supervisor {
       this.watchAlive(run);
       // One probe right away, so that a runtime reopened on healthy instances reports them ready.
       const probe = this.#record.readinessProbe;
-      if (!probe || (await this.deps.probe(probe.port, probe.path, probe.timeoutSeconds * 1000))) this.becomeReady(run);
-      else this.awaitReadiness(run);
+      try {
+        if (!probe || (await this.deps.probe(probe.port, probe.path, probe.timeoutSeconds * 1000))) this.becomeReady(run);
+        else this.awaitReadiness(run);
+      } catch (error) {
+        this.fault(run, error);
+      }
     } else {
       this.#record = { ...this.#record, restarts: this.#record.restarts + 1 };
       if (!this.spawn()) return;
@@ -166,7 +177,7 @@ export class Supervisor {
       };
       const check = () => {
         if (this.#state === 'ready') finish(true);
-        else if (this.#state === 'crashed' && (this.#consecutiveCrashes >= maxCrashes || this.#cannotStart)) {
+        else if (this.#faulted || (this.#state === 'crashed' && (this.#consecutiveCrashes >= maxCrashes || this.#cannotStart))) {
           finish(false);
         }
       };
@@ -218,7 +229,9 @@ export class Supervisor {
 
   /**
    * Starts the process of the record; false, with the instance `crashed` and nothing retried, when
-   * its environment cannot be decrypted. Its variables exist only in memory, only for the spawn.
+   * its environment cannot be decrypted or the spawn is refused at once (a command or argument
+   * that cannot be passed, a log file that cannot be opened). Its variables exist only in memory,
+   * only for the spawn.
    */
   private spawn(): boolean {
     const { launch, logPath } = this.#record;
@@ -227,23 +240,23 @@ export class Supervisor {
       env = this.deps.openEnv(launch.env);
       this.#cannotStart = false;
     } catch (error) {
-      this.#cannotStart = true;
-      const message = `cannot start: its stored environment cannot be read (${errorMessage(error)}); deploy it again`;
-      this.setState('crashed', message);
-      this.deps.emit('instance-crashed', message);
-      return false;
+      return this.cannotStart(`its stored environment cannot be read (${errorMessage(error)})`);
     }
-    const fd = openAppend(logPath);
     let child: ChildProcess;
     try {
-      child = this.deps.spawn(launch.command, launch.args, {
-        cwd: launch.workingDir,
-        env,
-        detached: true,
-        stdio: ['ignore', fd, fd],
-      });
-    } finally {
-      closeFd(fd);
+      const fd = openAppend(logPath);
+      try {
+        child = this.deps.spawn(launch.command, launch.args, {
+          cwd: launch.workingDir,
+          env,
+          detached: true,
+          stdio: ['ignore', fd, fd],
+        });
+      } finally {
+        closeFd(fd);
+      }
+    } catch (error) {
+      return this.cannotStart(errorMessage(error));
     }
     child.unref();
     const pid = child.pid ?? null;
@@ -264,9 +277,33 @@ export class Supervisor {
     return true;
   }
 
+  /** The instance cannot be started again as its record stands: `crashed`, told once, never retried. Returns false. */
+  private cannotStart(reason: string): false {
+    this.#cannotStart = true;
+    const message = `cannot start: ${reason}; deploy it again`;
+    this.setState('crashed', message);
+    this.deps.emit('instance-crashed', message);
+    return false;
+  }
+
+  /**
+   * A probe or timer callback of `run` failed by itself (a probe path that cannot be sent): the
+   * instance is `unhealthy` with the reason, and told once. The loop that failed has stopped (a
+   * probe is not tried again until the instance is replaced); the process keeps running and is
+   * still watched for life. Ignored once supervision ended, and for a run that another replaced.
+   */
+  private fault(run: Run | undefined, error: unknown): void {
+    if (this.#detached || !this.#wantRunning || run !== this.#run) return;
+    this.#faulted = true;
+    const message = `${errorMessage(error)}; deploy it again to clear this`;
+    this.setState('unhealthy', message);
+    this.deps.emit('instance-unhealthy', message);
+  }
+
   /** A new run begins, starting. */
   private begin(run: Run): void {
     this.#run = run;
+    this.#faulted = false;
     this.#livenessFailures = 0;
     this.#readySince = undefined;
     this.setState('starting', undefined);
@@ -377,10 +414,16 @@ export class Supervisor {
     this.#saving = this.#saving.then(() => this.deps.save(record)).catch(() => undefined);
   }
 
+  /** Runs `fn` after `ms` unless the timers are cleared first; an error it throws or rejects with is the run's fault, never uncaught. */
   private after(ms: number, fn: () => unknown): void {
+    const run = this.#run;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void fn();
+      try {
+        void Promise.resolve(fn()).catch((error: unknown) => this.fault(run, error));
+      } catch (error) {
+        this.fault(run, error);
+      }
     }, ms);
     timer.unref();
     this.#timers.add(timer);

@@ -2,10 +2,13 @@
  * What the `ssh` runtime asks of a host, as whole scripts (one exec channel each), and the parser
  * of what they print. Layout and helpers are described in `shell.ts`.
  */
+import { z } from 'zod';
 import type { ReleaseRef, UnitKey } from '../../desired/types.js';
-import { RemoteCommandError, type ExecResult } from './connection.js';
+import { RemoteCommandError, type ExecResult } from '../kit/ssh/connection.js';
+import { StoredReleaseRef, StoredUnitKey } from '../kit/state-files.js';
 import { listeningPorts } from './placement.js';
-import { script, shQuote } from './shell.js';
+import { shQuote } from '../kit/ssh/quote.js';
+import { script } from './shell.js';
 
 /** `meta.json` of an instance: everything needed to observe it without the desired unit. */
 export interface InstanceMeta {
@@ -17,6 +20,16 @@ export interface InstanceMeta {
   /** ms since epoch when this configuration was first started here. */
   readonly startedAt: number;
 }
+
+/** The shape a `meta.json` must have to be read; another is not an instance Slipway can report. */
+const StoredMeta: z.ZodType<InstanceMeta> = z.object({
+  key: StoredUnitKey,
+  release: StoredReleaseRef,
+  configHash: z.string(),
+  replica: z.number().int().min(0),
+  ports: z.record(z.string(), z.number().int()),
+  startedAt: z.number(),
+});
 
 /** One instance found on a host. */
 export interface RemoteInstance {
@@ -120,9 +133,9 @@ export function parseInventory(output: string): Inventory {
     const status = lines[i + 2]?.match(/^@@status (\d) (\d+) (\d+) (\d)$/);
     let meta: InstanceMeta | undefined;
     try {
-      meta = JSON.parse(lines[i + 1] ?? '') as InstanceMeta;
+      meta = StoredMeta.parse(JSON.parse(lines[i + 1] ?? ''));
     } catch {
-      // a half-written instance: not ours to report
+      // a half-written instance, or not of our making: not ours to report
     }
     if (!status || !meta) continue;
     instances.push({ dir, meta, alive: status[1] === '1', pid: Number(status[2]), restarts: Number(status[3]), ready: status[4] === '1' });

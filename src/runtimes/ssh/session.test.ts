@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RemoteCommandError, type ExecOptions, type ExecResult } from './connection.js';
+import { RemoteCommandError, type ExecOptions, type ExecResult } from '../kit/ssh/connection.js';
 import { HostSession } from './session.js';
-import { packDirectory } from './archive.js';
+import { packDirectory } from '../kit/ssh/archive.js';
 
 /**
  * A directory of BusyBox applets (sh, dd, head, tar, …), as on a host without GNU coreutils

@@ -6,7 +6,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { RemoteCommandError, type ExecOptions, type ExecResult } from './connection.js';
+import { RemoteCommandError, type ExecOptions, type ExecResult } from '../kit/ssh/connection.js';
 import { INVENTORY_END, parseInventory, sessionScript, UPLOADED, type Inventory } from './remote.js';
 
 /** Runs a script on the host (as `SshRuntime` does), with stdin and stdout streamed. */

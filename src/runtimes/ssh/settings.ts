@@ -1,37 +1,9 @@
 /**
- * The settings of an `ssh` target in the project file: which hosts, how to log in, how their host
- * keys are pinned, where releases live on them, and how updates roll behind HAProxy.
- * Paths (identity file, known_hosts, HAProxy socket) are used as given: the loader resolves
- * relative ones against the project file. Imports nothing of `inputs/` (which imports this).
+ * The settings of an `ssh` target in the project file: which hosts, how to log in (`kit/ssh/settings.ts`),
+ * where releases live on them, and how updates roll behind HAProxy.
  */
 import { z } from 'zod';
-
-const Port = z.number().int().min(1).max(65535);
-
-/** A host's label in instance ids (`dev.api.0@web-1`) and, by default, its HAProxy server name. */
-const HostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a host label of letters, digits, "_", "." and "-"');
-
-/** Absolute path of safe characters: it is written into shell scripts and systemd units. */
-const BaseDir = z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'an absolute path of letters, digits, ".", "_", "-" and "/"');
-
-/** A pinned host key: `SHA256:<base64>` (as `ssh-keygen -lf` prints it) or `<type> <base64>`. */
-const HostKey = z
-  .string()
-  .regex(/^(SHA256:[A-Za-z0-9+/]{43}=?|[a-z0-9@.-]+ [A-Za-z0-9+/]+={0,3})$/, 'a host key "SHA256:…" or "ssh-ed25519 AAAA…"');
-
-export const SshHost = z.strictObject({
-  /** Stable name: in instance ids, messages and (by default) the HAProxy server name. */
-  name: HostName,
-  /** Host name or IP address to connect to. */
-  address: z.string().min(1),
-  /** SSH port (default: the target's `port`). */
-  port: Port.optional(),
-  /** Keys this host may present; with `knownHosts` either may vouch for it. */
-  hostKeys: z.array(HostKey).min(1).optional(),
-  /** This host's base directory, where it differs from the target's (hosts sharing one filesystem). */
-  baseDir: BaseDir.optional(),
-});
-export type SshHost = z.infer<typeof SshHost>;
+import { BaseDir, HostName, loginFields, SshHost } from '../kit/ssh/settings.js';
 
 /**
  * HAProxy's identifier rule for backend and server names: letters, digits, "-", "_", "." and ":"
@@ -57,25 +29,6 @@ export const SshHaproxy = z.strictObject({
   drainTimeoutSeconds: z.number().positive().default(30),
 });
 export type SshHaproxy = z.infer<typeof SshHaproxy>;
-
-/** How to log in to hosts: shared by `ssh` targets and `static` targets on a host. */
-const loginFields = {
-  user: z.string().min(1).default('root'),
-  port: Port.default(22),
-  /** Private key to log in with (OpenSSH or PEM format, no passphrase). */
-  identityFile: z.string().min(1),
-  /** A known_hosts file (plain or hashed host names, `[host]:port` forms). */
-  knownHosts: z.string().min(1).optional(),
-  connectTimeoutSeconds: z.number().positive().default(5),
-};
-export const SshLogin = z.strictObject(loginFields);
-export type SshLogin = z.infer<typeof SshLogin>;
-
-/** One host and how to log in to it: a `static` target's `ssh`. */
-export const SshHostLogin = z
-  .strictObject({ ...loginFields, host: SshHost })
-  .refine((t) => t.knownHosts !== undefined || t.host.hostKeys, { message: 'pin the host key: give knownHosts, or hostKeys on the host' });
-export type SshHostLogin = z.infer<typeof SshHostLogin>;
 
 /** Linux hosts over SSH; releases in content-addressed directories, rolled out in batches. */
 export const SshTarget = z

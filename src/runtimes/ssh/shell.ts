@@ -12,11 +12,7 @@
  * Every script begins with {@link PRELUDE}; none needs anything beyond POSIX sh, coreutils and
  * one HTTP client (curl, wget, busybox wget or node) for probes.
  */
-
-/** `value` as one single-quoted sh word. */
-export function shQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
+import { shQuote } from '../kit/ssh/quote.js';
 
 /** An sh file that exports `env` (sourced by the run script). */
 export function envFile(env: Readonly<Record<string, string>>): string {

@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { instanceUrl } from '../../desired/address.js';
 import type { DesiredUnit, ObservedInstance, ResolvedWorkload } from '../../desired/types.js';
 import { ephemeralSealer } from '../../secrets/index.js';
 import { startHaproxy, type Haproxy } from '../../../test/harness/haproxy.js';
 import { startSshHosts, type SshHost, type SshHosts } from '../../../test/harness/sshd.js';
-import { adapterContract, contractUnit, type ContractUnitOverrides } from '../adapter-contract.js';
+import { adapterContract, contractUnit, type ContractUnitOverrides, type ContractWorkloadOptions } from '../adapter-contract.js';
 import { openSshRuntime, type SshRuntime } from './ssh-runtime.js';
 import { SshTarget } from './settings.js';
 
@@ -26,12 +27,12 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-function workload(version: string, patch: Partial<ResolvedWorkload> = {}): ResolvedWorkload {
+function workload(version: string, patch: Partial<ResolvedWorkload> = {}, { ticks }: ContractWorkloadOptions = { ticks: false }): ResolvedWorkload {
   return {
     command: process.execPath,
     args: ['server.mjs'],
     workingDir: APP,
-    env: { FIXTURE_VERSION: version },
+    env: { FIXTURE_VERSION: version, ...(ticks && { LOG_EVERY_MS: '200' }) },
     ports: { http: 'auto' },
     readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
     ...patch,
@@ -79,7 +80,7 @@ class Sandbox {
   }
 
   unit(overrides: ContractUnitOverrides = {}, patch: Partial<ResolvedWorkload> = {}): DesiredUnit {
-    return contractUnit(TARGET, (version) => workload(version, patch), overrides);
+    return contractUnit(TARGET, (version, options) => workload(version, patch, options), overrides);
   }
 
   async done(): Promise<void> {
@@ -199,6 +200,18 @@ describe('ssh runtime on namespace hosts behind HAProxy', () => {
     const [back] = await runtime.observe();
     expect(back).toMatchObject({ release: { version: '2' }, health: 'healthy' });
     expect((await fetch(haproxy.url).then((r) => r.text())).split(' ')[0]).toBe('2');
+  });
+
+  it("reports each instance at its host's address, where the control plane reaches it", async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const runtime = await sandbox.open();
+    await runtime.apply(sandbox.unit({ replicas: 2, version: '3' }));
+    const [observed] = await runtime.observe();
+    expect(observed!.instances.map((i) => i.host)).toEqual(lab.hosts.slice(0, 2).map((h) => h.address));
+    for (const instance of observed!.instances) {
+      expect(instance.host).not.toBe('127.0.0.1');
+      expect(await fetch(instanceUrl(instance)).then((r) => r.text())).toBe(`3 ${instance.id.split('@')[0]}`);
+    }
   });
 
   it('a release that does not become ready halts the rollout on the first host, which runs the old one again', async () => {

@@ -15,18 +15,21 @@
  * The unit records (what each unit last fully converged to) live in the target's state directory;
  * instances are read from the hosts on every observe, so a restart of the orchestrator loses nothing.
  */
-import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
+import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, PartialRolloutError, RuntimeError } from '../../errors.js';
-import { instanceEnv } from '../process/env.js';
-import { StateDir, unitSlug, type UnitRecord } from '../process/instance-state.js';
-import { LineSplitter } from '../lines.js';
-import { probePort } from '../process/ports.js';
+import { KeyedLock } from '../../keyed-lock.js';
+import { unitHealth } from '../kit/health.js';
+import { instanceEnv } from '../kit/instance-env.js';
+import { LineSplitter } from '../kit/lines.js';
+import { unitKey, unitSlug } from '../kit/names.js';
+import { probePort } from '../kit/ports.js';
+import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
-import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn, type ExecOptions, type SshEndpoint } from './connection.js';
-import { packDirectory } from './archive.js';
+import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn, type ExecOptions, type SshEndpoint } from '../kit/ssh/connection.js';
+import { packDirectory } from '../kit/ssh/archive.js';
 import { HaproxyServerControl, sendToSocket, type HaproxySend } from './haproxy-api.js';
-import { endpointOf, readLoginKeys } from './login.js';
+import { endpointOf, readLoginKeys } from '../kit/ssh/login.js';
 import { batches, hostPorts, instanceDirName, releaseKey, replicasOn, unitDirName } from './placement.js';
 import {
   assertSucceeded,
@@ -41,7 +44,8 @@ import {
   type RemoteInstance,
 } from './remote.js';
 import { HostSession } from './session.js';
-import { envFile, runScript, shQuote } from './shell.js';
+import { shQuote } from '../kit/ssh/quote.js';
+import { envFile, runScript } from './shell.js';
 import type { SshTarget } from './settings.js';
 
 /** Side effects, replaceable in tests. */
@@ -79,7 +83,8 @@ export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, d
   const keys = await readLoginKeys(settings, ctx.target, deps.readFile);
   const state = new StateDir(ctx.stateDir);
   await state.init();
-  const units = await state.listUnits();
+  const { records: units, unusable } = await state.listUnits();
+  reportUnusable(ctx, unusable);
   const send = deps.haproxy ?? sendToSocket;
   const hosts: Host[] = settings.hosts.map((h, index) => {
     const endpoint = endpointOf(settings, h, keys);
@@ -95,7 +100,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
   readonly kind = 'ssh';
   readonly #pool: SshPool;
   readonly #units = new Map<string, UnitRecord>();
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #lock = new KeyedLock();
   readonly #pack: (dir: string) => Promise<Buffer>;
   readonly #now: () => number;
   #closed = false;
@@ -165,7 +170,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
       } finally {
         await Promise.all(sessions.map((s) => s.end()));
       }
-      const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
+      const record: UnitRecord = { key: unitKey(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
       await this.state.saveUnit(record);
       this.#units.set(unitSlug(unit), record);
     });
@@ -206,14 +211,16 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
       .map((slug) => {
         const here = found.get(slug) ?? [];
         const newest = [...here].sort((a, b) => b.instance.meta.startedAt - a.instance.meta.startedAt)[0]?.instance.meta;
-        const unit = this.#units.get(slug) ?? { key: keyOf(newest!.key), release: newest!.release, configHash: newest!.configHash, replicas: new Set(here.map((f) => f.instance.meta.replica)).size };
-        const instances: (ObservedInstance & { configHash?: string })[] = here.map(({ host, instance }) => observeInstance(unit.key, host, instance));
+        const unit = this.#units.get(slug) ?? { key: unitKey(newest!.key), release: newest!.release, configHash: newest!.configHash, replicas: new Set(here.map((f) => f.instance.meta.replica)).size };
+        const instances: ObservedInstance[] = here.map(({ host, instance }) => observeInstance(unit.key, host, instance));
         for (const host of this.hosts) {
           const lost = inventories[host.index];
           if (!(lost instanceof HostUnreachableError)) continue;
           const message = lost instanceof HostKeyRejectedError ? 'host key rejected' : 'unreachable';
+          // What runs there is unknown: the replicas placed on it are reported on the unit's release.
           for (const replica of replicasOn(host.index, unit.replicas, this.hosts.length)) {
-            instances.push({ id: instanceName(unit.key, replica, host), replica, state: 'unhealthy', ports: {}, restarts: 0, message });
+            const { release, configHash } = unit;
+            instances.push({ id: instanceName(unit.key, replica, host), replica, state: 'unhealthy', release, configHash, host: host.endpoint.address, ports: {}, restarts: 0, message });
           }
         }
         instances.sort((a, b) => a.replica - b.replica || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -222,8 +229,8 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
           release: unit.release,
           configHash: unit.configHash,
           replicas: unit.replicas,
-          instances: instances.map(({ configHash: _, ...instance }) => instance),
-          health: unitHealth(unit, instances),
+          instances,
+          health: unitHealth(unit, instances, this.#lock.busy(slug)),
         };
       })
       .sort(compareUnitKeys);
@@ -308,7 +315,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
     return {
       dir,
       releaseDir,
-      meta: { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replica, ports, startedAt: startedAt ?? this.#now() },
+      meta: { key: unitKey(unit), release: unit.release, configHash: unit.configHash, replica, ports, startedAt: startedAt ?? this.#now() },
       env: envFile(instanceEnv(unit, replica, ports, {})),
       run: runScript(dir, releaseDir, workload.command, workload.args),
       probe: probe && probeTo !== undefined ? `${probeTo} ${probe.timeoutSeconds} ${probe.httpGet.path}` : '',
@@ -359,10 +366,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
 
   /** Runs `fn` after every earlier call for the same unit has settled. */
   private locked<T>(key: UnitKey, fn: () => Promise<T>): Promise<T> {
-    const slug = unitSlug(key);
-    const result = (this.#locks.get(slug) ?? Promise.resolve()).then(fn, fn);
-    this.#locks.set(slug, result.catch(() => undefined));
-    return result;
+    return this.#lock.run(unitSlug(key), fn);
   }
 
   private assertOpen(): void {
@@ -379,38 +383,24 @@ function unitDir(host: Host, key: UnitKey): string {
   return `${host.baseDir}/units/${unitDirName(key)}`;
 }
 
-function keyOf(key: UnitKey): UnitKey {
-  return { service: key.service, environment: key.environment, target: key.target };
-}
-
 /** `<environment>.<service>.<replica>@<host>`. */
 function instanceName(key: UnitKey, replica: number, host: Host): string {
   return `${unitSlug(key)}.${replica}@${host.endpoint.name}`;
 }
 
-function observeInstance(key: UnitKey, host: Host, instance: RemoteInstance): ObservedInstance & { configHash: string } {
+/** An instance found on `host`; its ports answer on the address the SSH connection uses. */
+function observeInstance(key: UnitKey, host: Host, instance: RemoteInstance): ObservedInstance {
   const state = !instance.alive ? 'stopped' : instance.ready ? 'ready' : instance.pid === 0 ? 'crashed' : 'unhealthy';
   return {
     id: instanceName(key, instance.meta.replica, host),
     replica: instance.meta.replica,
     state,
+    release: instance.meta.release,
+    configHash: instance.meta.configHash,
+    host: host.endpoint.address,
     ...(instance.pid ? { pid: instance.pid } : {}),
     ports: instance.meta.ports,
     restarts: instance.restarts,
     startedAt: new Date(instance.meta.startedAt),
-    configHash: instance.meta.configHash,
   };
-}
-
-/**
- * healthy: each wanted replica has a ready instance of the unit's configuration and nothing else
- * runs; missing: no instance at all; degraded: some instance is not running, crashed, unhealthy or
- * on an unreachable host; else progressing.
- */
-function unitHealth(unit: UnitRecord, instances: readonly (ObservedInstance & { configHash?: string })[]): UnitHealth {
-  const ready = instances.filter((i) => i.state === 'ready' && i.configHash === unit.configHash && i.replica < unit.replicas);
-  if (ready.length === unit.replicas && instances.length === unit.replicas) return 'healthy';
-  if (instances.length === 0) return 'missing';
-  if (instances.some((i) => i.state !== 'ready' && i.state !== 'starting')) return 'degraded';
-  return 'progressing';
 }

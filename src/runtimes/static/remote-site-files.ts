@@ -8,9 +8,9 @@
 import { PassThrough } from 'node:stream';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { RuntimeError } from '../../errors.js';
-import { HostUnreachableError, type SshEndpoint, type SshPool } from '../ssh/connection.js';
-import { shQuote } from '../ssh/shell.js';
-import { packDirectory } from '../ssh/archive.js';
+import { packDirectory } from '../kit/ssh/archive.js';
+import { HostUnreachableError, type SshEndpoint, type SshPool } from '../kit/ssh/connection.js';
+import { shQuote } from '../kit/ssh/quote.js';
 import type { FileHashes } from './manifest.js';
 import type { SiteFiles } from './site-files.js';
 

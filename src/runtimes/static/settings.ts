@@ -1,10 +1,9 @@
 /**
  * Settings of a `static` target in the project file: a web root that a web server (nginx) serves,
- * on this machine or, with `ssh`, on a host. Add `StaticTarget` to the `Target` union in
- * `inputs/schema.ts`.
+ * on this machine or, with `ssh`, on a host. Its module (`index.ts`) is in `runtimes/registry.ts`.
  */
 import { z } from 'zod';
-import { SshHostLogin } from '../ssh/settings.js';
+import { SshHostLogin } from '../kit/ssh/settings.js';
 
 export const StaticTarget = z.strictObject({
   runtime: z.literal('static'),

@@ -5,6 +5,7 @@
  */
 import { chmod, cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { z } from 'zod';
 import { hashTree, type FileHashes } from './manifest.js';
 
 export interface SiteFiles {
@@ -71,10 +72,11 @@ async function publishModes(dir: string): Promise<void> {
   }
 }
 
-/** Reads and parses a JSON file; undefined when it is missing or unreadable. */
-export async function readJson<T>(files: SiteFiles, path: string): Promise<T | undefined> {
+/** Reads and parses a JSON file; undefined when it is missing, unreadable or not of `schema`'s shape. */
+export async function readJson<T>(files: SiteFiles, path: string, schema: z.ZodType<T>): Promise<T | undefined> {
   try {
-    return JSON.parse(await files.readText(path)) as T;
+    const parsed = schema.safeParse(JSON.parse(await files.readText(path)));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }

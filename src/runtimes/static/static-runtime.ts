@@ -21,16 +21,18 @@ import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey }
 import { compareUnitKeys } from '../../desired/types.js';
 import { errorMessage, RuntimeError } from '../../errors.js';
 import { KeyedLock } from '../../keyed-lock.js';
-import { instanceId } from '../process/instance-state.js';
-import { LastSeen } from '../last-seen.js';
+import { LastSeen } from '../kit/last-seen.js';
+import { instanceId, unitKey } from '../kit/names.js';
+import { LOOPBACK } from '../kit/ports.js';
 import type { ApplyOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
-import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn } from '../ssh/connection.js';
-import { endpointOf, readLoginKeys } from '../ssh/login.js';
+import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn } from '../kit/ssh/connection.js';
+import { endpointOf, readLoginKeys } from '../kit/ssh/login.js';
 import { describeDrift, diffHashes, type FileDrift } from './manifest.js';
 import { RemoteSiteFiles } from './remote-site-files.js';
 import type { StaticTarget } from './settings.js';
 import { localSiteFiles, type SiteFiles } from './site-files.js';
-import { listUnitDirs, UnitDir, type UnitRecord } from './web-root.js';
+import type { UnitRecord } from '../kit/state-files.js';
+import { listUnitDirs, UnitDir } from './web-root.js';
 
 /** Settings of a static target with `webRoot` absolute (the caller resolves it against the project file). */
 export type StaticRuntimeSettings = Omit<StaticTarget, 'runtime'>;
@@ -95,11 +97,11 @@ export class StaticRuntime implements RuntimeAdapter {
         } else {
           await dir.unpublish();
         }
-        const record: UnitRecord = { key: keyOf(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
+        const record: UnitRecord = { key: unitKey(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
         await dir.writeRecord(record);
         await dir.prune(this.settings.keepReleases);
         // Just published or checked intact: no need to hash the live release again.
-        this.#seen.changed(unit, await this.observeUnit(keyOf(unit), { intact: true }));
+        this.#seen.changed(unit, await this.observeUnit(unitKey(unit), { intact: true }));
       });
     });
   }
@@ -151,6 +153,10 @@ export class StaticRuntime implements RuntimeAdapter {
       id: instanceId(key, replica),
       replica,
       state: drift.length > 0 ? 'unhealthy' : 'ready',
+      release: manifest!.release,
+      configHash: manifest!.configHash,
+      // The web server that serves the web root runs where it is.
+      host: this.settings.ssh?.host.address ?? LOOPBACK,
       ports: {},
       restarts: 0,
       startedAt: live!.since,
@@ -204,8 +210,4 @@ export class StaticRuntime implements RuntimeAdapter {
   private assertOpen(): void {
     if (this.#closed) throw new RuntimeError(`static runtime of target ${this.ctx.target} is closed`);
   }
-}
-
-function keyOf(key: UnitKey): UnitKey {
-  return { service: key.service, environment: key.environment, target: key.target };
 }

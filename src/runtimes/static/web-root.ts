@@ -18,6 +18,8 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ReleaseRef, UnitKey } from '../../desired/types.js';
+import { z } from 'zod';
+import { StoredReleaseRef, StoredUnitRecord, type UnitRecord } from '../kit/state-files.js';
 import type { FileHashes } from './manifest.js';
 import { readJson, type SiteFiles } from './site-files.js';
 
@@ -30,13 +32,9 @@ export interface ReleaseManifest {
   readonly files: FileHashes;
 }
 
-/** What `unit.json` holds. */
-export interface UnitRecord {
-  readonly key: UnitKey;
-  readonly release: ReleaseRef;
-  readonly configHash: string;
-  readonly replicas: number;
-}
+
+/** The shape a manifest must have to be used; another is read as no manifest (the release then differs entirely). */
+const StoredManifest: z.ZodType<ReleaseManifest> = z.object({ release: StoredReleaseRef, configHash: z.string(), files: z.record(z.string(), z.string()) });
 
 const RELEASES = 'releases';
 const CURRENT = 'current';
@@ -65,7 +63,7 @@ export class UnitDir {
 
   /** The unit record; undefined when there is none or it is unreadable. */
   readRecord(): Promise<UnitRecord | undefined> {
-    return readJson<UnitRecord>(this.files, join(this.dir, 'unit.json'));
+    return readJson(this.files, join(this.dir, 'unit.json'), StoredUnitRecord);
   }
 
   /** Writes the unit record atomically. */
@@ -85,7 +83,7 @@ export class UnitDir {
   }
 
   readManifest(name: string): Promise<ReleaseManifest | undefined> {
-    return readJson<ReleaseManifest>(this.files, join(this.dir, RELEASES, `${name}${MANIFEST_SUFFIX}`));
+    return readJson(this.files, join(this.dir, RELEASES, `${name}${MANIFEST_SUFFIX}`), StoredManifest);
   }
 
   /** Names of the published releases, most recently live (or published) first. */

@@ -2,6 +2,7 @@
 // 0.0.0.0:$PORT (so a load balancer outside the host reaches it).
 //   GET /         → "<release> <instance>" (release: $SLIPWAY_RELEASE)
 //   GET /healthz  → 200, or 503 when FAIL_READINESS=1
+// With LOG_EVERY_MS, prints "tick <n>" that often.
 import { createServer } from 'node:http';
 
 const env = process.env;
@@ -17,3 +18,7 @@ process.on('SIGTERM', () => {
   setTimeout(() => process.exit(0), 2_000).unref();
 });
 server.listen(Number(env.PORT), '0.0.0.0', () => console.log(`release ${env.SLIPWAY_RELEASE} listening on ${env.PORT}`));
+if (env.LOG_EVERY_MS) {
+  let n = 0;
+  setInterval(() => console.log(`tick ${++n}`), Number(env.LOG_EVERY_MS));
+}

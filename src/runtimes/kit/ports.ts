@@ -1,13 +1,19 @@
 /** Port assignment for replicas: declared ports are bases (replica i gets base + i), `auto` is allocated. */
 import { createServer } from 'node:net';
 
-/** Allocates a port that is free right now on 127.0.0.1 (binds port 0, reads it, closes). */
+/**
+ * This machine's address as the control plane reaches it: where ports are allocated and probed,
+ * and the `host` of instances that run here (processes, containers published on it).
+ */
+export const LOOPBACK = '127.0.0.1';
+
+/** Allocates a port that is free right now on {@link LOOPBACK} (binds port 0, reads it, closes). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, LOOPBACK, () => {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });

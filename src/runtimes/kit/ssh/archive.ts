@@ -1,6 +1,6 @@
 /** Directory archives for uploads to hosts. */
 import { spawn } from 'node:child_process';
-import { RuntimeError } from '../../errors.js';
+import { RuntimeError } from '../../../errors.js';
 
 /**
  * `tar -C dir -cf - .` into memory, readable by all in the archive (`--mode=go+rX`: directories

@@ -1,6 +1,6 @@
-/** The environment a replica's process starts with. */
+/** The environment a replica starts with, on any target: the same variables everywhere. */
 import type { DesiredUnit } from '../../desired/types.js';
-import { instanceId } from './instance-state.js';
+import { instanceId } from './names.js';
 
 /** Variables passed through from the orchestrator's own environment; nothing else leaks (no secrets of the control plane). */
 export const PASSED_THROUGH = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'] as const;

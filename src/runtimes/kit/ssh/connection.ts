@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { errorMessage, RuntimeError } from '../../errors.js';
+import { errorMessage, RuntimeError } from '../../../errors.js';
 import { fingerprint, verifyHostKey, type TrustedKeys } from './host-keys.js';
 
 /** Where and how to log in to one host. */

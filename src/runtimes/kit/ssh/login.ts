@@ -1,6 +1,6 @@
 /** From a login's settings to the endpoints `SshPool` connects to: key files read, host keys pinned. */
 import { readFile } from 'node:fs/promises';
-import { errorMessage, RuntimeError } from '../../errors.js';
+import { errorMessage, RuntimeError } from '../../../errors.js';
 import type { SshEndpoint } from './connection.js';
 import { trustedKeys } from './host-keys.js';
 import type { SshHost, SshLogin } from './settings.js';

@@ -4,7 +4,7 @@
  * would read as "not running") or an error (which would hide the units). The instances most
  * likely run on; the next observation that reaches the target says so.
  */
-import { compareUnitKeys, unitId, type ObservedUnit, type UnitKey } from '../desired/types.js';
+import { compareUnitKeys, unitId, type ObservedUnit, type UnitKey } from '../../desired/types.js';
 
 export class LastSeen<T extends ObservedUnit> {
   #units: T[] | undefined;
