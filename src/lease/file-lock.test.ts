@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LockedError, acquireFileLock, lockHolder } from './file-lock.js';
 import { holderId, thisProcess } from './holder.js';
-import { processStartTimeSync } from '../runtimes/process/proc-stat.js';
+import { processStartTimeSync } from '../proc-stat.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-lock-'));
 const file = join(dir, 'test.lock');

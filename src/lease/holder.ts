@@ -4,7 +4,7 @@
  * the pid may be a zombie, or the kernel may have given it to another process.
  */
 import { hostname } from 'node:os';
-import { processStartTimeSync } from '../runtimes/process/proc-stat.js';
+import { processStartTimeSync } from '../proc-stat.js';
 
 export interface Holder {
   readonly host: string;

@@ -11,7 +11,7 @@ import type { RuntimeEvent } from '../types.js';
 import { InstanceNotReadyError } from '../kit/errors.js';
 import { openProcessRuntime, type ProcessRuntime, type ProcessRuntimeSettings } from './process-runtime.js';
 import { freePort } from '../kit/ports.js';
-import { processStartTimeSync } from './proc-stat.js';
+import { processStartTimeSync } from '../../proc-stat.js';
 import type { SpawnFn } from './supervisor.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/http-service.mjs', import.meta.url));

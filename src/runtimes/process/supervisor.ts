@@ -21,7 +21,7 @@ import type { RuntimeEvent } from '../types.js';
 import type { InstanceRecord, ProbeSpec } from './instance-state.js';
 import { closeFd, openAppend } from './log-file.js';
 import type { Probe } from '../kit/probe.js';
-import { isSameProcess, processStartTimeSync } from './proc-stat.js';
+import { isSameProcess, processStartTimeSync } from '../../proc-stat.js';
 
 /** The subset of `child_process.spawn` the supervisor uses. */
 export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
