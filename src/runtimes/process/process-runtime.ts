@@ -21,7 +21,7 @@ import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../..
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import type { HttpProbe } from '../../inputs/schema.js';
 import { RuntimeError } from '../../errors.js';
-import { KeyedLock } from '../../keyed-lock.js';
+import { KeyedLock } from '../kit/keyed-lock.js';
 import { InstanceNotReadyError } from '../kit/errors.js';
 import { unitHealth } from '../kit/health.js';
 import { instanceEnv } from '../kit/instance-env.js';

@@ -1,7 +1,8 @@
 /**
- * Work that must not overlap, by key: the runtimes' guarantee that two applies of one unit never
- * interleave, and the engine's that deployments and corrections of one (service, environment)
- * take turns. In one process only, which is enough: one process holds a workspace.
+ * An adapter's own promise that two changes of one unit never interleave inside it, whoever calls
+ * it: calls with one key run in turn, in this process. Not a lock of Slipway's work, which is
+ * coordinated across processes by leases (`lease/executor.ts`); this only keeps an adapter's
+ * in-memory state of a unit consistent.
  */
 
 /** Runs each call after every earlier call with the same key has settled (fulfilled or not), in the order they were made. */
