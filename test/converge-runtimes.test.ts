@@ -54,6 +54,7 @@ function sshTarget(hosts: readonly SshHost[]): string {
   return `
     runtime: ssh
     hosts: [${hosts.map(hostEntry).join(', ')}]
+    user: ${lab!.user.name}
     identityFile: ${lab!.identityFile}
     knownHosts: ${lab!.knownHostsFile}
     connectTimeoutSeconds: 2
@@ -94,13 +95,13 @@ targets:
   cdn:
     runtime: static
     webRoot: ${webRoot()}
-    ssh: { host: { name: ${hosts[4]!.name}, address: ${hosts[4]!.address} }, identityFile: ${lab!.identityFile}, knownHosts: ${lab!.knownHostsFile}, connectTimeoutSeconds: 2 }
+    ssh: { host: { name: ${hosts[4]!.name}, address: ${hosts[4]!.address} }, user: ${lab!.user.name}, identityFile: ${lab!.identityFile}, knownHosts: ${lab!.knownHostsFile}, connectTimeoutSeconds: 2 }
 `;
 }
 
-/** The static site's web root on host h4 (whose filesystem is this machine's). */
+/** The static site's web root on host h4 (whose filesystem is this machine's), beside the ssh runtime's directories. */
 function webRoot(): string {
-  return `${lab!.hosts[4]!.baseDir}-www`;
+  return join(lab!.hosts[4]!.baseDir, 'www');
 }
 
 /** What the api on `host` answers at `port`: its release version and instance. */
