@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { unusedPort } from './ports.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const entry = join(root, 'src/cli/bin.ts');
@@ -86,11 +87,49 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   };
 }
 
-/** A fresh copy of an example project in a temporary directory; `cleanup` removes it. */
-export function copyExample(name: string): { dir: string; cleanup(): void } {
+/** A copy of an example project, its fixed ports moved to ones free on this machine. */
+export interface ExampleCopy {
+  readonly dir: string;
+  /** The port the copy uses where the example says `declared` (a replica adds its index to either). */
+  port(declared: number): number;
+  /** Removes the copy. */
+  cleanup(): void;
+}
+
+/**
+ * A fresh copy of an example project in a temporary directory. The examples listen on fixed ports
+ * (the quickstart on 7100, 7110, …: the README's story), which another test, or anything else on
+ * this machine, may hold: every `http: <port>` and `127.0.0.1:<port>` in the copy's YAML files
+ * moves to a free port, the same one wherever the same number appears.
+ */
+export function copyExample(name: string): ExampleCopy {
   const dir = mkdtempSync(join(tmpdir(), `slipway-${name}-`));
   cpSync(join(root, 'examples', name), dir, { recursive: true, filter: (src) => !src.includes('.slipway') });
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const moved = new Map<number, number>();
+  const move = (declared: number) => {
+    if (!moved.has(declared)) moved.set(declared, unusedPort());
+    return moved.get(declared)!;
+  };
+  const rewrite = (at: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) rewrite(path);
+      else if (entry.name.endsWith('.yaml')) {
+        const text = readFileSync(path, 'utf8');
+        writeFileSync(path, text.replace(/\b(http: |127\.0\.0\.1:)(\d{2,5})\b/g, (_, before: string, port: string) => `${before}${move(Number(port))}`));
+      }
+    }
+  };
+  rewrite(dir);
+  return {
+    dir,
+    port: (declared) => {
+      const port = moved.get(declared);
+      if (port === undefined) throw new Error(`the example ${name} declares no port ${declared}`);
+      return port;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Pids of live processes whose working directory lies under `dir`: what runs from a project's artifacts. */
