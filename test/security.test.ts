@@ -270,7 +270,8 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('security, on %s', (backend) =>
   it('keeps the secret out of every answer, every file under .slipway/ and every table, every log line and every notification', async () => {
     const promotion = JSON.parse((await call('POST', '/api/v1/promotions', { as: 'deployer', body: { service: 'leaky', environment: 'staging' } })).text) as { id: string };
     const history = async () => JSON.parse((await call('GET', '/api/v1/services/leaky/history', { as: 'viewer' })).text) as { promotions: { id: string; status: string }[] };
-    await expect.poll(async () => (await history()).promotions.find((p) => p.id === promotion.id), { timeout: 90_000 }).toMatchObject({ status: 'succeeded' });
+    const promoted = async () => (await history()).promotions.find((p) => p.id === promotion.id);
+    await expect.poll(promoted, { timeout: 90_000 }).toMatchObject({ status: 'succeeded' });
     for (const [name, route] of Object.entries(routes) as [RouteName, (typeof routes)[RouteName]][]) {
       if (route.method !== 'GET' || route.answer === 'stream') continue;
       const { path } = requestOf(name, { ...WHO_MAY[name].input, service: 'leaky' });

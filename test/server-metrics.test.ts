@@ -25,7 +25,8 @@ writeFileSync(
   join(dir, 'slow', 'server.mjs'),
   `import http from 'node:http';
 import { existsSync } from 'node:fs';
-const listen = () => (existsSync(${JSON.stringify(HOLD)}) ? setTimeout(listen, 50) : http.createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT)));
+const serve = () => http.createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT));
+const listen = () => (existsSync(${JSON.stringify(HOLD)}) ? setTimeout(listen, 50) : serve());
 setTimeout(listen, ${READY_AFTER_MS});
 `,
 );

@@ -48,7 +48,10 @@ describe('runCommandCheck', () => {
   it('kills the command and its children at the timeout and says so', async () => {
     // Both would outlive the test by far: the check can only end because it killed them (the
     // grandchild holds the output pipe open, so a check that killed only the command would hang).
-    const script = "const c = require('child_process').spawn('sleep', ['3600'], { stdio: 'inherit' }); console.log('waiting for the queue, pid ' + c.pid); setTimeout(() => {}, 3600000)";
+    const script = [
+      "const c = require('child_process').spawn('sleep', ['3600'], { stdio: 'inherit' });",
+      "console.log('waiting for the queue, pid ' + c.pid); setTimeout(() => {}, 3600000)",
+    ].join(' ');
     const result = await runCommandCheck(node(script, { timeoutSeconds: 0.5 }), target);
     expect(result.passed).toBe(false);
     expect(result.message).toMatch(/^smoke timed out after 0\.5 s and was killed; its output ends with:\nwaiting for the queue, pid \d+$/);

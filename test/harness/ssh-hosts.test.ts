@@ -36,7 +36,8 @@ describe('test hosts: namespaces, sshd, HAProxy', () => {
   it('logs in as the deploy user, whose shell start files are empty, in a base directory of its own; root may not log in', () => {
     const [host] = hosts.hosts;
     expect(host!.user).toBe(DEPLOY_USER);
-    const result = ssh(hosts, host!.address, `echo "$HOME"; id -un; echo "$PATH"; echo "\${PYENV_ROOT-unset}"; test -w ${host!.baseDir} && echo writable`);
+    const command = `echo "$HOME"; id -un; echo "$PATH"; echo "\${PYENV_ROOT-unset}"; test -w ${host!.baseDir} && echo writable`;
+    const result = ssh(hosts, host!.address, command);
     expect(result.stderr).toBe('');
     // bash run by sshd reads ~/.bashrc: root's, through pyenv, would have set PYENV_ROOT and put its shims first
     const [home, user, path, pyenv, baseDir] = result.stdout.split('\n');

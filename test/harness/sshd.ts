@@ -88,7 +88,7 @@ function keygen(file: string): { publicKey: string; fingerprint: string } {
 }
 
 /** Resolves once `address:port` accepts a TCP connection; rejects after `timeoutMs`. */
-export async function waitForPort(address: string, port: number, timeoutMs = 10_000): Promise<void> {
+export async function waitForPort(address: string, port: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
@@ -118,12 +118,15 @@ function lookUpUser(name: string): DeployUser | undefined {
  */
 export function ensureDeployUser(): DeployUser {
   if (!lookUpUser(DEPLOY_USER)) {
-    const made = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', DEPLOY_HOME, '--shell', '/bin/bash', '--password', '*', DEPLOY_USER], { encoding: 'utf8' });
+    const options = ['--system', '--user-group', '--no-create-home', '--home-dir', DEPLOY_HOME, '--shell', '/bin/bash', '--password', '*'];
+    const made = spawnSync('useradd', [...options, DEPLOY_USER], { encoding: 'utf8' });
     if (made.error) throw new Error(`useradd not found: install passwd (${made.error.message})`);
     if (!lookUpUser(DEPLOY_USER)) throw new Error(`useradd ${DEPLOY_USER} failed: ${made.stderr}`);
   }
   const user = lookUpUser(DEPLOY_USER)!;
-  if (user.home !== DEPLOY_HOME) throw new Error(`${DEPLOY_USER}'s home is ${user.home}, not ${DEPLOY_HOME}: remove the user (userdel ${DEPLOY_USER})`);
+  if (user.home !== DEPLOY_HOME) {
+    throw new Error(`${DEPLOY_USER}'s home is ${user.home}, not ${DEPLOY_HOME}: remove the user (userdel ${DEPLOY_USER})`);
+  }
   mkdirSync(DEPLOY_HOME, { recursive: true, mode: 0o755 });
   chownSync(DEPLOY_HOME, user.uid, user.gid);
   // Owned by root: the deploy user cannot write to them (a test that did would slow every later login).
@@ -190,7 +193,8 @@ export async function startSshHosts(count: number): Promise<SshHosts> {
       const config = join(hostDir, 'sshd_config');
       writeFileSync(config, sshdConfig(net, hostDir, authorizedKeys));
       const sshd = network.spawn(net, [SSHD, '-D', '-e', '-f', config], { stdio: 'ignore' });
-      hosts.push({ net, name: net.name, address: net.address, port: 22, user: user.name, hostKey: key.publicKey, fingerprint: key.fingerprint, baseDir, sshd });
+      const { name, address } = net;
+      hosts.push({ net, name, address, port: 22, user: user.name, hostKey: key.publicKey, fingerprint: key.fingerprint, baseDir, sshd });
     }
     const knownHostsFile = join(dir, 'known_hosts');
     writeFileSync(knownHostsFile, hosts.map((h) => `${h.address} ${h.hostKey}\n`).join(''));

@@ -40,7 +40,7 @@ class Sandbox {
     return runtime;
   }
 
-  /** The host's login, starting the lab on first use; the web root (in this sandbox's directory) becomes the deploy user's. */
+  /** The host's login, starting the lab on first use; the web root (in this sandbox's directory) is the deploy user's. */
   private async ssh() {
     lab ??= startSshHosts(1);
     const { hosts, identityFile, knownHostsFile, network, user, userDir } = await lab;
@@ -49,7 +49,8 @@ class Sandbox {
     // The host logs in as the deploy user, who passes through this directory into the web root.
     chmodSync(this.dir, 0o711);
     userDir(this.webRoot);
-    return { host: { name: this.#host.name, address: this.#host.address }, user: user.name, identityFile, knownHosts: knownHostsFile, connectTimeoutSeconds: 2 };
+    const host = { name: this.#host.name, address: this.#host.address };
+    return { host, user: user.name, identityFile, knownHosts: knownHostsFile, connectTimeoutSeconds: 2 };
   }
 
   async cutOff(): Promise<void> {
@@ -213,5 +214,5 @@ describe.each([
     } finally {
       await nginx.stop();
     }
-  }, 60_000);
+  });
 });
