@@ -1,13 +1,11 @@
 /**
  * The quickstart as a user times it: `slipway up` from nothing to both services answering, a
  * restart of Slipway that adopts what runs, and `kill -9` of a service to it answering again.
- * Runs the real CLI on a copy of examples/quickstart (ports 7100 and 7110 must be free).
+ * Runs the real CLI on a copy of examples/quickstart, its ports moved to free ones.
  */
 import { copyExample, killPids, processesUnder, runCli, startCli } from '../test/helpers/cli.js';
 import type { Benchmark, Result } from './types.js';
 
-const API = 'http://127.0.0.1:7100/';
-const WEB = 'http://127.0.0.1:7110/';
 const KILL_TRIALS = 3;
 /** The process runtime's backoff starts again after 10 s of readiness: each trial starts from its first delay. */
 const BETWEEN_KILLS_MS = 10_500;
@@ -35,8 +33,8 @@ const benchmark: Benchmark = {
   name: 'quickstart',
   description: `slipway up on the quickstart (cold and adopting), and kill -9 of a service to answering again (${KILL_TRIALS} trials)`,
   async run(): Promise<Result[]> {
-    if ((await answers(API)) || (await answers(WEB))) throw new Error('ports 7100/7110 are in use: stop the other quickstart first');
     const project = copyExample('quickstart');
+    const [API, WEB] = [7100, 7110].map((port) => `http://127.0.0.1:${project.port(port)}/`) as [string, string];
     let up = startCli(['up', '--project', project.dir]);
     try {
       const coldStart = performance.now();

@@ -3,7 +3,7 @@
  * `current`, restart, health check — by the ssh runtime, by plain parallel OpenSSH (`scp` + `ssh`
  * per host) and by an `ansible-playbook` (forks 20) doing the same steps. Each deploys release 1
  * untimed, then release 2 timed, into base directories of its own, and must then have every host
- * answering with release 2. Needs root, sshd, ansible-core.
+ * answering with release 2. All three log in as the hosts' deploy user. Needs root, sshd, ansible-core.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,8 +66,8 @@ async function plainSsh(lab: SshHosts, work: string, dir: string, version: strin
     lab.hosts.map(async (host) => {
       const base = join(host.baseDir, 'plain');
       lab.network.assertReachable(host.net);
-      await run('scp', [...sshOptions(lab), '-q', archive, `root@${host.address}:${base}.${version}.tar`]);
-      await run('ssh', [...sshOptions(lab), `root@${host.address}`, deployScript(base, version, port, `${base}.${version}.tar`)]);
+      await run('scp', [...sshOptions(lab), '-q', archive, `${host.user}@${host.address}:${base}.${version}.tar`]);
+      await run('ssh', [...sshOptions(lab), `${host.user}@${host.address}`, deployScript(base, version, port, `${base}.${version}.tar`)]);
     }),
   );
 }
@@ -83,7 +83,7 @@ async function ansible(lab: SshHosts, work: string, dir: string, version: string
       '[hosts]',
       ...lab.hosts.map((h) => `${h.name} ansible_host=${h.address} base=${join(h.baseDir, 'ansible')}`),
       '[hosts:vars]',
-      'ansible_user=root',
+      `ansible_user=${lab.user.name}`,
       `ansible_ssh_private_key_file=${lab.identityFile}`,
       `ansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHostsFile} -o StrictHostKeyChecking=yes'`,
       'ansible_python_interpreter=/usr/bin/python3',
@@ -117,6 +117,7 @@ async function slipway(lab: SshHosts, work: string, dir: string, version: string
   const settings = SshTarget.parse({
     runtime: 'ssh',
     hosts: lab.hosts.map((h) => ({ name: h.name, address: h.address, baseDir: join(h.baseDir, 'slipway') })),
+    user: lab.user.name,
     identityFile: lab.identityFile,
     knownHosts: lab.knownHostsFile,
     batchSize: HOSTS,
@@ -149,7 +150,7 @@ const benchmark: Benchmark = {
     const work = mkdtempSync(join(tmpdir(), 'slipway-bench-ssh-'));
     try {
       const releases = { '1': release(work, '1'), '2': release(work, '2') };
-      for (const host of lab.hosts) for (const way of Object.keys(WAYS)) mkdirSync(join(host.baseDir, way), { recursive: true });
+      for (const host of lab.hosts) for (const way of Object.keys(WAYS)) lab.userDir(join(host.baseDir, way));
       const times: Record<string, number> = {};
       let port = 8100;
       for (const [name, deploy] of Object.entries(WAYS)) {

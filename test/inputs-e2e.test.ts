@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresCluster } from './harness/postgres.js';
 import { killPids, processesUnder, runCli, type CliResult } from './helpers/cli.js';
+import { unusedPort } from './helpers/ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-score-'));
 const SECRET = `tok-${Math.random().toString(36).slice(2)}-do-not-print`;
@@ -34,10 +35,10 @@ beforeAll(async () => {
   cluster = await startPostgres();
   cpSync(resolve(import.meta.dirname, '../examples/score'), dir, { recursive: true });
   const score = join(dir, 'orders', 'score.yaml');
-  writeFileSync(score, readFileSync(score, 'utf8').replaceAll('8080', '7810').replace('      PRICE_FORMAT:', '      API_TOKEN: secret:api-token\n      PRICE_FORMAT:'));
+  writeFileSync(score, readFileSync(score, 'utf8').replaceAll('8080', String(unusedPort())).replace('      PRICE_FORMAT:', '      API_TOKEN: secret:api-token\n      PRICE_FORMAT:'));
   writeFileSync(join(dir, 'platform.yaml'), `owner: platform\nprovisioners:\n  - { type: postgres, provisioner: postgres, adminUrl: "secret:pg-admin" }\n`);
   writeFileSync(join(dir, 'slipway.yaml'), readFileSync(join(dir, 'slipway.yaml'), 'utf8').replace('project: shop\n', 'project: shop\nlayers: [platform.yaml]\n'));
-}, 60_000);
+});
 
 afterAll(async () => {
   await runCli(['--project', dir, 'down']);

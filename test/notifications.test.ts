@@ -57,20 +57,16 @@ describe('notifications', () => {
   it('delivers the deployment events to the hook, signed with the secret, and records each delivery', async () => {
     expect((await deploy(ws, { service: 'api', environment: 'dev', actor: 'alice' })).result).toBe('deployed');
     const types = () => received.map((r) => r.headers['x-slipway-event']);
-    for (let i = 0; i < 100 && !types().includes('deployment.succeeded'); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(types()).toEqual(expect.arrayContaining(['deployment.started', 'deployment.succeeded']));
+    await expect.poll(types).toEqual(expect.arrayContaining(['deployment.started', 'deployment.succeeded']));
     expect(types().indexOf('deployment.started')).toBeLessThan(types().indexOf('deployment.succeeded'));
     for (const { headers, body } of received) {
       expect(verifySignature(body, headers, SIGNING_KEY)).toBe(true);
       expect(verifySignature(body, headers, 'another key')).toBe(false);
       expect(JSON.parse(body).text).toMatch(/api/);
     }
-    let deliveries = await ws.store.listDeliveries();
-    for (let i = 0; i < 40 && deliveries.length < received.length; i++) {
-      await new Promise((r) => setTimeout(r, 50)); // an attempt is recorded once its answer is read
-      deliveries = await ws.store.listDeliveries();
-    }
-    expect(deliveries).toHaveLength(received.length);
+    // An attempt is recorded once its answer is read.
+    await expect.poll(async () => (await ws.store.listDeliveries()).length).toBe(received.length);
+    const deliveries = await ws.store.listDeliveries();
     expect(deliveries.every((d) => d.hook === 'team-chat' && d.outcome === 'delivered')).toBe(true);
     expect(deliveries.map((d) => d.eventType)).toEqual(expect.arrayContaining(['deployment.started', 'deployment.succeeded']));
     expect(JSON.stringify(deliveries)).not.toContain(SIGNING_KEY);

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PromotionDriver, Workspace, environmentVerifier, status } from '../src/engine/index.js';
 import { startPrometheus, type PrometheusServer } from './harness/prometheus.js';
+import { unusedPort } from './helpers/ports.js';
 import { projectDir, removeProject } from './helpers/projects.js';
 
-const PORTS = { dev: 7610, staging: 7620, prod: 7630 };
+const PORTS = { dev: unusedPort(), staging: unusedPort(), prod: unusedPort() };
 const ERROR_RATE = '(sum(rate(http_requests_total{job="${environment}",code=~"5.."}[5s])) or vector(0)) / sum(rate(http_requests_total{job="${environment}"}[5s]))';
 
 const dir = projectDir('analysis');
@@ -69,7 +70,7 @@ beforeAll(async () => {
   engine = new PromotionDriver(ws, { now: () => new Date(), verify: environmentVerifier() });
   // A steady trickle of requests to staging, loopback only, for as long as the suite runs.
   traffic = setInterval(() => void fetch(`http://127.0.0.1:${PORTS.staging}/`, { signal: AbortSignal.timeout(500) }).catch(() => undefined), 25);
-}, 60_000);
+});
 
 afterAll(async () => {
   clearInterval(traffic);
@@ -78,7 +79,7 @@ afterAll(async () => {
 });
 
 describe('metric analysis in a promotion', () => {
-  it('passes a healthy release, then stops a failing one in staging and rolls staging back', { timeout: 120_000 }, async () => {
+  it('passes a healthy release, then stops a failing one in staging and rolls staging back', async () => {
     const good = await runToEnd((await engine.start({ service: 'api', actor: 'alice', version: '1.0.0' })).id);
     expect(good.status).toBe('succeeded');
 

@@ -31,7 +31,7 @@ beforeAll(async () => {
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
   server = startCli(['--project', project.dir, 'server', '--port', String(port)]);
-  await server.waitFor('Slipway serves', 60_000);
+  await server.waitFor('Slipway serves');
 });
 
 afterAll(async () => {

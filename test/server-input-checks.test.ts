@@ -54,7 +54,7 @@ beforeAll(async () => {
   server = await startHttpServer(ops, { tokens, onError: (error) => logged.push(String(error), JSON.stringify(error, Object.getOwnPropertyNames(error))) });
   for (const method of ['error', 'warn', 'log'] as const) vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (logged.push(String(chunk)), true));
-}, 60_000);
+});
 
 beforeEach(() => void (logged.length = 0));
 

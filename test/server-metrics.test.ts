@@ -1,11 +1,11 @@
 /**
  * `/metrics` after real deployments through the HTTP API, on the process runtime, of a service
- * that becomes ready 1.2 s after it starts: step durations by kind (and the same again from a
- * new server, as after a restart), deployments queued behind one that runs, and the convergence
- * lag of a unit stopped behind Slipway's back. The text must pass promtool.
+ * that becomes ready 1.2 s after it starts, or once the test lets it: step durations by kind (and
+ * the same again from a new server, as after a restart), deployments queued behind one that runs,
+ * and the convergence lag of a unit stopped behind Slipway's back. The text must pass promtool.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Reconciler } from '../src/converge/index.js';
@@ -18,11 +18,16 @@ const READY_AFTER_MS = 1200;
 const LAG_S = 90;
 
 const dir = projectDir('server-metrics', []);
+/** While this file exists, a starting `slow` does not become ready: a deployment of it waits as long as a test needs. */
+const HOLD = join(dir, 'hold');
 mkdirSync(join(dir, 'slow'));
 writeFileSync(
   join(dir, 'slow', 'server.mjs'),
   `import http from 'node:http';
-setTimeout(() => http.createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT)), ${READY_AFTER_MS});
+import { existsSync } from 'node:fs';
+const serve = () => http.createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT));
+const listen = () => (existsSync(${JSON.stringify(HOLD)}) ? setTimeout(listen, 50) : serve());
+setTimeout(listen, ${READY_AFTER_MS});
 `,
 );
 writeFileSync(
@@ -65,7 +70,8 @@ function deploy(environment: string): Promise<Response> {
   });
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+/** Reads until `done` takes the value, or 30 s have passed; the last value read. */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   for (const start = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 20))) {
     const value = await read();
     if (done(value) || Date.now() - start > timeoutMs) return value;
@@ -78,12 +84,12 @@ beforeAll(async () => {
   ops = new LocalOperations(ws, { drive: 'inline', drift: () => reconciler.drift(), onClose: async () => {} });
   deployer = (await ws.store.tokens.createToken({ name: 'deployer', role: 'deployer', createdBy: 'test' })).secret;
   server = await startHttpServer(ops, { tokens: ws.store.tokens });
-}, 60_000);
+});
 
 afterAll(async () => {
   await server?.close();
   await removeProject(dir, ws);
-}, 60_000);
+});
 
 describe('/metrics', () => {
   it('counts how long each finished step took, by kind, from the audit log, so a new server counts the same', async () => {
@@ -109,10 +115,11 @@ describe('/metrics', () => {
     } finally {
       await restarted.close();
     }
-  }, 60_000);
+  });
 
   it('counts deployments waiting behind one that runs in the same service and environment', async () => {
     appendFileSync(join(dir, 'slow', 'server.mjs'), '// v2\n');
+    writeFileSync(HOLD, ''); // the running deployment waits until the queue behind it has been seen
     const running = deploy('dev');
     // The newest deployment event, not the newest event: the new instance's own events follow at once.
     const newestDeploymentEvent = (events: readonly { type: string }[]) => events.filter((e) => e.type.startsWith('deployment.')).at(-1)?.type;
@@ -123,9 +130,10 @@ describe('/metrics', () => {
     expect(during.get('slipway_queued_deployments{environment="dev"}')).toBe(2);
     expect(during.get('slipway_queued_deployments{environment="prod"}')).toBe(0);
     expect(await (await fetch(`${server.url}/api/v1/queue`, { headers: { authorization: `Bearer ${deployer}` } })).json()).toEqual([{ service: 'slow', environment: 'dev', waiting: 2 }]);
+    rmSync(HOLD);
     expect((await Promise.all([running, ...queued])).map((res) => res.status)).toEqual([200, 200, 200]);
     expect((await scrape()).get('slipway_queued_deployments{environment="dev"}')).toBe(0);
-  }, 60_000);
+  });
 
   it('tells how long the oldest difference the reconcile loop may correct has lasted, and 0 once it is held back', async () => {
     expect((await scrape()).get('slipway_convergence_lag_seconds')).toBe(0);
@@ -137,5 +145,5 @@ describe('/metrics', () => {
     await ops.convergence({ service: 'slow', environment: 'prod', paused: true, actor: 'test', reason: 'looking into it' });
     const paused = await scrape();
     expect([paused.get('slipway_drift_units'), paused.get('slipway_convergence_lag_seconds')]).toEqual([1, 0]);
-  }, 60_000);
+  });
 });

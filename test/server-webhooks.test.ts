@@ -114,13 +114,13 @@ beforeAll(async () => {
   admin = (await tokens.createToken({ name: 'admin', role: 'admin', environments: [], groups: [], createdBy: 'test' })).secret;
   ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
   server = await startHttpServer(new LocalOperations(ws, { drive: 'inline', drift: async () => [], onClose: async () => {} }), { tokens, bodyLimit: 64 * 1024 });
-}, 60_000);
+});
 
 afterAll(async () => {
   await server?.close();
   await tokenDb?.destroy();
   await removeProject(dir, ws);
-}, 60_000);
+});
 
 describe('inbound webhooks', () => {
   it('answer 503, saying how to set the secret up, while it is not set; nothing is recorded', async () => {

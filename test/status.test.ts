@@ -30,17 +30,6 @@ writeFileSync(join(dir, 'slipway.yaml'), project());
 let ws: Workspace;
 const apiInDev = (rows: readonly StatusRow[]) => rows.find((r) => r.service === 'api' && r.environment === 'dev')!;
 
-/** Status until `accept` takes a row, at most 10 s; the last row read otherwise. */
-async function statusUntil(accept: (row: StatusRow) => boolean): Promise<StatusRow> {
-  const deadline = Date.now() + 10_000;
-  let row = apiInDev(await status(ws));
-  while (!accept(row) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    row = apiInDev(await status(ws));
-  }
-  return row;
-}
-
 beforeAll(async () => {
   ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
   expect((await deploy(ws, { service: 'api', environment: 'dev', actor: 'test' })).result).toBe('deployed');
@@ -76,10 +65,10 @@ describe('status', () => {
     expect(before.restarts).toBe(0);
     process.kill(before.instances[0]!.pid!, 'SIGKILL');
     // The runtime's event makes the next read observe again, rather than show what was seen a moment ago.
-    await expect.poll(() => ws.store.listEvents({ service: 'api', type: 'instance.restarted' }), { timeout: 10_000 }).toHaveLength(1);
+    await expect.poll(() => ws.store.listEvents({ service: 'api', type: 'instance.restarted' })).toHaveLength(1);
     expect(apiInDev(await status(ws)).restarts).toBe(1);
-    const after = await statusUntil((row) => row.restarts === 1 && row.health === 'healthy');
-    expect(after).toMatchObject({ restarts: 1, health: 'healthy', release: 'v2' });
+    await expect.poll(async () => apiInDev(await status(ws))).toMatchObject({ restarts: 1, health: 'healthy', release: 'v2' });
+    const after = apiInDev(await status(ws));
     expect(after.instances[0]!.pid).not.toBe(before.instances[0]!.pid);
   });
 

@@ -1,12 +1,12 @@
 /**
  * The web UI in a real browser (Debian's chromium through playwright-core) against a real
- * `slipway server` on a copy of the quickstart (ports moved so it can run beside other tests):
+ * `slipway server` on a copy of the quickstart (its ports moved to free ones by `copyExample`):
  * deploy from the matrix and see the cell change without a reload, promote into a gated prod,
  * the Approve button disabled for a viewer and working for an approver, a deployment's logs
  * followed live, the audit log filtered, a narrow window. Screenshots land in
  * test-output/screenshots; no page may log a console error.
  */
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +14,6 @@ import { copyExample, killPids, processesUnder, runCli, startCli, type RunningCl
 import { launchBrowser, openPage, screenshot, type WatchedPage } from './harness/browser.js';
 
 const project = copyExample('quickstart');
-/** The quickstart's ports (71xx dev, 72xx staging, 73xx prod) moved to 84xx, 85xx, 86xx. */
-const PORTS: Record<string, string> = { '71': '84', '72': '85', '73': '86' };
 let server: RunningCli;
 let url: string;
 let browser: Browser;
@@ -26,14 +24,6 @@ const pages: WatchedPage[] = [];
 function withoutWeekendFreeze(dir: string): void {
   const file = join(dir, 'slipway.yaml');
   writeFileSync(file, readFileSync(file, 'utf8').replace(/^\s*- product\/calendar\.yaml\n/m, '\n'));
-}
-
-function movePorts(dir: string): void {
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) movePorts(path);
-    else if (path.endsWith('.yaml')) writeFileSync(path, readFileSync(path, 'utf8').replace(/\b7([123])(\d\d)\b/g, (_, env: string, rest: string) => `${PORTS[`7${env}`]}${rest}`));
-  }
 }
 
 /** A page signed in as `who` through the link form `slipway up` prints. */
@@ -57,15 +47,14 @@ async function confirm(page: Page, action: string, plan: RegExp, link?: string):
   await screenshot(page, `confirm-${action.toLowerCase()}`);
   await dialog.getByRole('button', { name: `Confirm ${action.toLowerCase()}` }).click();
   await dialog.getByRole('status').waitFor({ timeout: 60_000 });
-  if (link) await dialog.getByRole('link', { name: link }).waitFor({ timeout: 10_000 });
+  if (link) await dialog.getByRole('link', { name: link }).waitFor({ timeout: 30_000 });
   await dialog.getByRole('button', { name: 'Close' }).click();
 }
 
 beforeAll(async () => {
-  movePorts(project.dir);
   withoutWeekendFreeze(project.dir);
   server = startCli(['server', '--project', project.dir, '--port', '0']);
-  await server.waitFor('Slipway serves', 60_000);
+  await server.waitFor('Slipway serves');
   url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())![1]!;
   const admin = await runCli(['--project', project.dir, 'token', 'create', 'root', '--role', 'admin', '--json']);
   expect(admin.code, admin.stderr).toBe(0);
@@ -76,14 +65,14 @@ beforeAll(async () => {
     secrets[name] = ((await res.json()) as { secret: string }).secret;
   }
   browser = await launchBrowser();
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
   killPids(processesUnder(project.dir));
   project.cleanup();
-}, 60_000);
+});
 
 describe('the web UI', () => {
   it('deploys api into dev from the matrix, and the cell shows the new release without a reload', async () => {
@@ -93,13 +82,13 @@ describe('the web UI', () => {
     await cell(page, 'api', 'dev').click();
     await screenshot(page, '01-matrix-before-deploy');
     await confirm(page, 'Deploy', /\+ deploy api \(new release\) to dev@local/, 'Follow the deployment');
-    await expect.poll(() => release(page, 'api', 'dev'), { timeout: 30_000 }).toBe('v1');
-    await expect.poll(() => cell(page, 'api', 'dev').getByTestId('health').textContent(), { timeout: 30_000 }).toBe('healthy');
+    await expect.poll(() => release(page, 'api', 'dev')).toBe('v1');
+    await expect.poll(() => cell(page, 'api', 'dev').getByTestId('health').textContent()).toBe('healthy');
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await expect.poll(() => page.getByTestId('cell-panel').getByRole('button', { name: 'Deploy', exact: true }).isDisabled()).toBe(true);
     expect(await page.getByTestId('cell-panel').textContent()).toContain('api in dev already runs what the project file says');
     await screenshot(page, '02-matrix-after-deploy');
-  }, 90_000);
+  });
 
   it('promotes into staging, then into prod, where it waits for an approval', async () => {
     const page = await signedIn('dana');
@@ -108,11 +97,11 @@ describe('the web UI', () => {
     await expect.poll(() => release(page, 'api', 'staging'), { timeout: 60_000 }).toBe('v1');
     await cell(page, 'api', 'prod').click();
     await confirm(page, 'Promote', /it waits for 1 approval from sre/);
-    await expect.poll(() => cell(page, 'api', 'prod').getByTestId('incoming').textContent(), { timeout: 30_000 }).toBe('v1 approval pending');
+    await expect.poll(() => cell(page, 'api', 'prod').getByTestId('incoming').textContent()).toBe('v1 approval pending');
     const approve = page.getByTestId('cell-panel').getByRole('button', { name: 'Approve', exact: true });
     await expect.poll(() => approve.isDisabled()).toBe(true); // a deployer may not approve
     await screenshot(page, '03-prod-waiting-for-approval');
-  }, 120_000);
+  });
 
   it('shows Approve disabled, with the reason, to a viewer', async () => {
     const page = await signedIn('vic');
@@ -122,14 +111,14 @@ describe('the web UI', () => {
     const why = await page.locator(`#${await approve.getAttribute('aria-describedby')}`).textContent();
     expect(why).toBe('vic has the viewer role; approve or reject the promotion waiting at an environment needs approver or admin');
     await screenshot(page, '04-viewer-cannot-approve');
-  }, 60_000);
+  });
 
   it('lets an approver approve the prod promotion, and prod then runs the release', async () => {
     const page = await signedIn('sam');
     await cell(page, 'api', 'prod').click();
     await confirm(page, 'Approve', /approve api v1 into prod \(promotion started by dana\)/);
     await expect.poll(() => release(page, 'api', 'prod'), { timeout: 90_000 }).toBe('v1');
-    await expect.poll(() => cell(page, 'api', 'prod').textContent(), { timeout: 30_000 }).toContain('2/2 ready');
+    await expect.poll(() => cell(page, 'api', 'prod').textContent()).toContain('2/2 ready');
     await screenshot(page, '05-prod-approved');
   }, 150_000);
 
@@ -139,12 +128,12 @@ describe('the web UI', () => {
     await page.getByTestId('deployments').getByRole('row').filter({ hasText: 'dev' }).getByRole('link').first().click();
     await expect.poll(() => page.getByTestId('deployment-status').textContent()).toBe('succeeded');
     expect(await page.getByTestId('steps').textContent()).toMatch(/succeeded/);
-    await expect.poll(() => page.getByTestId('logs').textContent()).toContain('listening on 8400');
+    await expect.poll(() => page.getByTestId('logs').textContent()).toContain(`listening on ${project.port(7100)}`);
     const path = `/hello-from-the-browser-${Date.now()}`;
-    for (let i = 0; i < 3; i++) await fetch(`http://127.0.0.1:8400${path}`);
-    await expect.poll(() => page.getByTestId('logs').textContent(), { timeout: 15_000 }).toContain(`GET ${path} 200`);
+    for (let i = 0; i < 3; i++) await fetch(`http://127.0.0.1:${project.port(7100)}${path}`);
+    await expect.poll(() => page.getByTestId('logs').textContent()).toContain(`GET ${path} 200`);
     await screenshot(page, '06-deployment-logs');
-  }, 60_000);
+  });
 
   it('shows a service with its release history and who set each value', async () => {
     const page = await signedIn('vic');
@@ -154,7 +143,7 @@ describe('the web UI', () => {
     await expect.poll(() => page.getByTestId('explain').textContent()).toMatch(/workload\.env\.LOG_LEVEL"warn"\S*platform\/defaults\.yaml:\d+:\d+ \(platform/);
     expect(await page.getByTestId('explain').textContent()).toMatch(/1 approval from sre — \S*security\/policy\.yaml/);
     await screenshot(page, '07-service');
-  }, 60_000);
+  });
 
   it('filters the audit log', async () => {
     const page = await signedIn('vic');
@@ -166,7 +155,7 @@ describe('the web UI', () => {
     await page.getByLabel('Service').selectOption('web');
     await expect.poll(() => page.getByTestId('events').textContent()).not.toContain('promotion');
     await screenshot(page, '08-events');
-  }, 60_000);
+  });
 
   it('keeps the matrix current while events arrive faster than it can read it', async () => {
     const page = await signedIn('dana');
@@ -187,14 +176,14 @@ describe('the web UI', () => {
     try {
       const deployed = await fetch(`${url}/api/v1/deployments`, { method: 'POST', headers: { authorization: `Bearer ${secrets.dana}`, 'content-type': 'application/json' }, body: JSON.stringify({ service: 'web', environment: 'dev' }) });
       expect(deployed.status).toBe(200);
-      await expect.poll(() => release(page, 'web', 'dev'), { timeout: 15_000 }).toBe('v1');
+      await expect.poll(() => release(page, 'web', 'dev')).toBe('v1');
     } finally {
       streaming = false;
       await stream;
       expect((await Promise.all(created)).every((res) => res.status === 201)).toBe(true);
       await page.unroute('**/api/v1/status');
     }
-  }, 60_000);
+  });
 
   it('fits a narrow window: the matrix scrolls inside the page, nothing else overflows', async () => {
     const page = await signedIn('sam', { width: 390, height: 844 });
@@ -202,7 +191,7 @@ describe('the web UI', () => {
     const overflow = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number }).document.documentElement.scrollWidth - (globalThis as unknown as { innerWidth: number }).innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, '09-narrow');
-  }, 60_000);
+  });
 
   it('asks for an API token when it has none, and signs in with one pasted', async () => {
     const { page } = await openPage(browser); // not among the watched pages: the first, tokenless call answers 401, which chromium logs
@@ -213,7 +202,7 @@ describe('the web UI', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
     await screenshot(page, '10-sign-in');
-  }, 60_000);
+  });
 
   it('logged no console error on any page', () => {
     expect(pages.flatMap((p) => p.errors)).toEqual([]);

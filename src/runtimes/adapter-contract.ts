@@ -66,7 +66,7 @@ export function sandboxHarness(create: () => ContractSandbox, extra: Partial<Ada
 }
 
 /** Observes until `done` holds for the observation, or throws after `timeoutMs`. */
-async function observeUntil(adapter: RuntimeAdapter, done: (units: ObservedUnit[]) => boolean, timeoutMs = 10_000): Promise<ObservedUnit[]> {
+async function observeUntil(adapter: RuntimeAdapter, done: (units: ObservedUnit[]) => boolean, timeoutMs = 30_000): Promise<ObservedUnit[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const units = await adapter.observe();

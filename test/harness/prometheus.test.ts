@@ -17,13 +17,13 @@ async function exporter(value: number): Promise<{ target: string; server: Server
   return { target: `127.0.0.1:${address.port}`, server };
 }
 
-/** Queries until the result is non-empty (scrapes land once a second); fails after 10 s. */
+/** Queries until the result is non-empty (scrapes land once a second); fails after 60 s. */
 async function scraped(url: string, query: string): Promise<PrometheusSample[]> {
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
     const samples = await queryPrometheus(url, query);
     if (samples.length) return samples;
   }
-  throw new Error(`no data for ${query} within 10 s`);
+  throw new Error(`no data for ${query} within 60 s`);
 }
 
 const cleanup: (() => unknown)[] = [];

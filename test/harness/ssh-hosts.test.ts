@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendToSocket } from '../../src/runtimes/ssh/haproxy-api.js';
 import { startHaproxy, type Haproxy } from './haproxy.js';
-import { startSshHosts, type SshHosts } from './sshd.js';
+import { DEPLOY_HOME, DEPLOY_USER, START_FILES, startSshHosts, type SshHosts } from './sshd.js';
 
-function ssh(hosts: SshHosts, address: string, command: string, timeoutSeconds = 5) {
+function ssh(hosts: SshHosts, address: string, command: string, user = DEPLOY_USER) {
   hosts.network.assertReachable(hosts.hosts.find((h) => h.address === address)!.net);
   const args = ['-F', '/dev/null', '-i', hosts.identityFile, '-o', `UserKnownHostsFile=${hosts.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes'];
-  args.push('-o', 'BatchMode=yes', '-o', `ConnectTimeout=${timeoutSeconds}`, `root@${address}`, command);
+  args.push('-o', 'BatchMode=yes', '-o', 'ConnectTimeout=30', `${user}@${address}`, command);
   return spawnSync('ssh', args, { encoding: 'utf8' });
 }
 
@@ -31,6 +31,24 @@ describe('test hosts: namespaces, sshd, HAProxy', () => {
       expect(result.stdout).toContain(` inet ${host.address}/27 `);
     }
     expect(new Set(hosts.hosts.map((h) => h.fingerprint)).size).toBe(2);
+  });
+
+  it('logs in as the deploy user, whose shell start files are empty, in a base directory of its own; root may not log in', () => {
+    const [host] = hosts.hosts;
+    expect(host!.user).toBe(DEPLOY_USER);
+    const command = `echo "$HOME"; id -un; echo "$PATH"; echo "\${PYENV_ROOT-unset}"; test -w ${host!.baseDir} && echo writable`;
+    const result = ssh(hosts, host!.address, command);
+    expect(result.stderr).toBe('');
+    // bash run by sshd reads ~/.bashrc: root's, through pyenv, would have set PYENV_ROOT and put its shims first
+    const [home, user, path, pyenv, baseDir] = result.stdout.split('\n');
+    expect([home, user, pyenv, baseDir]).toEqual([DEPLOY_HOME, DEPLOY_USER, 'unset', 'writable']);
+    expect(path).not.toMatch(/pyenv|cargo|\/root/);
+    for (const file of START_FILES) {
+      expect(readFileSync(join(DEPLOY_HOME, file), 'utf8'), file).toBe('');
+      expect(statSync(join(DEPLOY_HOME, file)).uid, `${file} is root's, not the deploy user's to change`).toBe(0);
+    }
+    for (const { baseDir } of hosts.hosts) expect(statSync(baseDir).uid).toBe(hosts.user.uid);
+    expect(ssh(hosts, host!.address, 'true', 'root').status).not.toBe(0);
   });
 
   it('a host cut off does not answer; brought back, it does again', () => {
@@ -56,9 +74,7 @@ describe('test hosts: namespaces, sshd, HAProxy', () => {
       for (let i = 0; i < n; i++) seen.add(await (await fetch(`${haproxy!.url}/index.html`)).text());
       return seen;
     };
-    const deadline = Date.now() + 5_000;
-    while ((await answers(4)).size < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await answers(4)).toEqual(new Set(['h0', 'h1']));
+    await expect.poll(() => answers(4)).toEqual(new Set(['h0', 'h1']));
     expect(await sendToSocket(haproxy.socket, 'set server app/h0 state drain')).toBe('\n');
     expect(await answers(4)).toEqual(new Set(['h1']));
   });

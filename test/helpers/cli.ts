@@ -1,13 +1,39 @@
-/** Runs the real `slipway` CLI (from source, through tsx) as a child process, as a user would. */
+/** Runs the real `slipway` CLI as a child process, as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { unusedPort } from './ports.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const entry = join(root, 'src/cli/bin.ts');
-/** tsx's loader, resolved here so that the CLI can run from any working directory. */
-const tsx = import.meta.resolve('tsx');
+
+/** The newest modification time of `dir` and everything under it but tests (a deleted file changes its directory's). */
+function newestUnder(dir: string): number {
+  let newest = statSync(dir).mtimeMs;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestUnder(path));
+    else if (!entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * How to start the CLI: the build (`dist/cli/bin.js`, what the installed `slipway` runs) when it
+ * is newer than everything under src/, as after `npm test`'s build step; otherwise the source
+ * through tsx (the build is stale, or missing). A start through tsx costs about three times as
+ * much (here 3 s against 1.2 s on a loaded two-core machine), and some tests start the CLI
+ * dozens of times.
+ */
+const cliCommand: readonly string[] = (() => {
+  const built = join(root, 'dist/cli/bin.js');
+  try {
+    if (statSync(built).mtimeMs > newestUnder(join(root, 'src'))) return [process.execPath, built];
+  } catch {
+    // not built
+  }
+  return [process.execPath, '--import', import.meta.resolve('tsx'), join(root, 'src/cli/bin.ts')];
+})();
 
 export interface CliResult {
   readonly code: number | null;
@@ -37,7 +63,10 @@ export interface RunningCli {
   readonly process: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Resolves once stdout contains `text`; rejects if the process exits first or time runs out. */
+  /**
+   * Resolves once stdout contains `text`; rejects if the process exits first or after `timeoutMs`
+   * (default 90 s: a start that cuts and deploys releases takes tens of seconds on a loaded machine).
+   */
   waitFor(text: string, timeoutMs?: number): Promise<void>;
   /** Sends `signal` and resolves with the exit code once the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -45,7 +74,7 @@ export interface RunningCli {
 
 /** Starts `slipway …args` and returns at once; `input`, when given, is written to its standard input. */
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
-  const command = [process.execPath, '--import', tsx, entry, ...args];
+  const command = [...cliCommand, ...args];
   const umask = options.umask?.toString(8).padStart(3, '0');
   const [file, ...argv] = umask === undefined ? command : ['/bin/sh', '-c', `umask ${umask} && exec "$@"`, 'sh', ...command];
   const child = spawn(file!, argv, {
@@ -63,7 +92,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
     process: child,
     stdout: () => out,
     stderr: () => err,
-    waitFor: (text, timeoutMs = 30_000) =>
+    waitFor: (text, timeoutMs = 90_000) =>
       new Promise((resolvePromise, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for "${text}"\nstdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
         const check = () => {
@@ -86,11 +115,49 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   };
 }
 
-/** A fresh copy of an example project in a temporary directory; `cleanup` removes it. */
-export function copyExample(name: string): { dir: string; cleanup(): void } {
+/** A copy of an example project, its fixed ports moved to ones free on this machine. */
+export interface ExampleCopy {
+  readonly dir: string;
+  /** The port the copy uses where the example says `declared` (a replica adds its index to either). */
+  port(declared: number): number;
+  /** Removes the copy. */
+  cleanup(): void;
+}
+
+/**
+ * A fresh copy of an example project in a temporary directory. The examples listen on fixed ports
+ * (the quickstart on 7100, 7110, …: the README's story), which another test, or anything else on
+ * this machine, may hold: every `http: <port>` and `127.0.0.1:<port>` in the copy's YAML files
+ * moves to a free port, the same one wherever the same number appears.
+ */
+export function copyExample(name: string): ExampleCopy {
   const dir = mkdtempSync(join(tmpdir(), `slipway-${name}-`));
   cpSync(join(root, 'examples', name), dir, { recursive: true, filter: (src) => !src.includes('.slipway') });
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const moved = new Map<number, number>();
+  const move = (declared: number) => {
+    if (!moved.has(declared)) moved.set(declared, unusedPort());
+    return moved.get(declared)!;
+  };
+  const rewrite = (at: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) rewrite(path);
+      else if (entry.name.endsWith('.yaml')) {
+        const text = readFileSync(path, 'utf8');
+        writeFileSync(path, text.replace(/\b(http: |127\.0\.0\.1:)(\d{2,5})\b/g, (_, before: string, port: string) => `${before}${move(Number(port))}`));
+      }
+    }
+  };
+  rewrite(dir);
+  return {
+    dir,
+    port: (declared) => {
+      const port = moved.get(declared);
+      if (port === undefined) throw new Error(`the example ${name} declares no port ${declared}`);
+      return port;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Pids of live processes whose working directory lies under `dir`: what runs from a project's artifacts. */

@@ -25,8 +25,7 @@ describe('orphans', () => {
     const mine = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: { ...process.env, [STATE_DIR_VARIABLE]: stateDir } });
     const other = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: { ...process.env, [STATE_DIR_VARIABLE]: `${stateDir}-other` } });
     try {
-      await new Promise((r) => setTimeout(r, 100));
-      expect(await findOrphans(stateDir, new Set())).toEqual([mine.pid]);
+      await expect.poll(() => findOrphans(stateDir, new Set())).toEqual([mine.pid]);
       expect(await findOrphans(stateDir, new Set([mine.pid!]))).toEqual([]);
       const runtime = await openProcessRuntime({ logMaxBytes: 1_000_000, logKeep: 1 }, { target: 'local', stateDir, sealer: ephemeralSealer() });
       await runtime.close();

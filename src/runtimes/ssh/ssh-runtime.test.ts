@@ -2,7 +2,7 @@
  * The ssh runtime against real hosts: sshd in network namespaces on a test bridge, HAProxy in
  * front of them. Each test gets its own base directories (the hosts share one filesystem).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,7 @@ class Sandbox {
   ) {
     for (const host of hosts) {
       lab.network.assertReachable(host.net);
-      mkdirSync(this.baseDir(host), { recursive: true });
+      lab.userDir(this.baseDir(host));
     }
   }
 
@@ -64,6 +64,7 @@ class Sandbox {
     return SshTarget.parse({
       runtime: 'ssh',
       hosts: this.hosts.map((h) => ({ name: h.name, address: h.address, baseDir: this.baseDir(h) })),
+      user: lab.user.name,
       identityFile: lab.identityFile,
       knownHosts: lab.knownHostsFile,
       connectTimeoutSeconds: 2,
@@ -163,10 +164,13 @@ describe('ssh runtime on namespace hosts behind HAProxy', () => {
     const runtime = await sandbox.open();
     await runtime.apply(unit('1'));
     const client = hammer(haproxy.url);
-    await new Promise((r) => setTimeout(r, 300));
+    // Requests before, during and after the rollout: counted, not timed.
+    const answered = () => client.counts.ok + client.counts.failed;
+    await expect.poll(answered).toBeGreaterThanOrEqual(100);
     const progress: string[] = [];
     await runtime.apply(unit('2'), { onProgress: (m) => progress.push(m) });
-    await new Promise((r) => setTimeout(r, 300));
+    const afterRollout = answered();
+    await expect.poll(answered).toBeGreaterThanOrEqual(afterRollout + 100);
     const counts = await client.stop();
     console.info(`rolling release: ${counts.ok} requests answered, ${counts.failed} failed, by release: ${JSON.stringify([...counts.bodies])}`);
     expect(counts.errors).toEqual([]);

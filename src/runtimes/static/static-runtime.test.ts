@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -40,13 +40,17 @@ class Sandbox {
     return runtime;
   }
 
-  /** The host's login, starting the lab on first use; the web root lives under the host's own directory. */
+  /** The host's login, starting the lab on first use; the web root (in this sandbox's directory) is the deploy user's. */
   private async ssh() {
     lab ??= startSshHosts(1);
-    const { hosts, identityFile, knownHostsFile } = await lab;
+    const { hosts, identityFile, knownHostsFile, network, user, userDir } = await lab;
     this.#host = hosts[0]!;
-    (await lab).network.assertReachable(this.#host.net);
-    return { host: { name: this.#host.name, address: this.#host.address }, identityFile, knownHosts: knownHostsFile, connectTimeoutSeconds: 2 };
+    network.assertReachable(this.#host.net);
+    // The host logs in as the deploy user, who passes through this directory into the web root.
+    chmodSync(this.dir, 0o711);
+    userDir(this.webRoot);
+    const host = { name: this.#host.name, address: this.#host.address };
+    return { host, user: user.name, identityFile, knownHosts: knownHostsFile, connectTimeoutSeconds: 2 };
   }
 
   async cutOff(): Promise<void> {
@@ -210,5 +214,5 @@ describe.each([
     } finally {
       await nginx.stop();
     }
-  }, 60_000);
+  });
 });
