@@ -115,8 +115,9 @@ describe('durability', () => {
     for (let trial = 1; trial <= TRIALS; trial++) {
       const version = `v${trial + 1}`;
       writeFileSync(join(dir, 'app', 'TRIAL'), `${trial}\n`);
-      // A promotion takes some 10 s here: three environments of two replicas, each ready after 0.7 s, and two verifications.
-      const killAfterMs = Math.floor(next() * 9000);
+      // A promotion takes some 5 s here (three environments of two replicas, each ready after 0.7 s, two
+      // verifications), beginning about 0.5 s after it is asked for: kills land across all of it.
+      const killAfterMs = 500 + Math.floor(next() * 5500);
       expect((await cli('promote', 'api', '--version', version)).code).toBe(0);
       await new Promise((r) => setTimeout(r, killAfterMs));
       await up.stop('SIGKILL');

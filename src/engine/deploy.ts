@@ -8,6 +8,7 @@
  * planned again against what runs and carried on, so its environment never stays half on one
  * release and half on another.
  */
+import { randomUUID } from 'node:crypto';
 import type { DesiredUnit, Release } from '../desired/types.js';
 import { plan, type PlanStep } from '../planner/index.js';
 import { stepKey } from '../planner/types.js';
@@ -139,13 +140,11 @@ async function planFor(ws: Workspace, release: Release, environment: string, onl
 
 async function record(ws: Workspace, request: ReleaseDeployRequest, label: string): Promise<Deployment> {
   const { service, environment, actor } = request;
+  const id = request.id ?? randomUUID();
   const message = request.reason ?? `${actor} started deploying ${label}`;
-  const started = { type: 'deployment.started', actor, service, environment, message, data: { release: request.release.id } };
-  const deployment = await ws.store.createDeployment(
-    { id: request.id, service, environment, releaseId: request.release.id, createdBy: actor, message: `deploying ${label}`, targets: request.targets ?? null, strategy: request.strategy ?? null },
-    [started],
-  );
-  return deployment;
+  const started = { type: 'deployment.started', actor, service, environment, message, data: { deployment: id, release: request.release.id } };
+  const scope = { targets: request.targets ?? null, strategy: request.strategy ?? null };
+  return ws.store.createDeployment({ id, service, environment, releaseId: request.release.id, createdBy: actor, message: `deploying ${label}`, ...scope }, [started]);
 }
 
 /** Carries out the steps of a recorded deployment and ends it. */
