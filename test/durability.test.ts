@@ -136,6 +136,7 @@ describe('durability', () => {
       const status = await json<Row[]>('status');
       const mixed = status.filter((r) => new Set(r.instances.map((i) => i.release?.version)).size > 1).map((r) => r.environment);
       const drift = (await json<{ environment: string }[]>('drift')).map((d) => d.environment);
+      if (mixed.length) console.log(`  left with two releases in ${mixed.join(', ')}; drift reports ${drift.join(', ')}`);
       expect(drift, log.at(-1)).toEqual(expect.arrayContaining(mixed));
 
       up = await startUp();
