@@ -90,7 +90,8 @@ export const UPLOADED = '@@slipway-uploaded';
 
 /**
  * One host's part of an apply, over one channel (each channel costs the host a login shell):
- * prints the inventory and {@link INVENTORY_END}, then reads requests on stdin, each a line:
+ * prints the inventory and {@link INVENTORY_END} (unless `list` is false: the client read it
+ * moments ago), then reads requests on stdin, each a line:
  * `upload <bytes>` followed by exactly that many bytes of tar, extracted into `releases/<key>/`
  * atomically (skipped when complete already; nothing is left of a failed one), answered by
  * {@link UPLOADED}; `run`, after which the rest of stdin is a script, run last (its exit status
@@ -100,9 +101,9 @@ export const UPLOADED = '@@slipway-uploaded';
  * (BusyBox's does, when more is waiting) finds nothing more to take: GNU and BusyBox hosts alike
  * (`session.test.ts` runs the session on both).
  */
-export function sessionScript(baseDir: string, key: string): string {
+export function sessionScript(baseDir: string, key: string, list = true): string {
   const dir = shQuote(`${baseDir}/releases/${key}`);
-  return script(`${listInventory(baseDir)}echo ${INVENTORY_END}
+  return script(`${list ? `${listInventory(baseDir)}echo ${INVENTORY_END}` : ''}
 receive() {
   d=${dir}; t="$d.tmp.$$"
   if [ -f "$d/.slipway-release" ]; then head -c "$1" > /dev/null; return; fi

@@ -106,12 +106,29 @@ slw_status() {
   if [ $a = 1 ] && slw_probe "$1"; then r=1; else r=0; fi
   echo "$a $(slw_pid "$1") $(slw_restarts "$1") $r"
 }
+slw_running() {
+  if [ -f "$1/unit" ]; then [ "$(slw_pid "$1")" != 0 ]; return; fi
+  p=; [ -f "$1/pid" ] && read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && [ -d "/proc/$p" ]
+}
+slw_listening() {
+  [ -r /proc/net/tcp ] || return 0
+  for f in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$f" ] || continue
+    while read -r _ l _ s _; do [ "$s" = 0A ] && case "$l" in *:"$1") return 0 ;; esac; done < "$f"
+  done
+  return 1
+}
 slw_wait_ready() {
-  deadline=$(( $(date +%s) + $2 )); seen=0; need=1; [ -s "$1/probe" ] || need=3
+  deadline=$(( $(date +%s) + $2 )); seen=0; need=3; port=; n=0
+  if [ -s "$1/probe" ]; then read -r port timeout path < "$1/probe"; need=1; hex=$(printf '%04X' "$port"); fi
   while :; do
-    if slw_probe "$1"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
-    if [ "$(slw_restarts "$1")" -ge 3 ]; then echo "$(basename "$1") crashed 3 times before it was ready" >&2; break; fi
-    if [ "$(date +%s)" -ge $deadline ]; then echo "$(basename "$1") not ready within $2 s" >&2; break; fi
+    if slw_running "$1" && { [ -z "$port" ] || { slw_listening "$hex" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1; }; }; then
+      seen=$((seen + 1)); [ $seen -ge $need ] && return 0
+    else seen=0; fi
+    r=; if [ -f "$1/unit" ]; then r=$(slw_restarts "$1"); elif [ -f "$1/restarts" ]; then read -r r 2>/dev/null < "$1/restarts"; fi
+    if [ "\${r:-0}" -ge 3 ]; then echo "$(basename "$1") crashed 3 times before it was ready" >&2; break; fi
+    n=$((n + 1))
+    if [ $((n % 20)) = 0 ] && [ "$(date +%s)" -ge $deadline ]; then echo "$(basename "$1") not ready within $2 s" >&2; break; fi
     sleep 0.05
   done
   echo "--- last lines of $(basename "$1") ---" >&2; tail -n 20 "$1/output.log" >&2 2>/dev/null; return 1
