@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshHosts } from './harness/sshd.js';
 import { killPids, processesUnder, runCli, startCli, type RunningCli } from './helpers/cli.js';
 import { projectDir, removeProject } from './helpers/projects.js';
+import { until } from './helpers/until.js';
 
 const TRIALS = Number(process.env.SLIPWAY_KILL_TRIALS ?? 8);
 const SEED = Number(process.env.SLIPWAY_KILL_SEED ?? 20261205);
@@ -111,16 +112,6 @@ interface Event {
   data: { deployment?: string };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 describe.each([
   ['processes', onProcesses],
   ['ssh hosts', onSshHosts],
@@ -189,13 +180,13 @@ describe.each([
       const done = await until(`${version} promoted after the restart`, async () => {
         const found = (await json<{ promotions: Promotion[] }>('history', 'api')).promotions.find((p) => p.version === version);
         return found && ['succeeded', 'failed'].includes(found.status) ? found : undefined;
-      });
+      }, 120_000);
       expect(done, log.at(-1)).toMatchObject({ status: 'succeeded' });
       // Every environment runs exactly one release, the new one, on both replicas, all ready.
       const settled = await until('every environment on one release', async () => {
         const rows = await json<Row[]>('status');
         return rows.every((r) => r.running.length === 1 && r.ready === 2 && r.instances.every((i) => i.release?.version === version)) ? rows : undefined;
-      });
+      }, 120_000);
       expect(settled.map((r) => [r.environment, r.release, r.running]), log.at(-1)).toEqual(ENVIRONMENTS.map((e) => [e, version, [version]]));
       expect(await json<unknown[]>('drift'), log.at(-1)).toEqual([]);
     }
