@@ -1,6 +1,7 @@
 /**
  * Killing the control plane with SIGKILL at random points of multi-replica rollouts, then starting
- * it again, on local processes. After each kill, before the restart, `drift` must report every
+ * it again, on local processes and on SSH hosts (sshd in network namespaces, two hosts, a replica
+ * on each). After each kill, before the restart, `drift` must report every
  * difference there is (an environment left with instances of two releases among them); after the
  * restart, every promotion ends succeeded, every environment runs exactly one release on every
  * replica, every deployment has exactly one end event, and `/metrics` counts each outcome once.
@@ -9,39 +10,77 @@
  */
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSshHosts } from './harness/sshd.js';
 import { killPids, processesUnder, runCli, startCli, type RunningCli } from './helpers/cli.js';
 import { projectDir, removeProject } from './helpers/projects.js';
+import { until } from './helpers/until.js';
 
-const TRIALS = Number(process.env.SLIPWAY_KILL_TRIALS ?? 8);
+/** Trials per place (a trial costs half a minute on processes, two or three on SSH hosts, on a loaded two-core machine). */
+const TRIALS = process.env.SLIPWAY_KILL_TRIALS ? Number(process.env.SLIPWAY_KILL_TRIALS) : undefined;
 const SEED = Number(process.env.SLIPWAY_KILL_SEED ?? 20261205);
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 
-const dir = projectDir('durability', []);
-mkdirSync(join(dir, 'app'));
-cpSync(resolve(import.meta.dirname, 'fixtures/http-service.mjs'), join(dir, 'app', 'server.mjs'));
-writeFileSync(
-  join(dir, 'slipway.yaml'),
-  `project: durability
+/** The service, two replicas, each ready 0.7 s after it starts, listening on `listen`, and three environments on `target`. */
+function project(target: string, app: string, listen = '127.0.0.1'): string {
+  return `project: durability
 services:
   api:
     replicas: 2
     workload:
-      command: node
+      command: ${process.execPath}
       args: [server.mjs]
       artifact: ./app
       ports: { http: auto }
-      env: { STARTUP_DELAY_MS: "700" }
+      env: { STARTUP_DELAY_MS: "700", LISTEN_HOST: ${listen} }
       readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1 }
 environments:
-  dev: { targets: [local] }
-  staging: { promotesFrom: [dev], targets: [local], verification: { http: [{ path: /healthz, port: http }] } }
-  prod: { promotesFrom: [staging], targets: [local], verification: { http: [{ path: /, port: http }] } }
+  dev: { targets: [${target}] }
+  staging: { promotesFrom: [dev], targets: [${target}], verification: { http: [{ path: /healthz, port: http }] } }
+  prod: { promotesFrom: [staging], targets: [${target}], verification: { http: [{ path: /, port: http }] } }
 targets:
-  local: { runtime: process }
-`,
-);
-const cli = (...args: string[]) => runCli(['--project', dir, ...args]);
+  ${app}
+`;
+}
+
+/** Where a suite runs: its project directory, and how long a promotion takes there (kills land across it). */
+interface Place {
+  readonly dir: string;
+  readonly promotionMs: number;
+  readonly trials: number;
+  stop(): Promise<void>;
+}
+
+/** A project on local processes. */
+async function onProcesses(): Promise<Place> {
+  const dir = projectDir('durability', []);
+  mkdirSync(join(dir, 'app'));
+  cpSync(FIXTURE, join(dir, 'app', 'server.mjs'));
+  writeFileSync(join(dir, 'slipway.yaml'), project('local', 'local: { runtime: process }'));
+  return { dir, promotionMs: 5500, trials: TRIALS ?? 6, stop: () => removeProject(dir) };
+}
+
+/** A project on two SSH hosts, a replica on each, logging in as the deploy user. */
+async function onSshHosts(): Promise<Place> {
+  const lab = await startSshHosts(2);
+  const dir = projectDir('durability-ssh', []);
+  mkdirSync(join(dir, 'app'));
+  cpSync(FIXTURE, join(dir, 'app', 'server.mjs'));
+  const hosts = lab.hosts.map((h) => `{ name: ${h.name}, address: ${h.address}, baseDir: ${h.baseDir} }`).join(', ');
+  const target = `hosts: { runtime: ssh, hosts: [${hosts}], user: ${lab.user.name}, identityFile: ${lab.identityFile}, knownHosts: ${lab.knownHostsFile}, connectTimeoutSeconds: 5, readyTimeoutSeconds: 30 }`;
+  writeFileSync(join(dir, 'slipway.yaml'), project('hosts', target, '0.0.0.0'));
+  return {
+    dir,
+    promotionMs: 9000,
+    trials: TRIALS ?? 4,
+    stop: async () => {
+      await removeProject(dir);
+      await lab.stop();
+    },
+  };
+}
+
+const FIXTURE = resolve(import.meta.dirname, 'fixtures/http-service.mjs');
 
 /** A small deterministic generator (mulberry32), so a failing trial can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -76,48 +115,49 @@ interface Event {
   data: { deployment?: string };
 }
 
-async function json<T>(...args: string[]): Promise<T> {
-  const result = await cli(...args, '--json');
-  if (result.code !== 0) throw new Error(`slipway ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
+describe.each([
+  ['processes', onProcesses],
+  ['ssh hosts', onSshHosts],
+] as const)('durability on %s', (_, where) => {
+  let place: Place;
+  let up: RunningCli | undefined;
+  const cli = (...args: string[]) => runCli(['--project', place.dir, ...args]);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+  async function json<T>(...args: string[]): Promise<T> {
+    const result = await cli(...args, '--json');
+    if (result.code !== 0) throw new Error(`slipway ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+    return JSON.parse(result.stdout) as T;
   }
-}
 
-async function startUp(): Promise<RunningCli> {
-  const up = startCli(['--project', dir, 'up', '--no-http']);
-  await up.waitFor('is supervising', 120_000);
-  return up;
-}
+  async function startUp(): Promise<RunningCli> {
+    const started = startCli(['--project', place.dir, 'up', '--no-http']);
+    await started.waitFor('is supervising', 120_000);
+    return started;
+  }
 
-let up: RunningCli | undefined;
-afterAll(async () => {
-  await up?.stop('SIGKILL');
-  await cli('down');
-  killPids(processesUnder(dir));
-  await removeProject(dir);
-}, 120_000);
+  beforeAll(async () => {
+    place = await where();
+  }, 180_000);
 
-describe('durability', () => {
-  it(`leaves every environment on one release after SIGKILL at ${TRIALS} random points of multi-replica rollouts`, { timeout: 1_800_000 }, async () => {
+  afterAll(async () => {
+    await up?.stop('SIGKILL');
+    await cli('down');
+    killPids(processesUnder(place.dir));
+    await place.stop();
+  }, 180_000);
+
+  it('leaves every environment on one release after SIGKILL at random points of multi-replica rollouts', { timeout: 1_800_000 }, async () => {
+    const dir = place.dir;
     const next = random(SEED);
     const log: string[] = [];
     let midRollout = 0;
     up = await startUp(); // deploys v1 into dev
-    for (let trial = 1; trial <= TRIALS; trial++) {
+    for (let trial = 1; trial <= place.trials; trial++) {
       const version = `v${trial + 1}`;
       writeFileSync(join(dir, 'app', 'TRIAL'), `${trial}\n`);
-      // A promotion takes some 5 s here (three environments of two replicas, each ready after 0.7 s, two
-      // verifications), beginning about 0.5 s after it is asked for: kills land across all of it.
-      const killAfterMs = 500 + Math.floor(next() * 5500);
+      // A promotion (three environments of two replicas, each ready after 0.7 s, two verifications)
+      // begins about 0.5 s after it is asked for: kills land across all of it.
+      const killAfterMs = 500 + Math.floor(next() * place.promotionMs);
       expect((await cli('promote', 'api', '--version', version)).code).toBe(0);
       await new Promise((r) => setTimeout(r, killAfterMs));
       await up.stop('SIGKILL');
@@ -143,13 +183,13 @@ describe('durability', () => {
       const done = await until(`${version} promoted after the restart`, async () => {
         const found = (await json<{ promotions: Promotion[] }>('history', 'api')).promotions.find((p) => p.version === version);
         return found && ['succeeded', 'failed'].includes(found.status) ? found : undefined;
-      });
+      }, 120_000);
       expect(done, log.at(-1)).toMatchObject({ status: 'succeeded' });
       // Every environment runs exactly one release, the new one, on both replicas, all ready.
       const settled = await until('every environment on one release', async () => {
         const rows = await json<Row[]>('status');
         return rows.every((r) => r.running.length === 1 && r.ready === 2 && r.instances.every((i) => i.release?.version === version)) ? rows : undefined;
-      });
+      }, 120_000);
       expect(settled.map((r) => [r.environment, r.release, r.running]), log.at(-1)).toEqual(ENVIRONMENTS.map((e) => [e, version, [version]]));
       expect(await json<unknown[]>('drift'), log.at(-1)).toEqual([]);
     }
@@ -167,7 +207,7 @@ describe('durability', () => {
     // /metrics counts each outcome once: as many as the deployments that ended so.
     await up?.stop('SIGTERM');
     up = undefined;
-    const server = startCli(['--project', dir, 'server', '--port', '0']);
+    const server = startCli(['--project', place.dir, 'server', '--port', '0']);
     try {
       await server.waitFor('http://', 60_000);
       const url = /http:\/\/127\.0\.0\.1:\d+/.exec(server.stdout())![0];
@@ -178,7 +218,7 @@ describe('durability', () => {
       await server.stop('SIGTERM');
     }
 
-    console.log(`${midRollout} of ${TRIALS} kills landed mid-rollout`);
-    expect(midRollout, log.join('\n')).toBeGreaterThanOrEqual(Math.ceil(TRIALS / 2));
+    console.log(`${midRollout} of ${place.trials} kills landed mid-rollout`);
+    expect(midRollout, log.join('\n')).toBeGreaterThanOrEqual(Math.ceil(place.trials / 2));
   });
 });

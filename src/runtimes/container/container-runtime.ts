@@ -35,7 +35,7 @@ import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { containerCommand } from './image-ref.js';
 import { containerName, createOptions, instanceLabels } from './container-spec.js';
-import { KeyedLock } from '../kit/keyed-lock.js';
+import { KeyedLock } from '../../keyed-lock.js';
 import { decodeLabels, labelFilter, type InstanceLabels } from './labels.js';
 import { LogReader, sinceOf, type LogMark } from './log-frames.js';
 import type { ContainerTarget } from './settings.js';
@@ -506,8 +506,13 @@ function observeInstance(container: Container, { state, message }: InstanceCondi
 }
 
 /** The engine answers 404 for a container or image that does not exist (any more). */
-function undefinedWhenGone(error: unknown): undefined {
-  if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+/**
+ * Undefined for "no such container / image": 404, or the 500 Podman answers when the container
+ * was removed between a list and an inspect ("no such container"). Anything else is thrown.
+ */
+export function undefinedWhenGone(error: unknown): undefined {
+  const { statusCode, message } = error as { statusCode?: number; message?: string };
+  if (statusCode === 404 || (statusCode === 500 && /no such (container|object|image)/i.test(message ?? ''))) return undefined;
   throw error;
 }
 

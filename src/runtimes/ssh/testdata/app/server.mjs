@@ -2,6 +2,7 @@
 // 0.0.0.0:$PORT (so a load balancer outside the host reaches it).
 //   GET /         → "<release> <instance>" (release: $SLIPWAY_RELEASE)
 //   GET /healthz  → 200, or 503 when FAIL_READINESS=1
+//   GET anything else → 500 when BROKEN=1 (ready, but not working: what a verification catches)
 // With LOG_EVERY_MS, prints "tick <n>" that often.
 import { createServer } from 'node:http';
 
@@ -11,7 +12,7 @@ const server = createServer((req, res) => {
     res.writeHead(env.FAIL_READINESS === '1' ? 503 : 200).end();
     return;
   }
-  res.writeHead(200, { 'content-type': 'text/plain' }).end(`${env.SLIPWAY_RELEASE} ${env.SLIPWAY_INSTANCE}`);
+  res.writeHead(env.BROKEN === '1' ? 500 : 200, { 'content-type': 'text/plain' }).end(`${env.SLIPWAY_RELEASE} ${env.SLIPWAY_INSTANCE}`);
 });
 process.on('SIGTERM', () => {
   server.close(() => process.exit(0));
