@@ -152,6 +152,7 @@ export class Workspace {
 
   private async adopt(project: Project): Promise<void> {
     await this.store.syncProject(project.spec);
+    trace('project synced');
     this.project = project;
     for (const [name, target] of Object.entries(project.spec.targets)) {
       if (!this.#runtimes.has(name)) this.#runtimes.set(name, await this.openTarget(name, target));

@@ -11,6 +11,7 @@ import { KyselyStore } from './kysely-store.js';
 import { acquireStoreLock } from './lock.js';
 import { migrateToLatest } from './migrations.js';
 import type { Store } from './types.js';
+import { trace } from '../trace.js';
 
 export interface OpenStoreOptions {
   /** A PostgreSQL connection URL (`SLIPWAY_DATABASE_URL`). Absent: the embedded store in `dir`. */
@@ -45,7 +46,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     release();
   };
   try {
+    trace('pglite loading');
     const pglite = await PGlite.create(data);
+    trace('pglite open');
     const store = await openOver(new PGliteDialect({ pglite }), options.now, close);
     restrictTree(data);
     return store;
@@ -59,6 +62,7 @@ async function openOver(dialect: Dialect, now: (() => Date) | undefined, onClose
   const db = new Kysely<Database>({ dialect });
   try {
     await migrateToLatest(db);
+    trace('migrated');
   } catch (error) {
     await db.destroy();
     throw error;

@@ -65,14 +65,18 @@ export interface InstanceFiles {
   readonly releaseDir: string;
 }
 
-/** Prints complete releases, every instance with its status, then listening ports (see {@link parseInventory}). */
+/**
+ * Prints complete releases, every instance with its status, then listening ports (see {@link parseInventory}),
+ * with shell builtins wherever they serve: the observe loop runs it on every host, and each process
+ * it would start costs the host more than the listing itself.
+ */
 function listInventory(baseDir: string): string {
   const base = shQuote(baseDir);
   return `
-for r in ${base}/releases/*/.slipway-release; do [ -f "$r" ] && echo "@@release $(basename "$(dirname "$r")")"; done
+for r in ${base}/releases/*/.slipway-release; do [ -f "$r" ] && r=\${r%/*} && echo "@@release \${r##*/}"; done
 for m in ${base}/units/*/*/meta.json; do
-  [ -f "$m" ] || continue; d=$(dirname "$m")
-  echo "@@instance $d"; cat "$m"; echo; echo "@@status $(slw_status "$d")"
+  [ -f "$m" ] || continue; j=; IFS= read -r j < "$m"
+  echo "@@instance \${m%/meta.json}"; echo "$j"; echo "@@status $(slw_status "\${m%/meta.json}")"
 done
 echo "@@tcp"; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
 `;
