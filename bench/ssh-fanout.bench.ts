@@ -19,8 +19,8 @@
  * After each, every host must answer HTTP with the new release (checked untimed). Reports medians
  * with min and max, and the ratios of the medians (target ≤ 1.3). With `SLIPWAY_BENCH_ANSIBLE=1`,
  * one `ansible-playbook` run (forks 20) of the same steps at the end, for context. Rounds:
- * `SLIPWAY_BENCH_ROUNDS` (default 5). Needs root, sshd, and `npm run build` done.
- * The idle cost of a server watching the hosts is measured by its own benchmark entry.
+ * `SLIPWAY_BENCH_ROUNDS` (default 5). Needs root, sshd, and `npm run build` done. It also reports the
+ * server's CPU while it idles before its deploy (its loops observing the hosts), and the load average.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -3,7 +3,6 @@
  * Either way the schema is migrated to the newest version before the store is returned.
  */
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, type Dialect } from 'kysely';
 import { ensurePrivateDir, restrictTree } from '../state-dir.js';
 import type { Database } from './database.js';
@@ -46,7 +45,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     release();
   };
   try {
-    trace('pglite loading');
+    // PGlite loads only for a store that uses it: a CLI talking to a running server never does.
+    const { PGlite } = await import('@electric-sql/pglite');
+    trace('pglite loaded');
     const pglite = await PGlite.create(data);
     trace('pglite open');
     const store = await openOver(new PGliteDialect({ pglite }), options.now, close);
