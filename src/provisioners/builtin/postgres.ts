@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import type Pg from 'pg';
 import { z } from 'zod';
-import { stableHash } from '../../desired/hash.js';
 import type { SpecOf } from '../schema.js';
 import type { Provisioner } from '../types.js';
+import { resourceName } from './names.js';
 import { parseParams } from './params.js';
 
 /** The part of a `pg.Client` the provisioner uses. */
@@ -68,8 +68,7 @@ export function postgresProvisioner(options: PostgresProvisionerOptions = {}): P
  * that read alike stay distinct.
  */
 export function databaseName(environment: string, uid: string): string {
-  const readable = `slipway_${environment}_${uid}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 54);
-  return `${readable}_${stableHash([environment, uid]).slice(0, 8)}`;
+  return resourceName(environment, uid, 63);
 }
 
 function serverAddress(spec: SpecOf<'postgres'>): { host: string; port: number } {
