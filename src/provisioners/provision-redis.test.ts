@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '../../test/harness/redis.js';
 import type { ResourceRequest } from '../inputs/schema.js';
 import { applyResourcePlan } from './apply.js';
+import { ProvisionerError } from './errors.js';
 import { connectRedis, redisUserName, type RedisConnection } from './builtin/index.js';
 import { serviceResourceOutputs } from './outputs.js';
 import { planResources } from './plan.js';
@@ -142,5 +143,46 @@ describe('redis provisioner', () => {
     await admin.command('SELECT', '0');
     expect(await admin.command('GET', 'anything')).toBe('x');
     expect(await admin.command('GET', `${redisUserName('dev', 'api.cache')}:secret`)).toBe('api only');
+  });
+});
+
+describe('redis provisioner on a server that keeps users only in memory', () => {
+  it('refuses, saying why, rather than make a user that a restart would lose', async () => {
+    const bare = await startRedis({ users: 'nowhere' });
+    try {
+      await t.secrets.set('bare-admin', bare.url);
+      const specs = ProvisionerSpecs.parse([{ type: 'redis', provisioner: 'redis', adminUrl: 'secret:bare-admin' }]);
+      const resources = requestResources({ environment: 'bare', services: { api: { resources: { cache: { type: 'redis' } } } }, provisioners: specs, workloads: [], registry: t.registry });
+      const failure = applyResourcePlan(planResources(resources, []), t);
+      await expect(failure).rejects.toThrow(ProvisionerError);
+      await expect(failure).rejects.toThrow(/keeps its users only in memory .* give it an aclfile or start it with a configuration file/);
+      expect(await t.store.listResources({ environment: 'bare' })).toEqual([]);
+      const admin = await connect(bare.url);
+      expect(JSON.stringify(await admin.command('ACL', 'USERS'))).toBe('["default"]');
+    } finally {
+      await bare.stop();
+    }
+  });
+});
+
+describe('redis provisioner on a server with an aclfile', () => {
+  it('saves the user there, so that it outlives a restart; deleting saves its removal', async () => {
+    const withAclfile = await startRedis({ users: 'aclfile' });
+    try {
+      await t.secrets.set('acl-admin', withAclfile.url);
+      const specs = ProvisionerSpecs.parse([{ type: 'redis', provisioner: 'redis', adminUrl: 'secret:acl-admin' }]);
+      const ask = (services: Record<string, { resources: Record<string, ResourceRequest> }>) =>
+        requestResources({ environment: 'acl', services, provisioners: specs, workloads: [], registry: t.registry });
+      await applyResourcePlan(planResources(ask({ api: { resources: { cache: { type: 'redis' } } } }), []), t);
+      const url = await redisUrlOf('acl', 'api');
+      await withAclfile.restart();
+      expect(await (await connect(url)).command('ACL', 'WHOAMI')).toBe(redisUserName('acl', 'api.cache'));
+
+      await applyResourcePlan(planResources(ask({}), await t.store.listResources({ environment: 'acl' })), t);
+      await withAclfile.restart();
+      await expect(connectRedis(url)).rejects.toThrow(/WRONGPASS/);
+    } finally {
+      await withAclfile.stop();
+    }
   });
 });

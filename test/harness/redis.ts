@@ -1,7 +1,9 @@
 /**
  * Redis from Debian for tests: `redis-server` with its own configuration file and directory in a
- * temporary directory, listening on 127.0.0.1 only at a free port, its `default` user guarded by a
- * random password, stopped by its pid. Nothing is saved to disk unless a test asks the server to
+ * temporary directory, listening on 127.0.0.1 only at a free port, its `default` user guarded by
+ * a random password, stopped by its pid. Where it keeps the users made at run time is chosen:
+ * its configuration file (by `CONFIG REWRITE`), an aclfile (by `ACL SAVE`), or nowhere (settings as
+ * arguments, no file: users live only in memory). Nothing is saved to disk unless a test asks the server to
  * rewrite its configuration (which is how users made at run time outlive a restart). A missing
  * redis-server fails loudly, naming the package.
  */
@@ -18,8 +20,6 @@ export interface RedisServer {
   /** `redis://default:<password>@127.0.0.1:<port>`: the server's admin. */
   readonly url: string;
   readonly port: number;
-  /** The configuration file it runs with (`CONFIG REWRITE` writes to it). */
-  readonly configFile: string;
   /** Stops it by its pid and starts it again on the same port with the same file; resolves once it accepts connections. */
   restart(): Promise<void>;
   /** Stops it by its pid and removes its directory. Idempotent. */
@@ -29,21 +29,33 @@ export interface RedisServer {
 const READY = 'Ready to accept connections';
 const READY_TIMEOUT_MS = 15_000;
 
-/** Starts a redis-server; resolves once it accepts connections. */
-export async function startRedis(): Promise<RedisServer> {
+/** Where a server keeps the users made at run time. */
+export type UsersKept = 'config-file' | 'aclfile' | 'nowhere';
+
+/** Starts a redis-server keeping users as `options.users` says (default: in its configuration file); resolves once it accepts connections. */
+export async function startRedis(options: { users?: UsersKept } = {}): Promise<RedisServer> {
+  const users = options.users ?? 'config-file';
   const program = requireProgram('redis-server', 'redis-server');
   const dir = mkdtempSync(join(tmpdir(), 'slipway-redis-'));
   const configFile = join(dir, 'redis.conf');
   const password = randomBytes(18).toString('base64url');
   let child: ChildProcess | undefined;
   let port = 0;
+  let args: string[] = [];
   try {
     // Another process may take the free port before redis-server binds it: then try another.
     for (let attempt = 1; !child; attempt++) {
       port = await freePort();
-      writeFileSync(configFile, config(dir, port, password), { mode: 0o600 });
+      const settings = config(dir, port);
+      if (users === 'aclfile') {
+        const aclfile = join(dir, 'users.acl');
+        writeFileSync(aclfile, `user default on >${password} ~* &* +@all\n`, { mode: 0o600 });
+        settings.push(['aclfile', aclfile]);
+      } else settings.push(['requirepass', password]);
+      if (users !== 'nowhere') writeFileSync(configFile, settings.map(([key, value]) => `${key} ${value}\n`).join(''), { mode: 0o600 });
+      args = users === 'nowhere' ? settings.flatMap(([key, value]) => [`--${key}`, value === '""' ? '' : value]) : [configFile];
       try {
-        child = await launch(program, configFile);
+        child = await launch(program, args);
       } catch (error) {
         if (attempt === 3 || !String(error).includes('Address already in use')) throw error;
       }
@@ -57,33 +69,31 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     url: `redis://default:${password}@127.0.0.1:${port}`,
     port,
-    configFile,
     async restart() {
       await stopChild(running);
-      running = await launch(program, configFile);
+      running = await launch(program, args);
     },
     stop: () => (stopping ??= stopChild(running).finally(() => rmSync(dir, { recursive: true, force: true }))),
   };
 }
 
-function config(dir: string, port: number, password: string): string {
+/** Settings, as a file's lines or as `--name value` arguments. */
+function config(dir: string, port: number): [string, string][] {
   return [
-    'bind 127.0.0.1',
-    `port ${port}`,
-    `dir ${dir}`,
-    'daemonize no',
-    'save ""',
-    'appendonly no',
-    'loglevel notice',
-    'logfile ""',
-    `requirepass ${password}`,
-    '',
-  ].join('\n');
+    ['bind', '127.0.0.1'],
+    ['port', String(port)],
+    ['dir', dir],
+    ['daemonize', 'no'],
+    ['save', '""'],
+    ['appendonly', 'no'],
+    ['loglevel', 'notice'],
+    ['logfile', '""'],
+  ];
 }
 
-/** Starts redis-server on `configFile`; resolves once it logs that it is ready, else rejects with its log (and it is stopped). */
-async function launch(program: string, configFile: string): Promise<ChildProcess> {
-  const child = spawn(program, [configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts redis-server with `args`; resolves once it logs that it is ready, else rejects with its log (and it is stopped). */
+async function launch(program: string, args: readonly string[]): Promise<ChildProcess> {
+  const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     await new Promise<void>((resolve, reject) => {
       let log = '';

@@ -1,6 +1,6 @@
 /**
  * `redis`: a login of its own on the environment's Redis server (Debian's `redis-server`, or any
- * Redis 6.2 or later), reached with the definition's admin URL. Outputs (score-compose's, plus
+ * Redis 7 or later), reached with the definition's admin URL. Outputs (score-compose's, plus
  * `prefix`): host, port, username, prefix; secrets: password, url.
  *
  * Why a user on the platform's server, not a server per resource as score-compose starts: a
@@ -13,7 +13,7 @@
  * - the user is made with `ACL SETUSER` (all commands but `@admin` and `@dangerous`, `INFO` allowed
  *   back for clients' ready checks), and saved so that it outlives a restart of the server: `ACL
  *   SAVE` where the server has an `aclfile`, else `CONFIG REWRITE` (a server with neither keeps
- *   users only in memory, and provisioning fails saying so);
+ *   users only in memory, and provisioning fails saying so before it changes any user);
  * - with `keys: own-prefix` (the default) it reaches only keys and channels under its `prefix`
  *   output (`<username>:`), so a workload names its keys with it (most clients take a key prefix);
  *   `SCAN` still lists the names of other keys, never their values. With `keys: all` it reaches
@@ -53,11 +53,12 @@ export function redisProvisioner(options: RedisProvisionerOptions = {}): Provisi
       const username = redisUserName(environment, uid);
       const password = previous?.password ?? newPassword();
       await withRedis(connect, spec.adminUrl, async (redis) => {
+        const save = await userSaver(redis);
         await redis.command('ACL', 'SETUSER', username, ...userRules(username, password, spec.keys)).catch((error: unknown) => {
           // Redis quotes a rule it refuses: never the password.
           throw error instanceof RedisReplyError ? new Error(`ACL SETUSER ${username} was refused: ${error.message.replaceAll(password, '…')}`) : error;
         });
-        await saveUsers(redis);
+        await save();
       });
       const { host, port } = serverAddress(spec);
       const url = `redis://${username}:${encodeURIComponent(password)}@${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -68,8 +69,9 @@ export function redisProvisioner(options: RedisProvisionerOptions = {}): Provisi
     async deprovision({ environment, uid, spec }) {
       const username = redisUserName(environment, uid);
       await withRedis(connect, spec.adminUrl, async (redis) => {
+        const save = await userSaver(redis);
         await redis.command('ACL', 'DELUSER', username);
-        await saveUsers(redis);
+        await save();
         if (spec.keys === 'own-prefix') await deleteKeys(redis, `${keyPrefix(username)}*`);
       });
     },
@@ -95,15 +97,17 @@ export function userRules(username: string, password: string, keys: SpecOf<'redi
   return ['on', 'resetpass', `>${password}`, 'resetkeys', keyRule, 'resetchannels', channelRule, 'clearselectors', '+@all', '-@admin', '-@dangerous', '+info'];
 }
 
-/** Makes the server's users outlive its restart: `ACL SAVE` with an aclfile, else `CONFIG REWRITE`. */
-async function saveUsers(redis: RedisConnection): Promise<void> {
+/**
+ * How the server's users are made to outlive its restart: `ACL SAVE` where it has an aclfile, else
+ * `CONFIG REWRITE`, tried once here so that a server that can do neither is refused before any
+ * user is changed (it keeps users only in memory).
+ */
+async function userSaver(redis: RedisConnection): Promise<() => Promise<void>> {
   const [, aclfile] = asStrings(await redis.command('CONFIG', 'GET', 'aclfile'));
-  if (aclfile) {
-    await redis.command('ACL', 'SAVE');
-    return;
-  }
+  if (aclfile) return async () => void (await redis.command('ACL', 'SAVE'));
+  const rewrite = async () => void (await redis.command('CONFIG', 'REWRITE'));
   try {
-    await redis.command('CONFIG', 'REWRITE');
+    await rewrite();
   } catch (error) {
     if (!(error instanceof RedisReplyError)) throw error;
     throw new Error(
@@ -111,6 +115,7 @@ async function saveUsers(redis: RedisConnection): Promise<void> {
         'users made for resources would be lost when it restarts: give it an aclfile or start it with a configuration file',
     );
   }
+  return rewrite;
 }
 
 /** Unlinks every key matching `pattern` in every database of the server. */
