@@ -53,7 +53,8 @@ export const RedisProvisionerSpec = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
   /**
    * `own-prefix`: the resource's user reaches only keys and channels under its `prefix` output;
-   * `all`: every key (a login of its own, but a key space shared with every resource of `all`).
+   * `all`: every key on the server (a login of its own, but no key space of its own: point such
+   * definitions at a server of their own).
    */
   keys: z.enum(['own-prefix', 'all']).default('own-prefix'),
 });

@@ -17,7 +17,8 @@
  * - with `keys: own-prefix` (the default) it reaches only keys and channels under its `prefix`
  *   output (`<username>:`), so a workload names its keys with it (most clients take a key prefix);
  *   `SCAN` still lists the names of other keys, never their values. With `keys: all` it reaches
- *   every key, for workloads that cannot prefix theirs, sharing the key space with others of `all`.
+ *   every key, for workloads that cannot prefix theirs: the whole key space, everyone else's
+ *   included, so a platform that offers `all` gives it a server of its own.
  *
  * Provisioning is idempotent: it (re)sets the user to the recorded password (a new random one the
  * first time). Deleting removes the user (closing its connections) and, with `own-prefix`, every
