@@ -20,10 +20,12 @@
  * with min and max, and the ratios of the medians (target ≤ 1.3). With `SLIPWAY_BENCH_ANSIBLE=1`,
  * one `ansible-playbook` run (forks 20) of the same steps at the end, for context. Rounds:
  * `SLIPWAY_BENCH_ROUNDS` (default 5). Needs root, sshd, and `npm run build` done. It also reports the
- * server's CPU while it idles before its deploy (its loops observing the hosts), and the load average.
+ * CPU time each way cost the machine (a cpuacct cgroup around the run: unlike wall time, others'
+ * load does not change it), the server's CPU while it idles before its deploy (its loops observing
+ * the hosts), and the load average.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -232,12 +234,49 @@ const LABEL: Record<Way, string> = {
 
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
 
+const CPUACCT = '/sys/fs/cgroup/cpuacct';
+
+/**
+ * A cpuacct cgroup (cgroup v1, as on these machines) holding this process and everything it starts
+ * from now on: sshd and the shells it runs, the CLI, the server, `ssh`, the services. Its CPU time
+ * over a timed deploy is what that deploy cost the machine, whatever else runs there (others' load
+ * stretches wall time, not this). Undefined where no such cgroup can be made.
+ */
+function cpuGroup(): { seconds(): number; remove(): void } | undefined {
+  const dir = join(CPUACCT, `slipway-bench-${process.pid}`);
+  try {
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
+  } catch {
+    return undefined;
+  }
+  return {
+    seconds: () => Number(readFileSync(join(dir, 'cpuacct.usage'), 'utf8')) / 1e9,
+    remove() {
+      // Back to the parent with whatever of ours still runs there, then the group goes.
+      for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+        try {
+          writeFileSync(join(CPUACCT, 'cgroup.procs'), pid);
+        } catch {
+          // it exited meanwhile
+        }
+      }
+      try {
+        rmdirSync(dir);
+      } catch {
+        console.error(`left ${dir}: a process of the run still runs in it`);
+      }
+    },
+  };
+}
+
 const benchmark: Benchmark = {
   name: 'ssh-fanout',
   description: `one release onto ${HOSTS} SSH hosts by \`slipway deploy\` (alone, and through a running server) vs one OpenSSH connection per host, alternating, ${ROUNDS} rounds`,
   async run(): Promise<Result[]> {
     const cli = builtCli();
     if (!cli) throw new Error('dist/ is missing or older than src/: run npm run build first');
+    const cpu = cpuGroup();
     const lab = await startSshHosts(HOSTS);
     const work = mkdtempSync(join(tmpdir(), 'slipway-bench-ssh-'));
     let server: Server | undefined;
@@ -258,6 +297,7 @@ const benchmark: Benchmark = {
       await assertServes(lab, PORT.plain, 'r0');
 
       const times: Record<Way, number[]> = { alone: [], server: [], plain: [] };
+      const cpuSpent: Record<Way, number[]> = { alone: [], server: [], plain: [] };
       const serverCpu: number[] = [];
       const loads: string[] = [loadAverage()];
       const ways: Way[] = ['alone', 'server', 'plain'];
@@ -272,9 +312,11 @@ const benchmark: Benchmark = {
           }
           changeContent(way === 'plain' ? plainDir : appDir);
           const start = performance.now();
+          const cpuBefore = cpu?.seconds() ?? 0;
           const version = way === 'plain' ? (await plainSsh(lab, work, plainDir, `r${round}`), `r${round}`) : await slipwayDeploy(cli, project);
           const ms = performance.now() - start;
           times[way].push(ms);
+          if (cpu) cpuSpent[way].push(cpu.seconds() - cpuBefore);
           if (server) await server.stop();
           server = undefined;
           await assertServes(lab, way === 'plain' ? PORT.plain : PORT.slipway, version);
@@ -300,6 +342,15 @@ const benchmark: Benchmark = {
           target: TARGET_RATIO,
         });
       }
+      if (cpu) {
+        for (const way of ways) {
+          const spent = cpuSpent[way];
+          results.push({ measure: `${LABEL[way]}: CPU of every process of the run (client, sshd, shells, services), median (min ${Math.min(...spent).toFixed(1)}, max ${Math.max(...spent).toFixed(1)})`, value: median(spent), unit: 'CPU s' });
+        }
+        for (const way of ['alone', 'server'] as const) {
+          results.push({ measure: `${LABEL[way]} ÷ OpenSSH, CPU medians`, value: median(cpuSpent[way]) / median(cpuSpent.plain), unit: '×' });
+        }
+      }
       results.push({ measure: `server CPU while it idled ${SERVER_SETTLE_MS / 1000} s before each deploy, median (s per minute)`, value: median(serverCpu), unit: 'CPU s/min' });
       results.push({ measure: `load average (1 min) at the start and after each round: ${loads.join(', ')}`, value: Number(loads.at(-1)), unit: '' });
       if (process.env.SLIPWAY_BENCH_ANSIBLE === '1') {
@@ -315,6 +366,7 @@ const benchmark: Benchmark = {
     } finally {
       await server?.stop();
       await lab.stop();
+      cpu?.remove();
       rmSync(work, { recursive: true, force: true });
     }
   },
