@@ -26,9 +26,13 @@ export function runScript(instanceDir: string, workingDir: string, command: stri
   return `#!/bin/sh\n. ${shQuote(`${instanceDir}/env`)}\ncd ${shQuote(workingDir)} || exit 1\nexec ${[command, ...args].map(shQuote).join(' ')}\n`;
 }
 
-/** The fallback supervisor, run as `sh -c SUPERVISOR slipway-supervise <instance dir>`: restarts `run` until SIGTERM. */
+/**
+ * The fallback supervisor, run as `sh -c SUPERVISOR slipway-supervise <instance dir>`: restarts `run`
+ * until SIGTERM, ignoring SIGHUP as `nohup` would (which BusyBox builds may lack).
+ */
 export const SUPERVISOR = `
 dir=$1; stop=0; child=; restarts=0
+trap '' HUP
 trap 'stop=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
 echo $$ > "$dir/supervisor.pid"
 while [ $stop = 0 ]; do
@@ -46,11 +50,14 @@ rm -f "$dir/supervisor.pid"
 
 /**
  * Shell functions every script may use. A process counts as alive by its `/proc/<pid>/cmdline`
- * (empty for a zombie, which an orphaned supervisor stays until the host's init reaps it).
+ * (empty for a zombie, which an orphaned supervisor stays until the host's init reaps it), read by
+ * `grep -z`: its arguments are NUL-separated, and BusyBox grep reads a line only up to a NUL.
  * `slw_start DIR`, `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR`,
  * `slw_pid DIR`, `slw_restarts DIR`, `slw_probe DIR` (readiness once: 0 ready),
  * `slw_status DIR` (prints `alive pid restarts ready`), `slw_wait_ready DIR SECONDS` (the probe
  * passes, or without a probe the process stays up for 0.3 s; fails after 3 crashes or the timeout).
+ * `slw_http` bounds wget's time with `timeout`, not its own `-T`, on which Debian's BusyBox 1.35
+ * wget crashes.
  */
 export const PRELUDE = `
 slw_systemd() { [ "$(id -u)" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
@@ -62,14 +69,14 @@ slw_start() {
     systemctl daemon-reload && systemctl enable --now "$u" >/dev/null 2>&1
   else
     rm -f "$1/restarts" "$1/pid"
-    setsid nohup sh -c ${shQuote(SUPERVISOR)} slipway-supervise "$1" > /dev/null 2>&1 < /dev/null &
+    setsid sh -c ${shQuote(SUPERVISOR)} slipway-supervise "$1" > /dev/null 2>&1 < /dev/null &
     i=0; while [ ! -f "$1/pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
   fi
 }
 slw_alive() {
   if [ -f "$1/unit" ]; then systemctl is-active -q "$(cat "$1/unit")"; return; fi
   [ -f "$1/supervisor.pid" ] || return 1
-  p=$(cat "$1/supervisor.pid"); grep -qF "$1" "/proc/$p/cmdline" 2>/dev/null
+  p=$(cat "$1/supervisor.pid"); grep -qzF "$1" "/proc/$p/cmdline" 2>/dev/null
 }
 slw_pid() {
   if [ -f "$1/unit" ]; then systemctl show -p MainPID --value "$(cat "$1/unit")"; return; fi
@@ -91,8 +98,8 @@ slw_stop() {
 slw_http() {
   u="http://127.0.0.1:$1$2"
   if command -v curl >/dev/null 2>&1; then curl -fs -o /dev/null -m "$3" "$u"
-  elif command -v wget >/dev/null 2>&1; then wget -q -O /dev/null -T "$3" "$u"
-  elif command -v busybox >/dev/null 2>&1; then busybox wget -q -O /dev/null -T "$3" "$u"
+  elif command -v wget >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then timeout "$3" wget -q -O /dev/null "$u"
+  elif command -v busybox >/dev/null 2>&1; then busybox timeout "$3" busybox wget -q -O /dev/null "$u"
   else node -e 'require("http").get(process.argv[1],{timeout:process.argv[2]*1000},r=>process.exit(r.statusCode<400?0:1)).on("error",()=>process.exit(1))' "$u" "$3"
   fi
 }

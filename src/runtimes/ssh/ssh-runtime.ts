@@ -25,7 +25,7 @@ import { LineSplitter } from '../kit/lines.js';
 import { unitKey, unitSlug } from '../kit/names.js';
 import { probePort } from '../kit/ports.js';
 import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js';
-import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
+import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext, Watchable, WatchEvent, Watching } from '../types.js';
 import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn, type ExecOptions, type SshEndpoint } from '../kit/ssh/connection.js';
 import { packDirectory } from '../kit/ssh/archive.js';
 import { HaproxyServerControl, sendToSocket, type HaproxySend } from './haproxy-api.js';
@@ -44,6 +44,7 @@ import {
   type RemoteInstance,
 } from './remote.js';
 import { HostSession } from './session.js';
+import { HostWatcher } from './watcher.js';
 import { shQuote } from '../kit/ssh/quote.js';
 import { envFile, runScript } from './shell.js';
 import type { SshTarget } from './settings.js';
@@ -96,13 +97,14 @@ export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, d
   return new SshRuntime(settings, ctx, hosts, state, units, deps);
 }
 
-export class SshRuntime implements RuntimeAdapter, LogSource {
+export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
   readonly kind = 'ssh';
   readonly #pool: SshPool;
   readonly #units = new Map<string, UnitRecord>();
   readonly #lock = new KeyedLock();
   readonly #pack: (dir: string) => Promise<Buffer>;
   readonly #now: () => number;
+  readonly #watches = new Set<Watching>();
   #closed = false;
 
   /** Use {@link openSshRuntime}. */
@@ -236,9 +238,30 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
       .sort(compareUnitKeys);
   }
 
-  /** Closes the connections; instances keep running on their hosts. Idempotent. */
+  /**
+   * Watches every host over one channel each (`watcher.ts`): tells `changed` when a supervisor on a
+   * host notes an instance starting, exiting, becoming ready or stopping (so also a release switched,
+   * which stops the old instances and starts the new), `linked` for each host once its watcher
+   * runs, `lost` when it cannot be reached or its connection stops answering keepalives. Nothing
+   * runs on a host between changes but its watcher (`sh` waiting on `tail -F`).
+   */
+  watch(listener: (event: WatchEvent) => void): Watching {
+    if (this.#closed) return { stop: async () => {} };
+    const watchers = this.hosts.map((host) => new HostWatcher(host.endpoint.name, host.baseDir, this.ctx.target, (script, options) => this.exec(host, script, options), listener));
+    const watching: Watching = {
+      stop: async () => {
+        this.#watches.delete(watching);
+        await Promise.all(watchers.map((watcher) => watcher.stop()));
+      },
+    };
+    this.#watches.add(watching);
+    return watching;
+  }
+
+  /** Stops every watch and closes the connections; instances keep running on their hosts. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    await Promise.all([...this.#watches].map((watching) => watching.stop()));
     await this.#pool.close();
   }
 
