@@ -14,8 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshHosts } from './harness/sshd.js';
 import { killPids, processesUnder, runCli, startCli, type RunningCli } from './helpers/cli.js';
 import { projectDir, removeProject } from './helpers/projects.js';
+import { until } from './helpers/until.js';
 
-const TRIALS = Number(process.env.SLIPWAY_KILL_TRIALS ?? 8);
+/** Trials per place (a trial costs half a minute on processes, two or three on SSH hosts, on a loaded two-core machine). */
+const TRIALS = process.env.SLIPWAY_KILL_TRIALS ? Number(process.env.SLIPWAY_KILL_TRIALS) : undefined;
 const SEED = Number(process.env.SLIPWAY_KILL_SEED ?? 20261205);
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 
@@ -45,6 +47,7 @@ targets:
 interface Place {
   readonly dir: string;
   readonly promotionMs: number;
+  readonly trials: number;
   stop(): Promise<void>;
 }
 
@@ -54,7 +57,7 @@ async function onProcesses(): Promise<Place> {
   mkdirSync(join(dir, 'app'));
   cpSync(FIXTURE, join(dir, 'app', 'server.mjs'));
   writeFileSync(join(dir, 'slipway.yaml'), project('local', 'local: { runtime: process }'));
-  return { dir, promotionMs: 5500, stop: () => removeProject(dir) };
+  return { dir, promotionMs: 5500, trials: TRIALS ?? 6, stop: () => removeProject(dir) };
 }
 
 /** A project on two SSH hosts, a replica on each, logging in as the deploy user. */
@@ -69,6 +72,7 @@ async function onSshHosts(): Promise<Place> {
   return {
     dir,
     promotionMs: 9000,
+    trials: TRIALS ?? 4,
     stop: async () => {
       await removeProject(dir);
       await lab.stop();
@@ -111,16 +115,6 @@ interface Event {
   data: { deployment?: string };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 describe.each([
   ['processes', onProcesses],
   ['ssh hosts', onSshHosts],
@@ -152,13 +146,13 @@ describe.each([
     await place.stop();
   }, 180_000);
 
-  it(`leaves every environment on one release after SIGKILL at ${TRIALS} random points of multi-replica rollouts`, { timeout: 1_800_000 }, async () => {
+  it('leaves every environment on one release after SIGKILL at random points of multi-replica rollouts', { timeout: 1_800_000 }, async () => {
     const dir = place.dir;
     const next = random(SEED);
     const log: string[] = [];
     let midRollout = 0;
     up = await startUp(); // deploys v1 into dev
-    for (let trial = 1; trial <= TRIALS; trial++) {
+    for (let trial = 1; trial <= place.trials; trial++) {
       const version = `v${trial + 1}`;
       writeFileSync(join(dir, 'app', 'TRIAL'), `${trial}\n`);
       // A promotion (three environments of two replicas, each ready after 0.7 s, two verifications)
@@ -189,13 +183,13 @@ describe.each([
       const done = await until(`${version} promoted after the restart`, async () => {
         const found = (await json<{ promotions: Promotion[] }>('history', 'api')).promotions.find((p) => p.version === version);
         return found && ['succeeded', 'failed'].includes(found.status) ? found : undefined;
-      });
+      }, 120_000);
       expect(done, log.at(-1)).toMatchObject({ status: 'succeeded' });
       // Every environment runs exactly one release, the new one, on both replicas, all ready.
       const settled = await until('every environment on one release', async () => {
         const rows = await json<Row[]>('status');
         return rows.every((r) => r.running.length === 1 && r.ready === 2 && r.instances.every((i) => i.release?.version === version)) ? rows : undefined;
-      });
+      }, 120_000);
       expect(settled.map((r) => [r.environment, r.release, r.running]), log.at(-1)).toEqual(ENVIRONMENTS.map((e) => [e, version, [version]]));
       expect(await json<unknown[]>('drift'), log.at(-1)).toEqual([]);
     }
@@ -224,7 +218,7 @@ describe.each([
       await server.stop('SIGTERM');
     }
 
-    console.log(`${midRollout} of ${TRIALS} kills landed mid-rollout`);
-    expect(midRollout, log.join('\n')).toBeGreaterThanOrEqual(Math.ceil(TRIALS / 2));
+    console.log(`${midRollout} of ${place.trials} kills landed mid-rollout`);
+    expect(midRollout, log.join('\n')).toBeGreaterThanOrEqual(Math.ceil(place.trials / 2));
   });
 });

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyExample, killPids, processesUnder, runCli, startCli, type RunningCli } from './helpers/cli.js';
+import { until } from './helpers/until.js';
 
 interface Row {
   service: string;
@@ -31,17 +32,6 @@ async function devStatus(): Promise<Row[]> {
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return (JSON.parse(result.stdout) as Row[]).filter((row) => row.environment === 'dev');
-}
-
-/** Polls `probe` until it returns a value; each probe may run the CLI (seconds on a loaded machine), hence the deadline. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const text = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text();

@@ -9,6 +9,8 @@
  * what that holder left half done.
  */
 import type { Lease, LeaseStore } from '../store/lease-store.js';
+import { KeyedLock } from '../keyed-lock.js';
+import { sleep } from '../sleep.js';
 import { holderId, thisProcess, type Holder } from './holder.js';
 
 export interface ExecutorOptions {
@@ -38,9 +40,8 @@ export class Executor {
   readonly #ttlMs: number;
   readonly #renewMs: number;
   readonly #pollMs: number;
-  /** Per key, the end of the last run asked for in this process: the next one starts after it. */
-  readonly #tails = new Map<string, Promise<unknown>>();
-  readonly #waiting = new Map<string, number>();
+  /** Runs on one key in this process, in the order asked for: each takes the lease in its turn. */
+  readonly #turns = new KeyedLock();
 
   constructor(
     private readonly leases: LeaseStore,
@@ -62,23 +63,12 @@ export class Executor {
    * or rejects with the work. Giving up the wait: abort `options.signal`.
    */
   run<T>(key: string, work: (held: Held) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
-    this.#count(key, 1);
-    const turn = async () => {
-      this.#count(key, -1);
-      return this.#holding(key, work, options.signal);
-    };
-    const result = (this.#tails.get(key) ?? Promise.resolve()).then(turn, turn);
-    const tail = result.catch(() => undefined);
-    this.#tails.set(key, tail);
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    });
-    return result;
+    return this.#turns.run(key, () => this.#holding(key, work, options.signal));
   }
 
   /** Keys with runs waiting in this process for their turn, and how many (the one running is not counted). */
   waiting(): [key: string, count: number][] {
-    return [...this.#waiting];
+    return this.#turns.waiting();
   }
 
   /** Takes every lease that was left abandoned and recovers it; returns their keys. For a process starting up. */
@@ -114,22 +104,4 @@ export class Executor {
       await sleep(this.#pollMs, signal);
     }
   }
-
-  #count(key: string, change: number): void {
-    const count = (this.#waiting.get(key) ?? 0) + change;
-    if (count > 0) this.#waiting.set(key, count);
-    else this.#waiting.delete(key);
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -35,7 +35,7 @@ import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { containerCommand } from './image-ref.js';
 import { containerName, createOptions, instanceLabels } from './container-spec.js';
-import { KeyedLock } from '../kit/keyed-lock.js';
+import { KeyedLock } from '../../keyed-lock.js';
 import { decodeLabels, labelFilter, type InstanceLabels } from './labels.js';
 import { LogReader, sinceOf, type LogMark } from './log-frames.js';
 import type { ContainerTarget } from './settings.js';

@@ -21,7 +21,8 @@ import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../..
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import type { HttpProbe } from '../../inputs/schema.js';
 import { RuntimeError } from '../../errors.js';
-import { KeyedLock } from '../kit/keyed-lock.js';
+import { KeyedLock } from '../../keyed-lock.js';
+import { sleep } from '../../sleep.js';
 import { InstanceNotReadyError } from '../kit/errors.js';
 import { unitHealth } from '../kit/health.js';
 import { instanceEnv } from '../kit/instance-env.js';
@@ -425,16 +426,4 @@ function byReplicaThenGeneration(a: Supervisor, b: Supervisor): number {
 /** `dev.api.0.log` → `dev.api.0`. */
 function instanceOfLog(file: string): string {
   return file.slice(0, -'.log'.length);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

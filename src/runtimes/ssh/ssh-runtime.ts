@@ -18,7 +18,7 @@
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, PartialRolloutError, RuntimeError } from '../../errors.js';
-import { KeyedLock } from '../kit/keyed-lock.js';
+import { KeyedLock } from '../../keyed-lock.js';
 import { unitHealth } from '../kit/health.js';
 import { instanceEnv } from '../kit/instance-env.js';
 import { LineSplitter } from '../kit/lines.js';

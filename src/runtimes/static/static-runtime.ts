@@ -20,7 +20,7 @@ import { unitId } from '../../desired/types.js';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitHealth, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys } from '../../desired/types.js';
 import { errorMessage, RuntimeError } from '../../errors.js';
-import { KeyedLock } from '../kit/keyed-lock.js';
+import { KeyedLock } from '../../keyed-lock.js';
 import { LastSeen } from '../kit/last-seen.js';
 import { instanceId, unitKey } from '../kit/names.js';
 import { LOOPBACK } from '../kit/ports.js';

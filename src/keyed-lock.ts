@@ -1,8 +1,8 @@
 /**
- * An adapter's own promise that two changes of one unit never interleave inside it, whoever calls
- * it: calls with one key run in turn, in this process. Not a lock of Slipway's work, which is
- * coordinated across processes by leases (`lease/executor.ts`); this only keeps an adapter's
- * in-memory state of a unit consistent.
+ * Turns within one process, by key: calls with one key run one after another, in the order made.
+ * The executor (`lease/executor.ts`) queues its own work on a key with it before it takes the key's
+ * lease, which orders it against other processes; an adapter uses it to keep its in-memory state of
+ * a unit consistent whoever calls it. It is no lock across processes: that is the lease.
  */
 
 /** Runs each call after every earlier call with the same key has settled (fulfilled or not), in the order they were made. */
