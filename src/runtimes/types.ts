@@ -35,6 +35,11 @@ export interface RuntimeAdapter {
    */
   readonly reportsInstanceEvents?: boolean;
   /**
+   * True when the runtime restarts a crashed instance by itself (a supervisor): the reconcile loop
+   * then gives it time to, rather than correcting at once.
+   */
+  readonly restartsInstances?: boolean;
+  /**
    * Make the unit run as described. Idempotent: applying the same unit twice changes nothing.
    * Resolves once every desired replica is ready. On failure throws a `RuntimeError` and leaves
    * the previously running release serving.

@@ -190,7 +190,7 @@ export function rollScript(options: {
     lines.push(write(`${d}/run`, instance.run, '700'), write(`${d}/probe`, instance.probe), write(`${d}/releasedir`, instance.releaseDir));
     lines.push(write(`${d}/meta.json`, JSON.stringify(instance.meta)));
   }
-  if (releaseDir) lines.push(switchCurrent(unitDir, releaseDir));
+  if (releaseDir) lines.push(switchCurrent(unitDir, releaseDir), `echo switch ${shQuote(unitDir)} ${shQuote(releaseDir)} >> ${shQuote(`${baseDir}/${EVENTS_FILE}`)}`);
   for (const d of stop) lines.push(`slw_stop ${shQuote(d)}`);
   for (const { dir } of start) lines.push(`slw_alive ${shQuote(dir)} || slw_start ${shQuote(dir)}`);
   lines.push('fail=0');

@@ -15,6 +15,7 @@
  * The unit records (what each unit last fully converged to) live in the target's state directory;
  * instances are read from the hosts on every observe, so a restart of the orchestrator loses nothing.
  */
+import { createHash } from 'node:crypto';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, PartialRolloutError, RuntimeError } from '../../errors.js';
@@ -99,6 +100,8 @@ export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, d
 
 export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
   readonly kind = 'ssh';
+  /** The host's supervisor (or systemd) restarts a crashed instance. */
+  readonly restartsInstances = true;
   readonly #pool: SshPool;
   readonly #units = new Map<string, UnitRecord>();
   readonly #lock = new KeyedLock();
@@ -242,12 +245,15 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
    * Watches every host over one channel each (`watcher.ts`): tells `changed` when a supervisor on a
    * host notes an instance starting, exiting, becoming ready or stopping (so also a release switched,
    * which stops the old instances and starts the new), `linked` for each host once its watcher
-   * runs, `lost` when it cannot be reached or its connection stops answering keepalives. Nothing
-   * runs on a host between changes but its watcher (`sh` waiting on `tail -F`).
+   * runs, `lost` when it cannot be reached or its connection stops answering keepalives (the link's
+   * heartbeat: one SSH keepalive a second, which starts no process on the host). Nothing runs on a
+   * host between changes but its watcher (`sh` waiting on `tail -F`). The watcher is named after the
+   * target's state directory, so the one a broken link left behind is ended by the next.
    */
   watch(listener: (event: WatchEvent) => void): Watching {
     if (this.#closed) return { stop: async () => {} };
-    const watchers = this.hosts.map((host) => new HostWatcher(host.endpoint.name, host.baseDir, this.ctx.target, (script, options) => this.exec(host, script, options), listener));
+    const id = createHash('sha256').update(this.ctx.stateDir).digest('hex').slice(0, 12);
+    const watchers = this.hosts.map((host) => new HostWatcher(host.endpoint.name, host.baseDir, this.ctx.target, id, (script, options) => this.exec(host, script, options), listener));
     const watching: Watching = {
       stop: async () => {
         this.#watches.delete(watching);

@@ -40,6 +40,10 @@ describe('parseEventLine', () => {
     });
     expect(parseEventLine('ready /b/units/dev.api/r0-abc 42', '/b', 'hosts', 'h1')?.message).toBe('dev.api r0-abc on h1: ready');
     expect(parseEventLine('start /elsewhere/x 42', '/b', 'hosts', 'h1')).toEqual({ message: '/elsewhere/x on h1: started as pid 42' });
+    expect(parseEventLine('switch /b/units/dev.api /b/releases/v2-abc', '/b', 'hosts', 'h1')).toEqual({
+      key: { service: 'api', environment: 'dev', target: 'hosts' },
+      message: 'dev.api on h1: switched to release v2-abc',
+    });
     expect(parseEventLine('tail: file truncated', '/b', 'hosts', 'h1')).toBeUndefined();
   });
 });
@@ -62,7 +66,7 @@ describe.each([
 
   it('reports an instance starting, becoming ready, exiting, restarting and stopping; stopped, leaves nothing running', async () => {
     const events: WatchEvent[] = [];
-    const watcher = new HostWatcher('h1', base, 'hosts', (s, options) => localShell(s, options, tools), (event) => events.push(event));
+    const watcher = new HostWatcher('h1', base, 'hosts', 'w1', (s, options) => localShell(s, options, tools), (event) => events.push(event));
     const messages = () => events.map((e) => (e.type === 'changed' ? e.message.replace(/pid \d+/, 'pid N') : e.type));
     try {
       await expect.poll(messages).toEqual(['linked']);
@@ -97,7 +101,7 @@ describe.each([
     // A base directory that cannot be made: a file stands in the way, until it is removed.
     mkdirSync(dir, { recursive: true });
     writeFileSync(base, 'in the way');
-    const watcher = new HostWatcher('h1', base, 'hosts', (s, options) => localShell(s, options, tools), (event) => events.push(event));
+    const watcher = new HostWatcher('h1', base, 'hosts', 'w1', (s, options) => localShell(s, options, tools), (event) => events.push(event));
     try {
       await expect.poll(() => events.map((e) => e.type)).toEqual(['lost']);
       expect(events[0]).toMatchObject({ link: 'h1', message: expect.stringMatching(/^host h1: its watcher failed \(exit 1\)/) });

@@ -30,11 +30,18 @@ const STOP_GRACE_MS = 2_000;
  * (the orchestrator closed the channel): then it stops `tail` and exits. The file is created when
  * missing (GNU tail follows a file that appears later less reliably than one that exists), and
  * `tail` starts at the offset measured before the marker, so a line written between the two is
- * printed rather than lost.
+ * printed rather than lost. A watcher of the same `id` left behind by a link that broke without the
+ * host noticing (its sshd still waits on the dead connection) is ended first: its process group,
+ * named in `<baseDir>/.watcher-<id>`, when its leader is still that watcher.
  */
-export function watchScript(baseDir: string): string {
+export function watchScript(baseDir: string, id: string): string {
   const events = shQuote(`${baseDir}/${EVENTS_FILE}`);
-  return `mkdir -p ${shQuote(baseDir)} && : >> ${events} || exit 1
+  const mine = shQuote(`${baseDir}/.watcher-${id}`);
+  return `# slipway-watcher ${id}
+mkdir -p ${shQuote(baseDir)} && : >> ${events} || exit 1
+read -r _ _ _ _ g _ < /proc/$$/stat
+if read -r old < ${mine} 2>/dev/null && [ "$old" != "$g" ] && grep -qzF 'slipway-watcher ${id}' "/proc/$old/cmdline" 2>/dev/null; then kill -TERM -- "-$old" 2>/dev/null; fi
+echo "$g" > ${mine}
 n=$(wc -c < ${events})
 tail -c +$((n + 1)) -F ${events} 2>/dev/null &
 t=$!
@@ -44,17 +51,19 @@ exec 3<&0
 wait $t`;
 }
 
-/** Words for each event a supervisor writes. */
+/** Words for each event a supervisor (or a roll, for `switch`) writes. */
 const WORDS: Readonly<Record<string, (detail: string) => string>> = {
   start: (pid) => `started${pid ? ` as pid ${pid}` : ''}`,
   exit: (status) => `exited${status ? ` (status ${status})` : ''}`,
   ready: () => 'ready',
   stop: () => 'stopped',
+  switch: (releaseDir) => `switched to release ${releaseDir.slice(releaseDir.lastIndexOf('/') + 1)}`,
 };
 
 /**
- * The change an events line tells (`<event> <instance dir> <detail>`), with the unit its directory
- * names under `<baseDir>/units/`; undefined for a line that is not an event.
+ * The change an events line tells (`<event> <dir> <detail>`, the directory an instance's or, for
+ * `switch`, a unit's), with the unit its directory names under `<baseDir>/units/`; undefined for a
+ * line that is not an event.
  */
 export function parseEventLine(line: string, baseDir: string, target: string, host: string): { key?: UnitKey; message: string } | undefined {
   const match = /^(\w+) (\S+) ?(.*)$/.exec(line);
@@ -62,10 +71,10 @@ export function parseEventLine(line: string, baseDir: string, target: string, ho
   if (!match || !words) return undefined;
   const [, , dir = '', detail = ''] = match;
   const units = `${baseDir}/units/`;
-  const [unitDir = '', instance = dir] = dir.startsWith(units) ? dir.slice(units.length).split('/') : [];
+  const [unitDir = '', instance] = dir.startsWith(units) ? dir.slice(units.length).split('/') : [];
   const [environment, service] = unitDir.split('.');
-  const what = `${instance} on ${host}: ${words(detail.trim())}`;
-  return environment && service ? { key: { service, environment, target }, message: `${environment}.${service} ${what}` } : { message: what };
+  const what = `${instance ? `${instance} ` : ''}on ${host}: ${words(detail.trim())}`;
+  return environment && service ? { key: { service, environment, target }, message: `${environment}.${service} ${what}` } : { message: `${dir} ${what}` };
 }
 
 /**
@@ -88,6 +97,8 @@ export class HostWatcher {
     private readonly host: string,
     private readonly baseDir: string,
     private readonly target: string,
+    /** Names this orchestrator's watcher on the host (see {@link watchScript}). */
+    private readonly id: string,
     private readonly run: RunScript,
     private readonly listener: (event: WatchEvent) => void,
   ) {
@@ -118,7 +129,7 @@ export class HostWatcher {
       const lines = new LineSplitter();
       let reason: string;
       try {
-        const result = await this.run(watchScript(this.baseDir), {
+        const result = await this.run(watchScript(this.baseDir, this.id), {
           stdin,
           signal: this.#abort.signal,
           onStdout: (chunk) => {
