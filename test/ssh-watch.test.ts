@@ -145,7 +145,11 @@ function hostProcesses(host: SshHost): number[] {
   const family = new Set([host.sshd.pid!]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, parent] of parents) if (family.has(parent) && !family.has(pid)) (family.add(pid), (grew = true));
+    for (const [pid, parent] of parents) {
+      if (!family.has(parent) || family.has(pid)) continue;
+      family.add(pid);
+      grew = true;
+    }
   }
   family.delete(host.sshd.pid!);
   return [...family].sort((a, b) => a - b);
