@@ -4,15 +4,18 @@
  * without a single `observe()`; a host cut off is told lost, and once it is back, linked again (its
  * watcher of before ended) and observed by the observe loop; while nothing changes, the observe
  * loop opens no channel to a watched host and the host runs no new process, however many times the
- * loop observed a target beside it that cannot watch.
+ * loop observed a target beside it that cannot watch. Woken by what the hosts tell, the reconcile
+ * loop leaves an instance killed on a host to the host's supervisor, which restarts it: no
+ * correction races the restart.
  */
-import { readdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, type ConnectConfig } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startObserveLoop } from '../src/converge/index.js';
+import { Reconciler, startObserveLoop, startReconcileLoop } from '../src/converge/index.js';
+import { deploy, Workspace } from '../src/engine/index.js';
 import type { ObservedUnit } from '../src/desired/types.js';
 import { Observations } from '../src/engine/observations.js';
 import type { RuntimeAdapter, Watchable, WatchEvent } from '../src/runtimes/index.js';
@@ -43,6 +46,7 @@ class Sandbox {
   channels = 0;
 
   constructor() {
+    made.push(this);
     for (const host of lab.hosts) {
       lab.network.assertReachable(host.net);
       lab.userDir(this.baseDir(host));
@@ -169,8 +173,10 @@ function processesMentioning(text: string): number[] {
 const told = (events: readonly WatchEvent[]) => events.map((e) => (e.type === 'changed' ? e.message.replace(/pid \d+/, 'pid N').replace(/r(\d)-\S+/, 'r$1') : `${e.type} ${e.link}`));
 
 let sandbox: Sandbox;
+/** Sandboxes made by the test under way, cleaned up after it. */
+const made: Sandbox[] = [];
 afterEach(async () => {
-  await sandbox?.done();
+  for (const each of made.splice(0)) await each.done();
 });
 
 describe('ssh watch', () => {
@@ -292,6 +298,62 @@ describe('ssh watch', () => {
       for (const sample of samples.slice(start.samples)) expect(sample).toEqual(start.processes);
     } finally {
       await loop.stop();
+    }
+  });
+
+  it("leaves an instance killed on a host to the host's supervisor: the reconcile loop, woken by the change, corrects nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-ssh-agree-'));
+    chmodSync(dir, 0o711);
+    cpSync(APP, join(dir, 'app'), { recursive: true });
+    const baseDir = (host: SshHost) => lab.userDir(join(dir, `base-${host.name}`));
+    const hosts = lab.hosts.map((h) => `{ name: ${h.name}, address: ${h.address}, baseDir: ${baseDir(h)} }`).join(', ');
+    writeFileSync(
+      join(dir, 'slipway.yaml'),
+      `project: ssh-agree
+services:
+  api:
+    replicas: 2
+    workload:
+      command: ${process.execPath}
+      args: [server.mjs]
+      artifact: ./app
+      ports: { http: auto }
+      readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, timeoutSeconds: 1 }
+environments:
+  prod: { targets: [hosts] }
+targets:
+  hosts: { runtime: ssh, hosts: [${hosts}], user: ${lab.user.name}, identityFile: ${lab.identityFile}, knownHosts: ${lab.knownHostsFile}, connectTimeoutSeconds: 2, readyTimeoutSeconds: 20 }
+`,
+    );
+    const ws = await Workspace.open({ projectFile: join(dir, 'slipway.yaml') });
+    try {
+      expect((await deploy(ws, { service: 'api', environment: 'prod', actor: 'test' })).result).toBe('deployed');
+      const reconciler = new Reconciler(ws);
+      const converging = startReconcileLoop(reconciler, { intervalMs: 200 });
+      const stopWaking = ws.onRuntimeEvent(() => converging.wake());
+      const observing = startObserveLoop(ws, { onChange: () => converging.wake() });
+      try {
+        const health = async () => (await ws.store.listObserved({ target: TARGET })).map((u) => u.health);
+        await expect.poll(health).toEqual(['healthy']);
+        const [h0] = lab.hosts;
+        const unitDir = join(baseDir(h0!), 'units', 'prod.api');
+        const instance = readdirSync(unitDir).find((name) => name.startsWith('r0-'))!;
+        process.kill(Number(readFileSync(join(unitDir, instance, 'pid'), 'utf8')), 'SIGKILL');
+        const restarted = () => ws.store.listEvents({ service: 'api', type: 'instance.restarted' });
+        await expect.poll(restarted).toEqual([expect.objectContaining({ actor: 'runtime:hosts', message: expect.stringMatching(/^prod\.api\.0@h0: restarted \(restart 1\)/) })]);
+        await expect.poll(health).toEqual(['healthy']);
+        // The reconciler looked while it was down (held back: the host's supervisor brings it back) and did nothing.
+        await expect.poll(async () => (await reconciler.drift()).length).toBe(0);
+        expect((await ws.store.listDeployments({ service: 'api' })).map((d) => d.createdBy)).toEqual(['test']);
+      } finally {
+        await observing.stop();
+        stopWaking();
+        await converging.stop();
+      }
+    } finally {
+      for (const unit of await ws.runtime(TARGET).observe()) await ws.runtime(TARGET).remove(unit);
+      await ws.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
