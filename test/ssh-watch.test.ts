@@ -5,8 +5,8 @@
  * watcher of before ended) and observed by the observe loop; while nothing changes, the observe
  * loop opens no channel to a watched host and the host runs no new process, however many times the
  * loop observed a target beside it that cannot watch. Woken by what the hosts tell, the reconcile
- * loop leaves an instance killed on a host to the host's supervisor, which restarts it: no
- * correction races the restart.
+ * loop leaves an instance killed on a host to the host's supervisor, which restarts it (the
+ * service is ready 4 s after it starts, so the loop sees it down for a while): no correction races the restart.
  */
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -317,6 +317,7 @@ services:
       command: ${process.execPath}
       args: [server.mjs]
       artifact: ./app
+      env: { READY_AFTER_MS: "4000" }
       ports: { http: auto }
       readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, timeoutSeconds: 1 }
 environments:
