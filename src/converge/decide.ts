@@ -21,7 +21,7 @@ export interface ReconcileFacts {
   readonly unreachable?: string;
   /** Why the unit must be left alone now: a person paused it, a rollout or a deployment owns it. */
   readonly hold?: string;
-  /** The runtime restarts its own crashed instances (process supervision): an instance coming back is its business. */
+  /** The runtime restarts its own crashed instances (a supervisor, here or on a host): an instance coming back is its business. */
   readonly selfHealing: boolean;
   /** Corrections of this key that failed in a row, and when the last one did (ms since epoch). */
   readonly failures: { readonly count: number; readonly lastAt?: number };

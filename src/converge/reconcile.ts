@@ -137,7 +137,10 @@ export class Reconciler {
     });
   }
 
-  /** The facts of every key (or of `one`'s pair only), gathered now. */
+  /**
+   * The facts of every key (or, to correct it, of `one`'s pair only, with its target observed live),
+   * gathered now.
+   */
   private async gather(one?: UnitKey): Promise<{ keys: Map<string, UnitKey>; facts: Map<string, ReconcileFacts> }> {
     const [accepted, promotions, pauses, leases] = await Promise.all([
       newestDeployments(this.ws.store, ['succeeded', 'partial']),
@@ -175,7 +178,7 @@ export class Reconciler {
           ...(typeof units === 'string' ? { invalid: units } : { desired: units.find((u) => u.target === target) }),
           ...(seen && 'error' in seen ? { unreachable: seen.error } : { observed: seen?.units.get(id) }),
           ...(hold && { hold }),
-          selfHealing: this.ws.runtime(target).reportsInstanceEvents === true,
+          selfHealing: this.ws.runtime(target).restartsInstances === true,
           failures: this.#failures.get(id) ?? { count: 0 },
           now,
         });
@@ -184,13 +187,17 @@ export class Reconciler {
     return { keys, facts };
   }
 
-  /** What each target (or only `target`) runs now, observed side by side; a target that cannot be observed gives why. */
+  /**
+   * What each target runs now, observed side by side; a target that cannot be observed gives why.
+   * A watched target's kept observation is current (the observe loop observes it again on every
+   * change it tells), so a look costs it nothing; only `target`, about to be corrected, is observed live.
+   */
   private async observe(target?: string): Promise<Map<string, Seen>> {
     const runtimes = [...this.ws.runtimes].filter(([name]) => !target || name === target);
     const seen = await Promise.all(
       runtimes.map(async ([name, runtime]): Promise<[string, Seen]> => {
         try {
-          const { units } = await this.ws.observations.observe(name, runtime);
+          const { units } = await (target ? this.ws.observations.observe(name, runtime) : this.ws.observations.recent(name, runtime, 0));
           return [name, { units: new Map(units.map((u) => [unitId(u), u])) }];
         } catch (error) {
           return [name, { error: errorMessage(error) }];

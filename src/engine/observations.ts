@@ -1,9 +1,11 @@
 /**
  * What each target was last seen running. Decisions (deploy, down, promotion checks, the reconcile
- * loop) observe a target live; displays (status, a cell's actions, metrics) accept an observation
- * up to two seconds old, so a page refreshing on every event does not open a channel to every SSH
- * host or probe every container each time. Applying or removing anything on a target forgets its
- * observation, before and after, so the next display read after a change observes it again.
+ * loop's corrections) observe a target live; displays (status, a cell's actions, metrics) accept an
+ * observation up to two seconds old, so a page refreshing on every event does not open a channel to
+ * every SSH host or probe every container each time. A watched target's observation (see
+ * `watched`) is kept as current whatever its age: the observe loop observes it again whenever the
+ * target tells of a change or a link to it is made or lost. Applying or removing anything on a
+ * target forgets its observation, before and after, so the next read after a change observes it again.
  */
 import type { ObservedUnit } from '../desired/types.js';
 import type { RuntimeAdapter } from '../runtimes/index.js';
@@ -24,6 +26,8 @@ export class Observations {
   readonly #reading = new Map<string, Promise<Observation>>();
   /** Bumped by `forget`, so that a read begun before a change is not kept after it. */
   readonly #epochs = new Map<string, number>();
+  /** Targets whose changes are told as they happen (the observe loop watches them). */
+  readonly #watched = new Set<string>();
   #generation = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -49,10 +53,13 @@ export class Observations {
     return seen;
   }
 
-  /** The kept observation of `target` when at most `maxAgeMs` old; otherwise one read now, shared by concurrent callers. */
+  /**
+   * The kept observation of `target` when it is watched or at most `maxAgeMs` old; otherwise one
+   * read now, shared by concurrent callers.
+   */
   recent(target: string, adapter: RuntimeAdapter, maxAgeMs: number): Promise<Observation> {
     const kept = this.#kept.get(target);
-    if (kept && this.now() - kept.at <= maxAgeMs) return Promise.resolve(kept);
+    if (kept && (this.#watched.has(target) || this.now() - kept.at <= maxAgeMs)) return Promise.resolve(kept);
     const reading = this.#reading.get(target);
     if (reading) return reading;
     const read = this.observe(target, adapter).finally(() => {
@@ -65,6 +72,15 @@ export class Observations {
   /** The kept observation of `target`, however old; undefined when none is kept. */
   last(target: string): Observation | undefined {
     return this.#kept.get(target);
+  }
+
+  /**
+   * Says whether `target` is watched: while it is, whoever watches it observes it again on every
+   * change told, and `recent` answers its kept observation whatever its age.
+   */
+  watched(target: string, watched: boolean): void {
+    if (watched) this.#watched.add(target);
+    else this.#watched.delete(target);
   }
 
   /** Drops what is kept of `target` (and any display read under way): the next read observes it. */

@@ -1,6 +1,6 @@
 /**
  * The runtime adapter interface: the only code that touches infrastructure. One small required
- * interface; optional capabilities (logs) are separate interfaces checked with a predicate. A
+ * interface; optional capabilities (logs, watch) are separate interfaces checked with a predicate. A
  * runtime comes as a {@link RuntimeModule}, listed in `registry.ts`.
  */
 import type { z } from 'zod';
@@ -34,6 +34,11 @@ export interface RuntimeAdapter {
    * recoveries itself; otherwise the observe loop tells them from what it observes.
    */
   readonly reportsInstanceEvents?: boolean;
+  /**
+   * True when the runtime restarts a crashed instance by itself (a supervisor): the reconcile loop
+   * then gives it time to, rather than correcting at once.
+   */
+  readonly restartsInstances?: boolean;
   /**
    * Make the unit run as described. Idempotent: applying the same unit twice changes nothing.
    * Resolves once every desired replica is ready. On failure throws a `RuntimeError` and leaves
@@ -70,6 +75,45 @@ export interface LogSource {
 /** True when the adapter can stream logs. */
 export function hasLogs(adapter: RuntimeAdapter): adapter is RuntimeAdapter & LogSource {
   return typeof (adapter as Partial<LogSource>).logs === 'function';
+}
+
+/**
+ * What a watched target tells its listener. `changed`: something on the target changed (an instance
+ * exited, started or became ready, a release was switched), with the unit when the target can tell.
+ * `linked`: a link to the target (one of its hosts, its engine's event stream) was made, or made
+ * again: what happened while it was down is unknown, so observe the target in full. `lost`: a link
+ * broke or fell silent; changes behind it go untold until it is `linked` again.
+ */
+export type WatchEvent =
+  | { readonly type: 'changed'; readonly key?: UnitKey; readonly message: string }
+  | { readonly type: 'linked'; readonly link: string }
+  | { readonly type: 'lost'; readonly link: string; readonly message: string };
+
+/** A watch under way. */
+export interface Watching {
+  /** Stops watching and closes its links; resolves once they are closed. Idempotent; never rejects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Optional capability: tell a listener when something on the target changes, so that it is
+ * observed when it changes rather than on a period. `observe()` stays the source of truth: the
+ * listener observes the target in full when a link is made (and made again), after a change, and
+ * now and then in case a change went untold.
+ */
+export interface Watchable {
+  /**
+   * Starts watching and returns at once; never throws. Each link is made in the background and told
+   * `linked` once it is, or `lost` when it cannot be made; the adapter keeps each link alive with a
+   * heartbeat, tells one that falls silent `lost`, and makes it again by itself, backing off. A link
+   * that stays down is told `lost` once, not on every attempt.
+   */
+  watch(listener: (event: WatchEvent) => void): Watching;
+}
+
+/** True when the adapter can tell of changes on its target as they happen. */
+export function hasWatch(adapter: RuntimeAdapter): adapter is RuntimeAdapter & Watchable {
+  return typeof (adapter as Partial<Watchable>).watch === 'function';
 }
 
 /** What every adapter is given when it is opened for one target. */

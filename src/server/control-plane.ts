@@ -37,11 +37,12 @@ export async function startControlPlane(ws: Workspace, options: { tokens: TokenS
   };
   try {
     await recoverInterrupted(ws);
-    started.push(startObserveLoop(ws, { onError: (error) => onError('observing', error) }));
-    started.push(startPromotionLoop(ops.promotions, { onError: (error) => onError('promoting', error) }));
     const converging = startReconcileLoop(reconciler, { onError: (error) => onError('converging', error) });
     const stopWaking = ws.onRuntimeEvent(() => converging.wake()); // a runtime's report wakes the loop at once
     started.push({ stop: async () => (stopWaking(), await converging.stop()) });
+    // A change seen on a target (a watched one tells of it as it happens) wakes it too.
+    started.push(startObserveLoop(ws, { onError: (error) => onError('observing', error), onChange: () => converging.wake() }));
+    started.push(startPromotionLoop(ops.promotions, { onError: (error) => onError('promoting', error) }));
     started.push(await startNotifications(ws, (error) => onError('notifying', error)));
     const socket = await serveControlSocket(ops, ws.stateDir, { tokens });
     started.push({ stop: () => socket.close() });

@@ -74,6 +74,7 @@ export function openProcessRuntime(settings: ProcessRuntimeSettings, ctx: Runtim
 export class ProcessRuntime implements RuntimeAdapter, LogSource {
   readonly kind = 'process';
   readonly reportsInstanceEvents = true;
+  readonly restartsInstances = true;
   readonly #state: ProcessStateDir;
   readonly #timings: SupervisorTimings;
   readonly #now: () => number;

@@ -8,7 +8,7 @@ import { RemoteCommandError, type ExecResult } from '../kit/ssh/connection.js';
 import { StoredReleaseRef, StoredUnitKey } from '../kit/state-files.js';
 import { listeningPorts } from './placement.js';
 import { shQuote } from '../kit/ssh/quote.js';
-import { script } from './shell.js';
+import { EVENTS_FILE, script } from './shell.js';
 
 /** `meta.json` of an instance: everything needed to observe it without the desired unit. */
 export interface InstanceMeta {
@@ -82,9 +82,17 @@ echo "@@tcp"; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
 `;
 }
 
-/** Lists complete releases, every instance with its status, and listening ports. */
+/** Largest events file (see `EVENTS_FILE`) a full observation leaves in place; a larger one is moved to `events.1`. */
+const EVENTS_KEPT_BYTES = 1024 * 1024;
+
+/**
+ * Lists complete releases, every instance with its status, and listening ports. Being the periodic
+ * full observation, it also moves an events file grown beyond {@link EVENTS_KEPT_BYTES} aside
+ * (watchers follow the name, and supervisors append to it anew).
+ */
 export function inventoryScript(baseDir: string): string {
-  return script(listInventory(baseDir));
+  const events = shQuote(`${baseDir}/${EVENTS_FILE}`);
+  return script(`${listInventory(baseDir)}[ -f ${events} ] && [ "$(wc -c < ${events})" -gt ${EVENTS_KEPT_BYTES} ] && mv -f ${events} ${events}.1\ntrue`);
 }
 
 /** The line a session prints after its inventory; then it reads its stdin. */
@@ -187,7 +195,7 @@ export function rollScript(options: {
     lines.push(write(`${d}/run`, instance.run, '700'), write(`${d}/probe`, instance.probe), write(`${d}/releasedir`, instance.releaseDir));
     lines.push(write(`${d}/meta.json`, JSON.stringify(instance.meta)));
   }
-  if (releaseDir) lines.push(switchCurrent(unitDir, releaseDir));
+  if (releaseDir) lines.push(switchCurrent(unitDir, releaseDir), `echo switch ${shQuote(unitDir)} ${shQuote(releaseDir)} >> ${shQuote(`${baseDir}/${EVENTS_FILE}`)}`);
   for (const d of stop) lines.push(`slw_stop ${shQuote(d)}`);
   for (const { dir } of start) lines.push(`slw_alive ${shQuote(dir)} || slw_start ${shQuote(dir)}`);
   lines.push('fail=0');

@@ -1,46 +1,25 @@
 /** The session protocol against a local `sh`: the same script and stdin a host gets over SSH. */
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RemoteCommandError, type ExecOptions, type ExecResult } from '../kit/ssh/connection.js';
+import { RemoteCommandError } from '../kit/ssh/connection.js';
+import { busyboxTools, localShell } from '../../../test/harness/local-shell.js';
 import { HostSession } from './session.js';
 import { packDirectory } from '../kit/ssh/archive.js';
 
-/**
- * A directory of BusyBox applets (sh, dd, head, tar, …), as on a host without GNU coreutils
- * (Alpine): a session run with only it on PATH must work too.
- */
-const busybox = mkdtempSync(join(tmpdir(), 'slipway-busybox-'));
-const installed = spawnSync('busybox', ['--install', '-s', busybox], { encoding: 'utf8' });
-if (installed.status !== 0) throw new Error(`busybox --install failed (install busybox-static): ${installed.error?.message ?? installed.stderr}`);
-afterAll(() => rmSync(busybox, { recursive: true, force: true }));
-
-/** Runs `script` with `sh -c` here, as a host's login shell would; with `tools`, only those are on PATH. */
-function local(script: string, options: ExecOptions, tools?: string): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const env = tools ? { ...process.env, PATH: tools } : process.env;
-    const child = spawn(tools ? join(tools, 'sh') : 'sh', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => options.onStdout?.(chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.on('error', () => undefined);
-    if (options.stdin) options.stdin.pipe(child.stdin);
-    else child.stdin.end();
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout: '', stderr }));
-  });
-}
+/** BusyBox's applets only (sh, dd, head, tar, …), as on a host without GNU coreutils: a session must work there too. */
+const busybox = busyboxTools();
+afterAll(() => busybox.remove());
 
 describe.each([
   ['HostSession', undefined],
-  ['HostSession on a BusyBox host', busybox],
+  ['HostSession on a BusyBox host', busybox.dir],
 ])('%s', (_name, tools) => {
   let dir: string;
   let base: string;
   let archive: Buffer;
-  const open = (key = 'k1') => new HostSession('here', (script, options) => local(script, options, tools), base, key);
+  const open = (key = 'k1') => new HostSession('here', (script, options) => localShell(script, options, tools), base, key);
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-session-'));
     base = join(dir, 'base');
@@ -76,7 +55,7 @@ describe.each([
     const scripts: string[] = [];
     const known = { releases: new Set<string>(), instances: [], listening: new Set<number>() };
     const given = (key = 'k1') =>
-      new HostSession('here', (script, options) => (scripts.push(script), local(script, options, tools)), base, key, known);
+      new HostSession('here', (script, options) => (scripts.push(script), localShell(script, options, tools)), base, key, known);
     const idle = given();
     expect(await idle.inventory()).toBe(known);
     await idle.end();

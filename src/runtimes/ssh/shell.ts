@@ -26,35 +26,84 @@ export function runScript(instanceDir: string, workingDir: string, command: stri
   return `#!/bin/sh\n. ${shQuote(`${instanceDir}/env`)}\ncd ${shQuote(workingDir)} || exit 1\nexec ${[command, ...args].map(shQuote).join(' ')}\n`;
 }
 
-/** The fallback supervisor, run as `sh -c SUPERVISOR slipway-supervise <instance dir>`: restarts `run` until SIGTERM. */
-export const SUPERVISOR = `
-dir=$1; stop=0; child=; restarts=0
+/** What the supervisor needs of {@link PRELUDE} too: `slw_pid DIR`, `slw_http PORT PATH SECONDS`, `slw_probe DIR [PID]`. */
+const PROBES = `
+slw_pid() {
+  if [ -f "$1/unit" ]; then systemctl show -p MainPID --value "$(cat "$1/unit")"; return; fi
+  p=; read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && grep -q . "/proc/$p/cmdline" 2>/dev/null && echo "$p" || echo 0
+}
+slw_http() {
+  u="http://127.0.0.1:$1$2"
+  if command -v curl >/dev/null 2>&1; then curl -fs -o /dev/null -m "$3" "$u"
+  elif command -v wget >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then timeout "$3" wget -q -O /dev/null "$u"
+  elif command -v busybox >/dev/null 2>&1; then busybox timeout "$3" busybox wget -q -O /dev/null "$u"
+  else node -e 'require("http").get(process.argv[1],{timeout:process.argv[2]*1000},r=>process.exit(r.statusCode<400?0:1)).on("error",()=>process.exit(1))' "$u" "$3"
+  fi
+}
+slw_probe() {
+  [ "\${2:-$(slw_pid "$1")}" != 0 ] || return 1
+  [ -s "$1/probe" ] || return 0
+  read -r port timeout path < "$1/probe"; slw_http "$port" "$path" "$timeout" >/dev/null 2>&1
+}
+`;
+
+/** The events file under a host's base directory: one line per change, `<event> <instance dir> <detail>`. */
+export const EVENTS_FILE = 'events';
+
+/**
+ * The fallback supervisor, run as `sh -c SUPERVISOR slipway-supervise <instance dir>`: restarts `run`
+ * until SIGTERM, ignoring SIGHUP as `nohup` would (which BusyBox builds may lack). It appends to the
+ * events file ({@link EVENTS_FILE}, three levels above the instance directory) what happens to its
+ * instance: `start <dir> <pid>`, `ready <dir> <pid>` once the probe passes (without a probe, once the
+ * process has stayed up 0.3 s), `exit <dir> <status>`, `stop <dir>`. Waiting for readiness costs a
+ * probe every 0.1 s until it passes (at most 2 minutes); after that it runs nothing until its child exits.
+ */
+export const SUPERVISOR = `${PROBES}
+dir=$1; stop=0; child=; restarts=0; ev="\${dir%/*/*/*}/${EVENTS_FILE}"
+note() { echo "$*" >> "$ev"; }
+await_ready() {
+  n=0; seen=0; need=1; [ -s "$dir/probe" ] || need=3
+  while [ $stop = 0 ] && [ $n -lt 1200 ] && kill -0 $child 2>/dev/null; do
+    if slw_probe "$dir"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
+    n=$((n + 1)); sleep 0.1
+  done
+  return 1
+}
+trap '' HUP
 trap 'stop=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
 echo $$ > "$dir/supervisor.pid"
 while [ $stop = 0 ]; do
   "$dir/run" >> "$dir/output.log" 2>&1 < /dev/null &
   child=$!
   echo $child > "$dir/pid"
-  while kill -0 $child 2>/dev/null; do wait $child; done
+  note start "$dir" $child
+  await_ready && note ready "$dir" $child
+  wait $child; status=$?
+  while kill -0 $child 2>/dev/null; do wait $child; status=$?; done
   child=; rm -f "$dir/pid"
   [ $stop = 1 ] && break
+  note exit "$dir" $status
   restarts=$((restarts + 1)); echo $restarts > "$dir/restarts"
   sleep 1
 done
+note stop "$dir"
 rm -f "$dir/supervisor.pid"
 `;
 
 /**
  * Shell functions every script may use. A process counts as alive by its `/proc/<pid>/cmdline`
- * (empty for a zombie, which an orphaned supervisor stays until the host's init reaps it).
+ * (empty for a zombie, which an orphaned supervisor stays until the host's init reaps it), read by
+ * `grep -z`: its arguments are NUL-separated, and BusyBox grep reads a line only up to a NUL.
  * `slw_start DIR`, `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR`,
  * `slw_pid DIR`, `slw_restarts DIR`, `slw_probe DIR [PID]` (readiness once: 0 ready),
  * `slw_status DIR` (prints `alive pid restarts ready`), `slw_wait_ready DIR SECONDS` (the probe
  * passes, or without a probe the process stays up for 0.3 s; fails after 3 crashes or the timeout;
  * each poll starts a process only once the probe's port listens), `slw_ticks` (sets `ticks`: hundredths
  * of a second since boot, without starting a process).
+ * `slw_http` bounds wget's time with `timeout`, not its own `-T`, on which Debian's BusyBox 1.35
+ * wget crashes.
  */
-export const PRELUDE = `
+export const PRELUDE = `${PROBES}
 slw_systemd() { [ "$(id -u)" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
 slw_unit() { echo "slipway-$(basename "$(dirname "$1")")-$(basename "$1").service"; }
 slw_start() {
@@ -64,18 +113,14 @@ slw_start() {
     systemctl daemon-reload && systemctl enable --now "$u" >/dev/null 2>&1
   else
     rm -f "$1/restarts" "$1/pid"
-    setsid nohup sh -c ${shQuote(SUPERVISOR)} slipway-supervise "$1" > /dev/null 2>&1 < /dev/null &
+    setsid sh -c ${shQuote(SUPERVISOR)} slipway-supervise "$1" > /dev/null 2>&1 < /dev/null &
     i=0; while [ ! -f "$1/pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
   fi
 }
 slw_alive() {
   if [ -f "$1/unit" ]; then systemctl is-active -q "$(cat "$1/unit")"; return; fi
   [ -f "$1/supervisor.pid" ] || return 1
-  p=; read -r p 2>/dev/null < "$1/supervisor.pid"; grep -qF "$1" "/proc/$p/cmdline" 2>/dev/null
-}
-slw_pid() {
-  if [ -f "$1/unit" ]; then systemctl show -p MainPID --value "$(cat "$1/unit")"; return; fi
-  p=; read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && grep -q . "/proc/$p/cmdline" 2>/dev/null && echo "$p" || echo 0
+  p=; read -r p 2>/dev/null < "$1/supervisor.pid"; grep -qzF "$1" "/proc/$p/cmdline" 2>/dev/null
 }
 slw_restarts() {
   if [ -f "$1/unit" ]; then systemctl show -p NRestarts --value "$(cat "$1/unit")"; return; fi
@@ -89,19 +134,6 @@ slw_stop() {
   p=$(cat "$1/supervisor.pid"); kill -TERM "$p" 2>/dev/null
   i=0; while slw_alive "$1" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
   kill -KILL -- "-$p" 2>/dev/null; rm -f "$1/supervisor.pid" "$1/pid"; return 0
-}
-slw_http() {
-  u="http://127.0.0.1:$1$2"
-  if command -v curl >/dev/null 2>&1; then curl -fs -o /dev/null -m "$3" "$u"
-  elif command -v wget >/dev/null 2>&1; then wget -q -O /dev/null -T "$3" "$u"
-  elif command -v busybox >/dev/null 2>&1; then busybox wget -q -O /dev/null -T "$3" "$u"
-  else node -e 'require("http").get(process.argv[1],{timeout:process.argv[2]*1000},r=>process.exit(r.statusCode<400?0:1)).on("error",()=>process.exit(1))' "$u" "$3"
-  fi
-}
-slw_probe() {
-  [ "\${2:-$(slw_pid "$1")}" != 0 ] || return 1
-  [ -s "$1/probe" ] || return 0
-  read -r port timeout path < "$1/probe"; slw_http "$port" "$path" "$timeout" >/dev/null 2>&1
 }
 slw_status() {
   if slw_alive "$1"; then a=1; else a=0; fi

@@ -15,6 +15,7 @@
  * The unit records (what each unit last fully converged to) live in the target's state directory;
  * instances are read from the hosts on every observe, so a restart of the orchestrator loses nothing.
  */
+import { createHash } from 'node:crypto';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, PartialRolloutError, RuntimeError } from '../../errors.js';
@@ -25,7 +26,7 @@ import { LineSplitter } from '../kit/lines.js';
 import { unitKey, unitSlug } from '../kit/names.js';
 import { probePort } from '../kit/ports.js';
 import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js';
-import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
+import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext, Watchable, WatchEvent, Watching } from '../types.js';
 import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn, type ExecOptions, type SshEndpoint } from '../kit/ssh/connection.js';
 import { packDirectory } from '../kit/ssh/archive.js';
 import { HaproxyServerControl, sendToSocket, type HaproxySend } from './haproxy-api.js';
@@ -45,6 +46,7 @@ import {
 } from './remote.js';
 import { HostSession } from './session.js';
 import { RecentInventories } from './recent-inventories.js';
+import { HostWatcher } from './watcher.js';
 import { shQuote } from '../kit/ssh/quote.js';
 import { envFile, runScript } from './shell.js';
 import type { SshTarget } from './settings.js';
@@ -98,8 +100,10 @@ export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, d
   return new SshRuntime(settings, ctx, hosts, state, units, deps);
 }
 
-export class SshRuntime implements RuntimeAdapter, LogSource {
+export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
   readonly kind = 'ssh';
+  /** The host's supervisor (or systemd) restarts a crashed instance. */
+  readonly restartsInstances = true;
   readonly #pool: SshPool;
   readonly #units = new Map<string, UnitRecord>();
   readonly #lock = new KeyedLock();
@@ -107,6 +111,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
   readonly #now: () => number;
   /** What observe last read of each host, for an apply that follows at once. */
   readonly #recent: RecentInventories;
+  readonly #watches = new Set<Watching>();
   #closed = false;
 
   /** Use {@link openSshRuntime}. */
@@ -241,9 +246,33 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
       .sort(compareUnitKeys);
   }
 
-  /** Closes the connections; instances keep running on their hosts. Idempotent. */
+  /**
+   * Watches every host over one channel each (`watcher.ts`): tells `changed` when a supervisor on a
+   * host notes an instance starting, exiting, becoming ready or stopping (so also a release switched,
+   * which stops the old instances and starts the new), `linked` for each host once its watcher
+   * runs, `lost` when it cannot be reached or its connection stops answering keepalives (the link's
+   * heartbeat: one SSH keepalive a second, which starts no process on the host). Nothing runs on a
+   * host between changes but its watcher (`sh` waiting on `tail -F`). The watcher is named after the
+   * target's state directory, so the one a broken link left behind is ended by the next.
+   */
+  watch(listener: (event: WatchEvent) => void): Watching {
+    if (this.#closed) return { stop: async () => {} };
+    const id = createHash('sha256').update(this.ctx.stateDir).digest('hex').slice(0, 12);
+    const watchers = this.hosts.map((host) => new HostWatcher(host.endpoint.name, host.baseDir, this.ctx.target, id, (script, options) => this.exec(host, script, options), listener));
+    const watching: Watching = {
+      stop: async () => {
+        this.#watches.delete(watching);
+        await Promise.all(watchers.map((watcher) => watcher.stop()));
+      },
+    };
+    this.#watches.add(watching);
+    return watching;
+  }
+
+  /** Stops every watch and closes the connections; instances keep running on their hosts. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    await Promise.all([...this.#watches].map((watching) => watching.stop()));
     await this.#pool.close();
   }
 
