@@ -416,15 +416,25 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
   private async runProbe(container: Container, probe: HostProbe): Promise<boolean> {
     const timeoutMs = probe.timeoutSeconds * 1000;
     if ('path' in probe) return this.#probe(probe.port, probe.path, timeoutMs, probe.headers);
-    const exec = await this.engine(`exec in ${containerName(container.labels)}`, () => this.#docker.getContainer(container.id).exec({ Cmd: [...probe.exec], AttachStdout: false, AttachStderr: false }));
-    await this.engine(`exec in ${containerName(container.labels)}`, () => exec.start({ Detach: true }));
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { Running, ExitCode } = await this.engine(`exec in ${containerName(container.labels)}`, () => exec.inspect());
-      if (!Running) return ExitCode === 0;
-      if (Date.now() > deadline) return false;
-      await delay(READY_POLL_MS / 2);
-    }
+    const what = `exec in ${containerName(container.labels)}`;
+    const exec = await this.engine(what, () => this.#docker.getContainer(container.id).exec({ Cmd: [...probe.exec], AttachStdout: true, AttachStderr: true }));
+    // Read attached to the end: Podman reports a detached exec as running long after it ended.
+    const stream = await this.engine(what, () => exec.start({ hijack: true, stdin: false }).catch(falseWhenNotStarted));
+    if (!stream) return false;
+    const ended = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        stream.destroy();
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      stream.once('end', done).once('close', done).once('error', done).resume();
+    });
+    if (!ended) return false;
+    const { Running, ExitCode } = await this.engine(what, () => exec.inspect());
+    return !Running && ExitCode === 0;
   }
 
   /** The target's containers (of one unit, with `key`), inspected. Containers without readable labels are not Slipway's. */
@@ -622,4 +632,11 @@ function sidecarsOf(first: Container, containers: readonly Container[]): Contain
 function missingSidecars(first: Container, containers: readonly Container[]): string[] {
   const present = new Set(sidecarsOf(first, containers).map((c) => c.labels.sidecar));
   return (first.labels.sidecars ?? []).filter((name) => !present.has(name));
+}
+
+/** The engine answers 500 (or 404) when a probe's command cannot be started in the container: the probe fails. */
+function falseWhenNotStarted(error: unknown): false {
+  const { statusCode } = error as { statusCode?: number };
+  if (statusCode === 500 || statusCode === 404) return false;
+  throw error;
 }
