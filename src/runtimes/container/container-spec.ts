@@ -97,7 +97,8 @@ export function createOptions(
   const { image, entrypoint, cmd } = containerCommand(container);
   const listen = containerPorts(unit, labels.ports);
   const env = instanceEnv({ ...unit, workload: { ...unit.workload, env: container.env } }, labels.replica, listen, {});
-  const bindings = labels.sidecar
+  // A sidecar publishes nothing (its first container does); on the host's network there is nothing to publish.
+  const bindings = labels.sidecar || settings.network === 'host'
     ? {}
     : Object.fromEntries(
         Object.entries(labels.ports).map(([name, port]) => [`${listen[name]}/${unit.workload.portDetails?.[name]?.protocol === 'UDP' ? 'udp' : 'tcp'}`, [{ HostIp: LOOPBACK, HostPort: String(port) }]]),
