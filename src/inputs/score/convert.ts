@@ -178,6 +178,10 @@ function containerFields(prefix: readonly PropertyKey[], at: readonly PropertyKe
     from(sink, [...prefix, 'env', name], [...at, 'variables', name]);
     env[name] = resolveTemplate(value, { path: [...at, 'variables', name], resourcesAllowed: true }, context, problems);
   }
+  // Newer Score files order a workload's containers with `before`; nothing here honours that yet, so it is refused rather than dropped.
+  if ((container as { before?: unknown }).before !== undefined) {
+    problems.push({ path: [...at, 'before'], at: 'key', message: 'Slipway starts a workload\'s containers together and cannot order them yet; remove before (run a step that must finish first as a workload of its own)' });
+  }
   const files = containerFiles(prefix, at, container, sink);
   const volumes = containerVolumes(prefix, at, container, sink);
   return {
