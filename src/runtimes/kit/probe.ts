@@ -14,7 +14,7 @@ export function httpProbe(port: number, path: string, timeoutMs: number, headers
   return new Promise((resolve, reject) => {
     let req: ReturnType<typeof request>;
     try {
-      req = request({ host: LOOPBACK, port, path, method: 'GET', agent: false, timeout: timeoutMs, headers: headers.map(({ name, value }) => [name, value]).flat() }, (res) => {
+      req = request({ host: LOOPBACK, port, path, method: 'GET', agent: false, timeout: timeoutMs, headers: Object.fromEntries(headers.map(({ name, value }) => [name, value])) }, (res) => {
         res.resume();
         const status = res.statusCode ?? 0;
         resolve(status >= 200 && status < 400);
