@@ -5,9 +5,10 @@
  * its exec probe reaches the sidecar on localhost and every resource at the address its file was
  * given, so a successful deploy is the proof; the test then looks inside.
  *
- * Resources are rows of RESOURCES: each is asked for in the Score file, provisioned by the
- * platform layer, and checked from inside the container. Redis joins with one row once its
- * provisioner is on main (see the commented row).
+ * Resources are rows of RESOURCES: each starts its server, is asked for in the Score file,
+ * provisioned by the platform layer with the server's admin URL as a secret, and checked from
+ * inside the container. Redis joins with the commented row (and the import of `startRedis` from
+ * `./harness/redis.js`) once its provisioner and harness are on this branch.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,31 +17,35 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL } from '../src/runtimes/container/labels.js';
 import { ensureTestImage, removeTargetContainers, startPodman, TEST_IMAGE, type PodmanService } from './harness/podman.js';
-import { startPostgres, type PostgresCluster } from './harness/postgres.js';
+import { startPostgres } from './harness/postgres.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { unusedPort } from './helpers/ports.js';
 
 const TARGET = 'score-e2e';
 
-/** A resource of the workload: its Score type, the platform's provisioner, and a shell check, given `$host` and `$port`, that it answers. */
+/**
+ * A resource of the workload: its Score type, how to start its server (`url`: its admin URL,
+ * given to the provisioner as the secret `<name>-admin`), and a shell check, given `$host` and
+ * `$port`, that it answers.
+ */
 interface ResourceRow {
   readonly name: string;
   readonly type: string;
-  readonly provisioner: string;
+  readonly start: () => Promise<{ readonly url: string; stop(): Promise<void> }>;
   readonly check: string;
 }
 
 const RESOURCES: readonly ResourceRow[] = [
   // PostgreSQL answers an SSLRequest with one byte, N or S.
-  { name: 'db', type: 'postgres', provisioner: '{ type: postgres, provisioner: postgres, adminUrl: "secret:pg-admin" }', check: `printf '\\0\\0\\0\\10\\4\\322\\26\\57' | busybox nc "$host" "$port" | busybox grep -q '[NS]'` },
-  // { name: 'cache', type: 'redis', provisioner: '{ type: redis, provisioner: redis }', check: `printf 'PING\\r\\n' | busybox nc "$host" "$port" | busybox grep -q PONG` },
+  { name: 'db', type: 'postgres', start: startPostgres, check: `printf '\\0\\0\\0\\10\\4\\322\\26\\57' | busybox nc "$host" "$port" | busybox grep -q '[NS]'` },
+  // { name: 'cache', type: 'redis', start: startRedis, check: `printf 'PING\\r\\n' | busybox nc "$host" "$port" | busybox grep -q NOAUTH` },
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-score-e2e-'));
 const volume = `slipway-e2e-${process.pid}-${Date.now()}`;
 const port = unusedPort();
 let podman: PodmanService;
-let cluster: PostgresCluster;
+let servers: { readonly url: string; stop(): Promise<void> }[] = [];
 const outputs: CliResult[] = [];
 const cli = async (args: string[], input?: string) => {
   const result = await runCli(['--project', dir, ...args], { ...(input !== undefined && { input }) });
@@ -94,11 +99,12 @@ function exec(container: 'web' | 'helper', command: string[]): string {
 }
 
 beforeAll(async () => {
-  [podman, cluster] = await Promise.all([startPodman(), startPostgres()]);
+  [podman, ...servers] = await Promise.all([startPodman(), ...RESOURCES.map((r) => r.start())]);
   await ensureTestImage(podman.docker);
   mkdirSync(join(dir, 'web'));
   writeFileSync(join(dir, 'web', 'score.yaml'), scoreFile());
-  writeFileSync(join(dir, 'platform.yaml'), `owner: platform\nprovisioners:\n${RESOURCES.map((r) => `  - ${r.provisioner}`).join('\n')}\n`);
+  const provisioners = RESOURCES.map((r) => `  - { type: ${r.type}, provisioner: ${r.type}, adminUrl: "secret:${r.name}-admin" }`);
+  writeFileSync(join(dir, 'platform.yaml'), `owner: platform\nprovisioners:\n${provisioners.join('\n')}\n`);
   // Host networking: the resources listen on this machine's loopback, and so do the published ports.
   writeFileSync(
     join(dir, 'slipway.yaml'),
@@ -110,14 +116,14 @@ afterAll(async () => {
   await runCli(['--project', dir, 'down']).catch(() => undefined);
   await removeTargetContainers(podman.docker, TARGET);
   await podman.docker.getVolume(volume).remove({ force: true }).catch(() => undefined);
-  await Promise.all([podman.stop(), cluster?.stop()]);
+  await Promise.all([podman.stop(), ...servers.map((server) => server.stop())]);
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a Score workload with a sidecar, files, a volume and resources, on Podman', () => {
   it('validates, and deploys once its containers reach each other and every resource', async () => {
     expect((await cli(['validate'])).code).toBe(0);
-    expect((await cli(['secret', 'set', 'pg-admin'], cluster.url)).code).toBe(0);
+    for (const [index, resource] of RESOURCES.entries()) expect((await cli(['secret', 'set', `${resource.name}-admin`], servers[index]!.url)).code).toBe(0);
     const deploy = await cli(['deploy', 'web', '--env', 'dev']);
     expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
   }, 180_000);
