@@ -17,7 +17,9 @@
  * A replica with sidecars is several containers: the first owns the network namespace and publishes
  * the ports, the sidecars join it (`container-spec.ts`); they are created, replaced and removed
  * together (sidecars first), and the replica is ready when every one of them runs and passes its
- * readiness probe (HTTP with headers, or a command run in the container). Files are written under
+ * readiness probe (HTTP with headers, or a command run in the container). When the engine restarts a
+ * crashed first container, its sidecars are left in the network namespace it had: the replica is
+ * reported unhealthy ("cut off") and the next apply restarts them into the new one. Files are written under
  * the state directory (`files/<container>/`, directories 0700) and mounted read-only; they are
  * removed with their container. Volumes are the engine's and outlive every container.
  *
@@ -274,6 +276,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
       for (const container of [current, ...sidecarsOf(current, existing)]) {
         if (!(await this.runningSoon(container))) await this.engine(`start ${container.id}`, () => this.#docker.getContainer(container.id).start());
       }
+      await this.rejoinNetwork(current);
       await this.awaitReady(unit, current.id, current.labels, options);
       return;
     }
@@ -300,6 +303,18 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
       throw error;
     }
     if (old) await this.removeGenerations([old]);
+  }
+
+  /**
+   * Restarts the sidecars of `first` that run in the network namespace it had before the engine
+   * restarted it (a crash): started again, they join the one it has now.
+   */
+  private async rejoinNetwork(first: Container): Promise<void> {
+    const now = await this.inspect(first.id);
+    if (!now) return;
+    for (const sidecar of staleSidecars(now, await this.sidecarsNow(now))) {
+      await this.engine(`restart ${sidecar.id}`, () => this.#docker.getContainer(sidecar.id).restart({ t: STOP_GRACE_SECONDS }));
+    }
   }
 
   /** Writes the container's files, creates it (joined to `networkOf` for a sidecar) and starts it; returns its id. */
@@ -398,6 +413,8 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     if (own.state !== 'ready') return own;
     const missing = missingSidecars(first, sidecars);
     if (missing.length > 0) return { state: 'unhealthy', message: `container ${containerName({ ...first.labels, sidecar: missing[0] })} is missing; deploy again` };
+    const [stale] = staleSidecars(first, sidecars);
+    if (stale) return { state: 'unhealthy', message: `container ${containerName(stale.labels)} is cut off from the network its first container has had since it restarted; deploy again` };
     for (const sidecar of sidecars) {
       const { state, message } = await this.instanceState(sidecar);
       if (state !== 'ready') return { state: state === 'stopped' ? 'crashed' : state, message: message ?? `container ${containerName(sidecar.labels)} is ${sidecar.status}` };
@@ -639,4 +656,10 @@ function falseWhenNotStarted(error: unknown): false {
   const { statusCode } = error as { statusCode?: number };
   if (statusCode === 500 || statusCode === 404) return false;
   throw error;
+}
+
+/** Running sidecars that started before `first` last started: they hold the network namespace it had before. */
+function staleSidecars(first: Container, sidecars: readonly Container[]): Container[] {
+  const since = first.startedAt?.getTime();
+  return since === undefined ? [] : sidecars.filter((c) => c.startedAt !== undefined && c.startedAt.getTime() < since);
 }

@@ -145,6 +145,29 @@ describe('Score workloads on the container runtime', () => {
     expect((await runtime.observe())[0]).toMatchObject({ health: 'healthy' });
   });
 
+  it('after the engine restarts a crashed first container, its sidecars are seen cut off, and the next apply joins them again', async () => {
+    const runtime = await open();
+    const desired = unit({
+      command: 'sh',
+      args: ['-c', 'echo main > /www/index.html && exec httpd -f -p "$PORT" -h /www'],
+      ports: { http: 'auto' },
+      sidecars: { idle: { image: TEST_IMAGE, command: 'sleep', args: ['1000'], env: {} } },
+    });
+    await runtime.apply(desired);
+    const port = await hostPort(runtime, 'http');
+    const [before] = (await runtime.observe())[0]!.instances;
+    process.kill(before!.pid!, 'SIGKILL');
+    const cut = await until('the sidecar seen cut off', async () => {
+      const [instance] = (await runtime.observe())[0]!.instances;
+      return instance?.pid !== before!.pid && instance?.message?.includes('cut off') ? instance : undefined;
+    }, 30_000);
+    expect(cut).toMatchObject({ state: 'unhealthy' });
+    expect(exec(['wget', '-q', '-T', '2', '-O', '-', `http://127.0.0.1:${port}/`], 'idle').status).not.toBe(0);
+    await runtime.apply(desired);
+    expect((await runtime.observe())[0]).toMatchObject({ health: 'healthy' });
+    expect(exec(['wget', '-q', '-O', '-', `http://127.0.0.1:${port}/`], 'idle').stdout).toBe('main');
+  });
+
   it('files appear read-only at their targets with their modes; their host copies are private and go with the container', async () => {
     const runtime = await open();
     await runtime.apply(
