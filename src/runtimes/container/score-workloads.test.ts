@@ -21,6 +21,8 @@ import { ContainerTarget } from './settings.js';
 
 const TARGET = 'score-test';
 const READY = { initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 };
+/** An exec probe starts a process in the container, which takes the engine a while on a loaded machine. */
+const EXEC_READY = { ...READY, timeoutSeconds: 10 };
 
 let podman: PodmanService;
 beforeAll(async () => {
@@ -119,7 +121,7 @@ describe('Score workloads on the container runtime', () => {
             command: 'sh',
             args: ['-c', 'mkdir -p /site && echo helper > /site/index.html && exec httpd -f -p 9000 -h /site'],
             env: {},
-            readinessProbe: { exec: { command: ['wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9000/'] }, ...READY },
+            readinessProbe: { exec: { command: ['wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9000/'] }, ...EXEC_READY },
           },
         },
       }),
@@ -226,7 +228,7 @@ describe('Score workloads on the container runtime', () => {
 
   it('an exec readiness probe gates readiness: passing once its file exists, failing the apply when it never does', async () => {
     const runtime = await open({ readyTimeoutSeconds: 4 });
-    const probe = { exec: { command: ['cat', '/tmp/ready'] }, ...READY };
+    const probe = { exec: { command: ['cat', '/tmp/ready'] }, ...EXEC_READY };
     await runtime.apply(unit({ command: 'sh', args: ['-c', 'sleep 1; echo yes > /tmp/ready; exec sleep 1000'], readinessProbe: probe }, '1'));
     expect((await runtime.observe())[0]).toMatchObject({ health: 'healthy' });
     const failure = await runtime.apply(unit({ command: 'sleep', args: ['1000'], readinessProbe: probe }, '2')).catch((error: unknown) => error);
