@@ -21,6 +21,12 @@ declare -A needs=(
   [redis-server]=redis-server   # the redis provisioner's tests
   [chromium]=chromium           # the web UI's browser tests (playwright-core drives it)
   [ansible-playbook]=ansible-core  # npm run bench: the SSH fan-out is measured against it
+  [gcc]=gcc                     # the Score test image's static UDP echo server
+)
+
+# file to look for → Debian package that provides it (libraries and headers have no program)
+declare -A files=(
+  [/usr/include/stdio.h]=libc6-dev  # gcc -static needs libc's headers and libc.a
 )
 
 find_program() {
@@ -32,6 +38,9 @@ find_program() {
 missing=()
 for program in "${!needs[@]}"; do
   find_program "$program" || missing+=("${needs[$program]}")
+done
+for file in "${!files[@]}"; do
+  [ -e "$file" ] || missing+=("${files[$file]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -12,6 +12,7 @@ import {
   type DesiredState,
   type DesiredUnit,
   type Release,
+  type ResolvedContainer,
   type ResolvedWorkload,
 } from './types.js';
 
@@ -43,17 +44,34 @@ export function resolveWorkload(
   const { workload: base } = spec;
   const override = spec.environments[environment] ?? {};
   const workload: ResolvedWorkload = {
-    command: base.command,
+    ...optionalFields(base),
     args: [...base.args],
     workingDir: workingDir(spec, options),
     env: { ...base.env, ...override.env },
     ports: { ...base.ports, ...override.ports },
-    ...(base.readinessProbe && { readinessProbe: base.readinessProbe }),
-    ...(base.livenessProbe && { livenessProbe: base.livenessProbe }),
-    ...(base.image && { image: base.image }),
-    ...(base.limits && { limits: base.limits }),
+    ...(base.portDetails && Object.keys(base.portDetails).length > 0 && { portDetails: base.portDetails }),
+    ...(base.sidecars && Object.keys(base.sidecars).length > 0 && {
+      sidecars: Object.fromEntries(Object.entries(base.sidecars).map(([name, sidecar]) => [name, { ...optionalFields(sidecar), image: sidecar.image, args: [...sidecar.args], env: { ...sidecar.env } }])),
+    }),
   };
   return { workload, replicas: override.replicas ?? spec.replicas };
+}
+
+/**
+ * A container's optional fields, present only when set: a workload written before they existed
+ * resolves to the same object, so its `configHash` does not change.
+ */
+function optionalFields(container: Service['workload'] | NonNullable<Service['workload']['sidecars']>[string]): Omit<ResolvedContainer, 'args' | 'env'> {
+  return {
+    ...(container.command !== undefined && { command: container.command }),
+    ...(container.readinessProbe && { readinessProbe: container.readinessProbe }),
+    ...(container.livenessProbe && { livenessProbe: container.livenessProbe }),
+    ...(container.image && { image: container.image }),
+    ...(container.limits && { limits: container.limits }),
+    ...(container.requests && { requests: container.requests }),
+    ...(container.files?.length && { files: container.files }),
+    ...(container.volumes?.length && { volumes: container.volumes }),
+  };
 }
 
 function workingDir(spec: Service, options: ResolveWorkloadOptions): string {

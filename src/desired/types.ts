@@ -3,7 +3,7 @@
  * Built from the project file and the store's releases by `resolve.ts`; read by the planner.
  */
 import type { z } from 'zod';
-import type { HttpProbe, Limits, Service } from '../inputs/schema.js';
+import type { Limits, PortDetail, Probe, Service, WorkloadFile, WorkloadVolume } from '../inputs/schema.js';
 
 /** A service definition as its owner wrote it: no defaults filled in, no layers applied. */
 export type ServiceInput = z.input<typeof Service>;
@@ -36,20 +36,33 @@ export interface Release extends ReleaseRef {
   readonly createdBy: string;
 }
 
-/** A workload with every default and environment override applied; paths are absolute. */
-export interface ResolvedWorkload {
-  readonly command: string;
+/** What each container of a replica runs, with every default applied (fields absent when unset). */
+export interface ResolvedContainer {
+  /** The command; absent: the image's own entrypoint (container runtimes only). */
+  readonly command?: string;
   readonly args: readonly string[];
-  /** Absolute directory the process starts in (the artifact snapshot when there is one). */
-  readonly workingDir: string;
   readonly env: Readonly<Record<string, string>>;
-  /** Port name → number, or `auto` for the runtime to allocate. */
-  readonly ports: Readonly<Record<string, number | 'auto'>>;
-  readonly readinessProbe?: HttpProbe;
-  readonly livenessProbe?: HttpProbe;
+  readonly readinessProbe?: Probe;
+  readonly livenessProbe?: Probe;
   /** Container image, for container runtimes. */
   readonly image?: string;
   readonly limits?: Limits;
+  readonly requests?: Limits;
+  /** Files placed in the container; `content` still holds `${resources.…}` until the deployment fills them in. */
+  readonly files?: readonly WorkloadFile[];
+  readonly volumes?: readonly WorkloadVolume[];
+}
+
+/** A workload with every default and environment override applied; paths are absolute. */
+export interface ResolvedWorkload extends ResolvedContainer {
+  /** Absolute directory the process starts in (the artifact snapshot when there is one). */
+  readonly workingDir: string;
+  /** Port name → number, or `auto` for the runtime to allocate. */
+  readonly ports: Readonly<Record<string, number | 'auto'>>;
+  /** Per port name: the port the container listens on and the protocol, where not the published port over TCP. */
+  readonly portDetails?: Readonly<Record<string, PortDetail>>;
+  /** Further containers of each replica, by name, sharing its network namespace (container runtimes). */
+  readonly sidecars?: Readonly<Record<string, ResolvedContainer & { readonly image: string }>>;
 }
 
 /** One unit as it should be. */

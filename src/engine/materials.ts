@@ -5,6 +5,7 @@
  * the way to the runtime: plans, records and events keep the references.
  */
 import { resolveProjectService, unitId, type DesiredUnit } from '../desired/index.js';
+import type { ResolvedContainer } from '../desired/types.js';
 import {
   applyResourcePlan,
   builtinProvisioners,
@@ -67,19 +68,33 @@ export async function applyResources(ws: Workspace, plan: ResourcePlan, options:
   });
 }
 
-/** The unit as the runtime must see it: resource outputs and secrets in its env. Same `configHash`. */
+/**
+ * The unit as the runtime must see it: resource outputs and secrets in the env of each of its
+ * containers, resource outputs in the content of its files (those without `noExpand`) and in the
+ * sources of its volumes. Same `configHash`.
+ */
 export async function materialize(ws: Workspace, unit: DesiredUnit, redactor: Redactor): Promise<DesiredUnit> {
-  const needsResources = Object.values(unit.workload.env).some((v) => v.includes('${resources.'));
-  const needsSecrets = Object.values(unit.workload.env).some((v) => v.startsWith('secret:'));
+  const { workload } = unit;
+  const containers: ResolvedContainer[] = [workload, ...Object.values(workload.sidecars ?? {})];
+  const texts = containers.flatMap((c) => [...Object.values(c.env), ...(c.files ?? []).filter((f) => !f.noExpand).map((f) => f.content ?? ''), ...(c.volumes ?? []).map((v) => v.source)]);
+  const needsResources = texts.some((v) => v.includes('${resources.'));
+  const needsSecrets = containers.some((c) => Object.values(c.env).some((v) => v.startsWith('secret:')));
   if (!needsResources && !needsSecrets) return unit;
   const secrets = secretStore(ws);
-  let env: Record<string, string> = { ...unit.workload.env };
+  let outputs: Parameters<typeof resolveResourcePlaceholders>[1] = {};
   if (needsResources) {
-    const { outputs, secretValues } = await serviceResourceOutputs(unit.service, await ws.store.listResources({ environment: unit.environment }), secrets);
-    redactor.add(...secretValues);
-    env = resolveResourcePlaceholders(env, outputs);
+    const found = await serviceResourceOutputs(unit.service, await ws.store.listResources({ environment: unit.environment }), secrets);
+    redactor.add(...found.secretValues);
+    outputs = found.outputs;
   }
-  const resolved = await resolveSecretRefs(env, secrets);
-  redactor.add(...resolved.secretValues);
-  return { ...unit, workload: { ...unit.workload, env: resolved.env } };
+  const fill = (values: Readonly<Record<string, string>>) => (needsResources ? resolveResourcePlaceholders(values, outputs) : { ...values });
+  const container = async <C extends ResolvedContainer>(c: C, name?: string): Promise<C> => {
+    const resolved = await resolveSecretRefs(fill(c.env), secrets, name ? `env var of container ${name}:` : 'env var');
+    redactor.add(...resolved.secretValues);
+    const files = c.files?.map((file) => (file.noExpand ? file : { ...file, content: fill({ [`file ${file.target}`]: file.content ?? '' })[`file ${file.target}`] }));
+    const volumes = c.volumes?.map((volume) => ({ ...volume, source: fill({ [`volume ${volume.target}`]: volume.source })[`volume ${volume.target}`]! }));
+    return { ...c, env: resolved.env, ...(files && { files }), ...(volumes && { volumes }) };
+  };
+  const sidecars = workload.sidecars && Object.fromEntries(await Promise.all(Object.entries(workload.sidecars).map(async ([name, c]) => [name, await container(c, name)] as const)));
+  return { ...unit, workload: { ...(await container(workload)), ...(sidecars && { sidecars }) } };
 }

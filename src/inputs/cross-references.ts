@@ -1,8 +1,11 @@
 /**
- * Checks that need the whole project file: names that must refer to something declared, and
- * an environment graph without cycles that has a place to start. Pure; runs after the schema passed.
+ * Checks that need the whole project file: names that must refer to something declared, an
+ * environment graph without cycles that has a place to start, and workloads that the runtimes of
+ * their targets can honour. Pure; runs after the schema passed.
  */
-import type { ProjectFile } from './schema.js';
+import { runtimeModule } from '../runtimes/registry.js';
+import type { WorkloadRefusal } from '../runtimes/types.js';
+import type { ProjectFile, Sidecar, Workload } from './schema.js';
 import type { Problem } from './yaml-source.js';
 import { unknownName } from './suggest.js';
 
@@ -65,12 +68,36 @@ function serviceProblems(project: ProjectFile): Problem[] {
       if (!environments.includes(environment)) problems.push({ path: ['services', name, 'environments', environment], at: 'key', message: unknownName('environment', environment, environments) });
     }
     const ports = Object.keys(service.workload.ports);
-    for (const probe of ['readinessProbe', 'livenessProbe'] as const) {
-      const port = service.workload[probe]?.httpGet.port;
-      if (typeof port === 'string' && !ports.includes(port)) {
-        problems.push({ path: ['services', name, 'workload', probe, 'httpGet', 'port'], message: unknownName('port', port, ports) });
+    const containers: [string[], Pick<Workload, 'readinessProbe' | 'livenessProbe'>][] = [[[], service.workload], ...Object.entries(service.workload.sidecars ?? {}).map(([sidecar, c]): [string[], Sidecar] => [['sidecars', sidecar], c])];
+    for (const [at, container] of containers) {
+      for (const probe of ['readinessProbe', 'livenessProbe'] as const) {
+        const given = container[probe];
+        const port = given && 'httpGet' in given ? given.httpGet.port : undefined;
+        if (typeof port === 'string' && !ports.includes(port)) {
+          problems.push({ path: ['services', name, 'workload', ...at, probe, 'httpGet', 'port'], message: unknownName('port', port, ports) });
+        }
       }
     }
+    for (const refusal of runtimeRefusals(service.workload, project)) problems.push({ ...refusal, path: ['services', name, 'workload', ...refusal.path] });
   }
   return problems;
+}
+
+/**
+ * What the runtimes of the project's environments' targets cannot honour of `workload`, each
+ * problem naming the runtime and its targets (a target no environment uses runs nothing). Pure.
+ */
+export function runtimeRefusals(workload: Workload, project: Pick<ProjectFile, 'environments' | 'targets'>): WorkloadRefusal[] {
+  const used = new Set(Object.values(project.environments).flatMap((environment) => environment.targets));
+  const byKind = new Map<string, string[]>();
+  for (const target of used) {
+    const kind = project.targets[target]?.runtime;
+    if (kind) byKind.set(kind, [...(byKind.get(kind) ?? []), target]);
+  }
+  return [...byKind].flatMap(([kind, targets]) =>
+    (runtimeModule(kind)?.refuses?.(workload) ?? []).map((refusal) => ({
+      ...refusal,
+      message: `the ${kind} runtime (target${targets.length > 1 ? 's' : ''} ${targets.join(', ')}) cannot honour this: ${refusal.message}`,
+    })),
+  );
 }

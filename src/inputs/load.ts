@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidInputError, SlipwayError, type InputIssue } from '../errors.js';
 import { loadScoreFile } from './score/index.js';
-import { crossReferenceProblems } from './cross-references.js';
+import { crossReferenceProblems, runtimeRefusals } from './cross-references.js';
 import { ProjectFile } from './schema.js';
 import { invalid, parseYaml, type ParsedYaml } from './yaml-file.js';
 import type { EntryKind } from './yaml-source.js';
@@ -87,9 +87,10 @@ async function withScoreServices(parsed: ParsedYaml<ProjectFile>, dir: string, r
   for (const [index, file] of parsed.value.scoreFiles.entries()) {
     const at = (message: string): InputIssue => ({ ...parsed.locate(['scoreFiles', index]), path: `scoreFiles[${index}]`, message });
     try {
-      const { name, service } = await loadScoreFile(resolve(dir, file), dir, read);
+      const { name, service, locateWorkload } = await loadScoreFile(resolve(dir, file), dir, read);
       if (name in services) issues.push(at(`service "${name}" of ${file} is declared already`));
       else services[name] = service;
+      for (const refusal of runtimeRefusals(service.workload, parsed.value)) issues.push({ ...locateWorkload(refusal.path, refusal.at), message: refusal.message });
     } catch (error) {
       if (error instanceof InvalidInputError) issues.push(...error.issues);
       else if ((error as NodeJS.ErrnoException).code === 'ENOENT') issues.push(at(`no Score file at ${resolve(dir, file)}`));

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Name, Version } from './name.js';
 import { RUNTIME_MODULES, settingsSchemas } from '../runtimes/registry.js';
-import { RequestPath } from './http-fields.js';
+import { HeaderName, HeaderValue, RequestPath } from './http-fields.js';
 import { Verification } from '../verification/types.js';
 import { Notifications } from '../notifications/schema.js';
 
@@ -14,20 +14,46 @@ export { Name, Version, SecretName, TokenName, Label, Note, EventType, checkName
 
 const Port = z.number().int().min(1).max(65535);
 
-/** An HTTP probe, as in Kubernetes and Score: GET `path` on a named or numbered port. */
+/** How often and how patiently a probe is run, as in Kubernetes. */
+const probeTiming = {
+  initialDelaySeconds: z.number().min(0).default(0),
+  periodSeconds: z.number().positive().default(1),
+  timeoutSeconds: z.number().positive().default(1),
+  failureThreshold: z.number().int().positive().default(3),
+};
+
+/** A header an HTTP probe sends: a name and value an HTTP client can send. */
+export const ProbeHeader = z.strictObject({ name: HeaderName, value: HeaderValue });
+
+/** An HTTP probe, as in Kubernetes and Score: GET `path` on a named or numbered port, with `httpHeaders`. */
 export const HttpProbe = z.strictObject({
   httpGet: z.strictObject({
     /** Refused here unless an HTTP client can send it: a probe that cannot be sent would fail for ever. */
     path: RequestPath.default('/'),
     /** A port name from `ports`, or a port number. */
     port: z.union([Name, Port]),
+    /** Sent with every request of the probe. */
+    httpHeaders: z.array(ProbeHeader).optional(),
   }),
-  initialDelaySeconds: z.number().min(0).default(0),
-  periodSeconds: z.number().positive().default(1),
-  timeoutSeconds: z.number().positive().default(1),
-  failureThreshold: z.number().int().positive().default(3),
+  ...probeTiming,
 });
 export type HttpProbe = z.infer<typeof HttpProbe>;
+
+/** A probe that runs a command inside the container (as Score's `exec`): exit status 0 passes. Container runtimes only. */
+export const ExecProbe = z.strictObject({
+  exec: z.strictObject({ command: z.array(z.string()).min(1) }),
+  ...probeTiming,
+});
+export type ExecProbe = z.infer<typeof ExecProbe>;
+
+/** A readiness or liveness probe: over HTTP, or a command in the container. */
+export const Probe = z.union([HttpProbe, ExecProbe]);
+export type Probe = z.infer<typeof Probe>;
+
+/** True for an HTTP probe. */
+export function isHttpProbe(probe: Probe): probe is HttpProbe {
+  return 'httpGet' in probe;
+}
 
 /** Port name → port number, or `auto` to have the runtime allocate a free one. */
 export const Ports = z.record(Name, z.union([Port, z.literal('auto')]));
@@ -62,26 +88,97 @@ export const ResourceRequest = z.strictObject({
 });
 export type ResourceRequest = z.infer<typeof ResourceRequest>;
 
+/** Octal file mode such as `0644` or `755`. */
+const FileMode = z.string().regex(/^0?[0-7]{3}$/, 'an octal file mode such as 0644');
+/** An absolute path inside a container. */
+const ContainerPath = z.string().regex(/^\/./, 'an absolute path inside the container, such as /etc/app/config.yaml');
+
+/**
+ * A file placed in a container at `target` (read-only), as Score's `files`: text `content` (with
+ * `${resources.…}` placeholders filled in at deploy time unless `noExpand`) or `binaryContent`
+ * (base64). Container runtimes only.
+ */
+export const WorkloadFile = z
+  .strictObject({
+    target: ContainerPath,
+    mode: FileMode.optional(),
+    content: z.string().optional(),
+    binaryContent: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 text').optional(),
+    /** Take `content` as it is: no placeholder is filled in. */
+    noExpand: z.boolean().optional(),
+  })
+  .refine((file) => (file.content === undefined) !== (file.binaryContent === undefined), { message: 'give exactly one of content or binaryContent' });
+export type WorkloadFile = z.infer<typeof WorkloadFile>;
+
+/**
+ * Storage mounted at `target`, as Score's `volumes`: `source` names an engine volume (or is a
+ * resource's output, `${resources.<name>.source}`), created when missing and kept across
+ * deployments. Container runtimes only.
+ */
+export const WorkloadVolume = z.strictObject({
+  target: ContainerPath,
+  source: z.string().min(1),
+  /** A directory inside the volume to mount instead of its root. */
+  path: z.string().min(1).optional(),
+  readOnly: z.boolean().optional(),
+});
+export type WorkloadVolume = z.infer<typeof WorkloadVolume>;
+
+/** How a port reaches the process: the port it listens on when not the published one, and the protocol. */
+export const PortDetail = z.strictObject({
+  /** The port the container listens on; absent: the published port itself. Container runtimes only. */
+  targetPort: Port.optional(),
+  /** `UDP`: published as UDP (container runtimes only). */
+  protocol: z.enum(['TCP', 'UDP']).optional(),
+});
+export type PortDetail = z.infer<typeof PortDetail>;
+
+/** What every container of a replica may say: its image and command, env, files, volumes, resources, probes. */
+const containerFields = {
+  /** The command, replacing an image's entrypoint. Absent: the image's own entrypoint (container runtimes only). */
+  command: z.string().min(1).optional(),
+  args: z.array(z.string()).default([]),
+  env: EnvVars.default({}),
+  readinessProbe: Probe.optional(),
+  livenessProbe: Probe.optional(),
+  /** Container image, for container runtimes; `command` and `args` then run inside it. */
+  image: z.string().min(1).optional(),
+  /** Resource limits per replica. */
+  limits: Limits.optional(),
+  /** What is reserved per replica (container runtimes only). */
+  requests: Limits.optional(),
+  files: z.array(WorkloadFile).optional(),
+  volumes: z.array(WorkloadVolume).optional(),
+};
+
+/**
+ * A further container of each replica (a Score workload's containers after the first): it shares
+ * the replica's network namespace, so the containers reach each other on localhost and its ports
+ * are the workload's. Container runtimes only.
+ */
+export const Sidecar = z.strictObject({ ...containerFields, image: z.string().min(1) });
+export type Sidecar = z.infer<typeof Sidecar>;
+
 /** How to run one replica of a service. */
 export const Workload = z
   .strictObject({
-    command: z.string().min(1),
-    args: z.array(z.string()).default([]),
+    ...containerFields,
     /** Run in this directory (relative to the project file) as it is. */
     workingDir: z.string().min(1).optional(),
     /** Snapshot this directory (relative to the project file) into a content-addressed release. */
     artifact: z.string().min(1).optional(),
-    env: EnvVars.default({}),
     ports: Ports.default({}),
-    readinessProbe: HttpProbe.optional(),
-    livenessProbe: HttpProbe.optional(),
-    /** Container image, for container runtimes; `command` and `args` then run inside it. */
-    image: z.string().min(1).optional(),
-    /** Resource limits per replica. */
-    limits: Limits.optional(),
+    /** Per port name, how it reaches the process (target port, protocol); absent: TCP on the published port. */
+    portDetails: z.record(Name, PortDetail).optional(),
+    /** Further containers by name, started after the first and sharing its network. */
+    sidecars: z.record(Name, Sidecar).optional(),
   })
   .refine((w) => !(w.workingDir && w.artifact), {
     message: 'give either workingDir or artifact, not both',
+  })
+  .refine((w) => w.command !== undefined || w.image !== undefined, {
+    message: 'give a command (or an image, whose entrypoint then runs)',
+    path: ['command'],
   });
 export type Workload = z.infer<typeof Workload>;
 

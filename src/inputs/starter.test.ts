@@ -21,7 +21,7 @@ describe('the starter project', () => {
     const spec = parseProject(STARTER_PROJECT, 'slipway.yaml');
     expect(Object.keys(spec.services)).toEqual(['web']);
     expect(spec.services.web!.workload).toMatchObject({ command: 'node', args: ['server.mjs'], artifact: './web' });
-    expect(spec.services.web!.workload.readinessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(spec.services.web!.workload.readinessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
     expect(Object.fromEntries(Object.entries(spec.environments).map(([name, env]) => [name, env.promotesFrom]))).toEqual({ dev: [], staging: ['dev'], prod: ['staging'] });
     expect(spec.targets).toEqual({ local: expect.objectContaining({ runtime: 'process' }) });
   });

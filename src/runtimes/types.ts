@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { DesiredUnit, ObservedUnit, UnitKey } from '../desired/types.js';
+import type { Workload } from '../inputs/schema.js';
 import type { Sealer } from '../secrets/sealer.js';
 
 export interface ApplyOptions {
@@ -131,6 +132,15 @@ export interface RuntimeContext {
   readonly onEvent?: (event: RuntimeEvent) => void;
 }
 
+/** Something of a workload a runtime cannot honour: where in the workload, and why (a clause, without the runtime's name). */
+export interface WorkloadRefusal {
+  /** Keys and list indexes from the workload: `['files', 0]`, `['sidecars', 'db']`. */
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  /** Point at the key of the last path segment rather than its value. */
+  readonly at?: 'key';
+}
+
 /** The zod schema of a target's settings: a strict object whose `runtime` is the module's kind. */
 export type TargetSettingsSchema = z.ZodObject<{ runtime: z.ZodLiteral<string> } & z.ZodRawShape>;
 
@@ -151,6 +161,12 @@ export interface RuntimeModule<S extends TargetSettingsSchema = TargetSettingsSc
    * or undefined: `.slipway/runtime/<target>`. Two targets never share one.
    */
   stateDir?(settings: z.infer<S>, projectDir: string): string | undefined;
+  /**
+   * What of `workload` (a service's, as the project file or a Score file gives it) targets of this
+   * kind cannot honour; empty or absent: all of it. Pure. `validate` refuses a service with any,
+   * for the targets of this kind only, naming the runtime.
+   */
+  refuses?(workload: Workload): WorkloadRefusal[];
   /** Opens the adapter on resolved settings, adopting whatever already runs (see each adapter). */
   open(settings: z.infer<S>, ctx: RuntimeContext): Promise<RuntimeAdapter>;
 }

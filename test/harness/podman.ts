@@ -89,10 +89,50 @@ export async function ensureTestImage(docker: Dockerode): Promise<string> {
   }
 }
 
-/** Force-removes every container Slipway labelled with `target`. Idempotent. */
+/**
+ * An image for Score workloads, built on {@link TEST_IMAGE}: an ENTRYPOINT that serves `/www` on
+ * port 80 saying `from-entrypoint` (so a workload without a command runs it), and `/bin/udp-echo
+ * <port>`, a static UDP echo server compiled here from `test/fixtures/score-image/udp-echo.c`.
+ * Built with `podman build --pull=never` (nothing is pulled). Idempotent; returns the tag.
+ */
+export const SCORE_TEST_IMAGE = 'localhost/slipway-score-test:1';
+
+export async function ensureScoreTestImage(docker: Dockerode): Promise<string> {
+  await ensureTestImage(docker);
+  const present = await docker.getImage(SCORE_TEST_IMAGE).inspect().then(
+    () => true,
+    () => false,
+  );
+  if (present) return SCORE_TEST_IMAGE;
+  requireProgram('gcc', 'gcc libc6-dev');
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-score-image-'));
+  try {
+    const source = fileURLToPath(new URL('../fixtures/score-image/udp-echo.c', import.meta.url));
+    const gcc = spawnSync('gcc', ['-static', '-O2', '-o', join(dir, 'udp-echo'), source], { encoding: 'utf8' });
+    if (gcc.status !== 0) throw new Error(`gcc failed: ${gcc.stderr} — install gcc and libc6-dev`);
+    writeFileSync(
+      join(dir, 'Containerfile'),
+      [
+        `FROM ${TEST_IMAGE}`,
+        'COPY udp-echo /bin/udp-echo',
+        'ENTRYPOINT ["sh", "-c", "echo from-entrypoint > /www/index.html && echo ok > /www/healthz && exec httpd -f -p 80 -h /www"]',
+        '',
+      ].join('\n'),
+    );
+    const build = spawnSync('podman', ['build', '--pull=never', '-t', SCORE_TEST_IMAGE, dir], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`podman build failed: ${build.stderr}`);
+    return SCORE_TEST_IMAGE;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Force-removes every container Slipway labelled with `target`: sidecars first, since they use their first container's network. Idempotent. */
 export async function removeTargetContainers(docker: Dockerode, target: string): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.target}=${target}`] } });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const remove = (list: typeof containers) => Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await remove(containers.filter((c) => c.Labels[LABEL.sidecar] !== undefined));
+  await remove(containers.filter((c) => c.Labels[LABEL.sidecar] === undefined));
 }
 
 /** Writes `<dir>/rootfs.tar`: `/bin/busybox` (static) with its applets, `/etc/passwd`, `/www`, `/tmp`. */

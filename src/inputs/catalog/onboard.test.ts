@@ -96,7 +96,7 @@ describe('onboardService', () => {
     expect(result.updatedText).toBe(PROJECT_WITH_SERVICE.replace('# flow style survives\n', `# flow style survives\n${added}`));
     expect(result.yamlSnippet).toBe(`services:${added}`);
     const spec = parseProject(result.updatedText, project);
-    expect(spec.services.web?.workload.readinessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(spec.services.web?.workload.readinessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
     expect(spec.services.api?.workload.args).toEqual(['api.mjs']);
   });
 
@@ -150,10 +150,10 @@ describe('onboardService', () => {
     await expect(onboardService(join(dir, 'orders/catalog-info.yaml'), join(dir, 'slipway.yaml'))).rejects.toThrow(
       'the Score file orders/score.yaml names its workload "shop-orders", the Component "orders"; make them agree',
     );
-    writeFileSync(score, text.replace('    image: .\n', '    image: .\n    files: [{ target: /etc/x, content: x }]\n'));
+    writeFileSync(score, text.replace('    image: .\n', '    image: .\n    files: [{ target: /etc/x, content: x, mode: "999" }]\n'));
     const error = await onboardService(join(dir, 'orders/catalog-info.yaml'), join(dir, 'slipway.yaml')).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidInputError);
-    expect((error as InvalidInputError).issues[0]).toMatchObject({ file: score, line: 12, path: 'containers.main.files' });
+    expect((error as InvalidInputError).issues[0]).toMatchObject({ file: score, line: 12, path: 'containers.main.files[0].mode' });
   });
 
   it('asks which Component to onboard when a file has several', async () => {

@@ -1,24 +1,32 @@
 /**
- * A Score workload turned into a Slipway service. What Slipway cannot honour is a problem, never
- * dropped. Field by field:
- * - exactly one container; `image: .` is the artifact of the Score file's directory, another image
- *   is `workload.image`; `command` + `args` are the command line (a command is required: Slipway
- *   starts the process itself and reads no image entrypoint);
+ * A Score workload turned into a Slipway service, the way score-compose carries one onto Compose.
+ * Whether a runtime can honour what it says is decided later, per target, by the runtime's module
+ * (`RuntimeModule.refuses`); here only what no runtime could is a problem. Field by field:
+ * - the first container is the workload's own fields, the others are `sidecars` (one network
+ *   namespace per replica); `image: .` (first container only) is the artifact of the Score file's
+ *   directory, another image is `image`;
+ * - `command` replaces the image's entrypoint (its first word is `command`, the rest lead `args`),
+ *   `args` replace the image's command; without `command` the image's entrypoint runs;
  * - `variables` become `env`, `${metadata.…}` resolved, `${resources.…}` kept for deploy time;
- * - service ports become `ports` (TCP only, `targetPort` equal to `port` or absent: the process
- *   listens on the service port itself); probes are HTTP GET on the instance (no host, no HTTPS,
- *   no headers; an exec probe alone is refused, beside httpGet it yields to it);
- * - `resources.limits` become `workload.limits`; `requests`, `files` and `volumes` are refused;
+ * - `files` (list or map form; `content`, `source` — read by the loader — or `binaryContent`,
+ *   `mode`, `noExpand`) become `files`: content without resource placeholders is final here
+ *   (`noExpand`), content with them is filled in at deploy time; `volumes` become `volumes`;
+ * - service ports become `ports` (the published port), with `portDetails` for a `targetPort` that
+ *   differs and for UDP; probes are HTTP GET (headers sent; `host` only as the instance itself;
+ *   no HTTPS) or exec (HTTP wins when a probe gives both); a numbered probe port means the
+ *   container's port, so it is named by the service port that targets it;
+ * - `resources.limits` and `requests` become `limits` and `requests`;
  * - Score `resources` become resource requests (`metadata` refused: provisioners take `params`);
  * - annotations `slipway.dev/owner`, `slipway.dev/description`, `slipway.dev/replicas` set those fields.
- * Pure: paths are computed, nothing is read.
+ * Pure: paths are computed, nothing is read (`sources` holds the files `source` names).
  */
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
-import { Name, Service, type HttpProbe, type ResourceRequest, type Workload } from '../schema.js';
+import { Name, Service, type Probe as ServiceProbe, type ResourceRequest, type Sidecar, type Workload, type WorkloadFile, type WorkloadVolume } from '../schema.js';
 import { formatPath, type Problem } from '../yaml-source.js';
 import { explainIssues } from '../zod-issues.js';
 import { unknownName } from '../suggest.js';
+import { PlaceholderError, placeholdersIn, substitute } from './placeholders.js';
 import { resolveTemplate, resolveTemplates, type TemplateContext } from './references.js';
 import type { ScoreContainer, ScoreWorkload } from './schema.js';
 
@@ -28,54 +36,79 @@ export interface ScoreLocation {
   readonly file: string;
   /** Absolute directory of the project file; paths in the service are relative to it. */
   readonly projectDir: string;
+  /** The text of each file a `files` entry names as `source` (relative to the Score file), by that name; undefined: unreadable. */
+  readonly sources?: ReadonlyMap<string, string | undefined>;
 }
 
-/** A service made from a Score file, or every problem that prevents it. */
-export type Conversion = { readonly name: string; readonly service: Service; readonly problems: readonly [] } | { readonly problems: readonly Problem[] };
+/**
+ * A service made from a Score file, with `scorePath`: the path in the Score file that a path of
+ * the service's `workload` came from (its nearest recorded ancestor's), or every problem that prevents it.
+ */
+export type Conversion =
+  | { readonly name: string; readonly service: Service; readonly scorePath: (workloadPath: readonly PropertyKey[]) => readonly PropertyKey[]; readonly problems: readonly [] }
+  | { readonly problems: readonly Problem[] };
 
 /** The `slipway.dev/*` annotations a Score file's metadata may carry. */
 export const SCORE_ANNOTATIONS = ['slipway.dev/owner', 'slipway.dev/description', 'slipway.dev/replicas'] as const;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A probe `host` that names the instance itself, as Slipway probes it anyway. */
+const OWN_HOST = /^(localhost|127\.0\.0\.1|::1)$/;
+
+/** What a conversion collects: problems, and where each workload path came from in the Score file. */
+interface Sink {
+  readonly problems: Problem[];
+  /** `workload` path (dotted) → Score path. */
+  readonly origins: Map<string, readonly PropertyKey[]>;
+  readonly context: TemplateContext;
+  readonly location: ScoreLocation;
+}
+
+/** Records that `workloadPath` came from `scorePath`. */
+function from(sink: Sink, workloadPath: readonly PropertyKey[], scorePath: readonly PropertyKey[]): void {
+  sink.origins.set(workloadPath.map(String).join('.'), scorePath);
+}
 
 /** Converts a schema-valid Score workload. Pure; all problems are returned together, with Score paths. */
 export function convertScore(score: ScoreWorkload, location: ScoreLocation): Conversion {
-  const problems: Problem[] = [];
-  const context: TemplateContext = { metadata: score.metadata, resources: Object.keys(score.resources ?? {}) };
+  const sink: Sink = { problems: [], origins: new Map(), location, context: { metadata: score.metadata, resources: Object.keys(score.resources ?? {}) } };
+  const { problems } = sink;
   const name = slipwayName(score.metadata.name, ['metadata', 'name'], 'workload', problems);
-  const [containerName, container] = onlyContainer(score, problems);
-  const ports = servicePorts(score, problems);
+  const [first, ...others] = Object.entries(score.containers);
+  const ports = servicePorts(score, sink);
+  const sidecars: Record<string, z.input<typeof Sidecar>> = {};
+  for (const [containerName, container] of others) {
+    const at = ['containers', containerName];
+    slipwayName(containerName, at, 'container', problems, 'key');
+    from(sink, ['sidecars', containerName], at);
+    if (container.image === '.') problems.push({ path: [...at, 'image'], message: 'only the first container may run the artifact of this directory (image: .); give an image' });
+    sidecars[containerName] = { ...containerFields(['sidecars', containerName], at, container, ports, sink), image: container.image };
+  }
   const input = {
     ...annotations(score, problems),
-    workload: container && workload(containerName, container, ports, context, location, problems),
-    resources: resourceRequests(score, context, problems),
+    workload: first && workload(first[0], first[1], ports, sidecars, sink),
+    resources: resourceRequests(score, sink.context, problems),
   };
-  if (problems.length > 0 || !container) return { problems };
+  if (problems.length > 0 || !first) return { problems };
   const parsed = Service.safeParse(input);
   if (!parsed.success) {
     // Every Score field is checked above; this is what remains of Slipway's own rules.
-    const at = ['containers', containerName];
+    const at = ['containers', first[0]];
     return { problems: explainIssues(Service, input, parsed.error.issues).map((p) => ({ path: at, message: `${formatPath(p.path)}: ${p.message}` })) };
   }
-  return { name, service: parsed.data, problems: [] };
+  const scorePath = (workloadPath: readonly PropertyKey[]): readonly PropertyKey[] => {
+    for (let length = workloadPath.length; length > 0; length--) {
+      const found = sink.origins.get(workloadPath.slice(0, length).map(String).join('.'));
+      if (found) return found;
+    }
+    return ['containers', first[0]];
+  };
+  return { name, service: parsed.data, scorePath, problems: [] };
 }
 
 function slipwayName(name: string, path: readonly PropertyKey[], kind: string, problems: Problem[], at?: 'key'): string {
   if (!Name.safeParse(name).success) problems.push({ path, at, message: `Slipway needs a ${kind} name that starts with a letter, got ${JSON.stringify(name)}` });
   return name;
-}
-
-function onlyContainer(score: ScoreWorkload, problems: Problem[]): [string, ScoreContainer | undefined] {
-  const names = Object.keys(score.containers);
-  for (const extra of names.slice(1)) {
-    problems.push({
-      path: ['containers', extra],
-      at: 'key',
-      message: `Slipway runs one container per workload on the process runtime; move container ${JSON.stringify(extra)} into a Score file of its own (this one has ${names.join(', ')})`,
-    });
-  }
-  const first = names[0] ?? '';
-  return [first, score.containers[first]];
 }
 
 function annotations(score: ScoreWorkload, problems: Problem[]): { owner?: string; description?: string; replicas?: number } {
@@ -94,67 +127,138 @@ function annotations(score: ScoreWorkload, problems: Problem[]): { owner?: strin
   };
 }
 
-/** Port name → number, for ports Slipway can serve. */
-function servicePorts(score: ScoreWorkload, problems: Problem[]): Record<string, number> {
-  const ports: Record<string, number> = {};
-  for (const [name, port] of Object.entries(score.service?.ports ?? {})) {
-    const path = ['service', 'ports', name];
-    slipwayName(name, path, 'port', problems, 'key');
-    if (port.protocol === 'UDP') problems.push({ path: [...path, 'protocol'], message: 'Slipway serves and probes TCP ports only; UDP cannot be honoured' });
-    if (port.targetPort !== undefined && port.targetPort !== port.port) {
-      problems.push({
-        path: [...path, 'targetPort'],
-        message: `the process listens on the service port itself (PORT_${name.toUpperCase().replaceAll('-', '_')}=${port.port}); no runtime maps ${port.port} to ${port.targetPort}: remove targetPort or make it ${port.port}`,
-      });
-    }
-    ports[name] = port.port;
-  }
-  return ports;
+/** The service's ports: published port by name, and how each reaches the container where that differs. */
+interface ServicePorts {
+  readonly ports: Record<string, number>;
+  readonly details: Record<string, { targetPort?: number; protocol?: 'UDP' }>;
 }
 
-function workload(
-  containerName: string,
-  container: ScoreContainer,
-  ports: Record<string, number>,
-  context: TemplateContext,
-  location: ScoreLocation,
-  problems: Problem[],
-): z.input<typeof Workload> {
+function servicePorts(score: ScoreWorkload, sink: Sink): ServicePorts {
+  const result: ServicePorts = { ports: {}, details: {} };
+  for (const [name, port] of Object.entries(score.service?.ports ?? {})) {
+    const path = ['service', 'ports', name];
+    slipwayName(name, path, 'port', sink.problems, 'key');
+    from(sink, ['ports', name], path);
+    result.ports[name] = port.port;
+    const detail = {
+      ...(port.targetPort !== undefined && port.targetPort !== port.port && { targetPort: port.targetPort }),
+      ...(port.protocol === 'UDP' && { protocol: 'UDP' as const }),
+    };
+    if (detail.targetPort !== undefined) from(sink, ['portDetails', name, 'targetPort'], [...path, 'targetPort']);
+    if (detail.protocol) from(sink, ['portDetails', name, 'protocol'], [...path, 'protocol']);
+    if (Object.keys(detail).length > 0) result.details[name] = detail;
+  }
+  return result;
+}
+
+function workload(containerName: string, container: ScoreContainer, ports: ServicePorts, sidecars: Record<string, z.input<typeof Sidecar>>, sink: Sink): z.input<typeof Workload> {
   const at = ['containers', containerName];
-  refuseFilesAndVolumes(container, at, problems);
-  const line = [...(container.command ?? []), ...(container.args ?? [])];
-  const commandLine = line.map((word, index) => {
-    const key = index < (container.command?.length ?? 0) ? 'command' : 'args';
-    const position = key === 'command' ? index : index - (container.command?.length ?? 0);
-    return resolveTemplate(word, { path: [...at, key, position], resourcesAllowed: false }, context, problems);
-  });
-  if (line.length === 0) {
-    problems.push({ path: [...at, 'command'], message: 'missing command: Slipway starts the process itself and reads no image entrypoint; give command (and args)' });
-  }
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(container.variables ?? {})) {
-    if (!ENV_NAME.test(name)) problems.push({ path: [...at, 'variables', name], at: 'key', message: `expected an environment variable name (letters, digits and "_", not starting with a digit), got ${JSON.stringify(name)}` });
-    env[name] = resolveTemplate(value, { path: [...at, 'variables', name], resourcesAllowed: true }, context, problems);
-  }
+  const { location } = sink;
   return {
-    command: commandLine[0] ?? '',
-    args: commandLine.slice(1),
+    ...containerFields([], at, container, ports, sink),
     ...(container.image === '.' ? { artifact: projectPath(dirname(location.file), location.projectDir) } : { image: container.image }),
-    env,
-    ports,
-    readinessProbe: probe(container.readinessProbe, [...at, 'readinessProbe'], ports, problems),
-    livenessProbe: probe(container.livenessProbe, [...at, 'livenessProbe'], ports, problems),
-    limits: limits(container, at, problems),
+    ports: ports.ports,
+    ...(Object.keys(ports.details).length > 0 && { portDetails: ports.details }),
+    ...(Object.keys(sidecars).length > 0 && { sidecars }),
   };
 }
 
-function refuseFilesAndVolumes(container: ScoreContainer, at: readonly PropertyKey[], problems: Problem[]): void {
-  if (Object.keys(container.files ?? {}).length > 0) {
-    problems.push({ path: [...at, 'files'], at: 'key', message: 'Slipway mounts no files into a process; ship them in the artifact, or pass their content in variables' });
+/** What any container says, at `prefix` in the workload (`[]` for the first, `['sidecars', name]` for the others). */
+function containerFields(prefix: readonly PropertyKey[], at: readonly PropertyKey[], container: ScoreContainer, ports: ServicePorts, sink: Sink) {
+  const { problems, context } = sink;
+  const word = (key: 'command' | 'args') => (text: string, index: number) => resolveTemplate(text, { path: [...at, key, index], resourcesAllowed: false }, context, problems);
+  const command = (container.command ?? []).map(word('command'));
+  const args = (container.args ?? []).map(word('args'));
+  from(sink, [...prefix, 'command'], container.command ? [...at, 'command'] : at);
+  from(sink, [...prefix, 'args'], [...at, container.command && container.command.length > 1 ? 'command' : 'args']);
+  from(sink, [...prefix, 'image'], [...at, 'image']);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(container.variables ?? {})) {
+    if (!ENV_NAME.test(name)) problems.push({ path: [...at, 'variables', name], at: 'key', message: `expected an environment variable name (letters, digits and "_", not starting with a digit), got ${JSON.stringify(name)}` });
+    from(sink, [...prefix, 'env', name], [...at, 'variables', name]);
+    env[name] = resolveTemplate(value, { path: [...at, 'variables', name], resourcesAllowed: true }, context, problems);
   }
-  if (Object.keys(container.volumes ?? {}).length > 0) {
-    problems.push({ path: [...at, 'volumes'], at: 'key', message: 'Slipway mounts no volumes into a process; declare storage as a resource instead' });
+  // Newer Score files order a workload's containers with `before`; nothing here honours that yet, so it is refused rather than dropped.
+  if ((container as { before?: unknown }).before !== undefined) {
+    problems.push({ path: [...at, 'before'], at: 'key', message: 'Slipway starts a workload\'s containers together and cannot order them yet; remove before (run a step that must finish first as a workload of its own)' });
   }
+  const files = containerFiles(prefix, at, container, sink);
+  const volumes = containerVolumes(prefix, at, container, sink);
+  return {
+    ...(command.length > 0 && { command: command[0] }),
+    args: [...command.slice(1), ...args],
+    env,
+    readinessProbe: probe(container.readinessProbe, [...prefix, 'readinessProbe'], [...at, 'readinessProbe'], ports, sink),
+    livenessProbe: probe(container.livenessProbe, [...prefix, 'livenessProbe'], [...at, 'livenessProbe'], ports, sink),
+    limits: amounts(container.resources?.limits, [...prefix, 'limits'], [...at, 'resources', 'limits'], sink),
+    requests: amounts(container.resources?.requests, [...prefix, 'requests'], [...at, 'resources', 'requests'], sink),
+    ...(files.length > 0 && { files }),
+    ...(volumes.length > 0 && { volumes }),
+  };
+}
+
+/** Entries of a list-or-map field as [target, entry, path]; the map form's key is the target. */
+function entries<T extends { target?: string }>(given: readonly T[] | Record<string, T> | undefined, at: readonly PropertyKey[], problems: Problem[]): [string, T, PropertyKey[]][] {
+  if (!given) return [];
+  if (Array.isArray(given)) {
+    return given.flatMap((entry, index): [string, T, PropertyKey[]][] => {
+      if (entry.target === undefined) {
+        problems.push({ path: [...at, index], message: 'expected a target: the absolute path in the container' });
+        return [];
+      }
+      return [[entry.target, entry, [...at, index]]];
+    });
+  }
+  return Object.entries(given).map(([target, entry]): [string, T, PropertyKey[]] => [target, entry, [...at, target]]);
+}
+
+function containerFiles(prefix: readonly PropertyKey[], at: readonly PropertyKey[], container: ScoreContainer, sink: Sink): z.input<typeof WorkloadFile>[] {
+  const { problems, context, location } = sink;
+  return entries<{ target?: string; mode?: string; source?: string; content?: string; binaryContent?: string; noExpand?: boolean }>(container.files, [...at, 'files'], problems).map(
+    ([target, file, path], index) => {
+      from(sink, [...prefix, 'files', index], path);
+      const mode = file.mode && { mode: file.mode };
+      if (file.binaryContent !== undefined) return { target, ...mode, binaryContent: file.binaryContent };
+      let text = file.content;
+      if (file.source !== undefined) {
+        text = location.sources?.get(file.source);
+        if (text === undefined) problems.push({ path: [...path, 'source'], message: `no file at ${resolve(dirname(location.file), file.source)} (a source is relative to the Score file)` });
+      }
+      if (file.noExpand) return { target, ...mode, content: text ?? '', noExpand: true };
+      const template = resolveTemplate(text ?? '', { path: [...path, file.source !== undefined ? 'source' : 'content'], resourcesAllowed: true }, context, problems);
+      // Without resource outputs to wait for, the content is final now.
+      return hasResourcePlaceholders(template) ? { target, ...mode, content: template } : { target, ...mode, content: finalText(template), noExpand: true };
+    },
+  );
+}
+
+function hasResourcePlaceholders(template: string): boolean {
+  try {
+    return placeholdersIn(template).some((placeholder) => placeholder.path[0] === 'resources');
+  } catch (error) {
+    if (error instanceof PlaceholderError) return false; // reported by resolveTemplate
+    throw error;
+  }
+}
+
+/** A template with nothing left to fill in, escapes undone; as it is when malformed (already reported). */
+function finalText(template: string): string {
+  try {
+    return substitute(template, () => undefined);
+  } catch (error) {
+    if (error instanceof PlaceholderError) return template;
+    throw error;
+  }
+}
+
+function containerVolumes(prefix: readonly PropertyKey[], at: readonly PropertyKey[], container: ScoreContainer, sink: Sink): z.input<typeof WorkloadVolume>[] {
+  return entries<{ target?: string; source: string; path?: string; readOnly?: boolean }>(container.volumes, [...at, 'volumes'], sink.problems).map(([target, volume, path], index) => {
+    from(sink, [...prefix, 'volumes', index], path);
+    from(sink, [...prefix, 'volumes', index, 'path'], [...path, 'path']);
+    from(sink, [...prefix, 'volumes', index, 'source'], [...path, 'source']);
+    const source = resolveTemplate(volume.source, { path: [...path, 'source'], resourcesAllowed: true }, sink.context, sink.problems);
+    return { target, source, ...(volume.path !== undefined && { path: volume.path }), ...(volume.readOnly !== undefined && { readOnly: volume.readOnly }) };
+  });
 }
 
 /** `path` (absolute) relative to `projectDir`, as a project file writes paths: `/` separators, `.` for the directory itself. */
@@ -162,40 +266,46 @@ export function projectPath(path: string, projectDir: string): string {
   return relative(resolve(projectDir), path).split(sep).join('/') || '.';
 }
 
-type Probe = NonNullable<ScoreContainer['readinessProbe']>;
+type ScoreProbe = NonNullable<ScoreContainer['readinessProbe']>;
 
-function probe(given: Probe | undefined, at: readonly PropertyKey[], ports: Record<string, number>, problems: Problem[]): z.input<typeof HttpProbe> | undefined {
+function probe(given: ScoreProbe | undefined, workloadAt: readonly PropertyKey[], at: readonly PropertyKey[], ports: ServicePorts, sink: Sink): z.input<typeof ServiceProbe> | undefined {
   if (!given) return undefined;
+  const { problems } = sink;
   const http = given.httpGet;
   if (!http) {
-    const message = given.exec ? 'Slipway probes over HTTP only; exec probes cannot be honoured: give httpGet' : 'expected httpGet in a probe';
-    problems.push({ path: given.exec ? [...at, 'exec'] : at, at: 'key', message });
-    return undefined;
+    if (!given.exec) {
+      problems.push({ path: at, message: 'expected httpGet or exec in a probe' });
+      return undefined;
+    }
+    from(sink, [...workloadAt, 'exec'], [...at, 'exec']);
+    if (given.exec.command.length === 0) problems.push({ path: [...at, 'exec', 'command'], message: 'expected a command to run' });
+    return { exec: { command: given.exec.command } };
   }
   const httpAt = [...at, 'httpGet'];
-  if (http.host !== undefined) problems.push({ path: [...httpAt, 'host'], message: "Slipway probes the instance's own address; remove host" });
+  from(sink, [...workloadAt, 'httpGet'], httpAt);
+  from(sink, [...workloadAt, 'httpGet', 'httpHeaders'], [...httpAt, 'httpHeaders']);
+  if (http.host !== undefined && !OWN_HOST.test(http.host)) problems.push({ path: [...httpAt, 'host'], message: "Slipway probes the instance's own address; remove host (or make it localhost)" });
   if (http.scheme === 'HTTPS') problems.push({ path: [...httpAt, 'scheme'], message: 'Slipway probes over plain HTTP; HTTPS cannot be honoured' });
-  if (http.httpHeaders?.length) problems.push({ path: [...httpAt, 'httpHeaders'], at: 'key', message: 'Slipway sends no headers with a probe; remove httpHeaders' });
-  return { httpGet: { path: http.path, port: probePort(http.port, [...httpAt, 'port'], ports, problems) } };
+  const port = probePort(http.port, [...httpAt, 'port'], ports, problems);
+  return { httpGet: { path: http.path, port, ...(http.httpHeaders?.length && { httpHeaders: http.httpHeaders }) } };
 }
 
-/** A probe's port as a port name where one is declared for it (so per-environment ports follow), else the number. */
-function probePort(port: number | string, at: readonly PropertyKey[], ports: Record<string, number>, problems: Problem[]): number | string {
+/**
+ * A probe's port as the name of the service port it reaches (so per-environment ports follow): a
+ * number is the container's port, so the port whose `targetPort` (or else `port`) it is. Else the number.
+ */
+function probePort(port: number | string, at: readonly PropertyKey[], { ports, details }: ServicePorts, problems: Problem[]): number | string {
   const names = Object.keys(ports);
-  if (typeof port === 'string') {
-    if (!names.includes(port)) problems.push({ path: at, message: unknownName('port', port, names) });
-    return port;
-  }
-  return names.find((name) => ports[name] === port) ?? port;
+  const name = typeof port === 'string' ? port : (names.find((n) => (details[n]?.targetPort ?? ports[n]) === port) ?? names.find((n) => ports[n] === port));
+  if (typeof port === 'string' && !names.includes(port)) problems.push({ path: at, message: unknownName('port', port, names) });
+  if (name !== undefined && details[name]?.protocol === 'UDP') problems.push({ path: at, message: `port ${name} is UDP; an HTTP probe needs a TCP port` });
+  return name ?? port;
 }
 
-function limits(container: ScoreContainer, at: readonly PropertyKey[], problems: Problem[]): Record<string, string> | undefined {
-  const resources = container.resources;
-  if (resources?.requests && Object.keys(resources.requests).length > 0) {
-    problems.push({ path: [...at, 'resources', 'requests'], at: 'key', message: 'Slipway reserves nothing for a process, so requests cannot be honoured; remove them (limits are applied)' });
-  }
-  const given = resources?.limits;
+/** Limits or requests as Slipway writes them (`.5` CPUs as `0.5`); undefined when none is given. */
+function amounts(given: { memory?: string; cpu?: string } | undefined, workloadAt: readonly PropertyKey[], at: readonly PropertyKey[], sink: Sink): Record<string, string> | undefined {
   if (!given || Object.keys(given).length === 0) return undefined;
+  from(sink, workloadAt, at);
   return { ...given, ...(given.cpu?.startsWith('.') ? { cpu: `0${given.cpu}` } : {}) };
 }
 

@@ -5,6 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { substitute } from './placeholders.js';
 import { loadScoreFile, parseScore, scoreToService } from './load.js';
 import { issuesOf } from '../test-fixtures.js';
+import type { HttpProbe, Probe } from '../schema.js';
+
+/** The HTTP probe `probe` is (failing the test when it is not one). */
+function http(probe: Probe | undefined): HttpProbe['httpGet'] {
+  expect(probe).toHaveProperty('httpGet');
+  return (probe as HttpProbe).httpGet;
+}
 
 const EXAMPLE_DIR = resolve('examples/score');
 const PROJECT_DIR = '/srv/shop';
@@ -98,10 +105,12 @@ describe('images', () => {
     expect(workload.artifact).toBeUndefined();
   });
 
-  it('needs a command, since Slipway reads no image entrypoint', () => {
-    expect(messages(edit(VALID, '    command: [node, server.mjs]\n', ''))).toEqual([
-      '5:3 containers.main.command: missing command: Slipway starts the process itself and reads no image entrypoint; give command (and args)',
-    ]);
+  it("without a command, leaves it absent so that the image's entrypoint runs, with args as its command", () => {
+    const image = edit(VALID, 'image: .', 'image: registry.local/api:1.2');
+    const bare = convert(edit(image, '    command: [node, server.mjs]\n', '')).service.workload;
+    expect([bare.command, bare.args]).toEqual([undefined, []]);
+    const withArgs = convert(edit(image, 'command: [node, server.mjs]', 'args: [--port, "8080"]')).service.workload;
+    expect([withArgs.command, withArgs.args]).toEqual([undefined, ['--port', '8080']]);
   });
 
   it('joins command and args into one command line', () => {
@@ -120,13 +129,15 @@ describe('ports', () => {
     expect(convert(edit(VALID, 'service:\n  ports:\n    http:\n      port: 8080\n', '')).service.workload.ports).toEqual({});
   });
 
-  it('refuses a targetPort other than the port, UDP, and names Slipway cannot use', () => {
-    const text = edit(VALID, '      port: 8080\n', '      port: 8080\n      targetPort: 80\n    dns: { port: 53, protocol: UDP }\n    9p: { port: 564 }\n');
-    expect(messages(text)).toEqual([
-      '14:19 service.ports.http.targetPort: the process listens on the service port itself (PORT_HTTP=8080); no runtime maps 8080 to 80: remove targetPort or make it 8080',
-      '15:32 service.ports.dns.protocol: Slipway serves and probes TCP ports only; UDP cannot be honoured',
-      '16:5 service.ports.9p: Slipway needs a port name that starts with a letter, got "9p"',
-    ]);
+  it('carries a targetPort other than the port, and UDP, as port details', () => {
+    const text = edit(VALID, '      port: 8080\n', '      port: 8080\n      targetPort: 80\n    dns: { port: 53, protocol: UDP }\n');
+    const { workload } = convert(text).service;
+    expect(workload.ports).toEqual({ http: 8080, dns: 53 });
+    expect(workload.portDetails).toEqual({ http: { targetPort: 80 }, dns: { protocol: 'UDP' } });
+  });
+
+  it('refuses port names Slipway cannot use', () => {
+    expect(messages(edit(VALID, '      port: 8080\n', '      port: 8080\n    9p: { port: 564 }\n'))).toEqual(['14:5 service.ports.9p: Slipway needs a port name that starts with a letter, got "9p"']);
   });
 
   it('requires port, per the specification', () => {
@@ -138,36 +149,46 @@ describe('probes', () => {
   const probe = (lines: string): string => withContainer(`readinessProbe:\n${lines.replace(/^/gm, '  ')}`);
 
   it('names a probe port by the service port that has its number, so per-environment ports follow', () => {
-    expect(convert(probe('httpGet: { path: /ready, port: 8080 }')).service.workload.readinessProbe?.httpGet).toEqual({ path: '/ready', port: 'http' });
+    expect(http(convert(probe('httpGet: { path: /ready, port: 8080 }')).service.workload.readinessProbe)).toEqual({ path: '/ready', port: 'http' });
+  });
+
+  it("takes a probe's port number as the container's: the port whose targetPort it is", () => {
+    const text = edit(probe('httpGet: { path: /ready, port: 80 }'), '      port: 8080\n', '      port: 8080\n      targetPort: 80\n');
+    expect(http(convert(text).service.workload.readinessProbe)).toEqual({ path: '/ready', port: 'http' });
   });
 
   it('keeps a port number no service port has, and accepts a declared port name', () => {
-    expect(convert(probe('httpGet: { path: /ready, port: 9000 }')).service.workload.readinessProbe?.httpGet.port).toBe(9000);
-    expect(convert(probe('httpGet: { path: /ready, port: http, scheme: HTTP }')).service.workload.readinessProbe?.httpGet.port).toBe('http');
+    expect(http(convert(probe('httpGet: { path: /ready, port: 9000 }')).service.workload.readinessProbe).port).toBe(9000);
+    expect(http(convert(probe('httpGet: { path: /ready, port: http, scheme: HTTP }')).service.workload.readinessProbe).port).toBe('http');
   });
 
   it('maps liveness and readiness probes alike, with Slipway defaults for timing', () => {
     const text = withContainer('livenessProbe:\n  httpGet: { path: /live, port: 8080 }\nreadinessProbe:\n  httpGet: { path: /ready, port: 8080 }');
     const { workload } = convert(text).service;
     expect(workload.livenessProbe).toEqual({ httpGet: { path: '/live', port: 'http' }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 });
-    expect(workload.readinessProbe?.httpGet.path).toBe('/ready');
+    expect(http(workload.readinessProbe).path).toBe('/ready');
   });
 
   it('uses httpGet when a probe also has exec, as the specification lets an implementation choose', () => {
     const { workload } = convert(probe('exec: { command: ["true"] }\nhttpGet: { path: /ready, port: 8080 }')).service;
-    expect(workload.readinessProbe?.httpGet).toEqual({ path: '/ready', port: 'http' });
+    expect(http(workload.readinessProbe)).toEqual({ path: '/ready', port: 'http' });
   });
 
-  it('refuses what it cannot honour: exec alone, host, HTTPS, headers, an unknown port name', () => {
-    expect(messages(withContainer('livenessProbe:\n  exec: { command: ["true"] }'))).toEqual([
-      '9:7 containers.main.livenessProbe.exec: Slipway probes over HTTP only; exec probes cannot be honoured: give httpGet',
-    ]);
-    const text = probe('httpGet:\n  host: example.com\n  scheme: HTTPS\n  path: /ready\n  port: htp\n  httpHeaders: [{ name: X-Probe, value: "1" }]');
+  it('carries exec probes, probe headers, and a host that names the instance itself', () => {
+    expect(convert(withContainer('livenessProbe:\n  exec: { command: [cat, /tmp/ready] }')).service.workload.livenessProbe).toMatchObject({ exec: { command: ['cat', '/tmp/ready'] } });
+    const text = probe('httpGet:\n  host: localhost\n  path: /ready\n  port: 8080\n  httpHeaders: [{ name: X-Probe, value: "1" }]');
+    expect(http(convert(text).service.workload.readinessProbe)).toEqual({ path: '/ready', port: 'http', httpHeaders: [{ name: 'X-Probe', value: '1' }] });
+  });
+
+  it('refuses what no runtime honours: another host, HTTPS, an unknown port name, an HTTP probe on a UDP port', () => {
+    const text = probe('httpGet:\n  host: example.com\n  scheme: HTTPS\n  path: /ready\n  port: htp');
     expect(messages(text)).toEqual([
-      "10:15 containers.main.readinessProbe.httpGet.host: Slipway probes the instance's own address; remove host",
+      "10:15 containers.main.readinessProbe.httpGet.host: Slipway probes the instance's own address; remove host (or make it localhost)",
       '11:17 containers.main.readinessProbe.httpGet.scheme: Slipway probes over plain HTTP; HTTPS cannot be honoured',
       '13:15 containers.main.readinessProbe.httpGet.port: unknown port "htp", did you mean "http"?',
-      '14:9 containers.main.readinessProbe.httpGet.httpHeaders: Slipway sends no headers with a probe; remove httpHeaders',
+    ]);
+    expect(messages(edit(probe('httpGet: { path: /, port: 8080 }'), '      port: 8080\n', '      port: 8080\n      protocol: UDP\n'))).toEqual([
+      '9:33 containers.main.readinessProbe.httpGet.port: port http is UDP; an HTTP probe needs a TCP port',
     ]);
   });
 
@@ -227,22 +248,62 @@ describe('placeholders', () => {
   });
 });
 
-describe('what Slipway refuses', () => {
-  it('refuses a second container, on its key, naming the way out', () => {
-    const text = edit(VALID, 'service:\n', '  sidecar:\n    image: envoy\n    command: [envoy]\nservice:\n');
-    expect(messages(text)).toEqual([
-      '10:3 containers.sidecar: Slipway runs one container per workload on the process runtime; move container "sidecar" into a Score file of its own (this one has main, sidecar)',
+describe('containers, files, volumes and resources', () => {
+  it('makes the containers after the first sidecars, sharing its ports', () => {
+    const text = edit(VALID, 'service:\n', '  proxy:\n    image: localhost/envoy:1\n    variables: { UPSTREAM: "localhost:8080" }\n    readinessProbe: { exec: { command: ["true"] } }\nservice:\n');
+    const { workload } = convert(text).service;
+    expect(workload.sidecars).toEqual({
+      proxy: { image: 'localhost/envoy:1', args: [], env: { UPSTREAM: 'localhost:8080' }, readinessProbe: expect.objectContaining({ exec: { command: ['true'] } }) },
+    });
+    expect(messages(edit(VALID, 'service:\n', '  proxy:\n    image: .\nservice:\n'))).toEqual([
+      '11:12 containers.proxy.image: only the first container may run the artifact of this directory (image: .); give an image',
     ]);
   });
 
-  it('refuses files and volumes in either form, and resource requests', () => {
-    const text = withContainer('files:\n  - target: /etc/app.conf\n    content: x\nvolumes:\n  /data: { source: data }\nresources:\n  requests: { cpu: "1" }\n  limits: { cpu: ".5" }');
-    expect(messages(text)).toEqual([
-      '8:5 containers.main.files: Slipway mounts no files into a process; ship them in the artifact, or pass their content in variables',
-      '11:5 containers.main.volumes: Slipway mounts no volumes into a process; declare storage as a resource instead',
-      '14:7 containers.main.resources.requests: Slipway reserves nothing for a process, so requests cannot be honoured; remove them (limits are applied)',
+  it('carries files in either form: content final unless it waits for resource outputs, noExpand as written, binary as base64', () => {
+    const text = withContainer(
+      [
+        'files:',
+        '  - target: /etc/app.conf',
+        '    mode: "0600"',
+        '    content: "name=${metadata.name} cost=$$5"',
+        '  - target: /etc/db.conf',
+        '    content: "url=${resources.db.url}"',
+        '  - target: /etc/raw',
+        '    noExpand: true',
+        '    content: "${HOME} $$"',
+        '  - target: /bin/blob',
+        '    binaryContent: AAEC',
+      ].join('\n'),
+    );
+    expect(convert(text).service.workload.files).toEqual([
+      { target: '/etc/app.conf', mode: '0600', content: 'name=api cost=$5', noExpand: true },
+      { target: '/etc/db.conf', content: 'url=${resources.db.url}' },
+      { target: '/etc/raw', content: '${HOME} $$', noExpand: true },
+      { target: '/bin/blob', binaryContent: 'AAEC' },
     ]);
-    expect(convert(withContainer('resources:\n  limits: { cpu: ".5", memory: 1Gi }')).service.workload.limits).toEqual({ cpu: '0.5', memory: '1Gi' });
+    expect(convert(withContainer('files:\n  /etc/x: { content: x }')).service.workload.files).toEqual([{ target: '/etc/x', content: 'x', noExpand: true }]);
+  });
+
+  it('reads a file source relative to the Score file, and positions one that is missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-score-'));
+    writeFileSync(join(dir, 'app.conf'), 'workload ${metadata.name}\n');
+    writeFileSync(join(dir, 'score.yaml'), withContainer('files:\n  - { target: /etc/app.conf, source: app.conf }'));
+    expect((await loadScoreFile(join(dir, 'score.yaml'), dir)).service.workload.files).toEqual([{ target: '/etc/app.conf', content: 'workload api\n', noExpand: true }]);
+    writeFileSync(join(dir, 'score.yaml'), withContainer('files:\n  - { target: /etc/app.conf, source: gone.conf }'));
+    const issues = await loadScoreFile(join(dir, 'score.yaml'), dir).then(() => [], (error: { issues: { line: number; message: string }[] }) => error.issues);
+    expect(issues).toEqual([expect.objectContaining({ line: 9, message: `no file at ${join(dir, 'gone.conf')} (a source is relative to the Score file)` })]);
+  });
+
+  it('carries volumes in either form, a resource output as source kept for deploy time; limits and requests', () => {
+    const text = withContainer('volumes:\n  /data: { source: "${resources.db.source}", readOnly: true }\n  /cache: { source: cache }\nresources:\n  requests: { cpu: "1", memory: 64Mi }\n  limits: { cpu: ".5" }');
+    const { workload } = convert(text).service;
+    expect(workload.volumes).toEqual([
+      { target: '/data', source: '${resources.db.source}', readOnly: true },
+      { target: '/cache', source: 'cache' },
+    ]);
+    expect(workload.requests).toEqual({ cpu: '1', memory: '64Mi' });
+    expect(workload.limits).toEqual({ cpu: '0.5' });
   });
 
   it('checks files in the map form against the specification', () => {

@@ -14,10 +14,21 @@
  * the new one fails (a short gap in serving). A container removed by hand is created again by
  * the next apply. Scaling adds or removes the highest replica indices.
  *
+ * A replica with sidecars is several containers: the first owns the network namespace and publishes
+ * the ports, the sidecars join it (`container-spec.ts`); they are created, replaced and removed
+ * together (sidecars first), and the replica is ready when every one of them runs and passes its
+ * readiness probe (HTTP with headers, or a command run in the container). When the engine restarts a
+ * crashed first container, its sidecars are left in the network namespace it had: the replica is
+ * reported unhealthy ("cut off") and the next apply restarts them into the new one. Files are written under
+ * the state directory (`files/<container>/`, directories 0700) and mounted read-only; they are
+ * removed with their container. Volumes are the engine's and outlive every container.
+ *
  * Logs are the engine's own (`GET /containers/{id}/logs`), read container by container and named
  * by instance, as observe() names them. A followed read ends when its container stops; it is read
  * again, from the last entry it had, when the container runs again.
  */
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import type { ContainerInfo, ContainerLogsOptions } from 'dockerode';
@@ -34,9 +45,9 @@ import { httpProbe, type Probe } from '../kit/probe.js';
 import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js';
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { containerCommand } from './image-ref.js';
-import { containerName, createOptions, instanceLabels } from './container-spec.js';
+import { containerName, containerOf, createOptions, hostFiles, instanceLabels } from './container-spec.js';
 import { KeyedLock } from '../../keyed-lock.js';
-import { decodeLabels, labelFilter, type InstanceLabels } from './labels.js';
+import { decodeLabels, labelFilter, type HostProbe, type InstanceLabels } from './labels.js';
 import { LogReader, sinceOf, type LogMark } from './log-frames.js';
 import type { ContainerTarget } from './settings.js';
 
@@ -146,13 +157,13 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     return this.#lock.run(unitSlug(unit), async () => {
       this.assertOpen();
       const containers = await this.containers(unit);
-      if (unit.replicas > 0) await this.assertImage(unit);
+      if (unit.replicas > 0) await this.assertImages(unit);
       for (let replica = 0; replica < unit.replicas; replica++) {
         options.signal?.throwIfAborted();
         await this.convergeReplica(unit, replica, containers.filter((c) => c.labels.replica === replica), options);
         options.onProgress?.(`${unitId(unit)}: replica ${replica} ready`);
       }
-      await Promise.all(containers.filter((c) => c.labels.replica >= unit.replicas).map((c) => this.removeContainer(c.id)));
+      await this.removeGenerations(containers.filter((c) => c.labels.replica >= unit.replicas));
       const record: UnitRecord = { key: unitKey(unit), release: unit.release, configHash: unit.configHash, replicas: unit.replicas };
       await this.state.saveUnit(record);
       this.units.set(unitSlug(unit), record);
@@ -164,7 +175,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
   remove(key: UnitKey, _options: ApplyOptions = {}): Promise<void> {
     return this.#lock.run(unitSlug(key), async () => {
       this.assertOpen();
-      await Promise.all((await this.containers(key)).map((c) => this.removeContainer(c.id)));
+      await this.removeGenerations(await this.containers(key));
       await this.state.deleteUnit(key);
       this.units.delete(unitSlug(key));
       this.#seen.changed(key, undefined);
@@ -191,8 +202,9 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
 
   /** The units with a record or a container on this target (only `key`'s, when given), in key order. */
   private async observed(key?: UnitKey): Promise<ObservedUnit[]> {
-    const containers = await this.containers(key);
-    const states = await Promise.all(containers.map((c) => this.instanceState(c)));
+    const all = await this.containers(key);
+    const containers = all.filter((c) => c.labels.sidecar === undefined);
+    const states = await Promise.all(containers.map((c) => this.replicaState(c, sidecarsOf(c, all))));
     const bySlug = new Map<string, { container: Container; state: InstanceCondition }[]>();
     containers.forEach((container, i) => {
       const slug = unitSlug(container.labels.key);
@@ -253,37 +265,75 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     }
   }
 
-  /** Makes one replica run the unit's configuration, as described in the module comment. */
+  /** Makes one replica run the unit's configuration, as described in the module comment. `existing`: its containers, sidecars included. */
   private async convergeReplica(unit: DesiredUnit, replica: number, existing: readonly Container[], options: ApplyOptions): Promise<void> {
-    const sorted = [...existing].sort((a, b) => b.labels.generation - a.labels.generation);
-    const current = sorted.find((c) => c.labels.configHash === unit.configHash);
+    const sorted = existing.filter((c) => c.labels.sidecar === undefined).sort((a, b) => b.labels.generation - a.labels.generation);
+    // Sidecars whose first container is gone cannot be joined again.
+    await Promise.all(existing.filter((c) => c.labels.sidecar !== undefined && !sorted.some((m) => m.labels.generation === c.labels.generation)).map((c) => this.removeContainer(c)));
+    const current = sorted.find((c) => c.labels.configHash === unit.configHash && missingSidecars(c, existing).length === 0);
     if (current) {
-      await Promise.all(sorted.filter((c) => c !== current).map((c) => this.removeContainer(c.id)));
-      if (!(await this.runningSoon(current))) await this.engine(`start ${current.id}`, () => this.#docker.getContainer(current.id).start());
+      await this.removeGenerations(sorted.filter((c) => c !== current));
+      for (const container of [current, ...sidecarsOf(current, existing)]) {
+        if (!(await this.runningSoon(container))) await this.engine(`start ${container.id}`, () => this.#docker.getContainer(container.id).start());
+      }
+      await this.rejoinNetwork(current);
       await this.awaitReady(unit, current.id, current.labels, options);
       return;
     }
     const [old, ...stale] = sorted;
-    await Promise.all(stale.map((c) => this.removeContainer(c.id)));
+    await this.removeGenerations(stale);
     const collide = old !== undefined && portsCollide(unit.workload.ports, replica, old.labels.ports);
-    if (old && collide) await this.engine(`stop ${old.id}`, () => this.#docker.getContainer(old.id).stop({ t: STOP_GRACE_SECONDS }).catch(ignoreNotModified));
+    const oldGroup = old ? [...sidecarsOf(old, existing), old] : [];
+    if (old && collide) {
+      for (const c of oldGroup) await this.engine(`stop ${c.id}`, () => this.#docker.getContainer(c.id).stop({ t: STOP_GRACE_SECONDS }).catch(ignoreNotModified));
+    }
     const labels = instanceLabels(unit, replica, (old?.labels.generation ?? -1) + 1, await assignPorts(unit.workload.ports, replica, this.#allocatePort));
     let id: string | undefined;
     try {
-      id = await this.engine(`create ${containerName(labels)}`, async () => (await this.#docker.createContainer(createOptions(unit, labels, this.settings))).id);
-      const created = id;
-      await this.engine(`start ${containerName(labels)}`, () => this.#docker.getContainer(created).start());
+      id = await this.createAndStart(unit, labels);
+      for (const sidecar of Object.keys(unit.workload.sidecars ?? {})) await this.createAndStart(unit, instanceLabels(unit, replica, labels.generation, labels.ports, sidecar), id);
       await this.awaitReady(unit, id, labels, options);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      if (id) await this.removeContainer(id);
+      await this.removeGeneration(unit, labels);
       if (old && collide) {
-        await this.engine(`start ${old.id}`, () => this.#docker.getContainer(old.id).start());
+        for (const c of oldGroup.reverse()) await this.engine(`start ${c.id}`, () => this.#docker.getContainer(c.id).start());
         await this.awaitReady(unit, old.id, old.labels, {});
       }
       throw error;
     }
-    if (old) await this.removeContainer(old.id);
+    if (old) await this.removeGenerations([old]);
+  }
+
+  /**
+   * Restarts the sidecars of `first` that run in the network namespace it had before the engine
+   * restarted it (a crash): started again, they join the one it has now.
+   */
+  private async rejoinNetwork(first: Container): Promise<void> {
+    const now = await this.inspect(first.id);
+    if (!now) return;
+    for (const sidecar of staleSidecars(now, await this.sidecarsNow(now))) {
+      await this.engine(`restart ${sidecar.id}`, () => this.#docker.getContainer(sidecar.id).restart({ t: STOP_GRACE_SECONDS }));
+    }
+  }
+
+  /** Writes the container's files, creates it (joined to `networkOf` for a sidecar) and starts it; returns its id. */
+  private async createAndStart(unit: DesiredUnit, labels: InstanceLabels, networkOf?: string): Promise<string> {
+    const name = containerName(labels);
+    const filesDir = join(this.ctx.stateDir, 'files', name);
+    const container = containerOf(unit, labels.sidecar);
+    const files = container ? hostFiles(container, filesDir) : [];
+    if (files.length > 0) {
+      await mkdir(filesDir, { recursive: true, mode: 0o700 });
+      await chmod(filesDir, 0o700);
+      for (const file of files) {
+        await writeFile(file.path, file.data, { mode: file.mode });
+        await chmod(file.path, file.mode);
+      }
+    }
+    const id = await this.engine(`create ${name}`, async () => (await this.#docker.createContainer(createOptions(unit, labels, this.settings, { filesDir, networkOf }))).id);
+    await this.engine(`start ${name}`, () => this.#docker.getContainer(id).start());
+    return id;
   }
 
   /**
@@ -310,10 +360,10 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
       options.signal?.throwIfAborted();
       last = await this.inspect(id);
       if (!last) break;
-      const { state, message } = await this.instanceState(last);
+      const { state, message } = await this.replicaState(last, await this.sidecarsNow(last));
       if (state === 'ready') return;
-      // A probe that cannot be sent will never pass.
-      fault = message;
+      // A probe that cannot be sent will never pass, nor a replica whose sidecar is gone.
+      fault = state === 'unhealthy' || state === 'crashed' ? (message && /cannot be sent|is missing/.test(message) ? message : undefined) : undefined;
       if (fault || last.restarts >= RESTARTS_BEFORE_GIVING_UP || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }
@@ -338,7 +388,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
         const probe = container.labels.readinessProbe;
         if (!probe) return { state: 'ready' };
         try {
-          return { state: (await this.#probe(probe.port, probe.path, probe.timeoutSeconds * 1000)) ? 'ready' : 'unhealthy' };
+          return { state: (await this.runProbe(container, probe)) ? 'ready' : 'unhealthy' };
         } catch (error) {
           return { state: 'unhealthy', message: errorMessage(error) };
         }
@@ -352,6 +402,56 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
       default:
         return { state: 'crashed' };
     }
+  }
+
+  /**
+   * The state of a replica: its first container's, unless a sidecar (of those its labels name) is
+   * missing or not ready, which makes it that sidecar's state, told in `message`.
+   */
+  private async replicaState(first: Container, sidecars: readonly Container[]): Promise<InstanceCondition> {
+    const own = await this.instanceState(first);
+    if (own.state !== 'ready') return own;
+    const missing = missingSidecars(first, sidecars);
+    if (missing.length > 0) return { state: 'unhealthy', message: `container ${containerName({ ...first.labels, sidecar: missing[0] })} is missing; deploy again` };
+    const [stale] = staleSidecars(first, sidecars);
+    if (stale) return { state: 'unhealthy', message: `container ${containerName(stale.labels)} is cut off from the network its first container has had since it restarted; deploy again` };
+    for (const sidecar of sidecars) {
+      const { state, message } = await this.instanceState(sidecar);
+      if (state !== 'ready') return { state: state === 'stopped' ? 'crashed' : state, message: message ?? `container ${containerName(sidecar.labels)} is ${sidecar.status}` };
+    }
+    return own;
+  }
+
+  /** The sidecars of a replica's first container, as the engine has them now. */
+  private async sidecarsNow(first: Container): Promise<Container[]> {
+    const infos = await this.engine('list containers', () => this.#docker.listContainers({ all: true, filters: labelFilter(this.ctx.target, first.labels.key, first.labels) }));
+    const inspected = await Promise.all(infos.map((info) => this.inspect(info.Id)));
+    return inspected.filter((c): c is Container => c !== undefined && c.labels.sidecar !== undefined);
+  }
+
+  /** Runs a readiness probe: HTTP on this machine, or the command in the container (exit status 0 passes). */
+  private async runProbe(container: Container, probe: HostProbe): Promise<boolean> {
+    const timeoutMs = probe.timeoutSeconds * 1000;
+    if ('path' in probe) return this.#probe(probe.port, probe.path, timeoutMs, probe.headers);
+    const what = `exec in ${containerName(container.labels)}`;
+    const exec = await this.engine(what, () => this.#docker.getContainer(container.id).exec({ Cmd: [...probe.exec], AttachStdout: true, AttachStderr: true }));
+    // Read attached to the end: Podman reports a detached exec as running long after it ended.
+    const stream = await this.engine(what, () => exec.start({ hijack: true, stdin: false }).catch(falseWhenNotStarted));
+    if (!stream) return false;
+    const ended = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        stream.destroy();
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      stream.once('end', done).once('close', done).once('error', done).resume();
+    });
+    if (!ended) return false;
+    const { Running, ExitCode } = await this.engine(what, () => exec.inspect());
+    return !Running && ExitCode === 0;
   }
 
   /** The target's containers (of one unit, with `key`), inspected. Containers without readable labels are not Slipway's. */
@@ -379,18 +479,37 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     };
   }
 
-  /** Fails the apply early, naming the image, when it is not on the engine: Slipway never pulls. */
-  private async assertImage(unit: DesiredUnit): Promise<void> {
-    const { image } = containerCommand(unit.workload);
-    const found = await this.engine(`inspect image ${image}`, () => this.#docker.getImage(image).inspect().catch(undefinedWhenGone));
-    if (!found) throw new RuntimeError(`${unitId(unit)}: image ${image} is not on the container engine of target ${this.ctx.target}; Slipway never pulls images: load or build it there first`);
+  /** Fails the apply early, naming the image, when one of the replica's is not on the engine: Slipway never pulls. */
+  private async assertImages(unit: DesiredUnit): Promise<void> {
+    const images = new Set([containerCommand(unit.workload).image, ...Object.values(unit.workload.sidecars ?? {}).map((sidecar) => sidecar.image)]);
+    for (const image of images) {
+      const found = await this.engine(`inspect image ${image}`, () => this.#docker.getImage(image).inspect().catch(undefinedWhenGone));
+      if (!found) throw new RuntimeError(`${unitId(unit)}: image ${image} is not on the container engine of target ${this.ctx.target}; Slipway never pulls images: load or build it there first`);
+    }
   }
 
-  /** Stops (SIGTERM, then SIGKILL after the grace period) and removes a container. Idempotent. */
-  private async removeContainer(id: string): Promise<void> {
+  /** Stops (SIGTERM, then SIGKILL after the grace period) and removes a container, then its files. Idempotent. */
+  private async removeContainer(found: Pick<Container, 'id' | 'labels'>): Promise<void> {
+    const { id } = found;
     const container = this.#docker.getContainer(id);
     await this.engine(`stop ${id}`, () => container.stop({ t: STOP_GRACE_SECONDS }).catch(ignoreNotModified).catch(undefinedWhenGone));
     await this.engine(`remove ${id}`, () => container.remove({ force: true }).catch(undefinedWhenGone));
+    await rm(join(this.ctx.stateDir, 'files', containerName(found.labels)), { recursive: true, force: true });
+  }
+
+  /** Removes each of these replicas' generations: of each, its sidecars (which use its network) and then its first container. */
+  private async removeGenerations(containers: readonly Container[]): Promise<void> {
+    await Promise.all(containers.filter((c) => c.labels.sidecar === undefined).map((c) => this.removeGeneration(c.labels.key, c.labels)));
+    // Sidecars left without their first container.
+    await Promise.all(containers.filter((c) => c.labels.sidecar !== undefined && !containers.some((m) => m.labels.sidecar === undefined && m.labels.replica === c.labels.replica && m.labels.generation === c.labels.generation)).map((c) => this.removeContainer(c)));
+  }
+
+  /** Removes one generation of one replica, as the engine has it now: sidecars first. Idempotent. */
+  private async removeGeneration(key: UnitKey, generation: Pick<InstanceLabels, 'replica' | 'generation'>): Promise<void> {
+    const infos = await this.engine('list containers', () => this.#docker.listContainers({ all: true, filters: labelFilter(this.ctx.target, key, generation) }));
+    const found = (await Promise.all(infos.map((info) => this.inspect(info.Id)))).filter((c): c is Container => c !== undefined);
+    await Promise.all(found.filter((c) => c.labels.sidecar !== undefined).map((c) => this.removeContainer(c)));
+    await Promise.all(found.filter((c) => c.labels.sidecar === undefined).map((c) => this.removeContainer(c)));
   }
 
   /**
@@ -433,7 +552,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
    */
   private async *containerLogs(container: Container, read: LogRead): AsyncGenerator<LogLine> {
     const { after, signal, onEnd, ...request } = read;
-    const instance = instanceId(container.labels.key, container.labels.replica);
+    const instance = `${instanceId(container.labels.key, container.labels.replica)}${container.labels.sidecar ? `/${container.labels.sidecar}` : ''}`;
     const reader = new LogReader(after);
     const options = { stdout: true, stderr: true, timestamps: true, ...request, ...(signal ? { abortSignal: signal } : {}) };
     try {
@@ -519,4 +638,28 @@ export function undefinedWhenGone(error: unknown): undefined {
 /** The engine answers 304 when asked to stop a container that is not running. */
 function ignoreNotModified(error: unknown): void {
   if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+}
+
+/** The sidecars of `first` among `containers`: of its replica and generation. */
+function sidecarsOf(first: Container, containers: readonly Container[]): Container[] {
+  return containers.filter((c) => c.labels.sidecar !== undefined && c.labels.replica === first.labels.replica && c.labels.generation === first.labels.generation);
+}
+
+/** The sidecars `first`'s labels name that are not among `containers`. */
+function missingSidecars(first: Container, containers: readonly Container[]): string[] {
+  const present = new Set(sidecarsOf(first, containers).map((c) => c.labels.sidecar));
+  return (first.labels.sidecars ?? []).filter((name) => !present.has(name));
+}
+
+/** The engine answers 500 (or 404) when a probe's command cannot be started in the container: the probe fails. */
+function falseWhenNotStarted(error: unknown): false {
+  const { statusCode } = error as { statusCode?: number };
+  if (statusCode === 500 || statusCode === 404) return false;
+  throw error;
+}
+
+/** Running sidecars that started before `first` last started: they hold the network namespace it had before. */
+function staleSidecars(first: Container, sidecars: readonly Container[]): Container[] {
+  const since = first.startedAt?.getTime();
+  return since === undefined ? [] : sidecars.filter((c) => c.startedAt !== undefined && c.startedAt.getTime() < since);
 }

@@ -1,26 +1,42 @@
 /**
- * The Docker Engine API request that creates one replica's container: image and command, labels,
- * environment, ports published on this machine (`LOOPBACK`), restart policy and resource limits. Pure.
+ * The Docker Engine API requests that create one replica's containers, and the files they mount.
+ * Pure. A replica is its first container, which owns the network namespace and publishes every
+ * port (on `LOOPBACK`), and one container per sidecar, created after it with
+ * `NetworkMode: container:<first>`: they reach each other on localhost, as the containers of a
+ * Kubernetes pod or of a score-compose service with its sidecars (`network_mode: service:…`) do.
+ * Podman's pods would do the same, but the Docker-compatible API has none.
  */
+import { join } from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
-import type { DesiredUnit } from '../../desired/types.js';
+import type { DesiredUnit, ResolvedContainer } from '../../desired/types.js';
+import { cpuCores, memoryBytes } from '../../desired/quantities.js';
 import { instanceEnv } from '../kit/instance-env.js';
 import { LOOPBACK, probePort } from '../kit/ports.js';
 import { containerCommand } from './image-ref.js';
 import { encodeLabels, type HostProbe, type InstanceLabels } from './labels.js';
 import type { ContainerTarget } from './settings.js';
 
-/** The container name of a replica's generation: `slipway.<target>.<environment>.<service>.<replica>.<generation>`. */
-export function containerName(instance: Pick<InstanceLabels, 'key' | 'replica' | 'generation'>): string {
-  const { key, replica, generation } = instance;
-  return `slipway.${key.target}.${key.environment}.${key.service}.${replica}.${generation}`;
+/** The container name of a replica's generation: `slipway.<target>.<environment>.<service>.<replica>.<generation>[.<sidecar>]`. */
+export function containerName(instance: Pick<InstanceLabels, 'key' | 'replica' | 'generation' | 'sidecar'>): string {
+  const { key, replica, generation, sidecar } = instance;
+  return `slipway.${key.target}.${key.environment}.${key.service}.${replica}.${generation}${sidecar ? `.${sidecar}` : ''}`;
 }
 
-/** What the labels of replica `replica` of `unit` say, once its host ports are chosen. */
-export function instanceLabels(unit: DesiredUnit, replica: number, generation: number, ports: Readonly<Record<string, number>>): InstanceLabels {
-  const spec = unit.workload.readinessProbe;
-  const port = spec && probePort(spec.httpGet.port, unit.workload.ports, ports);
-  const readinessProbe: HostProbe | undefined = spec && port !== undefined ? { port, path: spec.httpGet.path, timeoutSeconds: spec.timeoutSeconds } : undefined;
+/** The container `sidecar` names in the unit's workload (absent: the first one). */
+export function containerOf(unit: DesiredUnit, sidecar?: string): ResolvedContainer | undefined {
+  return sidecar === undefined ? unit.workload : unit.workload.sidecars?.[sidecar];
+}
+
+/** What the labels of replica `replica` of `unit` say, once its host ports are chosen; with `sidecar`, of that container. */
+export function instanceLabels(unit: DesiredUnit, replica: number, generation: number, ports: Readonly<Record<string, number>>, sidecar?: string): InstanceLabels {
+  const spec = containerOf(unit, sidecar)?.readinessProbe;
+  let readinessProbe: HostProbe | undefined;
+  if (spec && 'exec' in spec) readinessProbe = { exec: spec.exec.command, timeoutSeconds: spec.timeoutSeconds };
+  else if (spec) {
+    const port = probePort(spec.httpGet.port, unit.workload.ports, ports);
+    const headers = spec.httpGet.httpHeaders;
+    if (port !== undefined) readinessProbe = { port, path: spec.httpGet.path, ...(headers?.length && { headers }), timeoutSeconds: spec.timeoutSeconds };
+  }
   return {
     key: { service: unit.service, environment: unit.environment, target: unit.target },
     release: unit.release,
@@ -29,34 +45,95 @@ export function instanceLabels(unit: DesiredUnit, replica: number, generation: n
     generation,
     ports,
     ...(readinessProbe ? { readinessProbe } : {}),
+    ...(sidecar !== undefined ? { sidecar } : {}),
+    ...(sidecar === undefined && unit.workload.sidecars ? { sidecars: Object.keys(unit.workload.sidecars) } : {}),
   };
 }
 
+/** Port name → the port the container listens on: its `targetPort`, else the host port itself. */
+export function containerPorts(unit: DesiredUnit, hostPorts: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(hostPorts).map(([name, port]) => [name, unit.workload.portDetails?.[name]?.targetPort ?? port]));
+}
+
+/** A file to write on this machine before its container is created, and mount read-only. */
+export interface HostFile {
+  /** Absolute path on this machine, under the container's files directory. */
+  readonly path: string;
+  readonly data: Buffer;
+  /** Permission bits (the file's `mode`, default 0644); the directory above is 0700. */
+  readonly mode: number;
+}
+
 /**
- * The create request of a container. Each port is published as <LOOPBACK>:<port> → <port>/tcp, and
- * the container learns its ports as `PORT`/`PORT_<NAME>` (the same variables as the process
- * runtime, and nothing from the orchestrator's own environment).
+ * The files of a container, each at `<filesDir>/<index>`: `content` as UTF-8 (already filled in by
+ * the deployment), `binaryContent` decoded from base64.
  */
-export function createOptions(unit: DesiredUnit, labels: InstanceLabels, settings: Pick<ContainerTarget, 'network' | 'restart' | 'resources'>): ContainerCreateOptions {
-  const { image, cmd } = containerCommand(unit.workload);
-  const env = instanceEnv(unit, labels.replica, labels.ports, {});
-  const bindings = Object.fromEntries(Object.values(labels.ports).map((port) => [`${port}/tcp`, [{ HostIp: LOOPBACK, HostPort: String(port) }]]));
+export function hostFiles(container: ResolvedContainer, filesDir: string): (HostFile & { readonly target: string })[] {
+  return (container.files ?? []).map((file, index) => ({
+    path: join(filesDir, String(index)),
+    target: file.target,
+    data: file.binaryContent !== undefined ? Buffer.from(file.binaryContent, 'base64') : Buffer.from(file.content ?? '', 'utf8'),
+    mode: file.mode ? Number.parseInt(file.mode, 8) : 0o644,
+  }));
+}
+
+/**
+ * The create request of one container of a replica: the first (no `labels.sidecar`) publishes each
+ * port as <LOOPBACK>:<host port> → <target port>/<tcp|udp>; a sidecar joins `networkOf`, the first
+ * container's id. Each learns its ports as `PORT`/`PORT_<NAME>` (the ports it listens on; the same
+ * variables as the process runtime, and nothing from the orchestrator's own environment). Files
+ * are bind-mounted read-only from `filesDir`; a volume whose source is an absolute path is that
+ * directory of this machine, any other an engine volume (created when missing, kept after).
+ * Limits and requests are the container's, else the target's `resources`.
+ */
+export function createOptions(
+  unit: DesiredUnit,
+  labels: InstanceLabels,
+  settings: Pick<ContainerTarget, 'network' | 'restart' | 'resources'>,
+  place: { readonly filesDir: string; readonly networkOf?: string } = { filesDir: '/nonexistent' },
+): ContainerCreateOptions {
+  const container = containerOf(unit, labels.sidecar);
+  if (!container) throw new TypeError(`no container ${labels.sidecar} in the workload`);
+  const { image, entrypoint, cmd } = containerCommand(container);
+  const listen = containerPorts(unit, labels.ports);
+  const env = instanceEnv({ ...unit, workload: { ...unit.workload, env: container.env } }, labels.replica, listen, {});
+  // A sidecar publishes nothing (its first container does); on the host's network there is nothing to publish.
+  const bindings = labels.sidecar || settings.network === 'host'
+    ? {}
+    : Object.fromEntries(
+        Object.entries(labels.ports).map(([name, port]) => [`${listen[name]}/${unit.workload.portDetails?.[name]?.protocol === 'UDP' ? 'udp' : 'tcp'}`, [{ HostIp: LOOPBACK, HostPort: String(port) }]]),
+      );
+  const files = hostFiles(container, place.filesDir).map((file) => `${file.path}:${file.target}:ro`);
+  const mounts = (container.volumes ?? []).map((volume) => ({
+    Type: volume.source.startsWith('/') ? ('bind' as const) : ('volume' as const),
+    Source: volume.source,
+    Target: volume.target,
+    ReadOnly: volume.readOnly ?? false,
+  }));
   const { memoryMiB, cpus } = settings.resources;
+  const memory = container.limits?.memory !== undefined ? memoryBytes(container.limits.memory) : memoryMiB && memoryMiB * 1024 * 1024;
+  const cpu = container.limits?.cpu !== undefined ? cpuCores(container.limits.cpu) : cpus;
+  const network = labels.sidecar ? place.networkOf && `container:${place.networkOf}` : settings.network;
   return {
     name: containerName(labels),
     Image: image,
+    ...(entrypoint ? { Entrypoint: entrypoint } : {}),
     ...(cmd ? { Cmd: cmd } : {}),
     Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
     Labels: encodeLabels(labels),
-    ExposedPorts: Object.fromEntries(Object.keys(bindings).map((port) => [port, {}])),
+    ...(labels.sidecar ? {} : { ExposedPorts: Object.fromEntries(Object.keys(bindings).map((port) => [port, {}])) }),
     HostConfig: {
-      PortBindings: bindings,
+      ...(labels.sidecar ? {} : { PortBindings: bindings }),
       RestartPolicy: { Name: settings.restart },
       // An init process as PID 1 forwards SIGTERM, so a program not written to run as PID 1 still stops gracefully.
       Init: true,
-      ...(settings.network ? { NetworkMode: settings.network } : {}),
-      ...(memoryMiB ? { Memory: memoryMiB * 1024 * 1024 } : {}),
-      ...(cpus ? { NanoCpus: Math.round(cpus * 1e9) } : {}),
+      ...(network ? { NetworkMode: network } : {}),
+      ...(files.length > 0 ? { Binds: files } : {}),
+      ...(mounts.length > 0 ? { Mounts: mounts } : {}),
+      ...(memory ? { Memory: Math.round(memory) } : {}),
+      ...(cpu ? { NanoCpus: Math.round(cpu * 1e9) } : {}),
+      ...(container.requests?.memory !== undefined ? { MemoryReservation: Math.round(memoryBytes(container.requests.memory)) } : {}),
+      ...(container.requests?.cpu !== undefined ? { CpuShares: Math.max(2, Math.round(cpuCores(container.requests.cpu) * 1024)) } : {}),
     },
   };
 }

@@ -1,19 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../errors.js';
-import { containerCommand } from './image-ref.js';
+import { containerCommand, namesImage } from './image-ref.js';
 
 describe('containerCommand', () => {
   it('takes the image from `image:<ref>` and the command from args', () => {
-    expect(containerCommand({ command: 'image:localhost/web:1', args: ['httpd', '-f'] })).toEqual({ image: 'localhost/web:1', cmd: ['httpd', '-f'] });
-    expect(containerCommand({ command: 'image:localhost/web@sha256:00', args: [] })).toEqual({ image: 'localhost/web@sha256:00', cmd: undefined });
+    expect(containerCommand({ command: 'image:localhost/web:1', args: ['httpd', '-f'] })).toEqual({ image: 'localhost/web:1', entrypoint: undefined, cmd: ['httpd', '-f'] });
+    expect(containerCommand({ command: 'image:localhost/web@sha256:00', args: [] })).toEqual({ image: 'localhost/web@sha256:00', entrypoint: undefined, cmd: undefined });
   });
 
-  it('prefers workload.image, running command and args inside it', () => {
-    expect(containerCommand({ image: 'localhost/web:2', command: 'httpd', args: ['-f'] })).toEqual({ image: 'localhost/web:2', cmd: ['httpd', '-f'] });
+  it('with workload.image, command replaces the entrypoint and args the image command', () => {
+    expect(containerCommand({ image: 'localhost/web:2', command: 'httpd', args: ['-f'] })).toEqual({ image: 'localhost/web:2', entrypoint: ['httpd'], cmd: ['-f'] });
+    expect(containerCommand({ image: 'localhost/web:2', command: 'httpd', args: [] })).toEqual({ image: 'localhost/web:2', entrypoint: ['httpd'], cmd: [] });
+  });
+
+  it('without command, the image entrypoint runs, with args as its command when given', () => {
+    expect(containerCommand({ image: 'localhost/web:2', args: [] })).toEqual({ image: 'localhost/web:2', entrypoint: undefined, cmd: undefined });
+    expect(containerCommand({ image: 'localhost/web:2', args: ['--verbose'] })).toEqual({ image: 'localhost/web:2', entrypoint: undefined, cmd: ['--verbose'] });
   });
 
   it('refuses a workload that names no image', () => {
+    expect(namesImage({ command: 'node', args: [] })).toBe(false);
     expect(() => containerCommand({ command: 'node', args: [] })).toThrow(RuntimeError);
     expect(() => containerCommand({ command: 'image:', args: [] })).toThrow(/image:<reference>/);
+    expect(() => containerCommand({ args: [] })).toThrow(RuntimeError);
   });
 });

@@ -1,22 +1,35 @@
 /**
- * Where a container workload names its image: `workload.image` (then `command` and `args` run
- * inside it), or — until desired-state resolution fills `image` in — the interim convention
+ * Where a container workload names its image: `image` (then `command` replaces the image's
+ * entrypoint and `args` its command, as in Kubernetes and Score; without `command` the image's
+ * entrypoint runs), or — until desired-state resolution fills `image` in — the interim convention
  * `command: "image:<reference>"` with `args` as the command (empty: the image's own `CMD`).
  * This one function is the only place that knows either.
  */
-import type { ResolvedWorkload } from '../../desired/types.js';
+import type { ResolvedContainer } from '../../desired/types.js';
 import { RuntimeError } from '../../errors.js';
 
 const PREFIX = 'image:';
 
-/** The parts of a workload that say what to run in a container. */
-export type ContainerWorkload = Pick<ResolvedWorkload, 'command' | 'args'> & { readonly image?: string };
+/** The parts of a container workload that say what to run in a container. */
+export type ContainerWorkload = Pick<ResolvedContainer, 'command' | 'args' | 'image'>;
 
-/** The image and the command line of a container workload. Throws a `RuntimeError` for a workload that names no image. */
-export function containerCommand(workload: ContainerWorkload): { image: string; cmd: string[] | undefined } {
-  if (workload.image) return { image: workload.image, cmd: [workload.command, ...workload.args] };
-  if (!workload.command.startsWith(PREFIX) || workload.command.length === PREFIX.length) {
-    throw new RuntimeError(`a container workload names its image in workload.image (or as command "image:<reference>"; got "${workload.command}")`);
+/** True when the workload names its image (in `image`, or by the `image:` convention). */
+export function namesImage(workload: ContainerWorkload): boolean {
+  return workload.image !== undefined || (workload.command?.startsWith(PREFIX) === true && workload.command.length > PREFIX.length);
+}
+
+/**
+ * The image, the entrypoint (absent: the image's) and the command (absent: the image's; an empty
+ * list when `command` is given without `args`, so the image's command is not appended to it).
+ * Throws a `RuntimeError` for a workload that names no image.
+ */
+export function containerCommand(workload: ContainerWorkload): { image: string; entrypoint: string[] | undefined; cmd: string[] | undefined } {
+  if (workload.image) {
+    if (workload.command === undefined) return { image: workload.image, entrypoint: undefined, cmd: workload.args.length > 0 ? [...workload.args] : undefined };
+    return { image: workload.image, entrypoint: [workload.command], cmd: [...workload.args] };
   }
-  return { image: workload.command.slice(PREFIX.length), cmd: workload.args.length > 0 ? [...workload.args] : undefined };
+  if (!namesImage(workload)) {
+    throw new RuntimeError(`a container workload names its image in workload.image (or as command "image:<reference>"; got ${JSON.stringify(workload.command ?? null)})`);
+  }
+  return { image: workload.command!.slice(PREFIX.length), entrypoint: undefined, cmd: workload.args.length > 0 ? [...workload.args] : undefined };
 }

@@ -20,14 +20,17 @@ export const LABEL = {
   generation: `${PREFIX}generation`,
   ports: `${PREFIX}ports`,
   probe: `${PREFIX}readiness-probe`,
+  sidecar: `${PREFIX}sidecar`,
+  sidecars: `${PREFIX}sidecars`,
 } as const;
 
-/** A readiness probe with its host port resolved: GET `path` on this machine's `port`. */
-export interface HostProbe {
-  readonly port: number;
-  readonly path: string;
-  readonly timeoutSeconds: number;
-}
+/**
+ * A readiness probe as the runtime runs it: GET `path` on this machine's `port` with `headers`, or
+ * `exec`, a command run in the container (exit status 0 passes).
+ */
+export type HostProbe =
+  | { readonly port: number; readonly path: string; readonly headers?: readonly { readonly name: string; readonly value: string }[]; readonly timeoutSeconds: number }
+  | { readonly exec: readonly string[]; readonly timeoutSeconds: number };
 
 /** One container of a unit's replica, as its labels describe it. */
 export interface InstanceLabels {
@@ -37,9 +40,13 @@ export interface InstanceLabels {
   readonly replica: number;
   /** Tells the old and the new container of one replica apart during an update (new = higher). */
   readonly generation: number;
-  /** Port name → host port on this machine (the container listens on the same number). */
+  /** Port name → host port on this machine (the container listens on its `targetPort`, else on the same number). */
   readonly ports: Readonly<Record<string, number>>;
   readonly readinessProbe?: HostProbe;
+  /** The name of a further container of the replica (`workload.sidecars`), joined to the first one's network; absent for the first. */
+  readonly sidecar?: string;
+  /** On the first container of a replica with sidecars: their names, so that one removed by hand is noticed. */
+  readonly sidecars?: readonly string[];
 }
 
 /** The labels of a container described by `instance`. */
@@ -56,6 +63,8 @@ export function encodeLabels(instance: InstanceLabels): Record<string, string> {
     [LABEL.generation]: String(instance.generation),
     [LABEL.ports]: JSON.stringify(instance.ports),
     ...(instance.readinessProbe ? { [LABEL.probe]: JSON.stringify(instance.readinessProbe) } : {}),
+    ...(instance.sidecar ? { [LABEL.sidecar]: instance.sidecar } : {}),
+    ...(instance.sidecars?.length ? { [LABEL.sidecars]: JSON.stringify(instance.sidecars) } : {}),
   };
 }
 
@@ -80,7 +89,14 @@ const Labels = z.object({
   [LABEL.replica]: Count,
   [LABEL.generation]: Count,
   [LABEL.ports]: Json(z.record(z.string(), z.number().int())),
-  [LABEL.probe]: Json(z.strictObject({ port: z.number().int(), path: z.string(), timeoutSeconds: z.number() })).optional(),
+  [LABEL.probe]: Json(
+    z.union([
+      z.strictObject({ port: z.number().int(), path: z.string(), headers: z.array(z.strictObject({ name: z.string(), value: z.string() })).optional(), timeoutSeconds: z.number() }),
+      z.strictObject({ exec: z.array(z.string()).min(1), timeoutSeconds: z.number() }),
+    ]),
+  ).optional(),
+  [LABEL.sidecar]: z.string().min(1).optional(),
+  [LABEL.sidecars]: Json(z.array(z.string())).optional(),
 });
 
 /** Reads back what {@link encodeLabels} wrote; undefined when a label is missing or malformed. */
@@ -96,12 +112,18 @@ export function decodeLabels(labels: Readonly<Record<string, string>> | undefine
     generation: l[LABEL.generation],
     ports: l[LABEL.ports],
     ...(l[LABEL.probe] ? { readinessProbe: l[LABEL.probe] } : {}),
+    ...(l[LABEL.sidecar] ? { sidecar: l[LABEL.sidecar] } : {}),
+    ...(l[LABEL.sidecars] ? { sidecars: l[LABEL.sidecars] } : {}),
   };
 }
 
-/** The engine-side filter that lists every container of `target`, or of one unit on it. */
-export function labelFilter(target: string, key?: Omit<UnitKey, 'target'>): { label: string[] } {
+/**
+ * The engine-side filter that lists every container of `target`, or of one unit on it, or of one
+ * generation of one replica of it (the first container and its sidecars).
+ */
+export function labelFilter(target: string, key?: Omit<UnitKey, 'target'>, generation?: Pick<InstanceLabels, 'replica' | 'generation'>): { label: string[] } {
   const label = [`${LABEL.target}=${target}`];
   if (key) label.push(`${LABEL.service}=${key.service}`, `${LABEL.environment}=${key.environment}`);
+  if (key && generation) label.push(`${LABEL.replica}=${generation.replica}`, `${LABEL.generation}=${generation.generation}`);
   return { label };
 }

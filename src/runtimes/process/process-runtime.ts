@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import type { HttpProbe } from '../../inputs/schema.js';
+import { processCommand, processProbe } from '../kit/process-workload.js';
 import { RuntimeError } from '../../errors.js';
 import { KeyedLock } from '../../keyed-lock.js';
 import { sleep } from '../../sleep.js';
@@ -285,13 +286,13 @@ export class ProcessRuntime implements RuntimeAdapter, LogSource {
       restarts: 0,
       logPath: this.#state.logPath(unit, replica),
       launch: {
-        command: workload.command,
+        command: processCommand(workload),
         args: workload.args,
         workingDir: workload.workingDir,
         env: this.sealEnv({ ...instanceEnv(unit, replica, ports), [STATE_DIR_VARIABLE]: this.ctx.stateDir }),
       },
-      readinessProbe: probe(workload.readinessProbe),
-      livenessProbe: probe(workload.livenessProbe),
+      readinessProbe: probe(processProbe(workload.readinessProbe)),
+      livenessProbe: probe(processProbe(workload.livenessProbe)),
     };
     await this.#state.saveInstance(record);
     const instance = this.supervise(record);

@@ -5,12 +5,14 @@
  */
 import { resolve } from 'node:path';
 import { loginFiles } from '../kit/ssh/settings.js';
+import { processRefusals } from '../kit/process-workload.js';
 import type { RuntimeModule } from '../types.js';
 import { SshTarget } from './settings.js';
 
 export const sshRuntime: RuntimeModule<typeof SshTarget> = {
   kind: 'ssh',
   settings: SshTarget,
+  refuses: processRefusals,
   resolvePaths: (settings, projectDir) => ({
     ...loginFiles(settings, projectDir),
     ...(settings.haproxy && { haproxy: { ...settings.haproxy, socket: resolve(projectDir, settings.haproxy.socket) } }),

@@ -16,6 +16,7 @@
  * instances are read from the hosts on every observe, so a restart of the orchestrator loses nothing.
  */
 import { createHash } from 'node:crypto';
+import { processCommand, processProbe } from '../kit/process-workload.js';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, UnitKey } from '../../desired/types.js';
 import { compareUnitKeys, unitId } from '../../desired/types.js';
 import { errorMessage, PartialRolloutError, RuntimeError } from '../../errors.js';
@@ -344,14 +345,14 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
 
   private instanceFiles(unit: DesiredUnit, replica: number, dir: string, releaseDir: string, ports: Record<string, number>, startedAt?: number): InstanceFiles {
     const { workload } = unit;
-    const probe = workload.readinessProbe;
+    const probe = processProbe(workload.readinessProbe);
     const probeTo = probe && probePort(probe.httpGet.port, workload.ports, ports);
     return {
       dir,
       releaseDir,
       meta: { key: unitKey(unit), release: unit.release, configHash: unit.configHash, replica, ports, startedAt: startedAt ?? this.#now() },
       env: envFile(instanceEnv(unit, replica, ports, {})),
-      run: runScript(dir, releaseDir, workload.command, workload.args),
+      run: runScript(dir, releaseDir, processCommand(workload), workload.args),
       probe: probe && probeTo !== undefined ? `${probeTo} ${probe.timeoutSeconds} ${probe.httpGet.path}` : '',
     };
   }

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError, type InputIssue } from '../errors.js';
+import { loadProject } from './load.js';
+
+/** A Score workload as the specification writes it: no command, files, a volume, requests, a sidecar, UDP, targetPort, exec probe, headers. */
+const SCORE = `apiVersion: score.dev/v1b1
+metadata:
+  name: web
+service:
+  ports:
+    http: { port: 8080, targetPort: 80 }
+    dns: { port: 5353, protocol: UDP }
+containers:
+  web:
+    image: localhost/web:1
+    files:
+      - { target: /etc/web.conf, content: "x" }
+    volumes:
+      - { source: data, target: /data }
+    resources:
+      requests: { memory: 64Mi }
+    readinessProbe:
+      httpGet: { path: /, port: 80, httpHeaders: [{ name: X-Probe, value: "1" }] }
+    livenessProbe:
+      exec: { command: ["true"] }
+  cache:
+    image: localhost/cache:1
+`;
+
+const project = (runtime: string) => `project: demo
+scoreFiles: [web/score.yaml]
+environments:
+  dev: { targets: [box] }
+targets:
+  box: { runtime: ${runtime} }
+`;
+
+/** Loads the project from memory, with `runtime` as its one target's kind. */
+async function load(runtime: string): Promise<readonly InputIssue[]> {
+  const files: Record<string, string> = { '/p/slipway.yaml': project(runtime), '/p/web/score.yaml': SCORE };
+  const read = async (path: string) => files[path] ?? Promise.reject(Object.assign(new Error(`no ${path}`), { code: 'ENOENT' }));
+  try {
+    await loadProject('/p/slipway.yaml', read);
+    return [];
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error.issues;
+    throw error;
+  }
+}
+
+describe('what a runtime cannot honour', () => {
+  it('the container runtime takes a Score workload as the specification writes it', async () => {
+    expect(await load('container')).toEqual([]);
+  });
+
+  it('the process runtime refuses it, each field at its line and column in the Score file, naming the runtime and target', async () => {
+    const issues = await load('process');
+    const prefix = 'the process runtime (target box) cannot honour this: ';
+    expect(issues.map((i) => `${i.file}:${i.line}:${i.column} ${i.message.replace(prefix, '')}`)).toEqual([
+      '/p/web/score.yaml:6:37 the process listens on the service port itself (PORT_HTTP); remove targetPort or make it the port',
+      '/p/web/score.yaml:7:34 it serves and probes TCP ports only; UDP needs a container target',
+      '/p/web/score.yaml:9:3 it starts the command itself and reads no image entrypoint; give command (and args)',
+      '/p/web/score.yaml:12:9 it mounts no files into a process; ship them in the artifact, or pass their content in variables',
+      '/p/web/score.yaml:14:9 it mounts no volumes into a process; declare storage as a resource instead',
+      '/p/web/score.yaml:16:7 it reserves nothing for a process; remove requests (limits are applied)',
+      '/p/web/score.yaml:18:37 it sends no headers with a probe; remove httpHeaders',
+      '/p/web/score.yaml:20:7 it probes over HTTP only; an exec probe needs a container target',
+      '/p/web/score.yaml:21:3 it runs one process per replica; several containers sharing a network need a container target',
+    ]);
+    expect(issues.every((i) => i.message.startsWith(prefix))).toBe(true);
+  });
+
+  it('a project-file workload is refused at its own position', async () => {
+    const text = `project: demo
+services:
+  web:
+    workload:
+      image: localhost/web:1
+      files: [{ target: /etc/x, content: x }]
+environments:
+  dev: { targets: [box] }
+targets:
+  box: { runtime: process }
+`;
+    const read = async () => text;
+    const error = await loadProject('/p/slipway.yaml', read).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual([
+      '4:5 the process runtime (target box) cannot honour this: it starts the command itself and reads no image entrypoint; give command (and args)',
+      '6:15 the process runtime (target box) cannot honour this: it mounts no files into a process; ship them in the artifact, or pass their content in variables',
+    ]);
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * Score workloads as the specification writes them, on real Podman: the image's entrypoint,
+ * targetPort, sidecars on one network, files, volumes, UDP, exec probes and probe headers,
+ * limits and requests. Images are built here from local files (`test/harness/podman.ts`).
+ */
+import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureScoreTestImage, removeTargetContainers, startPodman, SCORE_TEST_IMAGE, TEST_IMAGE, type PodmanService } from '../../../test/harness/podman.js';
+import { until } from '../../../test/helpers/until.js';
+import type { DesiredUnit, ResolvedWorkload } from '../../desired/types.js';
+import { ephemeralSealer } from '../../secrets/index.js';
+import { InstanceNotReadyError } from '../kit/errors.js';
+import { httpProbe } from '../kit/probe.js';
+import { openContainerRuntime, type ContainerRuntime, type ContainerRuntimeDeps } from './container-runtime.js';
+import { LABEL } from './labels.js';
+import { ContainerTarget } from './settings.js';
+
+const TARGET = 'score-test';
+const READY = { initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 };
+/** An exec probe starts a process in the container, which takes the engine a while on a loaded machine. */
+const EXEC_READY = { ...READY, timeoutSeconds: 10 };
+
+let podman: PodmanService;
+beforeAll(async () => {
+  podman = await startPodman();
+  await ensureScoreTestImage(podman.docker);
+});
+afterAll(async () => {
+  await removeTargetContainers(podman.docker, TARGET);
+  await podman.stop();
+});
+
+let dir: string;
+const runtimes: ContainerRuntime[] = [];
+const volumes: string[] = [];
+afterEach(async () => {
+  for (const runtime of runtimes.splice(0)) await runtime.close();
+  await removeTargetContainers(podman.docker, TARGET);
+  for (const name of volumes.splice(0)) await podman.docker.getVolume(name).remove({ force: true }).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(settings: { readyTimeoutSeconds?: number } = {}, deps: ContainerRuntimeDeps = {}): Promise<ContainerRuntime> {
+  dir = mkdtempSync(join(tmpdir(), 'slipway-score-ctr-'));
+  const parsed = ContainerTarget.parse({ runtime: 'container', socket: podman.socketPath, network: 'slirp4netns', readyTimeoutSeconds: 15, ...settings });
+  const runtime = await openContainerRuntime(parsed, { target: TARGET, stateDir: join(dir, 'state'), sealer: ephemeralSealer() }, deps);
+  runtimes.push(runtime);
+  return runtime;
+}
+
+function unit(workload: Partial<ResolvedWorkload>, version = '1'): DesiredUnit {
+  return {
+    service: 'web',
+    environment: 'dev',
+    target: TARGET,
+    release: { id: `rel-${version}`, version, artifactDigest: null },
+    workload: { args: [], env: {}, ports: {}, workingDir: '/', image: TEST_IMAGE, ...workload },
+    replicas: 1,
+    configHash: `hash-${version}-${JSON.stringify(workload).length}`,
+  };
+}
+
+/** The replica's host port of `name`. */
+async function hostPort(runtime: ContainerRuntime, name: string): Promise<number> {
+  const [observed] = await runtime.observe();
+  return observed!.instances[0]!.ports[name]!;
+}
+
+async function get(port: number): Promise<string> {
+  return (await (await fetch(`http://127.0.0.1:${port}/`)).text()).trim();
+}
+
+/** Runs `command` in the container of the replica named `sidecar` (the first one without); its output. */
+function exec(command: string[], sidecar?: string): { status: number | null; stdout: string } {
+  const filters = ['--filter', `label=${LABEL.target}=${TARGET}`, ...(sidecar ? ['--filter', `label=${LABEL.sidecar}=${sidecar}`] : [])];
+  const ids = spawnSync('podman', ['ps', '-q', ...filters], { encoding: 'utf8' }).stdout.trim().split('\n');
+  const id = sidecar ? ids[0] : ids.find((candidate) => !spawnSync('podman', ['inspect', '-f', `{{index .Config.Labels "${LABEL.sidecar}"}}`, candidate], { encoding: 'utf8' }).stdout.trim());
+  const run = spawnSync('podman', ['exec', id!, ...command], { encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout.trim() };
+}
+
+async function inspectFirst() {
+  const [info] = (await podman.docker.listContainers({ filters: { label: [`${LABEL.target}=${TARGET}`] } })).filter((c) => c.Labels[LABEL.sidecar] === undefined);
+  return podman.docker.getContainer(info!.Id).inspect();
+}
+
+describe('Score workloads on the container runtime', () => {
+  it("without a command runs the image's entrypoint, published from its targetPort", async () => {
+    const runtime = await open();
+    await runtime.apply(unit({ image: SCORE_TEST_IMAGE, ports: { web: 'auto' }, portDetails: { web: { targetPort: 80 } }, readinessProbe: { httpGet: { path: '/healthz', port: 'web' }, ...READY } }));
+    const port = await hostPort(runtime, 'web');
+    expect(await get(port)).toBe('from-entrypoint');
+    const details = await inspectFirst();
+    expect(details.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+    expect(details.Config.Env).toEqual(expect.arrayContaining(['PORT=80', 'PORT_WEB=80']));
+  });
+
+  it('a command replaces the entrypoint, and args follow it', async () => {
+    const runtime = await open();
+    const script = 'echo replaced > /www/index.html && exec httpd -f -p 80 -h /www';
+    await runtime.apply(unit({ image: SCORE_TEST_IMAGE, command: 'sh', args: ['-c', script], ports: { web: 'auto' }, portDetails: { web: { targetPort: 80 } } }));
+    await until('the replaced command answering', async () => ((await get(await hostPort(runtime, 'web'))) === 'replaced' ? true : undefined), 15_000);
+  });
+
+  it('a sidecar shares the network: the containers reach each other on localhost; an exec probe runs in the sidecar; remove takes both', async () => {
+    const runtime = await open();
+    const main = 'echo main > /www/index.html && exec httpd -f -p "$PORT" -h /www';
+    await runtime.apply(
+      unit({
+        command: 'sh',
+        args: ['-c', main],
+        ports: { http: 'auto' },
+        readinessProbe: { httpGet: { path: '/', port: 'http' }, ...READY },
+        sidecars: {
+          helper: {
+            image: TEST_IMAGE,
+            command: 'sh',
+            args: ['-c', 'mkdir -p /site && echo helper > /site/index.html && exec httpd -f -p 9000 -h /site'],
+            env: {},
+            readinessProbe: { exec: { command: ['wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9000/'] }, ...EXEC_READY },
+          },
+        },
+      }),
+    );
+    const port = await hostPort(runtime, 'http');
+    expect(exec(['wget', '-q', '-O', '-', 'http://127.0.0.1:9000/']).stdout).toBe('helper');
+    expect(exec(['wget', '-q', '-O', '-', `http://127.0.0.1:${port}/`], 'helper').stdout).toBe('main');
+    const [observed] = await runtime.observe();
+    expect(observed).toMatchObject({ health: 'healthy', instances: [{ id: 'dev.web.0', state: 'ready' }] });
+    await runtime.remove(unit({}));
+    expect(await podman.docker.listContainers({ all: true, filters: { label: [`${LABEL.target}=${TARGET}`] } })).toEqual([]);
+  });
+
+  it('a sidecar removed by hand makes the replica unhealthy, and the next apply replaces the replica', async () => {
+    const runtime = await open();
+    const desired = unit({ command: 'sh', args: ['-c', 'exec httpd -f -p "$PORT" -h /www'], ports: { http: 'auto' }, sidecars: { idle: { image: TEST_IMAGE, command: 'sleep', args: ['1000'], env: {} } } });
+    await runtime.apply(desired);
+    const [sidecar] = await podman.docker.listContainers({ filters: { label: [`${LABEL.sidecar}=idle`] } });
+    await podman.docker.getContainer(sidecar!.Id).remove({ force: true });
+    const [observed] = await runtime.observe();
+    expect(observed!.instances[0]).toMatchObject({ state: 'unhealthy', message: expect.stringMatching(/container slipway\.score-test\.dev\.web\.0\.0\.idle is missing/) });
+    await runtime.apply(desired);
+    expect((await runtime.observe())[0]).toMatchObject({ health: 'healthy' });
+  });
+
+  it('after the engine restarts a crashed first container, its sidecars are seen cut off, and the next apply joins them again', async () => {
+    const runtime = await open();
+    const desired = unit({
+      command: 'sh',
+      args: ['-c', 'echo main > /www/index.html && exec httpd -f -p "$PORT" -h /www'],
+      ports: { http: 'auto' },
+      sidecars: { idle: { image: TEST_IMAGE, command: 'sleep', args: ['1000'], env: {} } },
+    });
+    await runtime.apply(desired);
+    const port = await hostPort(runtime, 'http');
+    const [before] = (await runtime.observe())[0]!.instances;
+    process.kill(before!.pid!, 'SIGKILL');
+    const cut = await until('the sidecar seen cut off', async () => {
+      const [instance] = (await runtime.observe())[0]!.instances;
+      return instance?.pid !== before!.pid && instance?.message?.includes('cut off') ? instance : undefined;
+    }, 30_000);
+    expect(cut).toMatchObject({ state: 'unhealthy' });
+    expect(exec(['wget', '-q', '-T', '2', '-O', '-', `http://127.0.0.1:${port}/`], 'idle').status).not.toBe(0);
+    await runtime.apply(desired);
+    expect((await runtime.observe())[0]).toMatchObject({ health: 'healthy' });
+    expect(exec(['wget', '-q', '-O', '-', `http://127.0.0.1:${port}/`], 'idle').stdout).toBe('main');
+  });
+
+  it('files appear read-only at their targets with their modes; their host copies are private and go with the container', async () => {
+    const runtime = await open();
+    await runtime.apply(
+      unit({
+        command: 'sleep',
+        args: ['1000'],
+        files: [
+          { target: '/etc/app/app.conf', mode: '0640', content: 'name=web cost=$5\n', noExpand: true },
+          { target: '/etc/app/blob', binaryContent: Buffer.from([0, 1, 2, 255]).toString('base64') },
+        ],
+      }),
+    );
+    expect(exec(['cat', '/etc/app/app.conf']).stdout).toBe('name=web cost=$5');
+    expect(exec(['ls', '-ln', '/etc/app/app.conf']).stdout).toMatch(/^-rw-r-----/);
+    expect(exec(['sh', '-c', 'echo x > /etc/app/app.conf']).status).not.toBe(0);
+    expect(exec(['ls', '-ln', '/etc/app/blob']).stdout).toMatch(/^-rw-r--r--\s+\d+\s+\d+\s+\d+\s+4 /);
+    const filesDir = join(dir, 'state', 'files', 'slipway.score-test.dev.web.0.0');
+    expect(statSync(filesDir).mode & 0o777).toBe(0o700);
+    await runtime.remove(unit({}));
+    expect(existsSync(filesDir)).toBe(false);
+  });
+
+  it('a volume keeps its content across a redeploy; a read-only one cannot be written', async () => {
+    const runtime = await open();
+    const name = `slipway-test-${process.pid}-${Date.now()}`;
+    volumes.push(name);
+    const mounts = { volumes: [{ target: '/data', source: name }, { target: '/ro', source: name, readOnly: true }] };
+    await runtime.apply(unit({ command: 'sleep', args: ['1000'], ...mounts }, '1'));
+    expect(exec(['sh', '-c', 'echo kept > /data/note']).status).toBe(0);
+    expect(exec(['sh', '-c', 'echo no > /ro/other']).status).not.toBe(0);
+    await runtime.apply(unit({ command: 'sleep', args: ['1001'], ...mounts }, '2'));
+    expect((await runtime.observe())[0]).toMatchObject({ release: { version: '2' }, health: 'healthy' });
+    expect(exec(['cat', '/data/note']).stdout).toBe('kept');
+  });
+
+  it('a UDP port is published as UDP and answers', async () => {
+    const runtime = await open();
+    await runtime.apply(unit({ image: SCORE_TEST_IMAGE, command: '/bin/udp-echo', args: ['5353'], ports: { dns: 'auto' }, portDetails: { dns: { targetPort: 5353, protocol: 'UDP' } } }));
+    const port = await hostPort(runtime, 'dns');
+    expect((await inspectFirst()).HostConfig.PortBindings).toEqual({ '5353/udp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+    const socket = createSocket('udp4');
+    try {
+      const answer = new Promise<string>((resolve) => socket.once('message', (message) => resolve(message.toString())));
+      let answered: string | undefined;
+      void answer.then((text) => (answered = text));
+      await until('an answer over UDP', async () => {
+        socket.send('ping', port, '127.0.0.1');
+        await new Promise((r) => setTimeout(r, 200));
+        return answered;
+      }, 15_000);
+      expect(answered).toBe('echo ping');
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('an exec readiness probe gates readiness: passing once its file exists, failing the apply when it never does', async () => {
+    const runtime = await open({ readyTimeoutSeconds: 4 });
+    const probe = { exec: { command: ['cat', '/tmp/ready'] }, ...EXEC_READY };
+    await runtime.apply(unit({ command: 'sh', args: ['-c', 'sleep 1; echo yes > /tmp/ready; exec sleep 1000'], readinessProbe: probe }, '1'));
+    expect((await runtime.observe())[0]).toMatchObject({ health: 'healthy' });
+    const failure = await runtime.apply(unit({ command: 'sleep', args: ['1000'], readinessProbe: probe }, '2')).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(InstanceNotReadyError);
+    expect((await runtime.observe())[0]).toMatchObject({ release: { version: '1' }, health: 'healthy' });
+  });
+
+  it('a probe sends its headers, and passes only with them', async () => {
+    const seen: (readonly { name: string; value: string }[])[] = [];
+    const runtime = await open({ readyTimeoutSeconds: 4 }, {
+      probe: (port, path, timeoutMs, headers = []) => {
+        seen.push(headers);
+        return headers.some((h) => h.name === 'X-Probe' && h.value === 'yes') ? httpProbe(port, path, timeoutMs, headers) : Promise.resolve(false);
+      },
+    });
+    const serve = { command: 'sh', args: ['-c', 'echo ok > /www/index.html && exec httpd -f -p "$PORT" -h /www'], ports: { http: 'auto' as const } };
+    await runtime.apply(unit({ ...serve, readinessProbe: { httpGet: { path: '/', port: 'http', httpHeaders: [{ name: 'X-Probe', value: 'yes' }] }, ...READY } }, '1'));
+    expect(seen.at(-1)).toEqual([{ name: 'X-Probe', value: 'yes' }]);
+    await expect(runtime.apply(unit({ ...serve, readinessProbe: { httpGet: { path: '/', port: 'http' }, ...READY } }, '2'))).rejects.toBeInstanceOf(InstanceNotReadyError);
+  });
+
+  it("applies the container's limits and requests", async () => {
+    const runtime = await open();
+    await runtime.apply(unit({ command: 'sleep', args: ['1000'], limits: { memory: '128Mi', cpu: '500m' }, requests: { memory: '64Mi', cpu: '0.25' } }));
+    const { HostConfig } = await inspectFirst();
+    expect([HostConfig.Memory, HostConfig.NanoCpus, HostConfig.MemoryReservation, HostConfig.CpuShares]).toEqual([128 * 2 ** 20, 5e8, 64 * 2 ** 20, 256]);
+  });
+});
