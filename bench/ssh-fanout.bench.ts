@@ -28,15 +28,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { builtCli } from '../test/helpers/cli.js';
 import { startSshHosts, type SshHosts } from '../test/harness/sshd.js';
+import { SSH_APP, sshProjectFile } from './ssh-project.js';
 import type { Benchmark, Result } from './types.js';
 
 const HOSTS = 20;
 const ROUNDS = Number(process.env.SLIPWAY_BENCH_ROUNDS ?? 5);
-const APP = fileURLToPath(new URL('../src/runtimes/ssh/testdata/app', import.meta.url));
 /** Bytes of filler in each release, so that the upload is not empty. */
 const PAYLOAD_BYTES = 512 * 1024;
 /** The service's port on every host: Slipway's, and the script's beside it. */
@@ -75,32 +74,6 @@ async function runOk(command: string, args: readonly string[], options: { env?: 
 /** Gives the release new content: a filler file no earlier round had. */
 function changeContent(appDir: string): void {
   writeFileSync(join(appDir, 'payload.bin'), randomBytes(PAYLOAD_BYTES));
-}
-
-/** The project file: service `web`, one replica per host, environment `prod` on target `hosts`, all hosts at once. */
-function projectFile(lab: SshHosts): string {
-  const hosts = lab.hosts.map((h) => `{ name: ${h.name}, address: ${h.address}, baseDir: ${join(h.baseDir, 'slipway')} }`);
-  return `project: fanout
-services:
-  web:
-    replicas: ${HOSTS}
-    workload:
-      command: ${process.execPath}
-      args: [server.mjs]
-      artifact: ./app
-      ports: { http: ${PORT.slipway} }
-      readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, timeoutSeconds: 1 }
-environments:
-  prod: { targets: [hosts] }
-targets:
-  hosts:
-    runtime: ssh
-    hosts: [${hosts.join(', ')}]
-    user: ${lab.user.name}
-    identityFile: ${lab.identityFile}
-    knownHosts: ${lab.knownHostsFile}
-    batchSize: ${HOSTS}
-`;
 }
 
 /** The remote steps, as one sh script reading the archive on stdin: extract, switch, restart, health check, prune. */
@@ -283,10 +256,10 @@ const benchmark: Benchmark = {
     try {
       const project = join(work, 'project');
       const appDir = join(project, 'app');
-      cpSync(APP, appDir, { recursive: true });
-      writeFileSync(join(project, 'slipway.yaml'), projectFile(lab));
+      cpSync(SSH_APP, appDir, { recursive: true });
+      writeFileSync(join(project, 'slipway.yaml'), sshProjectFile(lab, { project: 'fanout', service: 'web', port: PORT.slipway, baseDir: (h) => join(h.baseDir, 'slipway'), batchSize: HOSTS }));
       const plainDir = join(work, 'plain-app');
-      cpSync(APP, plainDir, { recursive: true });
+      cpSync(SSH_APP, plainDir, { recursive: true });
       for (const host of lab.hosts) for (const way of ['slipway', 'plain', 'ansible']) lab.userDir(join(host.baseDir, way));
 
       /** Untimed first releases: every side starts from a host running an older release. */

@@ -14,15 +14,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '../test/helpers/cli.js';
 import { startSshHosts } from '../test/harness/sshd.js';
+import { SSH_APP, sshProjectFile } from './ssh-project.js';
 import { canTraceForks, countSpawned, CpuGroup } from './host-cost.js';
 import type { Benchmark, Result } from './types.js';
 
 const HOSTS = 20;
 const ROOT = resolve(import.meta.dirname, '..');
-const APP = fileURLToPath(new URL('../src/runtimes/ssh/testdata/app', import.meta.url));
 /** Seconds each server is given to open its links and observe everything once before measuring. */
 const SETTLE_S = Number(process.env.SLIPWAY_BENCH_IDLE_SETTLE ?? 15);
 /** Seconds measured, per server. */
@@ -75,31 +74,8 @@ const benchmark: Benchmark = {
       for (const host of lab.hosts) hosts.add(host.sshd.pid!);
       const project = join(dir, 'project');
       mkdirSync(project);
-      cpSync(APP, join(project, 'app'), { recursive: true });
-      const entries = lab.hosts.map((h) => `{ name: ${h.name}, address: ${h.address}, baseDir: ${lab.userDir(join(h.baseDir, 'idle'))} }`);
-      writeFileSync(
-        join(project, 'slipway.yaml'),
-        `project: idle
-services:
-  api:
-    replicas: ${HOSTS}
-    workload:
-      command: ${process.execPath}
-      args: [server.mjs]
-      artifact: ./app
-      ports: { http: ${PORT} }
-      readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, timeoutSeconds: 1 }
-environments:
-  prod: { targets: [hosts] }
-targets:
-  hosts:
-    runtime: ssh
-    hosts: [${entries.join(', ')}]
-    user: ${lab.user.name}
-    identityFile: ${lab.identityFile}
-    knownHosts: ${lab.knownHostsFile}
-`,
-      );
+      cpSync(SSH_APP, join(project, 'app'), { recursive: true });
+      writeFileSync(join(project, 'slipway.yaml'), sshProjectFile(lab, { project: 'idle', service: 'api', port: PORT, baseDir: (h) => lab.userDir(join(h.baseDir, 'idle')) }));
       for (const host of lab.hosts) lab.network.assertReachable(host.net);
       const deployed = await runCli(['deploy', 'api', '-e', 'prod', '-p', project]);
       if (deployed.code !== 0) throw new Error(`slipway deploy failed (${deployed.code}):\n${deployed.stdout}${deployed.stderr}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, type InputIssue } from '../errors.js';
-import { loadProject } from './load.js';
+import type { InputIssue } from '../errors.js';
+import { issuesOfProjectFiles } from './test-fixtures.js';
 
 /** A Score workload as the specification writes it: no command, files, a volume, requests, a sidecar, UDP, targetPort, exec probe, headers. */
 const SCORE = `apiVersion: score.dev/v1b1
@@ -38,14 +38,7 @@ targets:
 /** Loads the project from memory, with `runtime` as its one target's kind. */
 async function load(runtime: string): Promise<readonly InputIssue[]> {
   const files: Record<string, string> = { '/p/slipway.yaml': project(runtime), '/p/web/score.yaml': SCORE };
-  const read = async (path: string) => files[path] ?? Promise.reject(Object.assign(new Error(`no ${path}`), { code: 'ENOENT' }));
-  try {
-    await loadProject('/p/slipway.yaml', read);
-    return [];
-  } catch (error) {
-    if (error instanceof InvalidInputError) return error.issues;
-    throw error;
-  }
+  return issuesOfProjectFiles(files);
 }
 
 describe('what a runtime cannot honour', () => {
@@ -82,10 +75,8 @@ environments:
 targets:
   box: { runtime: process }
 `;
-    const read = async () => text;
-    const error = await loadProject('/p/slipway.yaml', read).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(InvalidInputError);
-    expect((error as InvalidInputError).issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual([
+    const issues = await issuesOfProjectFiles({ '/p/slipway.yaml': text });
+    expect(issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual([
       '4:5 the process runtime (target box) cannot honour this: it starts the command itself and reads no image entrypoint; give command (and args)',
       '6:15 the process runtime (target box) cannot honour this: it mounts no files into a process; ship them in the artifact, or pass their content in variables',
     ]);

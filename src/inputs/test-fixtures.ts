@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { expect, it } from 'vitest';
 import { InvalidInputError, type InputIssue } from '../errors.js';
+import { loadProject } from './load.js';
 
 /** The issues `run` throws as `InvalidInputError`; fails the test when it returns or throws anything else. */
 export function issuesOf(run: () => unknown): readonly InputIssue[] {
@@ -13,6 +14,18 @@ export function issuesOf(run: () => unknown): readonly InputIssue[] {
     throw error;
   }
   throw new Error('expected the input to be rejected');
+}
+
+/** The issues of loading `<dir>/slipway.yaml` from `files` (absolute path → text) in memory; none when it loads. */
+export async function issuesOfProjectFiles(files: Readonly<Record<string, string>>, dir = '/p'): Promise<readonly InputIssue[]> {
+  const read = async (path: string) => files[path] ?? Promise.reject(Object.assign(new Error(`no ${path}`), { code: 'ENOENT' }));
+  try {
+    await loadProject(`${dir}/slipway.yaml`, read);
+    return [];
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error.issues;
+    throw error;
+  }
 }
 
 /** The contract of every loader: it returns, or throws `InvalidInputError` with positioned issues; nothing else. */

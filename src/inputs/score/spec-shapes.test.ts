@@ -4,8 +4,8 @@
  * exactly what a process cannot honour, at its position.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, type InputIssue } from '../../errors.js';
-import { loadProject } from '../load.js';
+import type { InputIssue } from '../../errors.js';
+import { issuesOfProjectFiles } from '../test-fixtures.js';
 
 const head = (name: string) => `apiVersion: score.dev/v1b1\nmetadata:\n  name: ${name}\n`;
 
@@ -28,14 +28,7 @@ async function load(runtime: string): Promise<readonly InputIssue[]> {
     '/p/slipway.yaml': `project: shapes\nscoreFiles: [${names.map((n) => `${n}.yaml`).join(', ')}]\nenvironments:\n  dev: { targets: [box] }\ntargets:\n  box: { runtime: ${runtime} }\n`,
     ...Object.fromEntries(names.map((n) => [`/p/${n}.yaml`, SHAPES[n]!])),
   };
-  const read = async (path: string) => files[path] ?? Promise.reject(Object.assign(new Error(`no ${path}`), { code: 'ENOENT' }));
-  try {
-    await loadProject('/p/slipway.yaml', read);
-    return [];
-  } catch (error) {
-    if (error instanceof InvalidInputError) return error.issues;
-    throw error;
-  }
+  return issuesOfProjectFiles(files);
 }
 
 describe('Score files as the specification writes them', () => {
