@@ -9,6 +9,7 @@ import { RUNTIME_MODULES, settingsSchemas } from '../runtimes/registry.js';
 import { RequestPath } from './http-fields.js';
 import { Verification } from '../verification/types.js';
 import { Notifications } from '../notifications/schema.js';
+import { CPU_PATTERN, MEMORY_PATTERN, cpuProblem, memoryProblem } from '../desired/quantities.js';
 
 export { Name, Version, SecretName, TokenName, Label, Note, EventType, checkName, InvalidNameError } from './name.js';
 
@@ -38,13 +39,27 @@ export const EnvVars = z.record(
   z.union([z.string(), z.number(), z.boolean()]).transform(String),
 );
 
-/** Memory as Kubernetes writes it (`512Mi`, `1Gi`, `256M`, or bytes) → bytes. */
+/** Memory as Kubernetes and Score write it (`512Mi`, `1.5Gi`, `0.5G`, `1e9`, or bytes) → bytes (`desired/quantities.ts`). */
 export const Memory = z
-  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/, 'a memory size such as 512Mi or 1Gi')])
+  .union([
+    z.number().int().positive(),
+    z
+      .string()
+      .regex(MEMORY_PATTERN, { message: 'a memory size such as 512Mi, 1.5Gi, 0.5G or 1e9', abort: true })
+      .refine((text) => memoryProblem(text) === undefined, 'a memory size no machine has'),
+  ])
   .describe('memory, e.g. 512Mi');
 
 /** CPU in cores (`0.5`) or millicores (`500m`). */
-export const Cpu = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?m?$/, 'CPU such as 0.5 or 500m')]).describe('CPU, e.g. 500m');
+export const Cpu = z
+  .union([
+    z.number().positive(),
+    z
+      .string()
+      .regex(CPU_PATTERN, { message: 'CPU such as 0.5 or 500m', abort: true })
+      .refine((text) => cpuProblem(text) === undefined, 'a CPU quantity no machine has'),
+  ])
+  .describe('CPU, e.g. 500m');
 
 export const Limits = z.strictObject({ memory: Memory.optional(), cpu: Cpu.optional() });
 export type Limits = z.infer<typeof Limits>;

@@ -11,6 +11,7 @@ import { invalid } from '../yaml-file.js';
 import { checkDocument } from '../zod-issues.js';
 import { convertScore } from './convert.js';
 import { ScoreWorkload } from './schema.js';
+import { unsendableProbeFields } from './sendable.js';
 
 /** A schema-valid Score file, with the means to position problems found in it later. */
 export interface ScoreDocument {
@@ -24,10 +25,13 @@ export interface ScoreDocument {
 const entryKinds: Record<string, string> = { containers: 'container', resources: 'resource', 'service.ports': 'port' };
 const entryKind: EntryKind = (mapPath) => entryKinds[mapPath.join('.')];
 
-/** Parses and checks the text of a Score file; `file` names it in issues. Pure. Throws `InvalidInputError` with every issue. */
+/**
+ * Parses and checks the text of a Score file against the Score schema, then its probes against what
+ * an HTTP client can send (`sendable.ts`); `file` names it in issues. Pure. Throws `InvalidInputError` with every issue.
+ */
 export function parseScore(text: string, file: string): ScoreDocument {
   const source = YamlSource.parse(text, file);
-  const checked = checkDocument(source, ScoreWorkload, { entryKind });
+  const checked = checkDocument(source, ScoreWorkload, { entryKind, check: unsendableProbeFields });
   if (checked.value === undefined) throw invalid(checked.issues);
   return { file, spec: checked.value, locate: (problem) => source.locate(problem) };
 }
