@@ -89,7 +89,7 @@ function difference(desired: DesiredUnit, facts: ReconcileFacts): { text: string
   const where = `${desired.service} in ${desired.environment} on ${desired.target}`;
   if (facts.unreachable) return { text: `${desired.target} cannot be reached (${facts.unreachable}); ${desired.service} ${desired.release.version} may not run there` };
   if (!observed || observed.health === 'missing') return { text: `${desired.service} is not running in ${desired.environment} on ${desired.target}` };
-  if (observed.release.id !== desired.release.id) return { text: `${where} runs ${observed.release.version}, not the accepted ${desired.release.version}` };
+  if (observed.release.id !== desired.release.id) return { text: `${where} runs ${observed.release.version}, not the accepted ${desired.release.version}${notReady(observed)}` };
   if (observed.configHash !== desired.configHash) return { text: `${where} runs another configuration of ${desired.release.version}` };
   const others = observed.instances.filter((i) => i.configHash !== desired.configHash);
   if (others.length) return { text: `${where}: ${others.map((i) => `${i.id} runs ${i.release.version}`).join(', ')}, not ${desired.release.version}` };
@@ -97,11 +97,17 @@ function difference(desired: DesiredUnit, facts: ReconcileFacts): { text: string
   if (observed.drift?.length) return { text: `changed by hand: ${observed.drift.map((d) => `${d.path} ${d.change}`).join(', ')}` };
   if (observed.health === 'degraded' || observed.health === 'progressing') {
     const down = observed.instances.filter((i) => i.state !== 'ready');
-    const text = `${where} is ${observed.health}${down.length ? `; not ready: ${down.map((i) => `${i.id} (${i.message ?? i.state})`).join(', ')}` : ''}`;
+    const text = `${where} is ${observed.health}${notReady(observed)}`;
     // Crashed and starting instances of a supervising runtime come back by themselves; an unhealthy one too.
     const healing = facts.selfHealing && down.every((i) => i.state === 'crashed' || i.state === 'starting' || i.state === 'unhealthy');
     if (observed.health === 'progressing' && !healing) return undefined; // on its way, nothing to correct
     return { text, healing };
   }
   return undefined;
+}
+
+/** `; not ready: <instance> (<why>), …` for the instances of `observed` that are not ready; empty when all are. */
+function notReady(observed: ObservedUnit): string {
+  const down = observed.instances.filter((i) => i.state !== 'ready');
+  return down.length ? `; not ready: ${down.map((i) => `${i.id} (${i.message ?? i.state})`).join(', ')}` : '';
 }

@@ -4,7 +4,7 @@
  * on the same state (an orchestrator restart), and builds units that really run on it.
  * Harnesses that can also break things behind the adapter's back (kill an instance, cut the target
  * off) opt into the drift, disconnection and re-appearance cases by providing those hooks. An
- * adapter with the logs capability (`hasLogs`) passes the logs case; for the others it is skipped.
+ * adapter with the logs capability (`hasLogs`) passes the logs case; one whose harness says `withoutLogs` must offer none.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredUnit, ObservedInstance, ObservedUnit, ResolvedWorkload } from '../desired/types.js';
@@ -40,6 +40,8 @@ export interface AdapterHarness {
   /** Cuts the target off the orchestrator; `reconnect` brings it back. Together they enable the disconnection cases. */
   disconnect?(): Promise<void>;
   reconnect?(): Promise<void>;
+  /** True for an adapter whose workloads print nothing to read (a static site): its contract asserts it offers no logs. */
+  readonly withoutLogs?: boolean;
 }
 
 /** What an adapter's tests keep their state in (a directory, a daemon): one per contract case. */
@@ -272,9 +274,13 @@ export function adapterContract(name: string, harness: AdapterHarness): void {
       expect(snapshot(await adapter.observe())).toEqual([prodBefore]);
     });
 
-    it('logs: the last lines of each instance, named as observe names it; follow yields lines printed after it began and ends when aborted', async (ctx) => {
+    if (harness.withoutLogs) {
+      it('logs: offers none, so the engine reads no lines from it', async () => {
+        expect(hasLogs(await open())).toBe(false);
+      });
+    } else it('logs: the last lines of each instance, named as observe names it; follow yields lines printed after it began and ends when aborted', async () => {
       const adapter = await open();
-      if (!hasLogs(adapter)) return ctx.skip();
+      if (!hasLogs(adapter)) throw new Error('the adapter offers no logs; a harness without them says withoutLogs');
       const unit = harness.unit({ replicas: 2, ticks: true });
       await adapter.apply(unit);
       const ids = (await adapter.observe())[0]!.instances.map((i) => i.id);

@@ -11,6 +11,7 @@ adapterContract('null', {
   open: () => openNullRuntime(ctx, (state = createNullState())),
   reopen: () => openNullRuntime(ctx, state),
   unit: (overrides) => contractUnit(ctx.target, workload, overrides),
+  withoutLogs: true,
 });
 
 describe('null runtime', () => {

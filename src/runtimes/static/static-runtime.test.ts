@@ -89,7 +89,7 @@ class Sandbox {
   }
 }
 
-adapterContract('static', sandboxHarness(() => new Sandbox()));
+adapterContract('static', sandboxHarness(() => new Sandbox(), { withoutLogs: true }));
 
 let remoteSandbox: Sandbox | undefined;
 adapterContract(
@@ -97,6 +97,7 @@ adapterContract(
   sandboxHarness(() => (remoteSandbox = new Sandbox(true)), {
     disconnect: () => remoteSandbox!.cutOff(),
     reconnect: () => remoteSandbox!.bringBack(),
+    withoutLogs: true,
   }),
 );
 
