@@ -17,15 +17,22 @@ export function serviceOwner(written: unknown): string {
 
 /**
  * The service `name` of the project, or `written` (a release's snapshot) when given: positions
- * point into the project file when the snapshot is what the file says now, else at the release.
+ * point into the project file (or, for a service of a Score file, into that file) when the
+ * snapshot is what the files say now, else at the release.
  */
 export function serviceSource(project: Project, name: string, snapshot?: { written: unknown; release: string }): ServiceSource {
   const current = (project.source.written as { services?: Record<string, unknown> }).services?.[name];
   const written = snapshot ? snapshot.written : current;
   const owner = serviceOwner(written);
   const inFile = !snapshot || canonicalJson(snapshot.written) === canonicalJson(current);
+  const score = project.scoreOrigins?.[name];
   const origin = (path: readonly string[], precedence: Precedence): Origin => {
     if (!inFile) return { kind: 'release', release: snapshot!.release, owner, precedence };
+    if (score) {
+      // A Score service: the value's own line in its Score file, or Slipway's default where the file set none.
+      const position = score.positionOf(path);
+      return position ? { kind: 'file', ...position, owner, precedence } : { kind: 'built-in' };
+    }
     const { file, line, column } = project.source.locate(['services', name, ...path]);
     return { kind: 'file', file, line, column, owner, precedence };
   };

@@ -12,6 +12,7 @@ import { checkDocument } from '../zod-issues.js';
 import { convertScore } from './convert.js';
 import { ScoreWorkload } from './schema.js';
 import { unsendableProbeFields } from './sendable.js';
+import { scoreOrigins, type ScoreOrigins } from './origins.js';
 
 /** A schema-valid Score file, with the means to position problems found in it later. */
 export interface ScoreDocument {
@@ -36,15 +37,22 @@ export function parseScore(text: string, file: string): ScoreDocument {
   return { file, spec: checked.value, locate: (problem) => source.locate(problem) };
 }
 
+/** A service made from a Score file, and where in the file each of its fields was set. */
+export interface ScoreService {
+  readonly name: string;
+  readonly service: Service;
+  readonly origins: ScoreOrigins;
+}
+
 /**
  * The Slipway service a Score file describes, named by its `metadata.name`. `projectDir` is the
  * absolute directory of the project file (`image: .` becomes an artifact path relative to it).
  * Pure. Throws `InvalidInputError` with every field Slipway cannot honour, positioned in the Score file.
  */
-export function scoreToService(score: ScoreDocument, options: { readonly projectDir: string }): { name: string; service: Service } {
+export function scoreToService(score: ScoreDocument, options: { readonly projectDir: string }): ScoreService {
   const conversion = convertScore(score.spec, { file: resolve(score.file), projectDir: resolve(options.projectDir) });
   if (!('service' in conversion)) throw invalid(conversion.problems.map((problem) => score.locate(problem)));
-  return { name: conversion.name, service: conversion.service };
+  return { name: conversion.name, service: conversion.service, origins: scoreOrigins(score) };
 }
 
 /**
@@ -52,7 +60,7 @@ export function scoreToService(score: ScoreDocument, options: { readonly project
  * `scoreToService` does. Throws `InvalidInputError` when it is invalid, and the read error when
  * it cannot be read. `read` reads it (by its absolute path).
  */
-export async function loadScoreFile(file: string, projectDir: string, read = (path: string) => readFile(path, 'utf8')): Promise<{ name: string; service: Service }> {
+export async function loadScoreFile(file: string, projectDir: string, read = (path: string) => readFile(path, 'utf8')): Promise<ScoreService> {
   const path = resolve(file);
   return scoreToService(parseScore(await read(path), path), { projectDir });
 }
