@@ -223,6 +223,13 @@ describe('placeholders', () => {
     ]);
   });
 
+  it('undoes $$ in command and args, which nothing resolves later', () => {
+    const text = edit(VALID, 'command: [node, server.mjs]', 'command: [/bin/sh, "$$0"]\n    args: [-c, "echo $${GREETING} $$$$ ${metadata.name}", "${metadata.name}$$"]');
+    const { workload } = convert(text).service;
+    expect([workload.command, ...workload.args]).toEqual(['/bin/sh', '$0', '-c', 'echo ${GREETING} $$ api', 'api$']);
+    expect(workload.env.GREETING).toBe('hello');
+  });
+
   it('requires an output after the resource name', () => {
     expect(messages(edit(VALID, 'GREETING: hello', 'GREETING: ${resources.db}'))).toEqual([
       '9:17 containers.main.variables.GREETING: in ${resources.db}: expected a resource and one of its outputs, as in ${resources.db.host}',
