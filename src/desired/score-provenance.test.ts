@@ -1,8 +1,12 @@
-/** `explain`'s origins for a service made from a Score file: the Score file, line and column of each value it set. */
+/**
+ * A project whose service comes from a Score file: `explain`'s origins are the Score file, line and
+ * column of each value it set; `validate` (`checkProject`) reports a resource no provisioner matches there.
+ */
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../inputs/index.js';
 import { describeOrigin, leaves } from './merge.js';
-import { resolveProjectService } from './project-resolution.js';
+import { InvalidInputError } from '../errors.js';
+import { checkProject, resolveProjectService } from './project-resolution.js';
 
 const PROJECT = `project: shop
 scoreFiles: [api/score.yaml]
@@ -40,8 +44,12 @@ resources:
 
 const FILES: Record<string, string> = { '/p/slipway.yaml': PROJECT, '/p/api/score.yaml': SCORE };
 
+function load(files: Record<string, string> = FILES) {
+  return loadProject('/p/slipway.yaml', (path) => (path in files ? Promise.resolve(files[path]!) : Promise.reject(Object.assign(new Error('no file'), { code: 'ENOENT' }))));
+}
+
 async function origins() {
-  const project = await loadProject('/p/slipway.yaml', (path) => Promise.resolve(FILES[path] ?? Promise.reject(Object.assign(new Error('no file'), { code: 'ENOENT' }))));
+  const project = await load();
   const resolution = resolveProjectService(project, 'api', 'dev');
   return Object.fromEntries(leaves(resolution.spec, []).map(({ path }) => [path.join('.'), describeOrigin(resolution.origins.get(path.join('.'))!)]));
 }
@@ -78,5 +86,39 @@ describe('the origin of a value set by a Score file', () => {
     expect(found['workload.readinessProbe.periodSeconds']).toBe("Slipway's default");
     expect(found.replicas).toBe("Slipway's default");
     expect(Object.values(found).filter((origin) => origin.includes('slipway.yaml'))).toEqual([]);
+  });
+});
+
+describe('validating a project whose Score file asks for a resource', () => {
+  it('reports a resource no provisioner matches at its type in the Score file, naming the provisioners there are', async () => {
+    const error = await load().then(checkProject).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).issues).toEqual([
+      {
+        file: '/p/api/score.yaml',
+        line: Number(at('type: postgres').split(':')[1]),
+        column: Number(at('type: postgres', 'postgres').split(':')[2]),
+        path: 'services.api.resources.db.type',
+        message: `no provisioner matches resource "db" (type postgres); the layers define no provisioners: add one for type postgres to a platform layer's provisioners`,
+      },
+    ]);
+    const withRedis = {
+      ...FILES,
+      '/p/slipway.yaml': PROJECT.replace('scoreFiles:', 'layers: [platform.yaml]\nscoreFiles:'),
+      '/p/platform.yaml': 'owner: platform\nprovisioners:\n  - { type: redis, provisioner: cmd, command: ./redis.sh }\n',
+    };
+    const other = await load(withRedis).then(checkProject).catch((caught: unknown) => caught);
+    expect((other as InvalidInputError).issues.map((issue) => issue.message)).toEqual([
+      `no provisioner matches resource "db" (type postgres); the layers' provisioners are redis (cmd): add one for type postgres to a platform layer's provisioners`,
+    ]);
+  });
+
+  it('passes once a provisioner matches', async () => {
+    const files = {
+      ...FILES,
+      '/p/slipway.yaml': PROJECT.replace('scoreFiles:', 'layers: [platform.yaml]\nscoreFiles:'),
+      '/p/platform.yaml': 'owner: platform\nprovisioners:\n  - { type: postgres, provisioner: postgres, adminUrl: "secret:pg" }\n',
+    };
+    expect((await load(files).then(checkProject)).map((r) => r.service)).toEqual(['api']);
   });
 });
