@@ -1,7 +1,7 @@
 /**
  * What a deployment needs besides its release: the environment's resources, provisioned (never
  * deleted here: deleting happens only when a person applies a plan that says so), and the unit's
- * env with `${resources.…}` outputs and `secret:` references filled in. The values exist only on
+ * env with `${resources.…}` outputs and `secret:` references filled in and `$$` escapes undone. The values exist only on
  * the way to the runtime: plans, records and events keep the references.
  */
 import { resolveProjectService, unitId, type DesiredUnit } from '../desired/index.js';
@@ -9,6 +9,7 @@ import {
   applyResourcePlan,
   applyResourceRounds,
   builtinProvisioners,
+  envIsTemplate,
   planResources,
   requestResources,
   resolveResourcePlaceholders,
@@ -77,7 +78,7 @@ export async function applyResources(
 
 /** The unit as the runtime must see it: resource outputs and secrets in its env. Same `configHash`. */
 export async function materialize(ws: Workspace, unit: DesiredUnit, redactor: Redactor): Promise<DesiredUnit> {
-  const needsResources = Object.values(unit.workload.env).some((v) => v.includes('${resources.'));
+  const needsResources = envIsTemplate(unit.workload.env);
   const needsSecrets = Object.values(unit.workload.env).some((v) => v.startsWith('secret:'));
   if (!needsResources && !needsSecrets) return unit;
   const secrets = secretStore(ws);

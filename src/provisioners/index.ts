@@ -10,7 +10,7 @@ export { requestResources, resourceUid, type ResourceRequestsInput } from './req
 export { planResources, withoutDeletes, formatResourcePlan } from './plan.js';
 export { applyResourcePlan, applyResourceRounds, type ApplyContext, type AppliedStep } from './apply.js';
 export { serviceResourceOutputs, outputSecretName, type SecretAccess, type ServiceOutputs } from './outputs.js';
-export { paramsDependencies, resolveParams, resolveResourcePlaceholders } from './placeholders.js';
+export { envIsTemplate, paramsDependencies, resolveParams, resolveResourcePlaceholders } from './placeholders.js';
 export { builtinProvisioners, type BuiltinProvisionerOptions } from './builtin/index.js';
 export { ResourceRequestError, ProvisionerError } from './errors.js';
 export type * from './types.js';

@@ -7,6 +7,15 @@ import { errorMessage } from '../errors.js';
 import { secretRefName } from '../secrets/names.js';
 
 /**
+ * Whether `env` is written as a template that `resolveResourcePlaceholders` must finish: some value
+ * uses a resource output (`${resources.…}`) or a `$$` escape (Score's `PRICE: $${amount}` is the
+ * text `${amount}`). Env with neither is passed to the workload as written.
+ */
+export function envIsTemplate(env: Readonly<Record<string, string>>): boolean {
+  return Object.values(env).some((value) => value.includes('${resources.') || value.includes('$$'));
+}
+
+/**
  * `env` with every `${resources.<name>.<output>}` replaced by that output (`outputs` is keyed by
  * the service's own names for its resources) and `$$` escapes undone: final values. Throws one
  * `PlaceholderError` naming every env var with a placeholder it cannot fill, and the outputs the
