@@ -73,6 +73,10 @@ export const ResourceRequest = z.strictObject({
   class: z.string().min(1).optional(),
   /** Requests with the same type, class and id share one resource. */
   id: z.string().min(1).optional(),
+  /**
+   * Given to the provisioner. Texts are templates: `${resources.<name>.<output>}` is another resource
+   * of the service's output (that resource is provisioned first), `$$` a literal `$`.
+   */
   params: z.record(z.string(), z.unknown()).optional(),
 });
 export type ResourceRequest = z.infer<typeof ResourceRequest>;
