@@ -1,56 +1,118 @@
 /**
- * One release onto 20 SSH hosts (sshd in network namespaces, see test/harness): upload, switch
- * `current`, restart, health check — by the ssh runtime, by plain parallel OpenSSH (`scp` + `ssh`
- * per host) and by an `ansible-playbook` (forks 20) doing the same steps. Each deploys release 1
- * untimed, then release 2 timed, into base directories of its own, and must then have every host
- * answering with release 2. All three log in as the hosts' deploy user. Needs root, sshd, ansible-core.
+ * One release onto 20 SSH hosts (sshd in network namespaces, see test/harness) by the user's path,
+ * against the floor: a plain OpenSSH script doing the same steps with one connection per host.
+ *
+ * A project directory holds a `slipway.yaml` whose one environment runs a service with one replica
+ * on each of 20 hosts of one `ssh` target, all hosts in one batch (the script does all at once too),
+ * no load balancer (neither side drains). Each round changes the release's content (a 512 KiB
+ * filler file) and times, in an order that rotates from round to round:
+ *
+ * - **deploy alone**: `slipway deploy web --env prod` from the shell, the built CLI (`dist/`, as an
+ *   installed `slipway` runs), opening the workspace itself;
+ * - **deploy through a server**: the same command while `slipway server` holds the workspace (the
+ *   CLI goes through its control socket; the server's loops observe and reconcile meanwhile). The
+ *   server is started before and stopped after, untimed, so the other two never compete with it;
+ * - **OpenSSH**: `tar` of the release, then per host, all at once, one `ssh host '<script>' < archive`
+ *   whose script extracts it, switches `current`, stops the old process, starts the new one and
+ *   polls its health check every 50 ms (as Slipway's does), pruning old releases as Slipway does.
+ *
+ * After each, every host must answer HTTP with the new release (checked untimed). Reports medians
+ * with min and max, and the ratios of the medians (target ≤ 1.3). With `SLIPWAY_BENCH_ANSIBLE=1`,
+ * one `ansible-playbook` run (forks 20) of the same steps at the end, for context. Rounds:
+ * `SLIPWAY_BENCH_ROUNDS` (default 5). Needs root, sshd, and `npm run build` done. It also reports the
+ * CPU time each way cost the machine (a cpuacct cgroup around the run: unlike wall time, others'
+ * load does not change it), the server's CPU while it idles before its deploy (its loops observing
+ * the hosts), and the load average.
  */
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { contractUnit } from '../src/runtimes/adapter-contract.js';
-import { ephemeralSealer } from '../src/secrets/index.js';
-import { openSshRuntime } from '../src/runtimes/ssh/ssh-runtime.js';
-import { SshTarget } from '../src/runtimes/ssh/settings.js';
+import { builtCli } from '../test/helpers/cli.js';
 import { startSshHosts, type SshHosts } from '../test/harness/sshd.js';
 import type { Benchmark, Result } from './types.js';
 
 const HOSTS = 20;
+const ROUNDS = Number(process.env.SLIPWAY_BENCH_ROUNDS ?? 5);
 const APP = fileURLToPath(new URL('../src/runtimes/ssh/testdata/app', import.meta.url));
 /** Bytes of filler in each release, so that the upload is not empty. */
 const PAYLOAD_BYTES = 512 * 1024;
+/** The service's port on every host: Slipway's, and the script's beside it. */
+const PORT = { slipway: 8101, plain: 8102, ansible: 8103 } as const;
+/** How long the server runs before the timed deploy: its loops' first passes are behind it. */
+const SERVER_SETTLE_MS = 5_000;
+const TARGET_RATIO = 1.3;
 
-/** A release directory: the test service plus a filler file unique to the version. */
-function release(dir: string, version: string): string {
-  const path = join(dir, `release-${version}`);
-  cpSync(APP, path, { recursive: true });
-  writeFileSync(join(path, 'payload.bin'), randomBytes(PAYLOAD_BYTES));
-  return path;
+interface Output {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
 }
 
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/** Runs a command to its end; `stdinFile` is opened as its standard input. */
+function run(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; stdinFile?: string } = {}): Promise<Output> {
+  const stdin = options.stdinFile === undefined ? 'ignore' : openSync(options.stdinFile, 'r');
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const child = spawn(command, args, { stdio: [stdin, 'pipe', 'pipe'], env: options.env ?? process.env });
+    if (typeof stdin === 'number') closeSync(stdin);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}:\n${output.slice(-2000)}`))));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
-/** The remote steps after the upload, as one sh script: extract, switch, restart, health check. */
-function deployScript(base: string, version: string, port: number, archive: string): string {
+/** `run`, throwing with the command's last output unless it exits 0. */
+async function runOk(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; stdinFile?: string } = {}): Promise<void> {
+  const { code, stdout, stderr } = await run(command, args, options);
+  if (code !== 0) throw new Error(`${command} exited ${code}:\n${(stdout + stderr).slice(-2000)}`);
+}
+
+/** Gives the release new content: a filler file no earlier round had. */
+function changeContent(appDir: string): void {
+  writeFileSync(join(appDir, 'payload.bin'), randomBytes(PAYLOAD_BYTES));
+}
+
+/** The project file: service `web`, one replica per host, environment `prod` on target `hosts`, all hosts at once. */
+function projectFile(lab: SshHosts): string {
+  const hosts = lab.hosts.map((h) => `{ name: ${h.name}, address: ${h.address}, baseDir: ${join(h.baseDir, 'slipway')} }`);
+  return `project: fanout
+services:
+  web:
+    replicas: ${HOSTS}
+    workload:
+      command: ${process.execPath}
+      args: [server.mjs]
+      artifact: ./app
+      ports: { http: ${PORT.slipway} }
+      readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, timeoutSeconds: 1 }
+environments:
+  prod: { targets: [hosts] }
+targets:
+  hosts:
+    runtime: ssh
+    hosts: [${hosts.join(', ')}]
+    user: ${lab.user.name}
+    identityFile: ${lab.identityFile}
+    knownHosts: ${lab.knownHostsFile}
+    batchSize: ${HOSTS}
+`;
+}
+
+/** The remote steps, as one sh script reading the archive on stdin: extract, switch, restart, health check, prune. */
+function deployScript(base: string, version: string, port: number, archive = ''): string {
   const dir = `${base}/releases/${version}`;
   return [
-    `set -e; mkdir -p ${dir} ${base}/run; tar -x -C ${dir} -f ${archive}`,
+    `set -e; mkdir -p ${dir} ${base}/run; tar -x -C ${dir}${archive ? ` -f ${archive}` : ''}`,
     `ln -sfn ${dir} ${base}/current.tmp && mv -T ${base}/current.tmp ${base}/current`,
     `if [ -f ${base}/run/pid ]; then kill $(cat ${base}/run/pid) 2>/dev/null || true; while [ -n "$(cat /proc/$(cat ${base}/run/pid)/cmdline 2>/dev/null)" ]; do sleep 0.05; done; fi`,
     `(cd ${base}/current && PORT=${port} SLIPWAY_RELEASE=${version} exec setsid nohup ${process.execPath} server.mjs) >> ${base}/run/output.log 2>&1 < /dev/null & echo $! > ${base}/run/pid`,
     `i=0; until curl -fs -o /dev/null http://127.0.0.1:${port}/healthz; do i=$((i+1)); [ $i -lt 200 ] || exit 1; sleep 0.05; done`,
+    `cd ${base}/releases && ls -1t | tail -n +5 | xargs -r rm -rf`,
   ].join('\n');
 }
 
@@ -58,24 +120,23 @@ function sshOptions(lab: SshHosts): string[] {
   return ['-F', '/dev/null', '-i', lab.identityFile, '-o', `UserKnownHostsFile=${lab.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
 }
 
-/** Plain parallel OpenSSH: per host, `scp` the archive, then one `ssh` running the steps. */
-async function plainSsh(lab: SshHosts, work: string, dir: string, version: string, port: number): Promise<void> {
+/** The floor: `tar`, then one `ssh` per host, all at once, the archive piped into the remote script. */
+async function plainSsh(lab: SshHosts, work: string, appDir: string, version: string): Promise<void> {
   const archive = join(work, `plain-${version}.tar`);
-  await run('tar', ['-C', dir, '-cf', archive, '.']);
+  await runOk('tar', ['-C', appDir, '-cf', archive, '.']);
   await Promise.all(
-    lab.hosts.map(async (host) => {
-      const base = join(host.baseDir, 'plain');
+    lab.hosts.map((host) => {
       lab.network.assertReachable(host.net);
-      await run('scp', [...sshOptions(lab), '-q', archive, `${host.user}@${host.address}:${base}.${version}.tar`]);
-      await run('ssh', [...sshOptions(lab), `${host.user}@${host.address}`, deployScript(base, version, port, `${base}.${version}.tar`)]);
+      return runOk('ssh', [...sshOptions(lab), `${host.user}@${host.address}`, deployScript(join(host.baseDir, 'plain'), version, PORT.plain)], { stdinFile: archive });
     }),
   );
+  rmSync(archive);
 }
 
-/** The same steps as an Ansible playbook over an inventory of the hosts. */
-async function ansible(lab: SshHosts, work: string, dir: string, version: string, port: number): Promise<void> {
+/** The same steps as an Ansible playbook (upload, then the script) over an inventory of the hosts. */
+async function ansible(lab: SshHosts, work: string, appDir: string, version: string): Promise<void> {
   const archive = join(work, `ansible-${version}.tar`);
-  await run('tar', ['-C', dir, '-cf', archive, '.']);
+  await runOk('tar', ['-C', appDir, '-cf', archive, '.']);
   const inventory = join(work, 'inventory.ini');
   writeFileSync(
     inventory,
@@ -91,47 +152,62 @@ async function ansible(lab: SshHosts, work: string, dir: string, version: string
     ].join('\n'),
   );
   const playbook = join(work, `deploy-${version}.yml`);
-  writeFileSync(
-    playbook,
-    JSON.stringify([
-      {
-        hosts: 'hosts',
-        gather_facts: false,
-        tasks: [
-          { name: 'upload', copy: { src: archive, dest: `{{ base }}.${version}.tar` } },
-          { name: 'extract, switch, restart, health check', shell: deployScript('{{ base }}', version, port, `{{ base }}.${version}.tar`) },
-        ],
-      },
-    ]),
-  );
+  const tasks = [
+    { name: 'upload', copy: { src: archive, dest: `{{ base }}.${version}.tar` } },
+    { name: 'extract, switch, restart, health check', shell: deployScript('{{ base }}', version, PORT.ansible, `{{ base }}.${version}.tar`) },
+  ];
+  writeFileSync(playbook, JSON.stringify([{ hosts: 'hosts', gather_facts: false, tasks }]));
   const home = join(work, 'ansible-home');
   mkdirSync(home, { recursive: true });
   const config = join(work, 'ansible.cfg');
-  writeFileSync(config, '[defaults]\nforks = 20\n');
+  writeFileSync(config, `[defaults]\nforks = ${HOSTS}\n`);
   const env = { ...process.env, HOME: home, ANSIBLE_CONFIG: config, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCAL_TEMP: join(home, 'tmp') };
-  await run('ansible-playbook', ['-i', inventory, '-f', String(HOSTS), playbook], env);
+  await runOk('ansible-playbook', ['-i', inventory, '-f', String(HOSTS), playbook], { env });
 }
 
-/** The ssh runtime, all hosts in one batch (no load balancer: the others do not drain either). */
-async function slipway(lab: SshHosts, work: string, dir: string, version: string, port: number): Promise<void> {
-  const settings = SshTarget.parse({
-    runtime: 'ssh',
-    hosts: lab.hosts.map((h) => ({ name: h.name, address: h.address, baseDir: join(h.baseDir, 'slipway') })),
-    user: lab.user.name,
-    identityFile: lab.identityFile,
-    knownHosts: lab.knownHostsFile,
-    batchSize: HOSTS,
+/** `slipway deploy web --env prod --json`; returns the release version it deployed. */
+async function slipwayDeploy(cli: readonly string[], project: string): Promise<string> {
+  const [node, ...args] = cli;
+  const result = await run(node!, [...args, '-p', project, 'deploy', 'web', '--env', 'prod', '--json'], { env: { ...process.env, SLIPWAY_ACTOR: 'bench' } });
+  if (result.code !== 0) throw new Error(`slipway deploy exited ${result.code}:\n${result.stderr.slice(-3000)}\n${result.stdout.slice(-2000)}`);
+  const outcome = JSON.parse(result.stdout) as { result: string; release: { version: string }; message: string };
+  if (outcome.result !== 'deployed') throw new Error(`slipway deploy: ${outcome.result}: ${outcome.message}`);
+  return outcome.release.version;
+}
+
+/** A running `slipway server` on the project; `stop()` sends SIGTERM and waits for its exit. */
+interface Server {
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startServer(cli: readonly string[], project: string): Promise<Server> {
+  const [node, ...args] = cli;
+  const child = spawn(node!, [...args, '-p', project, 'server', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLIPWAY_ACTOR: 'bench' } });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Slipway serves')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`slipway server exited ${code}:\n${output.slice(-3000)}`)));
   });
-  const runtime = await openSshRuntime(settings, { target: 'bench', stateDir: join(work, 'slipway-state'), sealer: ephemeralSealer() });
-  try {
-    const probe = { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 };
-    await runtime.apply(contractUnit('bench', () => ({ command: process.execPath, args: ['server.mjs'], workingDir: dir, env: {}, ports: { http: port }, readinessProbe: probe }), { replicas: HOSTS, version }));
-  } finally {
-    await runtime.close();
-  }
+  return {
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
-const WAYS = { slipway, plainSsh, ansible } as const;
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 /** Throws unless every host answers on `port` with `version` (the test app answers "<release> <instance>"). */
 async function assertServes(lab: SshHosts, port: number, version: string): Promise<void> {
@@ -142,36 +218,155 @@ async function assertServes(lab: SshHosts, port: number, version: string): Promi
   }
 }
 
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
+};
+
+type Way = 'alone' | 'server' | 'plain';
+
+const LABEL: Record<Way, string> = {
+  alone: '`slipway deploy` from the shell',
+  server: '`slipway deploy` through a running `slipway server`',
+  plain: 'OpenSSH script, one `ssh … < archive` per host',
+};
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
+
+const CPUACCT = '/sys/fs/cgroup/cpuacct';
+
+/**
+ * A cpuacct cgroup (cgroup v1, as on these machines) holding this process and everything it starts
+ * from now on: sshd and the shells it runs, the CLI, the server, `ssh`, the services. Its CPU time
+ * over a timed deploy is what that deploy cost the machine, whatever else runs there (others' load
+ * stretches wall time, not this). Undefined where no such cgroup can be made.
+ */
+function cpuGroup(): { seconds(): number; remove(): void } | undefined {
+  const dir = join(CPUACCT, `slipway-bench-${process.pid}`);
+  try {
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
+  } catch {
+    return undefined;
+  }
+  return {
+    seconds: () => Number(readFileSync(join(dir, 'cpuacct.usage'), 'utf8')) / 1e9,
+    remove() {
+      // Back to the parent with whatever of ours still runs there, then the group goes.
+      for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+        try {
+          writeFileSync(join(CPUACCT, 'cgroup.procs'), pid);
+        } catch {
+          // it exited meanwhile
+        }
+      }
+      try {
+        rmdirSync(dir);
+      } catch {
+        console.error(`left ${dir}: a process of the run still runs in it`);
+      }
+    },
+  };
+}
+
 const benchmark: Benchmark = {
   name: 'ssh-fanout',
-  description: `one release onto ${HOSTS} SSH hosts in network namespaces: ssh runtime vs parallel OpenSSH vs ansible-playbook`,
+  description: `one release onto ${HOSTS} SSH hosts by \`slipway deploy\` (alone, and through a running server) vs one OpenSSH connection per host, alternating, ${ROUNDS} rounds`,
   async run(): Promise<Result[]> {
+    const cli = builtCli();
+    if (!cli) throw new Error('dist/ is missing or older than src/: run npm run build first');
+    const cpu = cpuGroup();
     const lab = await startSshHosts(HOSTS);
     const work = mkdtempSync(join(tmpdir(), 'slipway-bench-ssh-'));
+    let server: Server | undefined;
     try {
-      const releases = { '1': release(work, '1'), '2': release(work, '2') };
-      for (const host of lab.hosts) for (const way of Object.keys(WAYS)) lab.userDir(join(host.baseDir, way));
-      const times: Record<string, number> = {};
-      let port = 8100;
-      for (const [name, deploy] of Object.entries(WAYS)) {
-        port++;
-        await deploy(lab, work, releases['1'], '1', port);
-        const start = performance.now();
-        await deploy(lab, work, releases['2'], '2', port);
-        times[name] = performance.now() - start;
-        await assertServes(lab, port, '2');
-        console.error(`  ${name}: ${times[name].toFixed(0)} ms`);
+      const project = join(work, 'project');
+      const appDir = join(project, 'app');
+      cpSync(APP, appDir, { recursive: true });
+      writeFileSync(join(project, 'slipway.yaml'), projectFile(lab));
+      const plainDir = join(work, 'plain-app');
+      cpSync(APP, plainDir, { recursive: true });
+      for (const host of lab.hosts) for (const way of ['slipway', 'plain', 'ansible']) lab.userDir(join(host.baseDir, way));
+
+      /** Untimed first releases: every side starts from a host running an older release. */
+      changeContent(appDir);
+      await assertServes(lab, PORT.slipway, await slipwayDeploy(cli, project));
+      changeContent(plainDir);
+      await plainSsh(lab, work, plainDir, 'r0');
+      await assertServes(lab, PORT.plain, 'r0');
+
+      const times: Record<Way, number[]> = { alone: [], server: [], plain: [] };
+      const cpuSpent: Record<Way, number[]> = { alone: [], server: [], plain: [] };
+      const serverCpu: number[] = [];
+      const loads: string[] = [loadAverage()];
+      const ways: Way[] = ['alone', 'server', 'plain'];
+      for (let round = 1; round <= ROUNDS; round++) {
+        const order = ways.map((_, i) => ways[(i + round - 1) % ways.length]!);
+        for (const way of order) {
+          if (way === 'server') {
+            server = await startServer(cli, project);
+            const before = cpuSeconds(server.process.pid!);
+            await new Promise((r) => setTimeout(r, SERVER_SETTLE_MS));
+            serverCpu.push(((cpuSeconds(server.process.pid!) - before) / SERVER_SETTLE_MS) * 60_000);
+          }
+          changeContent(way === 'plain' ? plainDir : appDir);
+          const start = performance.now();
+          const cpuBefore = cpu?.seconds() ?? 0;
+          const version = way === 'plain' ? (await plainSsh(lab, work, plainDir, `r${round}`), `r${round}`) : await slipwayDeploy(cli, project);
+          const ms = performance.now() - start;
+          times[way].push(ms);
+          if (cpu) cpuSpent[way].push(cpu.seconds() - cpuBefore);
+          if (server) await server.stop();
+          server = undefined;
+          await assertServes(lab, way === 'plain' ? PORT.plain : PORT.slipway, version);
+          console.error(`  round ${round}: ${way} ${ms.toFixed(0)} ms (load ${loadAverage()})`);
+        }
+        loads.push(loadAverage());
       }
-      const { slipway: ours, plainSsh: plain, ansible: playbook } = times as Record<keyof typeof WAYS, number>;
-      return [
-        { measure: `ssh runtime: release 2 onto ${HOSTS} hosts`, value: ours, unit: 'ms', target: plain * 1.5 },
-        { measure: `plain parallel OpenSSH (scp + ssh per host)`, value: plain, unit: 'ms' },
-        { measure: `ansible-playbook, forks ${HOSTS}`, value: playbook, unit: 'ms' },
-        { measure: 'ssh runtime ÷ plain OpenSSH (target ≤ 1.5)', value: ours / plain, unit: '×', target: 1.5 },
-        { measure: 'ssh runtime ÷ Ansible (target ≤ 0.2, i.e. ≥ 5× faster)', value: ours / playbook, unit: '×', target: 0.2 },
-      ];
+
+      const stat = (way: Way) => ({ median: median(times[way]), min: Math.min(...times[way]), max: Math.max(...times[way]) });
+      const floor = stat('plain');
+      const results: Result[] = [];
+      for (const way of ways) {
+        const s = stat(way);
+        const spread = `median of ${ROUNDS} (min ${Math.round(s.min)}, max ${Math.round(s.max)})`;
+        results.push({ measure: `${LABEL[way]}: ${spread}`, value: Math.round(s.median), unit: 'ms', ...(way === 'plain' ? {} : { target: Math.round(floor.median * TARGET_RATIO) }) });
+      }
+      for (const way of ['alone', 'server'] as const) {
+        const ratios = times[way].map((t, i) => t / times.plain[i]!);
+        results.push({
+          measure: `${LABEL[way]} ÷ OpenSSH, medians (per round: ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+          value: stat(way).median / floor.median,
+          unit: '×',
+          target: TARGET_RATIO,
+        });
+      }
+      if (cpu) {
+        for (const way of ways) {
+          const spent = cpuSpent[way];
+          results.push({ measure: `${LABEL[way]}: CPU of every process of the run (client, sshd, shells, services), median (min ${Math.min(...spent).toFixed(1)}, max ${Math.max(...spent).toFixed(1)})`, value: median(spent), unit: 'CPU s' });
+        }
+        for (const way of ['alone', 'server'] as const) {
+          results.push({ measure: `${LABEL[way]} ÷ OpenSSH, CPU medians`, value: median(cpuSpent[way]) / median(cpuSpent.plain), unit: '×' });
+        }
+      }
+      results.push({ measure: `server CPU while it idled ${SERVER_SETTLE_MS / 1000} s before each deploy, median (s per minute)`, value: median(serverCpu), unit: 'CPU s/min' });
+      results.push({ measure: `load average (1 min) at the start and after each round: ${loads.join(', ')}`, value: Number(loads.at(-1)), unit: '' });
+      if (process.env.SLIPWAY_BENCH_ANSIBLE === '1') {
+        changeContent(plainDir);
+        await ansible(lab, work, plainDir, 'a0');
+        changeContent(plainDir);
+        const start = performance.now();
+        await ansible(lab, work, plainDir, 'a1');
+        results.push({ measure: `ansible-playbook, forks ${HOSTS}, once after the rounds`, value: Math.round(performance.now() - start), unit: 'ms' });
+        await assertServes(lab, PORT.ansible, 'a1');
+      }
+      return results;
     } finally {
+      await server?.stop();
       await lab.stop();
+      cpu?.remove();
       rmSync(work, { recursive: true, force: true });
     }
   },

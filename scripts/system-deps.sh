@@ -18,6 +18,7 @@ declare -A needs=(
   [slirp4netns]=slirp4netns     # the network the container tests give their containers
   [busybox]=busybox-static
   [prometheus]=prometheus
+  [redis-server]=redis-server   # the redis provisioner's tests
   [chromium]=chromium           # the web UI's browser tests (playwright-core drives it)
   [ansible-playbook]=ansible-core  # npm run bench: the SSH fan-out is measured against it
 )

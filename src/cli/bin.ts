@@ -1,4 +1,8 @@
 /** The process entry point: runs the CLI on this process's arguments and exits with its code. */
-import { main } from './main.js';
+import { trace } from '../trace.js';
+
+trace('cli loaded');
+const { main } = await import('./main.js');
+trace('cli modules loaded');
 
 process.exitCode = await main(process.argv);

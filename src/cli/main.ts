@@ -18,6 +18,7 @@ import { formatEvents, formatExplanation, formatHistory, formatOutcome, formatPr
 import { ExitCode, humanize } from './humanize.js';
 import { startProgress } from './progress.js';
 import { up } from './up.js';
+import { trace } from '../trace.js';
 import { UsageError, checked, checkedList, wholeNumber } from './options.js';
 import { registerServerCommands } from '../server/cli-commands.js';
 
@@ -79,10 +80,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   /** Runs `work` with operations on the project, always releasing them. */
   const withOps = async <T>(work: (ops: Operations) => Promise<T>): Promise<T> => {
     const ops = await connectFromEnvironment(projectFile);
+    trace('connected');
     try {
       return await work(ops);
     } finally {
+      trace('work done');
       await ops.close();
+      trace('closed');
     }
   };
   const print = (value: unknown, asJson: boolean | undefined, human: () => string) => io.out(asJson ? JSON.stringify(value, null, 2) : human());

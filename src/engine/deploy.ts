@@ -21,6 +21,7 @@ import { STOPPED_BY_DOWN } from './down.js';
 import { cutRelease } from './releases.js';
 import { observeUnits, unitsOf } from './units.js';
 import type { Workspace } from './workspace.js';
+import { trace } from '../trace.js';
 
 export interface DeployRequest {
   readonly service: string;
@@ -71,6 +72,7 @@ export function unitLease(service: string, environment: string): string {
  */
 export async function deploy(ws: Workspace, request: DeployRequest, onProgress?: (message: string) => void): Promise<DeployOutcome> {
   const release = await cutRelease(ws, request.service, { version: request.version, actor: request.actor });
+  trace(`release ${release.version} cut`);
   return deployRelease(ws, { service: request.service, environment: request.environment, actor: request.actor, release }, onProgress);
 }
 
@@ -88,10 +90,12 @@ export async function deployHeld(ws: Workspace, request: ReleaseDeployRequest, o
   const known = request.id ? await ws.store.getDeployment(request.id) : undefined;
   if (known && known.status !== 'running') return outcomeOf(known, request.release);
   const steps = await planFor(ws, request.release, request.environment, request.targets);
+  trace('observed and planned');
   const current = await ws.store.currentRelease(request.service, request.environment);
   const label = `${request.service} ${request.release.version} in ${request.environment}`;
   if (!known && steps.length === 0 && current?.id === request.release.id) return { result: 'unchanged', release: request.release, message: `${label} is unchanged` };
   const deployment = known ?? (await record(ws, request, label));
+  trace('deployment recorded');
   return carryOut(ws, deployment, request.release, steps, onProgress);
 }
 
@@ -172,6 +176,7 @@ async function carryOut(ws: Workspace, deployment: Deployment, release: Release,
   }
   const message = `${label} is ready${suffix}`;
   const ended = await end(ws, deployment, 'succeeded', message);
+  trace('deployment ended');
   await liftDownPause(ws, deployment.service, deployment.environment);
   return { result: 'deployed', release, message, deployment: ended };
 }
@@ -206,8 +211,11 @@ interface StepFailure {
  */
 async function journaled(ws: Workspace, deployment: Deployment, step: { kind: string; target: string; message: string }, redactor: Redactor, work: () => Promise<string>): Promise<StepFailure | undefined> {
   const index = await ws.store.startStep(deployment.id, step);
+  trace(`step ${step.kind} on ${step.target} journaled`);
   try {
-    await ws.store.finishStep(deployment.id, index, { status: 'succeeded', message: await work() });
+    const message = await work();
+    trace(`step ${step.kind} on ${step.target} done`);
+    await ws.store.finishStep(deployment.id, index, { status: 'succeeded', message });
     return undefined;
   } catch (error) {
     const message = redactor.redact(errorMessage(error));

@@ -17,6 +17,7 @@ import { holdLease, type HeldLease } from '../lease/held-lease.js';
 import { recoverUnit } from './deploy.js';
 import { ensurePrivateDir } from '../state-dir.js';
 import { forgettingOnChange, Observations } from './observations.js';
+import { trace } from '../trace.js';
 
 export interface WorkspaceOptions {
   /** Path of the project file (`slipway.yaml`). */
@@ -90,14 +91,18 @@ export class Workspace {
   static async open(options: WorkspaceOptions): Promise<Workspace> {
     const loaded = await loadRecordingTexts(options.projectFile);
     const { project } = loaded;
+    trace('project loaded');
     const stateDir = stateDirOf(project.file);
     ensurePrivateDir(stateDir);
     const store = await openStore({ dir: stateDir, databaseUrl: options.databaseUrl });
+    trace('store open');
     let held: HeldLease | undefined;
     try {
       held = await holdLease(store.leases, workspaceLease(stateDir));
+      trace('workspace lease held');
       const ws = new Workspace(loaded, store, stateDir, held);
       await ws.adopt(project);
+      trace('runtimes open');
       return ws;
     } catch (error) {
       await held?.release();
@@ -147,6 +152,7 @@ export class Workspace {
 
   private async adopt(project: Project): Promise<void> {
     await this.store.syncProject(project.spec);
+    trace('project synced');
     this.project = project;
     for (const [name, target] of Object.entries(project.spec.targets)) {
       if (!this.#runtimes.has(name)) this.#runtimes.set(name, await this.openTarget(name, target));

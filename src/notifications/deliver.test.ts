@@ -163,15 +163,16 @@ describe('createNotifier', () => {
 
   it('times out a receiver that never answers, and retries', async () => {
     const server = await receiver(['hang']);
-    const { notifier, log } = setup([{ name: 'ops', url: server.url, events: ['*'] }], { maxAttempts: 2, timeoutMs: 100 });
+    // Long enough for a loaded machine to carry each request to the receiver before it is given up.
+    const { notifier, log } = setup([{ name: 'ops', url: server.url, events: ['*'] }], { maxAttempts: 2, timeoutMs: 2_000 });
 
     notifier.notify(event());
     await notifier.flush();
 
     expect(server.requests).toHaveLength(2);
     expect(log.attempts.map((a) => [a.outcome, a.error])).toEqual([
-      ['will-retry', 'no answer within 100 ms'],
-      ['gave-up', 'no answer within 100 ms'],
+      ['will-retry', 'no answer within 2000 ms'],
+      ['gave-up', 'no answer within 2000 ms'],
     ]);
   });
 

@@ -69,6 +69,15 @@ describe('postgres provisioner', () => {
     expect(await query(DATABASE_URL, 'select body from notes')).toEqual([{ body: 'kept' }]);
   });
 
+  it("score-compose's starter file connects: its URL built from host, port, name, username and password", async () => {
+    await applyResourcePlan(await planFor('starter', { api: { db: { type: 'postgres' } } }), t);
+    const { outputs } = await serviceResourceOutputs('api', await t.store.listResources({ environment: 'starter' }), t.secrets);
+    const starter = 'postgresql://${resources.db.username}:${resources.db.password}@${resources.db.host}:${resources.db.port}/${resources.db.name}';
+    const { URL: url } = resolveResourcePlaceholders({ URL: starter }, outputs);
+    expect(outputs.db).toMatchObject({ name: databaseName('starter', 'api.db'), database: databaseName('starter', 'api.db') });
+    expect(await query(url!, 'select current_database() as d')).toEqual([{ d: databaseName('starter', 'api.db') }]);
+  });
+
   it('a request that goes is deleted only when a plan that says so is applied; then the database and role are gone', async () => {
     await applyResourcePlan(await planFor('qa', { api: { db: { type: 'postgres' } } }), t);
     const { DATABASE_URL, secretValues } = await envOf('qa', 'api');

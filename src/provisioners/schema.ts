@@ -32,6 +32,49 @@ export const PostgresProvisionerSpec = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
 });
 
+/** The port of another workload in the same environment, as score-compose's `service-port` gives it. */
+export const ServicePortProvisionerSpec = z.strictObject({
+  ...matcher,
+  provisioner: z.literal('service-port'),
+});
+
+/** A login of its own, and a key space of its own, on the environment's Redis server. */
+export const RedisProvisionerSpec = z.strictObject({
+  ...matcher,
+  provisioner: z.literal('redis'),
+  /**
+   * `redis://[user]:password@host:port` (or `rediss://`) of a user allowed `ACL` and `CONFIG`; write
+   * `secret:<name>` to keep its password out of the file.
+   */
+  adminUrl: z.string().min(1),
+  /** Host the services reach the server at. Default: the admin URL's host. */
+  host: z.string().min(1).optional(),
+  /** Port the services reach the server at. Default: the admin URL's port, else 6379. */
+  port: z.number().int().min(1).max(65535).optional(),
+  /**
+   * `own-prefix`: the resource's user reaches only keys and channels under its `prefix` output;
+   * `all`: every key on the server (a login of its own, but no key space of its own: point such
+   * definitions at a server of their own).
+   */
+  keys: z.enum(['own-prefix', 'all']).default('own-prefix'),
+});
+
+/** A directory of its own on this machine. */
+export const VolumeProvisionerSpec = z.strictObject({
+  ...matcher,
+  provisioner: z.literal('volume'),
+  /** Where the directories are made; a relative path is relative to the project directory. */
+  baseDir: z.string().min(1).default('.slipway/volumes'),
+});
+
+/** A host name under the environment's domain (recorded only: no DNS server is driven). */
+export const DnsProvisionerSpec = z.strictObject({
+  ...matcher,
+  provisioner: z.literal('dns'),
+  /** Names are `<resource>-<hash>.<environment>.<domain>`; `*.localhost` resolves to this machine. */
+  domain: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'a lower-case domain name').default('localhost'),
+});
+
 /** A host and path on the environment's router (recorded only: no router is driven yet). */
 export const RouteProvisionerSpec = z.strictObject({
   ...matcher,
@@ -53,7 +96,16 @@ export const CmdProvisionerSpec = z.strictObject({
   timeoutSeconds: z.number().positive().default(60),
 });
 
-export const ProvisionerSpec = z.discriminatedUnion('provisioner', [ServiceProvisionerSpec, PostgresProvisionerSpec, RouteProvisionerSpec, CmdProvisionerSpec]);
+export const ProvisionerSpec = z.discriminatedUnion('provisioner', [
+  ServiceProvisionerSpec,
+  ServicePortProvisionerSpec,
+  PostgresProvisionerSpec,
+  RedisProvisionerSpec,
+  VolumeProvisionerSpec,
+  DnsProvisionerSpec,
+  RouteProvisionerSpec,
+  CmdProvisionerSpec,
+]);
 export type ProvisionerSpec = z.infer<typeof ProvisionerSpec>;
 /** The platform layer's `provisioners` field. Earlier entries win ties of equal specificity. */
 export const ProvisionerSpecs = z.array(ProvisionerSpec).default([]);

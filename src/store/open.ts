@@ -3,7 +3,6 @@
  * Either way the schema is migrated to the newest version before the store is returned.
  */
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, type Dialect } from 'kysely';
 import { ensurePrivateDir, restrictTree } from '../state-dir.js';
 import type { Database } from './database.js';
@@ -11,6 +10,7 @@ import { KyselyStore } from './kysely-store.js';
 import { acquireStoreLock } from './lock.js';
 import { migrateToLatest } from './migrations.js';
 import type { Store } from './types.js';
+import { trace } from '../trace.js';
 
 export interface OpenStoreOptions {
   /** A PostgreSQL connection URL (`SLIPWAY_DATABASE_URL`). Absent: the embedded store in `dir`. */
@@ -45,7 +45,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     release();
   };
   try {
+    // PGlite loads only for a store that uses it: a CLI talking to a running server never does.
+    const { PGlite } = await import('@electric-sql/pglite');
+    trace('pglite loaded');
     const pglite = await PGlite.create(data);
+    trace('pglite open');
     const store = await openOver(new PGliteDialect({ pglite }), options.now, close);
     restrictTree(data);
     return store;
@@ -59,6 +63,7 @@ async function openOver(dialect: Dialect, now: (() => Date) | undefined, onClose
   const db = new Kysely<Database>({ dialect });
   try {
     await migrateToLatest(db);
+    trace('migrated');
   } catch (error) {
     await db.destroy();
     throw error;

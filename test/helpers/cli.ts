@@ -25,15 +25,18 @@ function newestUnder(dir: string): number {
  * much (here 3 s against 1.2 s on a loaded two-core machine), and some tests start the CLI
  * dozens of times.
  */
-const cliCommand: readonly string[] = (() => {
+const cliCommand: readonly string[] = builtCli() ?? [process.execPath, '--import', import.meta.resolve('tsx'), join(root, 'src/cli/bin.ts')];
+
+/** `node dist/cli/bin.js`, what the installed `slipway` runs, when the build is newer than everything under src/; else undefined. */
+export function builtCli(): readonly string[] | undefined {
   const built = join(root, 'dist/cli/bin.js');
   try {
     if (statSync(built).mtimeMs > newestUnder(join(root, 'src'))) return [process.execPath, built];
   } catch {
     // not built
   }
-  return [process.execPath, '--import', import.meta.resolve('tsx'), join(root, 'src/cli/bin.ts')];
-})();
+  return undefined;
+}
 
 export interface CliResult {
   readonly code: number | null;

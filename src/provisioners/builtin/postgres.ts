@@ -3,14 +3,15 @@
  * server, reached with the definition's admin URL. Provisioning is idempotent: it creates what is
  * missing and (re)sets the role's password to the recorded one (a new random one the first time).
  * Deleting drops the database (closing its connections) and the role. No params.
- * Outputs: host, port, database, username; secrets: password, url.
+ * Outputs (score-compose's, plus `url`): host, port, name and database (both the database's name),
+ * username; secrets: password, url.
  */
 import { randomBytes } from 'node:crypto';
 import type Pg from 'pg';
 import { z } from 'zod';
-import { stableHash } from '../../desired/hash.js';
 import type { SpecOf } from '../schema.js';
 import type { Provisioner } from '../types.js';
+import { resourceName } from './names.js';
 import { parseParams } from './params.js';
 
 /** The part of a `pg.Client` the provisioner uses. */
@@ -49,7 +50,7 @@ export function postgresProvisioner(options: PostgresProvisionerOptions = {}): P
       });
       const { host, port } = serverAddress(spec);
       const url = `postgresql://${name}:${encodeURIComponent(password)}@${host.includes(':') ? `[${host}]` : host}:${port}/${name}`;
-      return { outputs: { host, port: String(port), database: name, username: name }, secrets: { password, url } };
+      return { outputs: { host, port: String(port), name, database: name, username: name }, secrets: { password, url } };
     },
     async deprovision({ environment, uid, spec }) {
       const name = (await driver()).escapeIdentifier(databaseName(environment, uid));
@@ -67,8 +68,7 @@ export function postgresProvisioner(options: PostgresProvisionerOptions = {}): P
  * that read alike stay distinct.
  */
 export function databaseName(environment: string, uid: string): string {
-  const readable = `slipway_${environment}_${uid}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 54);
-  return `${readable}_${stableHash([environment, uid]).slice(0, 8)}`;
+  return resourceName(environment, uid, 63);
 }
 
 function serverAddress(spec: SpecOf<'postgres'>): { host: string; port: number } {

@@ -65,14 +65,18 @@ export interface InstanceFiles {
   readonly releaseDir: string;
 }
 
-/** Prints complete releases, every instance with its status, then listening ports (see {@link parseInventory}). */
+/**
+ * Prints complete releases, every instance with its status, then listening ports (see {@link parseInventory}),
+ * with shell builtins wherever they serve: the observe loop runs it on every host, and each process
+ * it would start costs the host more than the listing itself.
+ */
 function listInventory(baseDir: string): string {
   const base = shQuote(baseDir);
   return `
-for r in ${base}/releases/*/.slipway-release; do [ -f "$r" ] && echo "@@release $(basename "$(dirname "$r")")"; done
+for r in ${base}/releases/*/.slipway-release; do [ -f "$r" ] && r=\${r%/*} && echo "@@release \${r##*/}"; done
 for m in ${base}/units/*/*/meta.json; do
-  [ -f "$m" ] || continue; d=$(dirname "$m")
-  echo "@@instance $d"; cat "$m"; echo; echo "@@status $(slw_status "$d")"
+  [ -f "$m" ] || continue; j=; IFS= read -r j < "$m"
+  echo "@@instance \${m%/meta.json}"; echo "$j"; echo "@@status $(slw_status "\${m%/meta.json}")"
 done
 echo "@@tcp"; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
 `;
@@ -90,7 +94,8 @@ export const UPLOADED = '@@slipway-uploaded';
 
 /**
  * One host's part of an apply, over one channel (each channel costs the host a login shell):
- * prints the inventory and {@link INVENTORY_END}, then reads requests on stdin, each a line:
+ * prints the inventory and {@link INVENTORY_END} (unless `list` is false: the client read it
+ * moments ago), then reads requests on stdin, each a line:
  * `upload <bytes>` followed by exactly that many bytes of tar, extracted into `releases/<key>/`
  * atomically (skipped when complete already; nothing is left of a failed one), answered by
  * {@link UPLOADED}; `run`, after which the rest of stdin is a script, run last (its exit status
@@ -100,9 +105,9 @@ export const UPLOADED = '@@slipway-uploaded';
  * (BusyBox's does, when more is waiting) finds nothing more to take: GNU and BusyBox hosts alike
  * (`session.test.ts` runs the session on both).
  */
-export function sessionScript(baseDir: string, key: string): string {
+export function sessionScript(baseDir: string, key: string, list = true): string {
   const dir = shQuote(`${baseDir}/releases/${key}`);
-  return script(`${listInventory(baseDir)}echo ${INVENTORY_END}
+  return script(`${list ? `${listInventory(baseDir)}echo ${INVENTORY_END}` : ''}
 receive() {
   d=${dir}; t="$d.tmp.$$"
   if [ -f "$d/.slipway-release" ]; then head -c "$1" > /dev/null; return; fi

@@ -72,6 +72,24 @@ describe.each([
     expect(await again.run(`[ "$(cat ${base}/releases/k1/server.mjs)" = kept ]`)).toMatchObject({ code: 0 });
   });
 
+  it('given the inventory, lists nothing and opens no channel until a step needs one', async () => {
+    const scripts: string[] = [];
+    const known = { releases: new Set<string>(), instances: [], listening: new Set<number>() };
+    const given = (key = 'k1') =>
+      new HostSession('here', (script, options) => (scripts.push(script), local(script, options, tools)), base, key, known);
+    const idle = given();
+    expect(await idle.inventory()).toBe(known);
+    await idle.end();
+    expect(scripts).toEqual([]);
+
+    const session = given();
+    await session.upload(archive, 'upload');
+    expect(readFileSync(join(base, 'releases', 'k1', 'server.mjs'), 'utf8')).toBe('console.log(1)\n');
+    expect(await session.run('exit 4')).toMatchObject({ code: 4 });
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]).not.toContain('@@tcp');
+  });
+
   it('a failed upload rejects naming the host, and leaves no release', async () => {
     const session = open();
     await session.inventory();

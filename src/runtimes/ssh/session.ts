@@ -14,40 +14,40 @@ export type RunScript = (script: string, options: ExecOptions) => Promise<ExecRe
 
 export class HostSession {
   readonly #stdin = new PassThrough();
-  readonly #result: Promise<ExecResult>;
+  /** The channel, once opened. */
+  #result: Promise<ExecResult> | undefined;
   #stdout = '';
   /** Keeps a character split between two chunks until its last byte comes. */
   readonly #decoder = new StringDecoder('utf8');
   /** Looks for the awaited marker in `#stdout`; true once found. */
   #found: (() => boolean) | undefined;
 
-  /** Starts the session on the host at once; it prints its inventory and waits for requests. */
+  /**
+   * Without `known`, starts the session on the host at once: it prints its inventory and waits for
+   * requests. With `known` (the host's inventory, read moments ago), the host lists nothing and
+   * the channel opens only when a step needs it: a host with nothing to do gets none.
+   */
   constructor(
     private readonly host: string,
-    run: RunScript,
-    baseDir: string,
-    releaseKey: string,
+    private readonly exec: RunScript,
+    private readonly baseDir: string,
+    private readonly releaseKey: string,
+    private readonly known?: Inventory,
   ) {
-    this.#result = run(sessionScript(baseDir, releaseKey), {
-      stdin: this.#stdin,
-      onStdout: (chunk) => {
-        this.#stdout += this.#decoder.write(chunk);
-        this.#found?.();
-      },
-    });
-    this.#result.catch(() => undefined);
+    if (!known) this.open();
   }
 
   /**
-   * The host's inventory. Rejects with `HostUnreachableError` when the host cannot be reached,
-   * `RemoteCommandError` when the listing failed.
+   * The host's inventory: the one it was given, or listed by the session. Rejects with
+   * `HostUnreachableError` when the host cannot be reached, `RemoteCommandError` when the listing failed.
    */
   async inventory(): Promise<Inventory> {
-    return parseInventory(await this.until(INVENTORY_END, 'inventory'));
+    return this.known ?? parseInventory(await this.until(INVENTORY_END, 'inventory'));
   }
 
   /** Sends a tar archive of the release; resolves once the release is complete on the host. */
   async upload(archive: Buffer, what: string): Promise<void> {
+    this.open();
     this.#stdin.write(`upload ${archive.length}\n`);
     this.#stdin.write(archive);
     await this.until(UPLOADED, what);
@@ -55,18 +55,34 @@ export class HostSession {
 
   /** Runs `script` as the session's last step; resolves with its exit status and output. */
   run(script: string): Promise<ExecResult> {
+    const result = this.open();
     this.#stdin.end(`run\n${script}`);
-    return this.#result;
+    return result;
   }
 
   /** Ends the session without a last step (idempotent); resolves when the channel has closed, never rejects. */
   async end(): Promise<void> {
     if (!this.#stdin.writableEnded) this.#stdin.end();
-    await this.#result.catch(() => undefined);
+    await this.#result?.catch(() => undefined);
+  }
+
+  /** The channel running the session script, opened on first call. */
+  private open(): Promise<ExecResult> {
+    if (this.#result) return this.#result;
+    this.#result = this.exec(sessionScript(this.baseDir, this.releaseKey, !this.known), {
+      stdin: this.#stdin,
+      onStdout: (chunk) => {
+        this.#stdout += this.#decoder.write(chunk);
+        this.#found?.();
+      },
+    });
+    this.#result.catch(() => undefined);
+    return this.#result;
   }
 
   /** Output up to the line `marker`, consumed; rejects when the channel closes before it. */
   private until(marker: string, what: string): Promise<string> {
+    const result = this.open();
     return new Promise((resolve, reject) => {
       const found = () => {
         const at = `\n${this.#stdout}`.indexOf(`\n${marker}\n`);
@@ -78,8 +94,8 @@ export class HostSession {
       };
       if (found()) return;
       this.#found = found;
-      this.#result.then(
-        (result) => this.#found === found && !found() && reject(new RemoteCommandError(this.host, result.code, result.stderr, what)),
+      result.then(
+        (r) => this.#found === found && !found() && reject(new RemoteCommandError(this.host, r.code, r.stderr, what)),
         (error: unknown) => this.#found === found && reject(error),
       );
     });

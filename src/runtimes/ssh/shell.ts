@@ -48,9 +48,11 @@ rm -f "$dir/supervisor.pid"
  * Shell functions every script may use. A process counts as alive by its `/proc/<pid>/cmdline`
  * (empty for a zombie, which an orphaned supervisor stays until the host's init reaps it).
  * `slw_start DIR`, `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR`,
- * `slw_pid DIR`, `slw_restarts DIR`, `slw_probe DIR` (readiness once: 0 ready),
+ * `slw_pid DIR`, `slw_restarts DIR`, `slw_probe DIR [PID]` (readiness once: 0 ready),
  * `slw_status DIR` (prints `alive pid restarts ready`), `slw_wait_ready DIR SECONDS` (the probe
- * passes, or without a probe the process stays up for 0.3 s; fails after 3 crashes or the timeout).
+ * passes, or without a probe the process stays up for 0.3 s; fails after 3 crashes or the timeout;
+ * each poll starts a process only once the probe's port listens), `slw_ticks` (sets `ticks`: hundredths
+ * of a second since boot, without starting a process).
  */
 export const PRELUDE = `
 slw_systemd() { [ "$(id -u)" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
@@ -69,15 +71,15 @@ slw_start() {
 slw_alive() {
   if [ -f "$1/unit" ]; then systemctl is-active -q "$(cat "$1/unit")"; return; fi
   [ -f "$1/supervisor.pid" ] || return 1
-  p=$(cat "$1/supervisor.pid"); grep -qF "$1" "/proc/$p/cmdline" 2>/dev/null
+  p=; read -r p 2>/dev/null < "$1/supervisor.pid"; grep -qF "$1" "/proc/$p/cmdline" 2>/dev/null
 }
 slw_pid() {
   if [ -f "$1/unit" ]; then systemctl show -p MainPID --value "$(cat "$1/unit")"; return; fi
-  p=$(cat "$1/pid" 2>/dev/null) && grep -q . "/proc/$p/cmdline" 2>/dev/null && echo "$p" || echo 0
+  p=; read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && grep -q . "/proc/$p/cmdline" 2>/dev/null && echo "$p" || echo 0
 }
 slw_restarts() {
   if [ -f "$1/unit" ]; then systemctl show -p NRestarts --value "$(cat "$1/unit")"; return; fi
-  cat "$1/restarts" 2>/dev/null || echo 0
+  r=0; read -r r 2>/dev/null < "$1/restarts"; echo "\${r:-0}"
 }
 slw_stop() {
   if [ -f "$1/unit" ]; then
@@ -97,21 +99,39 @@ slw_http() {
   fi
 }
 slw_probe() {
-  [ "$(slw_pid "$1")" != 0 ] || return 1
+  [ "\${2:-$(slw_pid "$1")}" != 0 ] || return 1
   [ -s "$1/probe" ] || return 0
   read -r port timeout path < "$1/probe"; slw_http "$port" "$path" "$timeout" >/dev/null 2>&1
 }
 slw_status() {
   if slw_alive "$1"; then a=1; else a=0; fi
-  if [ $a = 1 ] && slw_probe "$1"; then r=1; else r=0; fi
-  echo "$a $(slw_pid "$1") $(slw_restarts "$1") $r"
+  pid=$(slw_pid "$1")
+  if [ $a = 1 ] && slw_probe "$1" "$pid"; then r=1; else r=0; fi
+  echo "$a $pid $(slw_restarts "$1") $r"
 }
+slw_running() {
+  if [ -f "$1/unit" ]; then [ "$(slw_pid "$1")" != 0 ]; return; fi
+  p=; [ -f "$1/pid" ] && read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && [ -d "/proc/$p" ]
+}
+slw_listening() {
+  [ -r /proc/net/tcp ] || return 0
+  for f in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$f" ] || continue
+    while read -r _ l _ s _; do [ "$s" = 0A ] && case "$l" in *:"$1") return 0 ;; esac; done < "$f"
+  done
+  return 1
+}
+slw_ticks() { read -r ticks _ < /proc/uptime; ticks=\${ticks%.*}\${ticks#*.}; }
 slw_wait_ready() {
-  deadline=$(( $(date +%s) + $2 )); seen=0; need=1; [ -s "$1/probe" ] || need=3
+  slw_ticks; deadline=$((ticks + $2 * 100)); seen=0; need=3; port=
+  if [ -s "$1/probe" ]; then read -r port timeout path < "$1/probe"; need=1; hex=$(printf '%04X' "$port"); fi
   while :; do
-    if slw_probe "$1"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
-    if [ "$(slw_restarts "$1")" -ge 3 ]; then echo "$(basename "$1") crashed 3 times before it was ready" >&2; break; fi
-    if [ "$(date +%s)" -ge $deadline ]; then echo "$(basename "$1") not ready within $2 s" >&2; break; fi
+    if slw_running "$1" && { [ -z "$port" ] || { slw_listening "$hex" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1; }; }; then
+      seen=$((seen + 1)); [ $seen -ge $need ] && return 0
+    else seen=0; fi
+    r=; if [ -f "$1/unit" ]; then r=$(slw_restarts "$1"); elif [ -f "$1/restarts" ]; then read -r r 2>/dev/null < "$1/restarts"; fi
+    if [ "\${r:-0}" -ge 3 ]; then echo "$(basename "$1") crashed 3 times before it was ready" >&2; break; fi
+    slw_ticks; if [ $ticks -ge $deadline ]; then echo "$(basename "$1") not ready within $2 s" >&2; break; fi
     sleep 0.05
   done
   echo "--- last lines of $(basename "$1") ---" >&2; tail -n 20 "$1/output.log" >&2 2>/dev/null; return 1

@@ -44,9 +44,11 @@ import {
   type RemoteInstance,
 } from './remote.js';
 import { HostSession } from './session.js';
+import { RecentInventories } from './recent-inventories.js';
 import { shQuote } from '../kit/ssh/quote.js';
 import { envFile, runScript } from './shell.js';
 import type { SshTarget } from './settings.js';
+import { trace } from '../../trace.js';
 
 /** Side effects, replaceable in tests. */
 export interface SshRuntimeDeps {
@@ -103,6 +105,8 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
   readonly #lock = new KeyedLock();
   readonly #pack: (dir: string) => Promise<Buffer>;
   readonly #now: () => number;
+  /** What observe last read of each host, for an apply that follows at once. */
+  readonly #recent: RecentInventories;
   #closed = false;
 
   /** Use {@link openSshRuntime}. */
@@ -117,6 +121,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
     this.#pool = new SshPool(deps.connect);
     this.#pack = deps.pack ?? packDirectory;
     this.#now = deps.now ?? Date.now;
+    this.#recent = new RecentInventories(RECENT_INVENTORY_MS, this.#now);
     for (const unit of units) this.#units.set(unitSlug(unit.key), unit);
   }
 
@@ -126,9 +131,8 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
    * the host where the release did not become ready (which is left on its previous release).
    */
   apply(unit: DesiredUnit, options: ApplyOptions = {}): Promise<void> {
-    return this.locked(unit, async () => {
-      this.assertOpen();
-      const sessions = this.hosts.map((host) => new HostSession(host.endpoint.name, (script, o) => this.exec(host, script, o), host.baseDir, releaseKey(unit)));
+    return this.changing(unit, async (known) => {
+      const sessions = this.hosts.map((host) => new HostSession(host.endpoint.name, (script, o) => this.exec(host, script, o), host.baseDir, releaseKey(unit), known.get(host.index)));
       try {
         const unreachable: HostUnreachableError[] = [];
         const plans: HostPlan[] = [];
@@ -138,7 +142,9 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
           this.hosts.map(async (host) => {
             const session = sessions[host.index]!;
             const plan = this.planHost(unit, host, await session.inventory());
+            trace(`ssh apply: ${host.endpoint.name} read`);
             if (plan.needsUpload) await session.upload(await (archive ??= this.#pack(unit.workload.workingDir)), `upload of release ${unit.release.version}`);
+            trace(`ssh apply: ${host.endpoint.name} has the release`);
             return plan;
           }),
         );
@@ -151,7 +157,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
         let failure: unknown;
         for (const batch of batches(rolling, this.settings.batchSize)) {
           options.signal?.throwIfAborted();
-          const results = await Promise.allSettled(batch.map((plan) => this.rollHost(unit, plan, sessions[plan.host.index]!)));
+          const results = await Promise.allSettled(batch.map((plan) => this.rollHost(unit, plan, sessions[plan.host.index]!).finally(() => trace(`ssh apply: ${plan.host.endpoint.name} rolled`))));
           results.forEach((r, i) => {
             const host = batch[i]!.host.endpoint.name;
             if (r.status === 'fulfilled') options.onProgress?.(`${unitId(unit)}: host ${host} runs release ${unit.release.version}`);
@@ -178,8 +184,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
 
   /** Stops and deletes the unit on every host. Idempotent; throws naming the hosts it could not reach. */
   remove(key: UnitKey, _options: ApplyOptions = {}): Promise<void> {
-    return this.locked(key, async () => {
-      this.assertOpen();
+    return this.changing(key, async () => {
       const results = await Promise.allSettled(this.hosts.map((h) => this.exec(h, removeScript(h.baseDir, unitDir(h, key), this.settings.keepReleases))));
       const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${this.hosts[i]!.endpoint.name}: ${errorMessage(r.reason)}`] : []));
       results.forEach((r, i) => r.status === 'fulfilled' && assertSucceeded(r.value, this.hosts[i]!.endpoint.name, `removal of ${unitId(key)}`));
@@ -346,12 +351,16 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
 
   /** Every host's inventory, or the error that says it could not be reached. Other errors are thrown. */
   private inventories(): Promise<(Inventory | HostUnreachableError)[]> {
+    const stamp = this.#recent.reading();
     return Promise.all(
       this.hosts.map(async (host) => {
         try {
           const result = await this.exec(host, inventoryScript(host.baseDir));
+          trace(`ssh observe: ${host.endpoint.name} read`);
           assertSucceeded(result, host.endpoint.name, 'inventory');
-          return parseInventory(result.stdout);
+          const inventory = parseInventory(result.stdout);
+          this.#recent.keep(host.index, inventory, stamp);
+          return inventory;
         } catch (error) {
           if (error instanceof HostUnreachableError) return error;
           throw error;
@@ -364,15 +373,29 @@ export class SshRuntime implements RuntimeAdapter, LogSource {
     return this.#pool.exec(host.endpoint, `sh -c ${shQuote(script)}`, options);
   }
 
-  /** Runs `fn` after every earlier call for the same unit has settled. */
-  private locked<T>(key: UnitKey, fn: () => Promise<T>): Promise<T> {
-    return this.#lock.run(unitSlug(key), fn);
+  /**
+   * Runs the change `fn` after every earlier call for the same unit has settled, with the hosts'
+   * inventories an observation read just before (by host index; see `recent-inventories.ts`).
+   */
+  private changing<T>(key: UnitKey, fn: (known: ReadonlyMap<number, Inventory>) => Promise<T>): Promise<T> {
+    return this.#lock.run(unitSlug(key), async () => {
+      this.assertOpen();
+      const known = this.#recent.changing();
+      try {
+        return await fn(known);
+      } finally {
+        this.#recent.changed();
+      }
+    });
   }
 
   private assertOpen(): void {
     if (this.#closed) throw new RuntimeError(`ssh runtime of target ${this.ctx.target} is closed`);
   }
 }
+
+/** How old an observation's inventory of a host may be for an apply to plan with it instead of reading the host again. */
+const RECENT_INVENTORY_MS = 5_000;
 
 function asUnreachable(error: unknown): HostUnreachableError {
   if (error instanceof HostUnreachableError) return error;

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { errorMessage, RuntimeError } from '../../../errors.js';
 import { fingerprint, verifyHostKey, type TrustedKeys } from './host-keys.js';
+import { trace } from '../../../trace.js';
 
 /** Where and how to log in to one host. */
 export interface SshEndpoint {
@@ -122,7 +123,8 @@ class HostConnection {
         reject(new HostUnreachableError(endpoint.name, `cannot log in: ${errorMessage(error)}`));
         return;
       }
-      client.once('ready', () => resolve(client));
+      trace(`ssh: ${endpoint.name} dialing`);
+      client.once('ready', () => (trace(`ssh: ${endpoint.name} logged in`), resolve(client)));
       client.on('error', (error: Error) => {
         forget();
         if (rejectedKey !== undefined) reject(new HostKeyRejectedError(endpoint.name, fingerprint(rejectedKey)));

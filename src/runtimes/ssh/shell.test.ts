@@ -1,0 +1,76 @@
+/** The readiness wait of the roll and restore scripts, run by `sh` here and by BusyBox's, as hosts run it. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { unusedPort } from '../../../test/helpers/ports.js';
+import { script } from './shell.js';
+
+const busybox = spawnSync('busybox', ['--help']).status === 0 ? 'busybox' : undefined;
+if (!busybox) throw new Error('busybox not found (install busybox-static)');
+
+/** Runs `body` after the prelude with `shell`; resolves with its exit status and stderr. */
+function run(shell: readonly string[], body: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(shell[0]!, [...shell.slice(1), '-c', script(body)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe.each([
+  ['sh', ['sh']],
+  ['BusyBox sh', [busybox, 'sh']],
+])('slw_wait_ready under %s', (_name, shell) => {
+  let dir: string;
+  let instance: string;
+  const started: ChildProcess[] = [];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'slipway-wait-'));
+    instance = join(dir, 'r0-abc');
+    mkdirSync(instance);
+  });
+  afterEach(() => {
+    for (const child of started.splice(0)) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Starts a process as the instance's (its pid in `pid`): an HTTP server on `port` answering `status`, or one that only sleeps. */
+  function startInstance(port?: number, status = 200): void {
+    const code = port === undefined ? 'setInterval(() => {}, 1000)' : `require('http').createServer((q, s) => s.writeHead(${status}).end()).listen(${port}, '127.0.0.1')`;
+    const child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+    started.push(child);
+    writeFileSync(join(instance, 'pid'), `${child.pid}\n`);
+  }
+
+  it('returns once the probe answers', async () => {
+    const port = unusedPort();
+    writeFileSync(join(instance, 'probe'), `${port} 1 /healthz`);
+    startInstance(port);
+    expect(await run(shell, `slw_wait_ready ${instance} 30`)).toMatchObject({ code: 0 });
+  });
+
+  it('without a probe, returns once the process has stayed up', async () => {
+    startInstance();
+    expect(await run(shell, `slw_wait_ready ${instance} 30`)).toMatchObject({ code: 0 });
+  });
+
+  it('fails after the timeout while the probe does not pass, telling why', async () => {
+    const port = unusedPort();
+    writeFileSync(join(instance, 'probe'), `${port} 1 /healthz`);
+    startInstance(port, 503);
+    const result = await run(shell, `slw_wait_ready ${instance} 1`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('r0-abc not ready within 1 s');
+  });
+
+  it('fails at once when the instance crashed 3 times', async () => {
+    writeFileSync(join(instance, 'restarts'), '3\n');
+    const result = await run(shell, `slw_wait_ready ${instance} 30`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('r0-abc crashed 3 times before it was ready');
+  });
+});
