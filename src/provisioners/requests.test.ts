@@ -172,4 +172,19 @@ describe('placeholders in params', () => {
       "resources web.one → web.two → web.one use each other's outputs in their params; none can be provisioned first",
     ]);
   });
+
+  it("gives a route the host of a dns resource, as Score's examples write it, once the dns resource is provisioned", async () => {
+    const provisioners = ProvisionerSpecs.parse([
+      { type: 'dns', provisioner: 'dns' },
+      { type: 'route', provisioner: 'route', domain: 'example.test' },
+    ]);
+    const resources = { dns: { type: 'dns' }, route: { type: 'route', params: { host: '${resources.dns.host}', path: '/', port: 8080 } } };
+    const ask = (recorded?: Record<string, Record<string, string>>) => requestResources({ environment: 'dev', services: { web: { resources } }, provisioners, workloads, registry, recorded });
+    const [dns, waiting] = ask();
+    expect(waiting?.waitsFor).toEqual(['web.dns']);
+    const host = (await registry.dns.provision({ ...dns!, spec: dns!.spec as never })).outputs.host!;
+    const [, route] = ask({ 'web.dns': { host } });
+    expect(route?.params).toMatchObject({ host, path: '/' });
+    expect((await registry.route.provision({ ...route!, spec: route!.spec as never })).outputs.url).toBe(`http://${host}/`);
+  });
 });
