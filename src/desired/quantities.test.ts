@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cpuCores, cpuProblem, memoryBytes, memoryProblem } from './quantities.js';
 
@@ -86,5 +87,29 @@ describe('cpuCores', () => {
   it.each(['', '1k', '1Ki', '1M', '-1', '0.5 m', 'm', '1 cpu', '1e99'])('refuses %j', (text) => {
     expect(cpuProblem(text)).toBe('expected CPU cores such as 2 or 0.5, or millicores such as 500m');
     expect(() => cpuCores(text)).toThrow(TypeError);
+  });
+});
+
+describe('Score quantities', () => {
+  // score-v1b1.json's patterns for resources.limits and requests.
+  const SCORE_MEMORY = /^(0\.\d+|[1-9]\d{0,11}(\.\d{1,6})?)(K|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+  const SCORE_CPU = /^\d{1,6}(?:m|\.\d{1,6})?$/;
+
+  it('every memory the Score specification allows (of a sensible size) is a memory size here, in whole bytes', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(SCORE_MEMORY), (text) => {
+        expect(memoryProblem(text)).toBeUndefined();
+        expect(Number.isSafeInteger(memoryBytes(text)) || memoryBytes(text) > Number.MAX_SAFE_INTEGER).toBe(true);
+      }),
+    );
+  });
+
+  it('every CPU the Score specification allows is a CPU quantity here', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(SCORE_CPU), (text) => {
+        expect(cpuProblem(text)).toBeUndefined();
+        expect(cpuCores(text)).toBeGreaterThanOrEqual(0);
+      }),
+    );
   });
 });
