@@ -14,5 +14,5 @@ export {
 export { merge, describeOrigin, PRECEDENCE, type Origin, type Precedence, type Contribution, type Merged, type MergeConflict } from './merge.js';
 export { checkConstraints, type Violation, type SourcedConstraint, type CheckContext } from './constraints.js';
 export { resolveService, type ServiceResolution, type ServiceSource, type EnvironmentGates } from './resolve-service.js';
-export { resolveProjectService, compliantService, checkProject, serviceSource, serviceOwner } from './project-resolution.js';
+export { resolveProjectService, compliantService, checkProject, serviceSource, serviceOwner, unmatchedResources } from './project-resolution.js';
 export { memoryBytes, cpuCores } from './quantities.js';

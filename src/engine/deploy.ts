@@ -248,7 +248,7 @@ async function provisionStep(ws: Workspace, deployment: Deployment, desired: rea
   }
   if (!plan.steps.some((step) => step.kind !== 'delete')) return undefined;
   return journaled(ws, deployment, { kind: 'provision', target: '-', message: 'resources the services ask for' }, redactor, async () => {
-    const applied = await applyResources(ws, plan, { deletes: false, redactor, onProgress });
+    const applied = await applyResources(ws, plan, { deletes: false, redactor, onProgress, replan: () => resourcePlan(ws, deployment.environment, desired) });
     return applied.map((a) => `${a.uid} ${a.result}`).join(', ');
   });
 }

@@ -1,19 +1,22 @@
 /**
  * What a deployment needs besides its release: the environment's resources, provisioned (never
  * deleted here: deleting happens only when a person applies a plan that says so), and the unit's
- * env with `${resources.…}` outputs and `secret:` references filled in. The values exist only on
+ * env with `${resources.…}` outputs and `secret:` references filled in and `$$` escapes undone. The values exist only on
  * the way to the runtime: plans, records and events keep the references.
  */
 import { resolveProjectService, unitId, type DesiredUnit } from '../desired/index.js';
 import type { ResolvedContainer } from '../desired/types.js';
 import {
   applyResourcePlan,
+  applyResourceRounds,
   builtinProvisioners,
+  envIsTemplate,
   planResources,
   requestResources,
   resolveResourcePlaceholders,
   serviceResourceOutputs,
   withoutDeletes,
+  type AppliedStep,
   type ResourcePlan,
 } from '../provisioners/index.js';
 import type { Redactor} from '../secrets/index.js';
@@ -35,14 +38,16 @@ export async function resourcePlan(ws: Workspace, environment: string, units: re
     Object.keys(ws.project.spec.services).map((name) => [name, resolveProjectService(ws.project, name, environment).spec]),
   );
   const provisioners = ws.project.layers.flatMap((layer) => layer.value.provisioners);
+  const records = await ws.store.listResources({ environment });
   const requested = requestResources({
     environment,
     services,
     provisioners,
     workloads: units.map((u) => ({ service: u.service, host: observedHost(ws, u), ports: u.workload.ports })),
     registry: builtinProvisioners({ cwd: ws.project.dir }),
+    recorded: Object.fromEntries(records.map((record) => [record.uid, record.outputs])),
   });
-  return planResources(requested, await ws.store.listResources({ environment }));
+  return planResources(requested, records);
 }
 
 /**
@@ -56,16 +61,20 @@ function observedHost(ws: Workspace, unit: DesiredUnit): string {
 
 /**
  * Applies the plan; with `deletes: false` (every deployment) only its creates and updates.
- * Secret outputs go to the secret store; `redactor` learns every secret value it handles.
+ * Secret outputs go to the secret store; `redactor` learns every secret value it handles. While
+ * the plan has resources waiting for outputs it provisions (params that use another resource's
+ * outputs), it is made again with `replan` and applied again, until none waits or a round changes nothing.
  */
-export async function applyResources(ws: Workspace, plan: ResourcePlan, options: { deletes: boolean; redactor: Redactor; onProgress?: (message: string) => void }) {
-  return applyResourcePlan(options.deletes ? plan : withoutDeletes(plan), {
-    records: ws.store,
-    secrets: secretStore(ws),
-    registry: builtinProvisioners({ cwd: ws.project.dir }),
-    redactor: options.redactor,
-    onProgress: options.onProgress,
-  });
+export async function applyResources(
+  ws: Workspace,
+  plan: ResourcePlan,
+  options: { deletes: boolean; redactor: Redactor; onProgress?: (message: string) => void; replan?: () => Promise<ResourcePlan> },
+): Promise<AppliedStep[]> {
+  const context = { records: ws.store, secrets: secretStore(ws), registry: builtinProvisioners({ cwd: ws.project.dir }), redactor: options.redactor, onProgress: options.onProgress };
+  const only = (next: ResourcePlan) => (options.deletes ? next : withoutDeletes(next));
+  const replan = options.replan;
+  if (!replan) return applyResourcePlan(only(plan), context);
+  return applyResourceRounds(only(plan), context, async () => only(await replan()));
 }
 
 /**
@@ -76,8 +85,8 @@ export async function applyResources(ws: Workspace, plan: ResourcePlan, options:
 export async function materialize(ws: Workspace, unit: DesiredUnit, redactor: Redactor): Promise<DesiredUnit> {
   const { workload } = unit;
   const containers: ResolvedContainer[] = [workload, ...Object.values(workload.sidecars ?? {})];
-  const texts = containers.flatMap((c) => [...Object.values(c.env), ...(c.files ?? []).filter((f) => !f.noExpand).map((f) => f.content ?? ''), ...(c.volumes ?? []).map((v) => v.source)]);
-  const needsResources = texts.some((v) => v.includes('${resources.'));
+  const texts = containers.flatMap((c) => [...(c.files ?? []).filter((f) => !f.noExpand).map((f) => f.content ?? ''), ...(c.volumes ?? []).map((v) => v.source)]);
+  const needsResources = containers.some((c) => envIsTemplate(c.env)) || texts.some((v) => v.includes('${resources.'));
   const needsSecrets = containers.some((c) => Object.values(c.env).some((v) => v.startsWith('secret:')));
   if (!needsResources && !needsSecrets) return unit;
   const secrets = secretStore(ws);

@@ -306,7 +306,8 @@ export class LocalOperations implements Operations {
     return this.workspace.executor.run(`resources:${request.environment}`, async () => {
       await this.workspace.reload();
       environmentTargets(this.workspace, request.environment);
-      const applied = await applyResources(this.workspace, await resourcePlan(this.workspace, request.environment), { deletes: true, redactor: new Redactor() });
+      const replan = () => resourcePlan(this.workspace, request.environment);
+      const applied = await applyResources(this.workspace, await replan(), { deletes: true, redactor: new Redactor(), replan });
       const lines = applied.map((a) => `${a.uid} ${a.result}`);
       if (lines.length) await this.workspace.store.appendEvent({ type: 'resources.applied', actor: request.actor, environment: request.environment, message: `${request.actor} applied the resource plan of ${request.environment}: ${lines.join(', ')}`, data: {} });
       return lines;

@@ -2,7 +2,9 @@
  * `slipway preview`: the plan that deploying the project file as it is now into an environment
  * would carry out, the way `terraform plan` shows one. Records nothing.
  */
+import { resolveProjectService, unmatchedResources } from '../desired/index.js';
 import type { Release } from '../desired/types.js';
+import { InvalidInputError } from '../errors.js';
 import { plan, type Plan } from '../planner/index.js';
 import { candidateRelease, writtenService } from './releases.js';
 import { environmentTargets, recentUnits, unitsOf } from './units.js';
@@ -14,11 +16,20 @@ export function firstEnvironment(ws: Workspace): string {
   return name ?? Object.keys(ws.project.spec.environments)[0]!;
 }
 
-/** The plan for every service of the project (or only `service`) into `environment` (the first one by default). */
+/**
+ * The plan for every service of the project (or only `service`) into `environment` (the first one
+ * by default). Throws `InvalidInputError` when a service asks for a resource no provisioner
+ * matches, as deploying it would fail.
+ */
 export async function preview(ws: Workspace, environment: string = firstEnvironment(ws), service?: string): Promise<Plan> {
   environmentTargets(ws, environment);
+  const names = service === undefined ? Object.keys(ws.project.spec.services) : [service];
+  const unmatched = names
+    .filter((name) => Object.keys(ws.project.spec.services[name]?.resources ?? {}).length > 0)
+    .flatMap((name) => unmatchedResources(ws.project, resolveProjectService(ws.project, name, environment)));
+  if (unmatched.length > 0) throw new InvalidInputError(unmatched);
   const desired = [];
-  for (const name of service === undefined ? Object.keys(ws.project.spec.services) : [service]) {
+  for (const name of names) {
     const candidate = await candidateRelease(ws, name);
     const release: Release = candidate.existing ?? {
       id: `new:${candidate.specHash}`,

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidInputError, SlipwayError, type InputIssue } from '../errors.js';
-import { loadScoreFile } from './score/index.js';
+import { loadScoreFile, type ScoreOrigins } from './score/index.js';
 import { crossReferenceProblems, runtimeRefusals } from './cross-references.js';
 import { ProjectFile } from './schema.js';
 import { invalid, parseYaml, type ParsedYaml } from './yaml-file.js';
@@ -25,6 +25,8 @@ export interface Project {
   readonly source: Pick<ParsedYaml<ProjectFile>, 'written' | 'locate'>;
   /** The layer files named in `layers`, in that order. */
   readonly layers: readonly Layer[];
+  /** For each service made from a Score file (`scoreFiles`), where in that file its fields were set. */
+  readonly scoreOrigins?: Readonly<Record<string, ScoreOrigins>>;
 }
 
 /** File names looked for, in order, by `findProjectFile`. */
@@ -65,9 +67,9 @@ export async function loadProject(file: string, read: ReadText = readText): Prom
   } catch (error) {
     throw notFound(error, path) ?? error;
   }
-  const parsed = await withScoreServices(parseProjectFile(text, path), dirname(path), read);
+  const { parsed, scoreOrigins } = await withScoreServices(parseProjectFile(text, path), dirname(path), read);
   const layers = await loadLayers(parsed, dirname(path), read);
-  return { file: path, dir: dirname(path), spec: parsed.value, source: parsed, layers };
+  return { file: path, dir: dirname(path), spec: parsed.value, source: parsed, layers, scoreOrigins };
 }
 
 /** Every file `project` was read from: the project file, then its layer files and its Score files. */
@@ -76,20 +78,25 @@ export function projectInputFiles(project: Pick<Project, 'file' | 'dir' | 'spec'
 }
 
 /**
- * The project with the services of its Score files added, as if written in it (their values are
- * credited to the project file's `services`). A name declared twice, a missing or invalid Score
- * file are positioned issues, all reported together.
+ * The project with the services of its Score files added, as if written in it, and for each of
+ * them where in its Score file each field was set (for provenance). A name declared twice, a
+ * missing or invalid Score file are positioned issues, all reported together.
  */
-async function withScoreServices(parsed: ParsedYaml<ProjectFile>, dir: string, read: ReadText): Promise<ParsedYaml<ProjectFile>> {
-  if (parsed.value.scoreFiles.length === 0) return parsed;
+async function withScoreServices(
+  parsed: ParsedYaml<ProjectFile>,
+  dir: string,
+  read: ReadText,
+): Promise<{ parsed: ParsedYaml<ProjectFile>; scoreOrigins: Record<string, ScoreOrigins> }> {
+  const scoreOrigins: Record<string, ScoreOrigins> = {};
+  if (parsed.value.scoreFiles.length === 0) return { parsed, scoreOrigins };
   const services = { ...parsed.value.services };
   const issues: InputIssue[] = [];
   for (const [index, file] of parsed.value.scoreFiles.entries()) {
     const at = (message: string): InputIssue => ({ ...parsed.locate(['scoreFiles', index]), path: `scoreFiles[${index}]`, message });
     try {
-      const { name, service, locateWorkload } = await loadScoreFile(resolve(dir, file), dir, read);
+      const { name, service, origins, locateWorkload } = await loadScoreFile(resolve(dir, file), dir, read);
       if (name in services) issues.push(at(`service "${name}" of ${file} is declared already`));
-      else services[name] = service;
+      else [services[name], scoreOrigins[name]] = [service, origins];
       for (const refusal of runtimeRefusals(service.workload, parsed.value)) issues.push({ ...locateWorkload(refusal.path, refusal.at), message: refusal.message });
     } catch (error) {
       if (error instanceof InvalidInputError) issues.push(...error.issues);
@@ -99,7 +106,8 @@ async function withScoreServices(parsed: ParsedYaml<ProjectFile>, dir: string, r
   }
   if (issues.length > 0) throw invalid(issues);
   const written = parsed.written as { services?: Record<string, unknown> };
-  return { ...parsed, value: { ...parsed.value, services }, written: { ...written, services: { ...written.services, ...Object.fromEntries(Object.entries(services).filter(([name]) => !written.services?.[name])) } } };
+  const writtenServices = { ...written.services, ...Object.fromEntries(Object.entries(services).filter(([name]) => !written.services?.[name])) };
+  return { parsed: { ...parsed, value: { ...parsed.value, services }, written: { ...written, services: writtenServices } }, scoreOrigins };
 }
 
 /**

@@ -9,6 +9,7 @@ import { RUNTIME_MODULES, settingsSchemas } from '../runtimes/registry.js';
 import { HeaderName, HeaderValue, RequestPath } from './http-fields.js';
 import { Verification } from '../verification/types.js';
 import { Notifications } from '../notifications/schema.js';
+import { CPU_PATTERN, MEMORY_PATTERN, cpuProblem, memoryProblem } from '../desired/quantities.js';
 
 export { Name, Version, SecretName, TokenName, Label, Note, EventType, checkName, InvalidNameError } from './name.js';
 
@@ -64,13 +65,27 @@ export const EnvVars = z.record(
   z.union([z.string(), z.number(), z.boolean()]).transform(String),
 );
 
-/** Memory as Kubernetes writes it (`512Mi`, `1Gi`, `256M`, or bytes) → bytes. */
+/** Memory as Kubernetes and Score write it (`512Mi`, `1.5Gi`, `0.5G`, `1e9`, or bytes) → bytes (`desired/quantities.ts`). */
 export const Memory = z
-  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/, 'a memory size such as 512Mi or 1Gi')])
+  .union([
+    z.number().int().positive(),
+    z
+      .string()
+      .regex(MEMORY_PATTERN, { message: 'a memory size such as 512Mi, 1.5Gi, 0.5G or 1e9', abort: true })
+      .refine((text) => memoryProblem(text) === undefined, 'a memory size no machine has'),
+  ])
   .describe('memory, e.g. 512Mi');
 
 /** CPU in cores (`0.5`) or millicores (`500m`). */
-export const Cpu = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?m?$/, 'CPU such as 0.5 or 500m')]).describe('CPU, e.g. 500m');
+export const Cpu = z
+  .union([
+    z.number().positive(),
+    z
+      .string()
+      .regex(CPU_PATTERN, { message: 'CPU such as 0.5 or 500m', abort: true })
+      .refine((text) => cpuProblem(text) === undefined, 'a CPU quantity no machine has'),
+  ])
+  .describe('CPU, e.g. 500m');
 
 export const Limits = z.strictObject({ memory: Memory.optional(), cpu: Cpu.optional() });
 export type Limits = z.infer<typeof Limits>;
@@ -84,6 +99,10 @@ export const ResourceRequest = z.strictObject({
   class: z.string().min(1).optional(),
   /** Requests with the same type, class and id share one resource. */
   id: z.string().min(1).optional(),
+  /**
+   * Given to the provisioner. Texts are templates: `${resources.<name>.<output>}` is another resource
+   * of the service's output (that resource is provisioned first), `$$` a literal `$`.
+   */
   params: z.record(z.string(), z.unknown()).optional(),
 });
 export type ResourceRequest = z.infer<typeof ResourceRequest>;

@@ -52,6 +52,21 @@ export async function applyResourcePlan(plan: ResourcePlan, ctx: ApplyContext): 
   return applied;
 }
 
+/**
+ * Applies `plan` as `applyResourcePlan` does, and while it has resources waiting for outputs its
+ * steps provision (params that use another resource's outputs), makes it again with `replan` and
+ * applies that, until none waits or a round applies nothing (what still waits is then left, as
+ * the last plan says). Returns every step applied, in order.
+ */
+export async function applyResourceRounds(plan: ResourcePlan, ctx: ApplyContext, replan: () => Promise<ResourcePlan>): Promise<AppliedStep[]> {
+  const applied: AppliedStep[] = [];
+  for (let round = plan; ; round = await replan()) {
+    const done = await applyResourcePlan(round, ctx);
+    applied.push(...done);
+    if (!round.waiting?.length || done.length === 0) return applied;
+  }
+}
+
 async function provisionResource(resource: RequestedResource, ctx: ApplyContext): Promise<void> {
   const recorded = await ctx.records.getResource(resource.environment, resource.uid);
   const previous = recorded && (await learn(ctx, resolveOutputs(recorded, ctx.secrets))).env;

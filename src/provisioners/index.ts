@@ -8,9 +8,9 @@ export { ProvisionerSpec, ProvisionerSpecs, type ProvisionerKind, type SpecOf } 
 export { matchProvisioner, describeSpec, DEFAULT_CLASS } from './match.js';
 export { requestResources, resourceUid, type ResourceRequestsInput } from './requests.js';
 export { planResources, withoutDeletes, formatResourcePlan } from './plan.js';
-export { applyResourcePlan, type ApplyContext, type AppliedStep } from './apply.js';
+export { applyResourcePlan, applyResourceRounds, type ApplyContext, type AppliedStep } from './apply.js';
 export { serviceResourceOutputs, outputSecretName, type SecretAccess, type ServiceOutputs } from './outputs.js';
-export { resolveResourcePlaceholders } from './placeholders.js';
+export { envIsTemplate, paramsDependencies, resolveParams, resolveResourcePlaceholders } from './placeholders.js';
 export { builtinProvisioners, type BuiltinProvisionerOptions } from './builtin/index.js';
 export { ResourceRequestError, ProvisionerError } from './errors.js';
 export type * from './types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveResourcePlaceholders } from './placeholders.js';
+import { envIsTemplate, resolveResourcePlaceholders } from './placeholders.js';
 
 const outputs = { db: { host: 'h', port: '5432', url: 'postgresql://u:pw@h:5432/d' }, web: { url: 'http://127.0.0.1:8080' } };
 
@@ -23,5 +23,14 @@ describe('resolveResourcePlaceholders', () => {
       'env var C: cannot resolve ${metadata.name}',
     ]);
     expect(message).not.toContain('pw');
+  });
+});
+
+describe('envIsTemplate', () => {
+  it('is true when a value uses a resource output or a $$ escape, so a Score variable $${x} reaches the workload as ${x} even with no resource', () => {
+    expect(envIsTemplate({ PRICE: '$${amount} EUR', PLAIN: 'x' })).toBe(true);
+    expect(envIsTemplate({ DB: '${resources.db.url}' })).toBe(true);
+    expect(envIsTemplate({ HOME_DIR: '$HOME', PLAIN: 'x', REF: 'secret:a' })).toBe(false);
+    expect(resolveResourcePlaceholders({ PRICE: '$${amount} EUR' }, {})).toEqual({ PRICE: '${amount} EUR' });
   });
 });

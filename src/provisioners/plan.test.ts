@@ -58,4 +58,20 @@ describe('planResources', () => {
     const plan = planResources([requested('new'), requested('changed', { paramsHash: 'h9' })], [recorded('changed'), recorded('old')]);
     expect(withoutDeletes(plan).steps.map((s) => s.kind)).toEqual(['update', 'create']);
   });
+
+  it('a resource whose params use outputs this plan changes waits for the next round, and so do those that use its outputs', () => {
+    const plan = planResources(
+      [requested('dns', { paramsHash: 'h2' }), requested('www', { dependsOn: ['dns'] }), requested('cdn', { dependsOn: ['www'] }), requested('new', { dependsOn: ['x'], waitsFor: ['x'] }), requested('x')],
+      [recorded('dns'), recorded('www'), recorded('cdn')],
+    );
+    expect(formatResourcePlan(plan)).toEqual([
+      'update dns: its provisioner definition or params changed',
+      'create x: api (as www) asks for it; it is not provisioned yet',
+      'later cdn: its params use outputs of www, which this plan changes first; planned once they are applied',
+      'later new: its params use outputs of x, not provisioned yet; planned once they are applied',
+      'later www: its params use outputs of dns, which this plan changes first; planned once they are applied',
+    ]);
+    expect(withoutDeletes(plan).waiting).toHaveLength(3);
+    expect(planResources([requested('dns'), requested('www', { dependsOn: ['dns'] })], [recorded('dns'), recorded('www')])).toEqual({ steps: [] });
+  });
 });

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyResourcePlan } from './apply.js';
+import { applyResourcePlan, applyResourceRounds } from './apply.js';
 import { ProvisionerError } from './errors.js';
 import { serviceResourceOutputs } from './outputs.js';
 import { planResources } from './plan.js';
@@ -122,5 +122,29 @@ describe('cmd provisioner', () => {
     await expect(applyResourcePlan(await planFor('slow', { mode: 'hang' }, { timeoutSeconds: 0.3 }), t)).rejects.toThrow(/did not finish within 0.3 s and was killed/);
     await expect(applyResourcePlan(await planFor('odd', { mode: 'garbage' }), t)).rejects.toThrow(/printed no JSON on stdout/);
     expect(await t.store.listResources({ environment: 'slow' })).toEqual([]);
+  });
+
+  it('provisions a resource whose params use the outputs of another after that one, with them filled in and $$ undone', async () => {
+    const provisioners = ProvisionerSpecs.parse([{ type: 's3', provisioner: 'cmd', command: process.execPath, args: ['provision.cjs', log] }]);
+    const resources = {
+      mirror: { type: 's3', params: { of: '${resources.origin.bucket}', note: 'costs $$5', deep: ['${resources.origin.size}'] } },
+      origin: { type: 's3', params: { size: 2 } },
+    };
+    const plan = async () => {
+      const records = await t.store.listResources({ environment: 'chain' });
+      const recorded = Object.fromEntries(records.map((record) => [record.uid, record.outputs]));
+      return planResources(requestResources({ environment: 'chain', services: { api: { resources } }, provisioners, workloads: [], registry: t.registry, recorded }), records);
+    };
+    const first = await plan();
+    expect(first.steps.map((step) => step.kind === 'delete' ? '' : step.resource.uid)).toEqual(['api.origin']);
+    expect(first.waiting?.map((w) => [w.resource.uid, w.reason])).toEqual([['api.mirror', 'its params use outputs of api.origin, not provisioned yet']]);
+    expect(await applyResourceRounds(first, t, plan)).toEqual([
+      { uid: 'api.origin', result: 'created' },
+      { uid: 'api.mirror', result: 'created' },
+    ]);
+    expect(calls().at(-1)).toMatchObject({ uid: 'api.mirror', params: { of: 'b-api.origin', note: 'costs $5', deep: ['3'] } });
+    const [mirror] = (await t.store.listResources({ environment: 'chain' })).filter((record) => record.uid === 'api.mirror');
+    expect(mirror?.params).toEqual({ of: 'b-api.origin', note: 'costs $5', deep: ['3'] });
+    expect(await plan()).toEqual({ steps: [] });
   });
 });

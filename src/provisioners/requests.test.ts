@@ -23,13 +23,14 @@ const workloads: WorkloadAddress[] = [
   { service: 'api', host: '127.0.0.1', ports: { grpc: 9000 } },
 ];
 
-function request(services: Record<string, Record<string, ResourceRequest>>) {
+function request(services: Record<string, Record<string, ResourceRequest>>, recorded?: Record<string, Record<string, string>>) {
   return requestResources({
     environment: 'dev',
     services: Object.fromEntries(Object.entries(services).map(([name, resources]) => [name, { resources }])),
     provisioners: specs,
     workloads,
     registry,
+    recorded,
   });
 }
 
@@ -130,5 +131,60 @@ describe('requestResources', () => {
     expect(one.paramsHash).not.toBe(two.paramsHash);
     const shared = { type: 'postgres', id: 'x' };
     expect(request({ a: { db: shared }, b: { db: shared } })).toEqual(request({ b: { db: shared }, a: { db: shared } }));
+  });
+});
+
+describe('placeholders in params', () => {
+  const route = { type: 'route', params: { host: '${resources.dns.host}', path: '/$${x}' } };
+  const dns = { type: 'route', params: { host: 'dns.test' } };
+
+  it('waits for a resource whose outputs the params use while it is not provisioned, params as written', () => {
+    const [, www] = request({ api: { www: route, dns } });
+    expect(www).toMatchObject({ uid: 'api.www', dependsOn: ['api.dns'], waitsFor: ['api.dns'], params: route.params });
+  });
+
+  it('fills them from the recorded outputs (and undoes $$) before the provisioner checks and completes the params', () => {
+    const [, www] = request({ api: { www: route, dns } }, { 'api.dns': { host: 'api.example.test', url: 'http://api.example.test/' } });
+    expect(www).toMatchObject({ uid: 'api.www', dependsOn: ['api.dns'], params: { host: 'api.example.test', path: '/${x}' } });
+    expect(www?.waitsFor).toBeUndefined();
+  });
+
+  it('names an unknown resource, a missing output with the outputs there are, a secret output and a cycle', () => {
+    const problems = problemsOf(() =>
+      request(
+        {
+          api: {
+            www: { type: 'route', params: { host: '${resources.dsn.host}' } },
+            dns,
+            a: { type: 'route', params: { host: '${resources.dns.hots}' } },
+            b: { type: 'route', params: { host: 'x${resources.db.password}' } },
+            db: { type: 'postgres' },
+          },
+          web: { one: { type: 'route', params: { host: '${resources.two.host}' } }, two: { type: 'route', params: { host: '${resources.one.host}' } } },
+        },
+        { 'api.dns': { host: 'h.test' }, 'api.db': { password: 'secret:resource.dev.api-db.password' } },
+      ),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/resource "a" .*param host: cannot resolve \$\{resources\.dns\.hots\} \(resource dns has outputs host\)$/),
+      expect.stringMatching(/resource "b" .*param host: output password of resource db is a secret, and params are recorded in the clear/),
+      expect.stringMatching(/resource "www" .*its params use outputs of "dsn", which the service does not ask for \(it has a, b, db, dns, www\)$/),
+      "resources web.one → web.two → web.one use each other's outputs in their params; none can be provisioned first",
+    ]);
+  });
+
+  it("gives a route the host of a dns resource, as Score's examples write it, once the dns resource is provisioned", async () => {
+    const provisioners = ProvisionerSpecs.parse([
+      { type: 'dns', provisioner: 'dns' },
+      { type: 'route', provisioner: 'route', domain: 'example.test' },
+    ]);
+    const resources = { dns: { type: 'dns' }, route: { type: 'route', params: { host: '${resources.dns.host}', path: '/', port: 8080 } } };
+    const ask = (recorded?: Record<string, Record<string, string>>) => requestResources({ environment: 'dev', services: { web: { resources } }, provisioners, workloads, registry, recorded });
+    const [dns, waiting] = ask();
+    expect(waiting?.waitsFor).toEqual(['web.dns']);
+    const host = (await registry.dns.provision({ ...dns!, spec: dns!.spec as never })).outputs.host!;
+    const [, route] = ask({ 'web.dns': { host } });
+    expect(route?.params).toMatchObject({ host, path: '/' });
+    expect((await registry.route.provision({ ...route!, spec: route!.spec as never })).outputs.url).toBe(`http://${host}/`);
   });
 });

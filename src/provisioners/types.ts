@@ -28,6 +28,13 @@ export interface RequestedResource {
   readonly paramsHash: string;
   /** By service, then resource name. */
   readonly usedBy: readonly ResourceUser[];
+  /** Uids of the resources whose outputs its params use (`${resources.<name>.<output>}`): they are provisioned first. */
+  readonly dependsOn?: readonly string[];
+  /**
+   * Uids of those not provisioned yet: its params cannot be resolved, so they are kept as written
+   * (unchecked by `prepare`) and the resource waits for a later round of the plan.
+   */
+  readonly waitsFor?: readonly string[];
 }
 
 /** What `prepare` sees of one service's request. */
@@ -80,7 +87,14 @@ export type ResourceStep =
   | { readonly kind: 'update'; readonly resource: RequestedResource; readonly recorded: ResourceRecord; readonly reason: string }
   | { readonly kind: 'delete'; readonly recorded: ResourceRecord; readonly reason: string };
 
-/** Creates and updates by uid, then deletes by uid. */
+/** A resource whose params need outputs that this plan creates or changes first: planned again after. */
+export interface WaitingResource {
+  readonly resource: RequestedResource;
+  readonly reason: string;
+}
+
+/** Creates and updates by uid, then deletes by uid; `waiting` resources are planned again once these are applied. */
 export interface ResourcePlan {
   readonly steps: readonly ResourceStep[];
+  readonly waiting?: readonly WaitingResource[];
 }

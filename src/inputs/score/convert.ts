@@ -179,7 +179,7 @@ function containerFields(prefix: readonly PropertyKey[], at: readonly PropertyKe
     env[name] = resolveTemplate(value, { path: [...at, 'variables', name], resourcesAllowed: true }, context, problems);
   }
   // Newer Score files order a workload's containers with `before`; nothing here honours that yet, so it is refused rather than dropped.
-  if ((container as { before?: unknown }).before !== undefined) {
+  if (container.before !== undefined) {
     problems.push({ path: [...at, 'before'], at: 'key', message: 'Slipway starts a workload\'s containers together and cannot order them yet; remove before (run a step that must finish first as a workload of its own)' });
   }
   const files = containerFiles(prefix, at, container, sink);
@@ -291,22 +291,22 @@ function probe(given: ScoreProbe | undefined, workloadAt: readonly PropertyKey[]
 }
 
 /**
- * A probe's port as the name of the service port it reaches (so per-environment ports follow): a
- * number is the container's port, so the port whose `targetPort` (or else `port`) it is. Else the number.
+ * A probe's port (the container's port, a number as the specification requires) as the name of
+ * the service port it reaches, whose `targetPort` (or else `port`) it is, so per-environment ports
+ * follow; the number itself when no service port has it.
  */
-function probePort(port: number | string, at: readonly PropertyKey[], { ports, details }: ServicePorts, problems: Problem[]): number | string {
+function probePort(port: number, at: readonly PropertyKey[], { ports, details }: ServicePorts, problems: Problem[]): number | string {
   const names = Object.keys(ports);
-  const name = typeof port === 'string' ? port : (names.find((n) => (details[n]?.targetPort ?? ports[n]) === port) ?? names.find((n) => ports[n] === port));
-  if (typeof port === 'string' && !names.includes(port)) problems.push({ path: at, message: unknownName('port', port, names) });
+  const name = names.find((n) => (details[n]?.targetPort ?? ports[n]) === port) ?? names.find((n) => ports[n] === port);
   if (name !== undefined && details[name]?.protocol === 'UDP') problems.push({ path: at, message: `port ${name} is UDP; an HTTP probe needs a TCP port` });
   return name ?? port;
 }
 
-/** Limits or requests as Slipway writes them (`.5` CPUs as `0.5`); undefined when none is given. */
+/** Limits or requests as given (the schema admits only the quantities Slipway reads); undefined when none is given. */
 function amounts(given: { memory?: string; cpu?: string } | undefined, workloadAt: readonly PropertyKey[], at: readonly PropertyKey[], sink: Sink): Record<string, string> | undefined {
   if (!given || Object.keys(given).length === 0) return undefined;
   from(sink, workloadAt, at);
-  return { ...given, ...(given.cpu?.startsWith('.') ? { cpu: `0${given.cpu}` } : {}) };
+  return { ...given };
 }
 
 function resourceRequests(score: ScoreWorkload, context: TemplateContext, problems: Problem[]): Record<string, ResourceRequest> {

@@ -11,6 +11,8 @@ import { invalid } from '../yaml-file.js';
 import { checkDocument } from '../zod-issues.js';
 import { convertScore } from './convert.js';
 import { ScoreWorkload } from './schema.js';
+import { unsendableProbeFields } from './sendable.js';
+import { scoreOrigins, type ScoreOrigins } from './origins.js';
 
 /** A schema-valid Score file, with the means to position problems found in it later. */
 export interface ScoreDocument {
@@ -24,18 +26,22 @@ export interface ScoreDocument {
 const entryKinds: Record<string, string> = { containers: 'container', resources: 'resource', 'service.ports': 'port' };
 const entryKind: EntryKind = (mapPath) => entryKinds[mapPath.join('.')];
 
-/** Parses and checks the text of a Score file; `file` names it in issues. Pure. Throws `InvalidInputError` with every issue. */
+/**
+ * Parses and checks the text of a Score file against the Score schema, then its probes against what
+ * an HTTP client can send (`sendable.ts`); `file` names it in issues. Pure. Throws `InvalidInputError` with every issue.
+ */
 export function parseScore(text: string, file: string): ScoreDocument {
   const source = YamlSource.parse(text, file);
-  const checked = checkDocument(source, ScoreWorkload, { entryKind });
+  const checked = checkDocument(source, ScoreWorkload, { entryKind, check: unsendableProbeFields });
   if (checked.value === undefined) throw invalid(checked.issues);
   return { file, spec: checked.value, locate: (problem) => source.locate(problem) };
 }
 
-/** A service made from a Score file, and the position in that file of any path of its workload. */
+/** A service made from a Score file, where in the file each of its fields was set, and the position of any path of its workload. */
 export interface ScoreService {
   readonly name: string;
   readonly service: Service;
+  readonly origins: ScoreOrigins;
   /** Where a path of `service.workload` (`['files', 0]`) was written in the Score file; `at: 'key'` points at its key. */
   locateWorkload(path: readonly PropertyKey[], at?: 'key'): Omit<InputIssue, 'message'>;
 }
@@ -53,7 +59,7 @@ export function scoreToService(score: ScoreDocument, options: { readonly project
     const { message: _, ...position } = score.locate({ path: conversion.scorePath(path), message: '', at });
     return position;
   };
-  return { name: conversion.name, service: conversion.service, locateWorkload };
+  return { name: conversion.name, service: conversion.service, origins: scoreOrigins(score), locateWorkload };
 }
 
 /** The names of the files the Score file's `files` read from (`source`), each once. */

@@ -1,7 +1,8 @@
 /**
  * The placeholders of a Score file, checked and partly resolved at load time: `${metadata.…}` is
  * replaced by the metadata value; `${resources.<name>.<output>}` is checked (the resource must be
- * declared) and kept for deploy time, when provisioners know the outputs. Pure.
+ * declared) and kept for deploy time, when provisioners know the outputs; where nothing is kept for
+ * deploy time (command, args) `$$` escapes are undone at once. Pure.
  */
 import type { Problem } from '../yaml-source.js';
 import { unknownName } from '../suggest.js';
@@ -18,13 +19,15 @@ export interface TemplateContext {
 /** Where a text sits in the file, and whether resource outputs may be used there. */
 export interface TemplateSite {
   readonly path: readonly PropertyKey[];
-  /** False where nothing resolves resource outputs at deploy time (command, args). */
+  /** False where nothing resolves resource outputs at deploy time (command, args): the text is then final at load. */
   readonly resourcesAllowed: boolean;
 }
 
 /**
- * `text` with `${metadata.…}` resolved and everything else kept as written (still a template).
- * Every problem found (malformed text, an unknown metadata key or resource, a resource output
+ * `text` with `${metadata.…}` resolved. Where resource outputs may be used (`site.resourcesAllowed`)
+ * everything else is kept as written, escapes included: still a template, which deploy time
+ * finishes. Elsewhere (command, args) nothing resolves later, so the text returned is final: `$$`
+ * is undone into `$` (`sh -c "echo $${DB_URL}"` runs `echo ${DB_URL}`). Every problem found (malformed text, an unknown metadata key or resource, a resource output
  * where none can be used, an unknown root) is appended to `problems`, positioned at `site.path`.
  */
 export function resolveTemplate(text: string, site: TemplateSite, context: TemplateContext, problems: Problem[]): string {
@@ -42,7 +45,10 @@ export function resolveTemplate(text: string, site: TemplateSite, context: Templ
       if (message) problems.push({ path: site.path, message });
     }
   }
-  return substituteKnown(text, (path) => (path[0] === 'metadata' ? metadataValue(context.metadata, path.slice(1)) : undefined));
+  const lookup = (path: readonly string[]): string | undefined => (path[0] === 'metadata' ? metadataValue(context.metadata, path.slice(1)) : undefined);
+  if (site.resourcesAllowed) return substituteKnown(text, lookup);
+  // Nothing fills this text later, so it is final now: `$$` becomes `$` (a placeholder found wrong above stays as written).
+  return parts.map((part) => (part.kind === 'text' ? part.text : (lookup(part.path) ?? part.source))).join('');
 }
 
 /** `value` with `resolveTemplate` applied to every string inside it, at any depth. */
