@@ -2,7 +2,8 @@
 import type { DesiredUnit, ObservedUnit, Release } from '../desired/types.js';
 import { compliantService, desiredUnit } from '../desired/index.js';
 import { artifactPath } from '../build/index.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, PolicyViolationError } from '../errors.js';
+import { refusalsOn } from '../inputs/cross-references.js';
 import type { Observation } from './observations.js';
 import type { Workspace } from './workspace.js';
 
@@ -15,11 +16,22 @@ export function environmentTargets(ws: Workspace, environment: string): readonly
 
 /**
  * The units `release` becomes in `environment`, one per target, with every layer applied.
- * Throws `PolicyViolationError` when the release breaks a constraint there, before anything runs.
+ * Throws `PolicyViolationError` when the release breaks a constraint there, or a target's runtime
+ * cannot honour its workload, before anything runs.
  */
 export function unitsOf(ws: Workspace, release: Release, environment: string): DesiredUnit[] {
   const { spec } = compliantService(ws.project, release.service, environment, { written: release.spec, release: release.version });
-  return environmentTargets(ws, environment).map((target) =>
+  const targets = environmentTargets(ws, environment);
+  const refused = targets.flatMap((target) =>
+    refusalsOn(spec.workload, ws.project.spec.targets[target]?.runtime ?? '', [target]).map((refusal) => ({
+      service: release.service,
+      environment,
+      constraint: `runtime of target ${target}`,
+      message: `${release.service} cannot run in ${environment}: ${['services', release.service, 'workload', ...refusal.path.map(String)].join('.')}: ${refusal.message}`,
+    })),
+  );
+  if (refused.length) throw new PolicyViolationError(refused);
+  return targets.map((target) =>
     desiredUnit(release, environment, target, {
       projectDir: ws.project.dir,
       artifactPath: (digest) => artifactPath(ws.artifactsDir, digest),

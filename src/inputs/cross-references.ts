@@ -84,8 +84,10 @@ function serviceProblems(project: ProjectFile): Problem[] {
 }
 
 /**
- * What the runtimes of the project's environments' targets cannot honour of `workload`, each
- * problem naming the runtime and its targets (a target no environment uses runs nothing). Pure.
+ * What of `workload` no runtime of the project's environments' targets can honour, when none can
+ * run it: each problem names the runtime and its targets (a target no environment uses runs
+ * nothing). A workload that some of those runtimes run is refused for the others' targets only,
+ * when it is resolved for them ({@link refusalsOn}). Pure.
  */
 export function runtimeRefusals(workload: Workload, project: Pick<ProjectFile, 'environments' | 'targets'>): WorkloadRefusal[] {
   const used = new Set(Object.values(project.environments).flatMap((environment) => environment.targets));
@@ -94,10 +96,14 @@ export function runtimeRefusals(workload: Workload, project: Pick<ProjectFile, '
     const kind = project.targets[target]?.runtime;
     if (kind) byKind.set(kind, [...(byKind.get(kind) ?? []), target]);
   }
-  return [...byKind].flatMap(([kind, targets]) =>
-    (runtimeModule(kind)?.refuses?.(workload) ?? []).map((refusal) => ({
-      ...refusal,
-      message: `the ${kind} runtime (target${targets.length > 1 ? 's' : ''} ${targets.join(', ')}) cannot honour this: ${refusal.message}`,
-    })),
-  );
+  const refused = [...byKind].map(([kind, targets]) => refusalsOn(workload, kind, targets));
+  return refused.some((refusals) => refusals.length === 0) ? [] : refused.flat();
+}
+
+/** What the `kind` runtime cannot honour of `workload`, each problem naming the runtime and `targets`. Pure. */
+export function refusalsOn(workload: Workload, kind: string, targets: readonly string[]): WorkloadRefusal[] {
+  return (runtimeModule(kind)?.refuses?.(workload) ?? []).map((refusal) => ({
+    ...refusal,
+    message: `the ${kind} runtime (target${targets.length > 1 ? 's' : ''} ${targets.join(', ')}) cannot honour this: ${refusal.message}`,
+  }));
 }

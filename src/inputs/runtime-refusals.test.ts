@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InputIssue } from '../errors.js';
 import { issuesOfProjectFiles } from './test-fixtures.js';
+import { refusalsOn, runtimeRefusals } from './cross-references.js';
 
 /** A Score workload as the specification writes it: no command, files, a volume, requests, a sidecar, UDP, targetPort, exec probe, headers. */
 const SCORE = `apiVersion: score.dev/v1b1
@@ -80,5 +81,28 @@ targets:
       '4:5 the process runtime (target box) cannot honour this: it starts the command itself and reads no image entrypoint; give command (and args)',
       '6:15 the process runtime (target box) cannot honour this: it mounts no files into a process; ship them in the artifact, or pass their content in variables',
     ]);
+  });
+});
+
+describe('a project with targets of several runtimes', () => {
+  const mixed = `project: demo
+scoreFiles: [web/score.yaml]
+services:
+  api:
+    workload: { command: node, args: [server.mjs], ports: { http: 8080 } }
+environments:
+  dev: { targets: [box] }
+  lab: { targets: [ctr] }
+targets:
+  box: { runtime: process }
+  ctr: { runtime: container }
+`;
+
+  it('loads when each workload runs on some runtime; each is refused on the others when it is resolved for their targets', async () => {
+    expect(await issuesOfProjectFiles({ '/p/slipway.yaml': mixed, '/p/web/score.yaml': SCORE })).toEqual([]);
+    const project = { environments: { dev: { targets: ['box'] }, lab: { targets: ['ctr'] } }, targets: { box: { runtime: 'process' }, ctr: { runtime: 'container' } } };
+    const api = { command: 'node', args: ['server.mjs'], env: {}, ports: { http: 8080 } } as unknown as Parameters<typeof runtimeRefusals>[0];
+    expect(runtimeRefusals(api, project as unknown as Parameters<typeof runtimeRefusals>[1])).toEqual([]);
+    expect(refusalsOn(api, 'container', ['ctr']).map((r) => r.message)).toEqual([expect.stringMatching(/^the container runtime \(target ctr\) cannot honour this: /)]);
   });
 });
