@@ -6,7 +6,8 @@
  * restart, every promotion ends succeeded, every environment runs exactly one release on every
  * replica, every deployment has exactly one end event, and `/metrics` counts each outcome once.
  * The trials count how many kills landed mid-rollout (a deployment was running), and at least half
- * must: kills between rollouts prove little. Kill points come from a seed, printed with each trial.
+ * must: kills between rollouts prove little. Kill points (the environment whose rollout a kill waits
+ * for, and how far into it) come from a seed, printed with each trial.
  */
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +16,9 @@ import { startSshHosts } from './harness/sshd.js';
 import { killPids, processesUnder, runCli, startCli, type RunningCli } from './helpers/cli.js';
 import { projectDir, removeProject } from './helpers/projects.js';
 import { until } from './helpers/until.js';
+import { stateDirOf } from '../src/engine/workspace.js';
+import { ControlClient } from '../src/server/api-client.js';
+import { controlSocketPath } from '../src/server/control-socket.js';
 
 /** Trials per place (a trial costs half a minute on processes, two or three on SSH hosts, on a loaded two-core machine). */
 const TRIALS = process.env.SLIPWAY_KILL_TRIALS ? Number(process.env.SLIPWAY_KILL_TRIALS) : undefined;
@@ -46,7 +50,6 @@ targets:
 /** Where a suite runs: its project directory, and how long a promotion takes there (kills land across it). */
 interface Place {
   readonly dir: string;
-  readonly promotionMs: number;
   readonly trials: number;
   stop(): Promise<void>;
 }
@@ -57,7 +60,7 @@ async function onProcesses(): Promise<Place> {
   mkdirSync(join(dir, 'app'));
   cpSync(FIXTURE, join(dir, 'app', 'server.mjs'));
   writeFileSync(join(dir, 'slipway.yaml'), project('local', 'local: { runtime: process }'));
-  return { dir, promotionMs: 5500, trials: TRIALS ?? 6, stop: () => removeProject(dir) };
+  return { dir, trials: TRIALS ?? 6, stop: () => removeProject(dir) };
 }
 
 /** A project on two SSH hosts, a replica on each, logging in as the deploy user. */
@@ -71,7 +74,6 @@ async function onSshHosts(): Promise<Place> {
   writeFileSync(join(dir, 'slipway.yaml'), project('hosts', target, '0.0.0.0'));
   return {
     dir,
-    promotionMs: 9000,
     trials: TRIALS ?? 4,
     stop: async () => {
       await removeProject(dir);
@@ -129,6 +131,21 @@ describe.each([
     return JSON.parse(result.stdout) as T;
   }
 
+  /** Resolves once a deployment into `environment` runs (or none will: the promotion settled), asking the running control plane. */
+  async function rolloutRunning(environment: string): Promise<void> {
+    // The running control plane's own socket: never the workspace opened here, which it holds.
+    const ops = new ControlClient(controlSocketPath(stateDirOf(join(place.dir, 'slipway.yaml'))));
+    try {
+      await until(`a deployment into ${environment}`, async () => {
+        const { promotions, deployments } = await ops.history('api');
+        const settled = promotions[0] && ['succeeded', 'failed'].includes(promotions[0].status);
+        return settled || deployments.some((d) => d.environment === environment && d.status === 'running') || undefined;
+      }, 120_000, 20);
+    } finally {
+      await ops.close();
+    }
+  }
+
   async function startUp(): Promise<RunningCli> {
     const started = startCli(['--project', place.dir, 'up', '--no-http']);
     await started.waitFor('is supervising', 120_000);
@@ -155,10 +172,13 @@ describe.each([
     for (let trial = 1; trial <= place.trials; trial++) {
       const version = `v${trial + 1}`;
       writeFileSync(join(dir, 'app', 'TRIAL'), `${trial}\n`);
-      // A promotion (three environments of two replicas, each ready after 0.7 s, two verifications)
-      // begins about 0.5 s after it is asked for: kills land across all of it.
-      const killAfterMs = 500 + Math.floor(next() * place.promotionMs);
+      // A promotion goes through three environments of two replicas, each ready after 0.7 s. Each
+      // kill is aimed inside a rollout: once a deployment into a randomly chosen environment runs
+      // (asked through the control socket, in milliseconds), after a random part of its first second.
+      const aim = ENVIRONMENTS[Math.floor(next() * ENVIRONMENTS.length)]!;
+      const killAfterMs = Math.floor(next() * 1000);
       expect((await cli('promote', 'api', '--version', version)).code).toBe(0);
+      await rolloutRunning(aim);
       await new Promise((r) => setTimeout(r, killAfterMs));
       await up.stop('SIGKILL');
       up = undefined;
@@ -169,7 +189,7 @@ describe.each([
       if (landed) midRollout++;
       const promotion = history.promotions.find((p) => p.version === version);
       const where = promotion ? Object.entries(promotion.environments).map(([e, p]) => `${e} ${p.phase}`).join(', ') : 'not recorded';
-      log.push(`trial ${trial} (seed ${SEED}): killed after ${killAfterMs} ms, ${landed ? 'mid-rollout' : 'between rollouts'}: ${where}`);
+      log.push(`trial ${trial} (seed ${SEED}): killed ${killAfterMs} ms into ${aim}'s rollout, ${landed ? 'mid-rollout' : 'between rollouts'}: ${where}`);
       console.log(log.at(-1));
 
       // drift reports every environment whose replicas run more than one release.
