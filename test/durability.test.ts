@@ -204,7 +204,7 @@ describe.each([
         const found = (await json<{ promotions: Promotion[] }>('history', 'api')).promotions.find((p) => p.version === version);
         return found && ['succeeded', 'failed'].includes(found.status) ? found : undefined;
       }, 120_000);
-      expect(done, log.at(-1)).toMatchObject({ status: 'succeeded' });
+      expect(done, `${log.at(-1)}\n${JSON.stringify(done.environments)}\n${(await cli('events', '--service', 'api', '--limit', '40')).stdout}`).toMatchObject({ status: 'succeeded' });
       // Every environment runs exactly one release, the new one, on both replicas, all ready.
       const settled = await until('every environment on one release', async () => {
         const rows = await json<Row[]>('status');
