@@ -12,7 +12,7 @@ import { formatResourcePlan, planResources, withoutDeletes } from './plan.js';
 import { resolveResourcePlaceholders } from './placeholders.js';
 import { requestResources } from './requests.js';
 import { ProvisionerSpecs } from './schema.js';
-import { openTestContext, type TestContext } from './test-context.js';
+import { openTestContext, planRequests, type TestContext } from './test-context.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -23,16 +23,7 @@ afterAll(() => t?.close());
 
 const provisioners = ProvisionerSpecs.parse([{ type: 'postgres', provisioner: 'postgres', adminUrl: 'secret:pg-admin' }]);
 
-async function planFor(environment: string, services: Record<string, Record<string, ResourceRequest>>) {
-  const resources = requestResources({
-    environment,
-    services: Object.fromEntries(Object.entries(services).map(([name, resources]) => [name, { resources }])),
-    provisioners,
-    workloads: [],
-    registry: t.registry,
-  });
-  return planResources(resources, await t.store.listResources({ environment }));
-}
+const planFor = (environment: string, services: Record<string, Record<string, ResourceRequest>>) => planRequests(t, provisioners, environment, services);
 
 /** The env a deploy would give `service`: `DATABASE_URL` from its resource `db`. */
 async function envOf(environment: string, service: string): Promise<{ DATABASE_URL: string; secretValues: string[] }> {

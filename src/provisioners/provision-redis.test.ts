@@ -15,7 +15,7 @@ import { planResources } from './plan.js';
 import { resolveResourcePlaceholders } from './placeholders.js';
 import { requestResources } from './requests.js';
 import { ProvisionerSpecs } from './schema.js';
-import { openTestContext, type TestContext } from './test-context.js';
+import { openTestContext, planRequests, type TestContext } from './test-context.js';
 
 let t: TestContext;
 let server: RedisServer;
@@ -34,16 +34,7 @@ const provisioners = ProvisionerSpecs.parse([
   { type: 'redis', class: 'unprefixed', provisioner: 'redis', adminUrl: 'secret:redis-admin', keys: 'all' },
 ]);
 
-async function plan(environment: string, services: Record<string, Record<string, ResourceRequest>>) {
-  const resources = requestResources({
-    environment,
-    services: Object.fromEntries(Object.entries(services).map(([name, resources]) => [name, { resources }])),
-    provisioners,
-    workloads: [],
-    registry: t.registry,
-  });
-  return planResources(resources, await t.store.listResources({ environment }));
-}
+const plan = (environment: string, services: Record<string, Record<string, ResourceRequest>>) => planRequests(t, provisioners, environment, services);
 
 /** The URL a workload builds from score-compose's outputs, as its env would hold it after a deploy. */
 async function redisUrlOf(environment: string, service: string, resource = 'cache'): Promise<string> {

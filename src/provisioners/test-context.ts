@@ -9,8 +9,12 @@ import { join } from 'node:path';
 import { startPostgres, type PostgresCluster } from '../../test/harness/postgres.js';
 import { Redactor, SecretStore } from '../secrets/index.js';
 import { openStore, type Store } from '../store/index.js';
+import type { ResourceRequest } from '../inputs/schema.js';
 import type { ApplyContext } from './apply.js';
 import { builtinProvisioners, type BuiltinProvisionerOptions } from './builtin/index.js';
+import { planResources } from './plan.js';
+import { requestResources } from './requests.js';
+import type { ProvisionerSpec } from './schema.js';
 
 export interface TestContext extends ApplyContext {
   readonly cluster: PostgresCluster;
@@ -41,4 +45,16 @@ export async function openTestContext(options: BuiltinProvisionerOptions = {}): 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The resource plan for what `services` (service → resource name → request) ask of `environment`, against what `t` has recorded there. */
+export async function planRequests(
+  t: TestContext,
+  provisioners: readonly ProvisionerSpec[],
+  environment: string,
+  services: Record<string, Record<string, ResourceRequest>>,
+): Promise<ReturnType<typeof planResources>> {
+  const asked = Object.fromEntries(Object.entries(services).map(([name, resources]) => [name, { resources }]));
+  const resources = requestResources({ environment, services: asked, provisioners, workloads: [], registry: t.registry });
+  return planResources(resources, await t.store.listResources({ environment }));
 }
