@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, PolicyViolationError } from '../errors.js';
 import { preview } from './preview.js';
 import { Workspace } from './workspace.js';
 
@@ -53,5 +53,32 @@ describe('preview', () => {
     const layer = 'owner: platform\nprovisioners:\n  - { type: redis, provisioner: cmd, command: ./redis.sh }\n';
     const plan = await preview(await open(PROJECT.replace('project: shop\n', 'project: shop\nlayers: [platform.yaml]\n'), { 'platform.yaml': layer }), 'dev');
     expect(plan.steps.map((step) => step.kind)).toEqual(['deploy']);
+  });
+});
+
+describe('a project mixing runtimes', () => {
+  const MIXED = `project: shop
+services:
+  web:
+    workload:
+      image: localhost/web:1
+      files: [{ target: /etc/web.conf, content: x }]
+environments:
+  dev: { targets: [lab] }
+  prod: { targets: [box] }
+targets:
+  lab: { runtime: "null" }
+  box: { runtime: process }
+`;
+
+  it('loads a workload one of its runtimes runs, and refuses it for a target whose runtime cannot, naming both, before anything runs', async () => {
+    const opened = await open(MIXED);
+    expect((await preview(opened, 'dev')).steps.map((step) => step.kind)).toEqual(['deploy']);
+    const error = await preview(opened, 'prod').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PolicyViolationError);
+    expect((error as PolicyViolationError).violations.map((v) => v.message)).toEqual([
+      'web cannot run in prod: services.web.workload.command: the process runtime (target box) cannot honour this: it starts the command itself and reads no image entrypoint; give command (and args)',
+      'web cannot run in prod: services.web.workload.files.0: the process runtime (target box) cannot honour this: it mounts no files into a process; ship them in the artifact, or pass their content in variables',
+    ]);
   });
 });
