@@ -119,7 +119,7 @@ describe('projectJsonSchema', () => {
 
   it('is a draft 2020-12 schema with an id, a title and the top-level properties', () => {
     expect(schema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: PROJECT_SCHEMA_ID, title: expect.any(String), type: 'object' });
-    expect(Object.keys(schema.properties as object)).toEqual(['$schema', 'project', 'layers', 'scoreFiles', 'services', 'notifications', 'environments', 'targets']);
+    expect(Object.keys(schema.properties as object)).toEqual(['$schema', 'project', 'layers', 'scoreFiles', 'services', 'notifications', 'builds', 'registries', 'environments', 'targets']);
     expect(schema.required).toEqual(['project', 'environments', 'targets']);
     expect(schema.additionalProperties).toBe(false);
   });

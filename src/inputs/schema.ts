@@ -194,10 +194,6 @@ export const Workload = z
   })
   .refine((w) => !(w.workingDir && w.artifact), {
     message: 'give either workingDir or artifact, not both',
-  })
-  .refine((w) => w.command !== undefined || w.image !== undefined, {
-    message: 'give a command (or an image, whose entrypoint then runs)',
-    path: ['command'],
   });
 export type Workload = z.infer<typeof Workload>;
 
@@ -209,15 +205,74 @@ export const ServiceOverride = z.strictObject({
 });
 export type ServiceOverride = z.infer<typeof ServiceOverride>;
 
+/**
+ * How a tagged commit becomes a release (`build/`): an image from a Containerfile (or Dockerfile),
+ * pushed to the project's registry, or, with `commands`, an artifact directory for the process,
+ * ssh and static runtimes.
+ */
+export const BuildRecipe = z.strictObject({
+  /** The directory of the checkout the build runs in. */
+  context: z.string().min(1).default('.'),
+  /** The Containerfile, relative to `context`. Absent: `Containerfile`, else `Dockerfile`. */
+  containerfile: z.string().min(1).optional(),
+  /** Shell commands run in `context`, in order, instead of an image build; they produce `output`. */
+  commands: z.array(z.string().min(1)).min(1).optional(),
+  /** The directory, relative to `context`, that `commands` produce: the release's artifact. */
+  output: z.string().min(1).optional(),
+  /** A build running longer is stopped and failed. */
+  timeoutSeconds: z.number().int().positive().default(900),
+}).refine((b) => (b.commands === undefined) === (b.output === undefined), {
+  message: 'give commands and output together (an artifact build), or neither (an image build)',
+  path: ['output'],
+});
+export type BuildRecipe = z.infer<typeof BuildRecipe>;
+
+/**
+ * Where a service's code lives and which tags of it are built. A tag pattern is a glob (`v*`), an
+ * exclusion (`!*-rc*`), or a semver range (`semver:^1.2`); a tag is built when it matches one
+ * pattern that is not an exclusion and no exclusion.
+ */
+export const Source = z.strictObject({
+  /** A git URL (`https://…`, `ssh://…`, `file://…`) or a path relative to the project file. */
+  repository: z.string().min(1),
+  /** The tags that start a build. */
+  tags: z.array(z.string().min(1)).min(1).default(['v*']),
+  /** Look for new tags with `git ls-remote` this often, where no webhook reaches. Absent: webhooks and manual builds only. */
+  pollSeconds: z.number().int().min(5).optional(),
+  build: BuildRecipe.default({ context: '.', timeoutSeconds: 900 }),
+});
+export type Source = z.infer<typeof Source>;
+
+/** A registry login: a user name and a `secret:` reference to the password or token. */
+export const RegistryLogin = z.strictObject({
+  username: z.string().min(1),
+  password: z.string().regex(/^secret:/, 'a secret reference, `secret:<name>`'),
+});
+export type RegistryLogin = z.infer<typeof RegistryLogin>;
+
+/** Builds of the project's services: where their images go, how many run at once. */
+export const Builds = z.strictObject({
+  /** The image repository prefix built images are pushed to: `host[:port][/path]`; each service's image is `<registry>/<service>`. */
+  registry: z.string().min(1).optional(),
+  /** How many builds run at once; the rest wait in the queue. */
+  concurrency: z.number().int().min(1).max(16).default(2),
+});
+export type Builds = z.infer<typeof Builds>;
+
 export const Service = z.strictObject({
   owner: z.string().min(1).optional(),
   description: z.string().optional(),
+  /** The repository the service is built from, and which of its tags are built. */
+  source: Source.optional(),
   workload: Workload,
   replicas: z.number().int().min(0).default(1),
   resources: z.record(Name, ResourceRequest).default({}),
   /** Services that must run in an environment (at or above a version) before this one enters it. */
   dependsOn: z.array(z.strictObject({ service: Name, minVersion: Version.optional() })).optional(),
   environments: z.record(Name, ServiceOverride).default({}),
+}).refine((s) => s.workload.command !== undefined || s.workload.image !== undefined || (s.source !== undefined && s.source.build.commands === undefined), {
+  message: 'give a command (or an image, whose entrypoint then runs, or a source whose image build makes one)',
+  path: ['workload', 'command'],
 });
 export type Service = z.infer<typeof Service>;
 
@@ -257,6 +312,10 @@ export const ProjectFile = z.strictObject({
   services: z.record(Name, Service).default({}),
   /** Outgoing webhooks on deployment events (`notifications/`). */
   notifications: Notifications.default([]),
+  /** Builds from tags (`source` of a service): the registry images go to, the concurrency. */
+  builds: Builds.default({ concurrency: 2 }),
+  /** Logins for image registries, by `host[:port]`: used to push built images and to pull images by digest. */
+  registries: z.record(z.string().min(1), RegistryLogin).default({}),
   environments: z.record(Name, Environment),
   targets: z.record(Name, Target),
 });
