@@ -9,6 +9,7 @@ import { RUNTIME_MODULES, settingsSchemas } from '../runtimes/registry.js';
 import { HeaderName, HeaderValue, RequestPath } from './http-fields.js';
 import { Verification } from '../verification/types.js';
 import { Notifications } from '../notifications/schema.js';
+import { tagPatternProblem } from '../build/tags.js';
 import { CPU_PATTERN, MEMORY_PATTERN, cpuProblem, memoryProblem } from '../desired/quantities.js';
 
 export { Name, Version, SecretName, TokenName, Label, Note, EventType, checkName, InvalidNameError } from './name.js';
@@ -227,6 +228,12 @@ export const BuildRecipe = z.strictObject({
 });
 export type BuildRecipe = z.infer<typeof BuildRecipe>;
 
+/** A glob, an exclusion or a semver range of tags (`build/tags.ts`). */
+const TagPattern = z.string().min(1).superRefine((pattern, ctx) => {
+  const problem = tagPatternProblem(pattern);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /**
  * Where a service's code lives and which tags of it are built. A tag pattern is a glob (`v*`), an
  * exclusion (`!*-rc*`), or a semver range (`semver:^1.2`); a tag is built when it matches one
@@ -236,7 +243,7 @@ export const Source = z.strictObject({
   /** A git URL (`https://…`, `ssh://…`, `file://…`) or a path relative to the project file. */
   repository: z.string().min(1),
   /** The tags that start a build. */
-  tags: z.array(z.string().min(1)).min(1).default(['v*']),
+  tags: z.array(TagPattern).min(1).default(['v*']),
   /** Look for new tags with `git ls-remote` this often, where no webhook reaches. Absent: webhooks and manual builds only. */
   pollSeconds: z.number().int().min(5).optional(),
   build: BuildRecipe.default({ context: '.', timeoutSeconds: 900 }),

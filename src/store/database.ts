@@ -4,6 +4,7 @@
  * parsed. `bigint` columns come back as strings from node-postgres, so they are read as `unknown`
  * and converted where used.
  */
+import type { BuildLogTable, BuildTable } from './build-store.js';
 import type { ColumnType } from 'kysely';
 import type { ApprovalTable, PromotionTable } from './promotion-store.js';
 import type { ApiTokenTable } from './token-store.js';
@@ -154,4 +155,6 @@ export interface Database {
   notification_deliveries: DeliveryTable;
   api_tokens: ApiTokenTable;
   leases: LeaseTable;
+  builds: BuildTable;
+  build_log: BuildLogTable;
 }

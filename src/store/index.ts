@@ -8,3 +8,4 @@ export { STORE_LOCK_FILE, StoreLockedError, readStoreLock } from './lock.js';
 export { migrateToLatest, migrations } from './migrations.js';
 export type { Database } from './database.js';
 export type { Lease, LeaseStore, TakeResult } from './lease-store.js';
+export { BUILD_ENDS, type Build, type BuildOutcome, type BuildStatus, type BuildStore, type BuildTrigger, type NewBuild } from './build-store.js';

@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { KyselyPromotionStore, insertEvent } from './promotion-store.js';
 import { KyselyTokenStore, type TokenStore } from './token-store.js';
 import { KyselyLeaseStore, type LeaseStore } from './lease-store.js';
+import { KyselyBuildStore, type BuildStore } from './build-store.js';
 import type { Database, DeploymentStepTable, DeploymentTable, EventTable, ObservedTable, ReleaseTable, ResourceTable, SecretTable } from './database.js';
 import {
   type ConvergencePause,
@@ -49,6 +50,7 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
   readonly #db: Kysely<Database>;
   readonly tokens: TokenStore;
   readonly leases: LeaseStore;
+  readonly builds: BuildStore;
   readonly #now: () => Date;
   readonly #onClose: () => void;
   #closing: Promise<void> | undefined;
@@ -60,6 +62,7 @@ export class KyselyStore extends KyselyPromotionStore implements Store {
     this.#db = db;
     this.tokens = new KyselyTokenStore(db, now);
     this.leases = new KyselyLeaseStore(db);
+    this.builds = new KyselyBuildStore(db, now);
     this.#now = now;
     this.#onClose = options.onClose ?? (() => {});
   }

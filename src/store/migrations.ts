@@ -9,6 +9,7 @@ import type { Database } from './database.js';
 import { promotionsMigration } from './promotion-store.js';
 import { apiTokensMigration } from './token-store.js';
 import { leasesMigration } from './lease-store.js';
+import { buildsMigration } from './build-store.js';
 
 const initial: Migration = {
   // Migrations run against whatever schema exists at their version, so they are untyped.
@@ -207,6 +208,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007_api_tokens': apiTokensMigration,
   '0008_leases': leasesMigration,
   '0009_deployment_scope': deploymentScope,
+  '0010_builds': buildsMigration,
 };
 
 /** Serves `migrations` to Kysely's `Migrator`, without touching the file system. */

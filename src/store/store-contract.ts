@@ -291,6 +291,44 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
       });
     });
 
+    describe('builds', () => {
+      const asked = (service: string, commit: string) => ({ service, ref: 'v1.0.0', commit, trigger: 'webhook' as const, actor: 'github:ann' });
+
+      it('queues one build per commit of a service while one stands; a failed one may be built again', async () => {
+        const service = unique('web');
+        const first = await store.builds.queueBuild(asked(service, 'c1'));
+        expect(first).toMatchObject({ queued: true, build: { service, commit: 'c1', status: 'queued', ref: 'v1.0.0' } });
+        const again = await store.builds.queueBuild({ ...asked(service, 'c1'), ref: 'v1.0.1' });
+        expect(again).toEqual({ queued: false, build: first.build });
+        expect((await store.builds.queueBuild(asked(unique('other'), 'c1'))).queued).toBe(true);
+
+        expect(await store.builds.startBuild(first.build.id, 'building')).toMatchObject({ status: 'running', message: 'building' });
+        expect(await store.builds.startBuild(first.build.id, 'building')).toBeUndefined();
+        expect(await store.builds.finishBuild(first.build.id, { status: 'failed', message: 'exit 1' })).toBe(true);
+        expect(await store.builds.finishBuild(first.build.id, { status: 'succeeded', message: 'late' })).toBe(false);
+        expect(await store.builds.getBuild(first.build.id)).toMatchObject({ status: 'failed', message: 'exit 1' });
+
+        const retried = await store.builds.queueBuild(asked(service, 'c1'));
+        expect(retried.queued).toBe(true);
+        expect(retried.build.id).not.toBe(first.build.id);
+        expect((await store.builds.listBuilds({ service })).map((b) => b.id)).toEqual([retried.build.id, first.build.id]);
+        expect((await store.builds.listBuilds({ service, statuses: ['queued'] })).map((b) => b.id)).toEqual([retried.build.id]);
+      });
+
+      it('keeps a succeeded build with its image and release, and its log in order', async () => {
+        const { build } = await store.builds.queueBuild(asked(unique('web'), 'c2'));
+        await store.builds.startBuild(build.id, 'building');
+        await store.builds.appendBuildLog(build.id, ['STEP 1/2', 'STEP 2/2']);
+        await store.builds.appendBuildLog(build.id, ['pushed']);
+        const image = '127.0.0.1:5000/web@sha256:' + 'a'.repeat(64);
+        await store.builds.finishBuild(build.id, { status: 'succeeded', message: 'built', image, releaseId: 'r-1' });
+        expect(await store.builds.getBuild(build.id)).toMatchObject({ status: 'succeeded', image, releaseId: 'r-1', artifactDigest: null });
+        expect(await store.builds.readBuildLog(build.id)).toEqual({ lines: ['STEP 1/2', 'STEP 2/2', 'pushed'], next: 3 });
+        expect(await store.builds.readBuildLog(build.id, 2)).toEqual({ lines: ['pushed'], next: 3 });
+        expect(await store.builds.readBuildLog(build.id, 3)).toEqual({ lines: [], next: 3 });
+      });
+    });
+
     describe('leases', () => {
       const me = holderId(thisProcess());
       const other = `${hostname()}-elsewhere/1/1`; // another host: never known dead, only expired

@@ -2,6 +2,7 @@
  * The store: the only component that persists. One interface, two backends (embedded PGlite,
  * PostgreSQL), one schema and one set of migrations, one contract suite.
  */
+import type { BuildStore } from './build-store.js';
 import type { LeaseStore } from './lease-store.js';
 import type { Environment, Service, Target } from '../inputs/schema.js';
 import type { ObservedUnit, Release, ServiceInput, UnitKey } from '../desired/types.js';
@@ -177,6 +178,8 @@ export interface Store extends PromotionStore {
   readonly tokens: TokenStore;
   /** Leases: the one lock, shared by every process on this store (`lease-store.ts`). */
   readonly leases: LeaseStore;
+  /** Builds of services' commits and their logs. */
+  readonly builds: BuildStore;
   /** Appends a delivery attempt; recording the same (delivery, attempt) again changes nothing. */
   recordDelivery(attempt: DeliveryRecord): Promise<void>;
   /** Newest first. */
