@@ -28,6 +28,8 @@ import { tokenChangeEvent, type TokenChange } from '../store/token-store.js';
 import { applyResources, resourcePlan, secretStore } from './materials.js';
 import { environmentTargets } from './units.js';
 import { receiveWebhook, type WebhookReceipt, type WebhookRequest } from './webhooks.js';
+import { BuildDriver, type BuildRequest } from './builds.js';
+import type { Build, BuildStatus } from '../store/index.js';
 import { environments, services, targets, type EnvironmentSummary, type ServiceSummary, type TargetSummary } from './catalog.js';
 
 export type PromotionAction = 'pause' | 'resume' | 'cancel';
@@ -73,6 +75,15 @@ export interface EventsFilter {
   readonly limit?: number;
   /** Only the newest this many (still oldest first); instead of `limit`. */
   readonly last?: number;
+}
+
+/** A stretch of a build's log. */
+export interface BuildLog {
+  readonly lines: string[];
+  /** The number of the last line given (`after` when none): ask again after it. */
+  readonly next: number;
+  /** The build's status when the lines were read: more may come while it is `queued` or `running`. */
+  readonly status: BuildStatus;
 }
 
 export interface Operations {
@@ -132,8 +143,18 @@ export interface Operations {
   actions(service: string, environment: string, caller?: Caller): Promise<ActionChoice[]>;
   /** One deployment with its journaled steps. */
   deployment(id: string): Promise<DeploymentDetail>;
-  /** Verifies a GitHub or GitLab delivery against its shared secret and records a push once per delivery id (`engine/webhooks.ts`). */
+  /** Verifies a GitHub or GitLab delivery against its shared secret, records a push once per delivery id and queues the builds it asks for (`engine/webhooks.ts`). */
   receiveWebhook(delivery: WebhookRequest): Promise<WebhookReceipt>;
+  /** Queues a build of a service's source at a ref (the newest matching tag when absent); run here at once by a CLI on its own. */
+  build(request: BuildRequest): Promise<Build>;
+  /** Builds, newest first. Reads only. */
+  builds(filter?: { service?: string; limit?: number }): Promise<Build[]>;
+  /** One build. Reads only. */
+  buildDetail(id: string): Promise<Build>;
+  /** A build's log lines after the first `after`, the number of the last line given, and the build's status then. Reads only. */
+  buildLog(id: string, after?: number): Promise<BuildLog>;
+  /** Cancels a queued or running build. */
+  cancelBuild(request: { id: string; actor: string }): Promise<Build>;
   /** Records in the audit log that an API token was created or revoked (tokens are kept by the server, beside the workspace). */
   recordTokenChange(change: TokenChange): Promise<void>;
   /** Records in the audit log a request the server refused for who asked (`server/refusals.ts` decides which). */
@@ -146,6 +167,8 @@ export interface Operations {
 export class LocalOperations implements Operations {
   /** The one driver of promotions, for this workspace. */
   readonly promotions: PromotionDriver;
+  /** The one place builds run, for this workspace. */
+  readonly buildDriver: BuildDriver;
 
   /**
    * `drive: 'inline'` (a CLI command on its own) runs promotions after each change until they
@@ -156,6 +179,9 @@ export class LocalOperations implements Operations {
     private readonly options: { drive: 'inline' | 'background'; onClose?: () => Promise<void>; drift?: () => Promise<Drift[]> } = { drive: 'inline' },
   ) {
     this.promotions = new PromotionDriver(workspace, { now: () => new Date(), verify: environmentVerifier() });
+    this.buildDriver = new BuildDriver(workspace, {
+      promote: async (release, build) => void (await this.promote({ service: release.service, version: release.version, actor: build.actor })),
+    });
   }
 
   async status(): Promise<readonly StatusRow[]> {
@@ -350,7 +376,35 @@ export class LocalOperations implements Operations {
   }
 
   receiveWebhook(delivery: WebhookRequest): Promise<WebhookReceipt> {
-    return this.workspace.executor.run('webhooks', () => receiveWebhook(this.workspace, delivery));
+    return this.workspace.executor.run('webhooks', async () => {
+      await this.workspace.reload();
+      return receiveWebhook(this.workspace, delivery, (provider, push) => this.buildDriver.fromPush(provider, push));
+    });
+  }
+
+  async build(request: BuildRequest): Promise<Build> {
+    await this.workspace.reload();
+    const build = await this.buildDriver.request(request);
+    return this.options.drive === 'background' ? build : this.buildDriver.waitFor(build.id);
+  }
+
+  async builds(filter: { service?: string; limit?: number } = {}): Promise<Build[]> {
+    return this.workspace.store.builds.listBuilds(filter);
+  }
+
+  async buildDetail(id: string): Promise<Build> {
+    const build = await this.workspace.store.builds.getBuild(id);
+    if (!build) throw new NotFoundError('build', id);
+    return build;
+  }
+
+  async buildLog(id: string, after = 0): Promise<BuildLog> {
+    const { status } = await this.buildDetail(id);
+    return { ...(await this.workspace.store.builds.readBuildLog(id, after)), status };
+  }
+
+  cancelBuild(request: { id: string; actor: string }): Promise<Build> {
+    return this.buildDriver.cancel(request.id, request.actor);
   }
 
   async recordTokenChange(change: TokenChange): Promise<void> {

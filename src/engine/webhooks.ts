@@ -1,10 +1,11 @@
 /**
  * Inbound webhooks for a workspace: the shared secret from its secret store, verified pushes
- * recorded in its audit log. Nothing is built or deployed yet: there is no build trigger to hand
- * a push to.
+ * recorded in its audit log and handed to the build trigger, which queues a build for each service
+ * whose source and tag patterns the push matches.
  */
 import { checkProof, describePush, PROVIDERS, readDelivery, webhookSecretName } from '../webhooks/index.js';
 import type { DeliveryHead, InboundDelivery, Push, WebhookProvider } from '../webhooks/index.js';
+import type { Build } from '../store/index.js';
 import { secretStore } from './materials.js';
 import type { Workspace } from './workspace.js';
 
@@ -30,9 +31,14 @@ export interface WebhookReceipt {
   readonly push?: Push;
   /** The audit event's `seq`; only when `recorded`. */
   readonly eventSeq?: number;
+  /** The builds the push queued (or found standing for its commit); only when `recorded`. */
+  readonly builds?: readonly { readonly id: string; readonly service: string; readonly ref: string; readonly status: string }[];
   /** What happened, in words, for whoever reads the host's delivery log. */
   readonly message: string;
 }
+
+/** Queues the builds a verified push asks for (`BuildDriver.fromPush`). */
+export type BuildTrigger = (provider: WebhookProvider, push: Push) => Promise<readonly Build[]>;
 
 /** A delivery whose body is read only once its headers pass `checkProof`. */
 export interface WebhookRequest extends DeliveryHead {
@@ -47,7 +53,7 @@ export interface WebhookRequest extends DeliveryHead {
  * `checkProof`. Throws what `readDelivery` throws, having recorded nothing. Two copies of one
  * delivery at once may both be recorded: callers serialise.
  */
-export async function receiveWebhook(ws: Workspace, request: WebhookRequest): Promise<WebhookReceipt> {
+export async function receiveWebhook(ws: Workspace, request: WebhookRequest, trigger: BuildTrigger): Promise<WebhookReceipt> {
   const { readBody, ...head } = request;
   const secret = await secretStore(ws).get(webhookSecretName(head.provider));
   checkProof(head, secret);
@@ -66,8 +72,10 @@ export async function receiveWebhook(ws: Workspace, request: WebhookRequest): Pr
     message: `${PROVIDERS[provider].title}: ${describePush(push)}`,
     data: { ...receipt, ...push },
   });
-  const message = `recorded as event ${event.seq}: ${describePush(push)}. Slipway has no build trigger yet, so nothing is built or deployed`;
-  return { ...receipt, result: 'recorded', push, eventSeq: event.seq, message };
+  const builds = (await trigger(provider, push)).map(({ id, service, ref, status }) => ({ id, service, ref, status }));
+  const built = builds.length ? `builds: ${builds.map((b) => `${b.service} ${b.ref} (${b.id}, ${b.status})`).join(', ')}` : 'no service builds this push (no source with this repository and a matching tag pattern)';
+  const message = `recorded as event ${event.seq}: ${describePush(push)}; ${built}`;
+  return { ...receipt, result: 'recorded', push, eventSeq: event.seq, builds, message };
 }
 
 async function recordedBefore(ws: Workspace, provider: WebhookProvider, delivery: string): Promise<boolean> {

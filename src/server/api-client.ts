@@ -122,6 +122,26 @@ export class ApiClient implements Operations {
     return this.json(routes.applyResources, request);
   }
 
+  build(request: BuildRequest): Promise<Build> {
+    return this.json(routes.build, request);
+  }
+
+  builds(filter: { service?: string; limit?: number } = {}): Promise<Build[]> {
+    return this.json(routes.builds, filter);
+  }
+
+  buildDetail(id: string): Promise<Build> {
+    return this.json(routes.buildDetail, { id });
+  }
+
+  buildLog(id: string, after = 0): Promise<BuildLog> {
+    return this.json(routes.buildLog, { id, after });
+  }
+
+  cancelBuild(request: { id: string; actor: string }): Promise<Build> {
+    return this.json(routes.cancelBuild, request);
+  }
+
   createRelease(request: { service: string; version?: string; actor: string }): Promise<Release> {
     return this.json(routes.createRelease, request);
   }

@@ -25,6 +25,11 @@ const eventType = EventType.describe('Only events of this type: deployment.succe
 const ignored = { actor: z.string().optional().describe('Ignored: the actor recorded is the caller, named by its token.') };
 const ignoredGroups = { groups: z.array(z.string()).optional().describe("Ignored: approvals count for the token's groups.") };
 
+/** A build's id, as the store makes them. */
+const BuildId = z.string().regex(/^b-[0-9a-f-]{36}$/, 'a build id, b-<uuid>');
+/** A tag, branch or commit, as git allows them (no spaces, controls, `..`, or a leading `-`). */
+const GitRef = z.string().min(1).max(250).regex(/^(?!-)(?!.*\.\.)[^\s\x00-\x1f\x7f~^:?*[\\]+$/, 'a git tag, branch or commit');
+
 const environmentOf = (input: { environment?: string }) => input.environment;
 
 const orderOverride = Note.min(1)
@@ -184,6 +189,33 @@ export const routes = {
     answer: 'json',
     run: async ({ ops, input, principal }) => (await ops.actions(input.service, input.environment, principal)).map((choice) => forCaller(choice, principal, input)),
   }),
+  builds: route({
+    method: 'GET',
+    path: '/api/v1/builds',
+    summary: 'list builds, newest first: queued, running and ended',
+    input: z.strictObject({ service: Name.optional(), limit: count.max(1000).optional() }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops, input }) => ops.builds({ service: input.service, limit: input.limit ?? 100 }),
+  }),
+  buildDetail: route({
+    method: 'GET',
+    path: '/api/v1/builds/{id}',
+    summary: 'read one build: its ref, commit, status, image or artifact, and release',
+    input: z.strictObject({ id: BuildId }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops, input }) => ops.buildDetail(input.id),
+  }),
+  buildLog: route({
+    method: 'GET',
+    path: '/api/v1/builds/{id}/log',
+    summary: "read a build's log after line `after`: ask again after `next` while its status is queued or running",
+    input: z.strictObject({ id: BuildId, after: count.optional() }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: ({ ops, input }) => ops.buildLog(input.id, input.after ?? 0),
+  }),
   deployment: route({
     method: 'GET',
     path: '/api/v1/deployments/{id}',
@@ -319,6 +351,25 @@ export const routes = {
     access: { kind: 'act', roles: ['deployer'], environment: environmentOf },
     answer: 'json',
     run: ({ ops, input, principal }) => ops.control({ service: input.service, action: input.action, environment: input.environment, reason: input.reason, actor: actorOf(principal) }),
+  }),
+  build: route({
+    method: 'POST',
+    path: '/api/v1/services/{service}/builds',
+    summary: "queue a build of a service's source at a ref (a tag, branch or commit; the newest matching tag when absent)",
+    input: z.strictObject({ service: Name, ref: GitRef.optional(), ...ignored }),
+    access: { kind: 'act', roles: ['deployer'] },
+    status: 201,
+    answer: 'json',
+    run: ({ ops, input, principal }) => ops.build({ service: input.service, ref: input.ref, actor: actorOf(principal) }),
+  }),
+  cancelBuild: route({
+    method: 'POST',
+    path: '/api/v1/builds/{id}/cancel',
+    summary: 'cancel a queued or running build',
+    input: z.strictObject({ id: BuildId, ...ignored }),
+    access: { kind: 'act', roles: ['deployer'] },
+    answer: 'json',
+    run: ({ ops, input, principal }) => ops.cancelBuild({ id: input.id, actor: actorOf(principal) }),
   }),
   createRelease: route({
     method: 'POST',
