@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   'runtime-failed': failed,
   'provisioner-failed': failed,
   'prometheus-failed': failed,
+  /** A git command against a source repository failed: unreachable, refused, not a repository. */
+  'git-failed': failed,
   unavailable: { http: 503, exit: ExitCode.failed },
   /** The secret store's key is missing or unsafe, or a secret does not decrypt with it: the server's to mend. */
   'secret-key': { http: 500, exit: ExitCode.failed },
