@@ -36,6 +36,16 @@ describe('git server harness', () => {
       expect(await git('-C', join(dir, 'clone'), 'rev-parse', 'HEAD')).toBe(second);
       expect(await git('-C', server.path('shop'), 'rev-parse', 'refs/tags/old')).toBe(first);
 
+      // A push of many annotated tags (each its own object) from a clone, then a fetch wanting them
+      // all: a request body over 1 KB, which git sends gzipped.
+      const tags = Array.from({ length: 40 }, (_, i) => `many-${i}`);
+      const identity = ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid'];
+      for (const tag of tags) await git('-C', join(dir, 'clone'), ...identity, 'tag', '-a', '-m', tag, tag, first);
+      await git('-C', join(dir, 'clone'), 'push', '--quiet', server.url('shop'), ...tags.map((tag) => `refs/tags/${tag}`));
+      await git('init', '--quiet', join(dir, 'many'));
+      await git('-C', join(dir, 'many'), 'fetch', '--quiet', server.url('shop'), 'refs/tags/many-*:refs/tags/many-*');
+      expect((await git('-C', join(dir, 'many'), 'tag', '--list', 'many-*')).split('\n')).toHaveLength(40);
+
       await expect(git('ls-remote', server.url('missing'))).rejects.toThrow(/not found|404/i);
     } finally {
       await server.stop();
