@@ -94,7 +94,7 @@ export async function resolveRef(repository: string, ref: string, options: GitOp
 }
 
 /**
- * Checks out exactly `commit` (a full sha) of `repository` into `dir`, which must be empty or
+ * Checks out exactly the commit `sha` (full, in either case) of `repository` into `dir`, which must be empty or
  * missing; `dir/.git` holds the fetched history. Fetches that one commit without history, or,
  * where the server refuses a commit by its sha, every branch and tag. Git's progress arrives line
  * by line at `onLine`. `not-found` when the repository does not hold the commit. On failure `dir`
@@ -102,12 +102,13 @@ export async function resolveRef(repository: string, ref: string, options: GitOp
  */
 export async function checkout(
   repository: string,
-  commit: string,
+  sha: string,
   dir: string,
   options: GitOptions & { readonly onLine?: (line: string) => void } = {},
 ): Promise<void> {
   checkRepository(repository);
-  if (!FULL_SHA.test(commit)) throw new SlipwayError('invalid-input', `"${commit}" is not a full commit sha`);
+  if (!FULL_SHA.test(sha)) throw new SlipwayError('invalid-input', `"${sha}" is not a full commit sha`);
+  const commit = sha.toLowerCase();
   await mkdir(dir, { recursive: true });
   if ((await readdir(dir)).length > 0) throw new SlipwayError('conflict', `${dir} is not empty: a checkout goes into an empty directory`);
   const { onLine } = options;
@@ -120,7 +121,7 @@ export async function checkout(
     await git(['fetch', ...progress, '--no-tags', '--depth', '1', '--', repository, commit], 'fetching a commit of');
   } catch (error) {
     if (deadline.signal.aborted) throw error;
-    onLine?.('the server did not give the commit by its sha: fetching every branch and tag');
+    onLine?.('fetching the commit by its sha failed: fetching every branch and tag instead');
     const refspecs = ['+refs/heads/*:refs/remotes/source/*', '+refs/tags/*:refs/tags/*'];
     await git(['fetch', ...progress, '--no-tags', '--', repository, ...refspecs], 'fetching');
   }
@@ -130,7 +131,7 @@ export async function checkout(
   });
   await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit], 'checking out');
   const head = (await git(['rev-parse', 'HEAD'], 'checking out')).trim();
-  if (head !== commit.toLowerCase()) throw new SlipwayError('git-failed', `the checkout of ${commit} is at ${head} instead`);
+  if (head !== commit) throw new SlipwayError('git-failed', `the checkout of ${commit} is at ${head} instead`);
 }
 
 /** `text` with the credentials of any URL in it replaced by `***` (an ssh URL keeps its user name, which is no secret). */
