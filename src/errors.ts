@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   'prometheus-failed': failed,
   /** A build's checkout, image build, push or commands failed; its log says where. */
   'build-failed': failed,
+  /** A git command against a source repository failed: unreachable, refused, not a repository. */
+  'git-failed': failed,
   unavailable: { http: 503, exit: ExitCode.failed },
   /** The secret store's key is missing or unsafe, or a secret does not decrypt with it: the server's to mend. */
   'secret-key': { http: 500, exit: ExitCode.failed },

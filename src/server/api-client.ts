@@ -10,6 +10,8 @@ import { createGunzip } from 'node:zlib';
 import type { z } from 'zod';
 import type {
   ActionChoice,
+  BuildLog,
+  BuildRequest,
   ControlRequest,
   DecisionRequest,
   DeploymentDetail,
@@ -33,7 +35,7 @@ import type { Release, UnitKey } from '../desired/types.js';
 import type { WebhookReceipt } from '../engine/webhooks.js';
 import type { Plan } from '../planner/index.js';
 import type { LogLine } from '../runtimes/index.js';
-import type { SecretInfo, SlipwayEvent } from '../store/index.js';
+import type { Build, SecretInfo, SlipwayEvent } from '../store/index.js';
 import type { NewToken, TokenInfo } from '../store/token-store.js';
 import { SlipwayError } from '../errors.js';
 import { errorFromBody, type ErrorBody } from './error-body.js';

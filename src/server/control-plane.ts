@@ -1,10 +1,10 @@
 /**
  * The long-running side of `slipway server` and `slipway up`: on an open workspace, the loops that
- * observe, promote, converge and notify, the control socket for the CLI, and (for the server) the
+ * observe, promote, converge, build and notify, the control socket for the CLI, and (for the server) the
  * HTTP API. It deploys nothing by itself; `stop()` ends all of it and leaves the services running.
  */
 import { LocalOperations, recoverInterrupted, startNotifications, type Workspace } from '../engine/index.js';
-import { Reconciler, startObserveLoop, startPromotionLoop, startReconcileLoop } from '../converge/index.js';
+import { Reconciler, startBuildLoop, startObserveLoop, startPromotionLoop, startReconcileLoop } from '../converge/index.js';
 import { logEntry } from '../errors.js';
 import type { TokenStore } from '../store/token-store.js';
 import { serveControlSocket } from './control-socket.js';
@@ -43,6 +43,8 @@ export async function startControlPlane(ws: Workspace, options: { tokens: TokenS
     // A change seen on a target (a watched one tells of it as it happens) wakes it too.
     started.push(startObserveLoop(ws, { onError: (error) => onError('observing', error), onChange: () => converging.wake() }));
     started.push(startPromotionLoop(ops.promotions, { onError: (error) => onError('promoting', error) }));
+    await ops.buildDriver.recover();
+    started.push(startBuildLoop(ops.buildDriver, { onError: (error) => onError('building', error) }));
     started.push(await startNotifications(ws, (error) => onError('notifying', error)));
     const socket = await serveControlSocket(ops, ws.stateDir, { tokens });
     started.push({ stop: () => socket.close() });
