@@ -214,11 +214,11 @@ describe('container runtime', () => {
     expect(await runtime.observe()).toEqual([]);
   });
 
-  it('an image that is not on the engine fails the apply, naming it, and nothing is pulled', async () => {
+  it('an image by tag that is not on the engine fails the apply, naming it, and nothing is pulled', async () => {
     sandbox = new Sandbox();
     const runtime = await sandbox.open();
     const unit = sandbox.unit({}, { command: 'image:localhost/slipway-absent:1' });
-    await expect(runtime.apply(unit)).rejects.toThrow(/image localhost\/slipway-absent:1 is not on the container engine .* never pulls/);
+    await expect(runtime.apply(unit)).rejects.toThrow(/image localhost\/slipway-absent:1 is not on the container engine .* pulls only images pinned by digest/);
     expect(await runtime.observe()).toEqual([]);
   });
 });
