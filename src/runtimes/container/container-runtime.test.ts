@@ -221,6 +221,17 @@ describe('container runtime', () => {
     await expect(runtime.apply(unit)).rejects.toThrow(/image localhost\/slipway-absent:1 is not on the container engine .* pulls only images pinned by digest/);
     expect(await runtime.observe()).toEqual([]);
   });
+
+  it('an image pinned by digest that cannot be pulled fails the apply, naming it and its registry', async () => {
+    sandbox = new Sandbox();
+    const runtime = await sandbox.open();
+    const registry = `127.0.0.1:${unusedPort()}`;
+    const image = `${registry}/slipway/absent@sha256:${'0'.repeat(64)}`;
+    await expect(runtime.apply(sandbox.unit({}, { command: `image:${image}` }))).rejects.toThrow(
+      `pulling image ${image} from registry ${registry} onto the container engine of target ${TARGET} failed (without a login`,
+    );
+    expect(await runtime.observe()).toEqual([]);
+  });
 });
 
 describe('container logs', () => {
