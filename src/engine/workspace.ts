@@ -182,7 +182,7 @@ export class Workspace {
   async registryLogin(host: string): Promise<RegistryCredentials | undefined> {
     const login = this.project.spec.registries[host];
     if (!login) return undefined;
-    const { env } = await resolveSecretRefs({ password: login.password }, secretStore(this), `registry ${host}:`);
+    const { env } = await resolveSecretRefs({ password: login.password }, secretStore(this), `registry ${host}`);
     return { username: login.username, password: env.password! };
   }
 

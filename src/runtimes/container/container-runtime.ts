@@ -160,7 +160,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     return this.#lock.run(unitSlug(unit), async () => {
       this.assertOpen();
       const containers = await this.containers(unit);
-      if (unit.replicas > 0) await this.ensureImages(unit, options.signal);
+      if (unit.replicas > 0) await this.ensureImages(unit, options);
       for (let replica = 0; replica < unit.replicas; replica++) {
         options.signal?.throwIfAborted();
         await this.convergeReplica(unit, replica, containers.filter((c) => c.labels.replica === replica), options);
@@ -485,9 +485,9 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
   /**
    * Makes sure every image of the unit's containers is on the engine, before any container is
    * touched: a missing one pinned by digest is pulled; a missing one named by tag fails the apply,
-   * naming it. Blocks while pulling; aborting `signal` stops the pull.
+   * naming it. Blocks while pulling, telling `onProgress`; aborting `signal` stops the pull.
    */
-  private async ensureImages(unit: DesiredUnit, signal?: AbortSignal): Promise<void> {
+  private async ensureImages(unit: DesiredUnit, { signal, onProgress }: ApplyOptions): Promise<void> {
     const images = new Set([containerCommand(unit.workload).image, ...Object.values(unit.workload.sidecars ?? {}).map((sidecar) => sidecar.image)]);
     for (const image of images) {
       if (await this.hasImage(image)) continue;
@@ -498,6 +498,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
             'name it by digest (<registry>/<name>@sha256:<hex>), or load or build it there first',
         );
       }
+      onProgress?.(`${unitId(unit)}: pulling image ${image}`);
       await this.pull(unit, image, registry, signal);
     }
   }
@@ -517,7 +518,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     try {
       login = await this.ctx.registryLogin?.(registry);
     } catch (error) {
-      throw new RuntimeError(`${unitId(unit)}: cannot pull image ${image}: no login for registry ${registry}: ${errorMessage(error)}`);
+      throw new RuntimeError(`${unitId(unit)}: cannot pull image ${image}: the login for its registry cannot be read: ${errorMessage(error)}`);
     }
     const hide = (text: string) => (login && login.password.length > 0 ? text.split(login.password).join('[redacted]') : text);
     const failed = (why: string) =>
