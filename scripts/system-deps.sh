@@ -22,6 +22,9 @@ declare -A needs=(
   [chromium]=chromium           # the web UI's browser tests (playwright-core drives it)
   [ansible-playbook]=ansible-core  # npm run bench: the SSH fan-out is measured against it
   [gcc]=gcc                     # the Score test image's static UDP echo server
+  [docker-registry]=docker-registry  # the OCI registry built images are pushed to and pulled from
+  [htpasswd]=apache2-utils      # the test registry's bcrypt password file
+  [openssl]=openssl             # the test registry's CA and server certificate
 )
 
 # file to look for → Debian package that provides it (libraries and headers have no program)

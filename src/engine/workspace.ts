@@ -8,13 +8,14 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadProject, projectInputFiles, type Project, type Target } from '../inputs/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { openRuntime, type RuntimeAdapter, type RuntimeEvent } from '../runtimes/index.js';
+import { openRuntime, type RegistryCredentials, type RuntimeAdapter, type RuntimeEvent } from '../runtimes/index.js';
 import { NotFoundError } from '../errors.js';
-import { keySealer, loadSecretKey } from '../secrets/index.js';
+import { keySealer, loadSecretKey, resolveSecretRefs } from '../secrets/index.js';
 import { hostname } from 'node:os';
 import { Executor } from '../lease/executor.js';
 import { holdLease, type HeldLease } from '../lease/held-lease.js';
 import { recoverUnit } from './deploy.js';
+import { secretStore } from './materials.js';
 import { ensurePrivateDir } from '../state-dir.js';
 import { forgettingOnChange, Observations } from './observations.js';
 import { trace } from '../trace.js';
@@ -167,8 +168,22 @@ export class Workspace {
   private async openTarget(name: string, target: Target): Promise<RuntimeAdapter> {
     const onEvent = (event: RuntimeEvent) => void this.recordRuntimeEvent(event);
     const place = { projectDir: this.project.dir, stateDir: join(this.stateDir, 'runtime', name) };
-    const adapter = await openRuntime(target, place, { target: name, sealer: this.#sealer, onEvent });
+    const registryLogin = (host: string) => this.registryLogin(host);
+    const adapter = await openRuntime(target, place, { target: name, sealer: this.#sealer, onEvent, registryLogin });
     return forgettingOnChange(adapter, () => this.observations.forget(name));
+  }
+
+  /**
+   * The login for the image registry `host` (`host[:port]`) in the project's `registries` as last
+   * loaded, its password read from the secret store; undefined when the project has none for it.
+   * Throws `UnresolvedSecretError` (naming the registry and the secret, never a value) when its
+   * secret is not set. The password must never be printed, logged or written in clear.
+   */
+  async registryLogin(host: string): Promise<RegistryCredentials | undefined> {
+    const login = this.project.spec.registries[host];
+    if (!login) return undefined;
+    const { env } = await resolveSecretRefs({ password: login.password }, secretStore(this), `registry ${host}`);
+    return { username: login.username, password: env.password! };
   }
 
   /** Tells `listener` of every runtime event (a crash, a restart, an instance ready) as it happens; returns the way to stop. */

@@ -130,6 +130,19 @@ export interface RuntimeContext {
   readonly sealer: Sealer;
   /** Told of everything the adapter notices on its own. */
   readonly onEvent?: (event: RuntimeEvent) => void;
+  /**
+   * The login for the image registry at `host` (`host[:port]`, as keyed in the project's
+   * `registries`), its password resolved from the secret store; undefined when the project has
+   * none for it (then pull without one). Absent: no logins at all. The password must never be
+   * printed, logged or written in clear.
+   */
+  readonly registryLogin?: (host: string) => Promise<RegistryCredentials | undefined>;
+}
+
+/** A user name and password (or token) for an image registry, resolved: handle as a secret. */
+export interface RegistryCredentials {
+  readonly username: string;
+  readonly password: string;
 }
 
 /** Something of a workload a runtime cannot honour: where in the workload, and why (a clause, without the runtime's name). */

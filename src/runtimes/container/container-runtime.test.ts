@@ -8,11 +8,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestImage, removeTargetContainers, startPodman, TEST_IMAGE, type PodmanService } from '../../../test/harness/podman.js';
 import { unusedPort } from '../../../test/helpers/ports.js';
 import type { DesiredUnit, ObservedUnit, ResolvedWorkload } from '../../desired/types.js';
+import { errorMessage } from '../../errors.js';
 import { ephemeralSealer } from '../../secrets/index.js';
 import { adapterContract, sandboxHarness, contractUnit, type ContractUnitOverrides, type ContractWorkloadOptions } from '../adapter-contract.js';
 import { InstanceNotReadyError } from '../kit/errors.js';
 import { freePort } from '../kit/ports.js';
-import type { LogLine } from '../types.js';
+import type { LogLine, RuntimeContext } from '../types.js';
 import { openContainerRuntime, type ContainerRuntime, type ContainerRuntimeDeps, type ContainerRuntimeSettings } from './container-runtime.js';
 import { createOptions, instanceLabels } from './container-spec.js';
 import { LABEL } from './labels.js';
@@ -49,9 +50,9 @@ class Sandbox {
   readonly dir = mkdtempSync(join(tmpdir(), 'slipway-container-'));
   readonly runtimes: ContainerRuntime[] = [];
 
-  async open(settings: Partial<ContainerRuntimeSettings> = {}, deps: ContainerRuntimeDeps = {}): Promise<ContainerRuntime> {
+  async open(settings: Partial<ContainerRuntimeSettings> = {}, deps: ContainerRuntimeDeps = {}, ctx: Pick<RuntimeContext, 'registryLogin'> = {}): Promise<ContainerRuntime> {
     const parsed = ContainerTarget.parse({ runtime: 'container', socket: podman.socketPath, network: 'slirp4netns', readyTimeoutSeconds: 10, ...settings });
-    const runtime = await openContainerRuntime(parsed, { target: TARGET, stateDir: join(this.dir, 'state'), sealer: ephemeralSealer() }, deps);
+    const runtime = await openContainerRuntime(parsed, { target: TARGET, stateDir: join(this.dir, 'state'), sealer: ephemeralSealer(), ...ctx }, deps);
     this.runtimes.push(runtime);
     return runtime;
   }
@@ -214,12 +215,36 @@ describe('container runtime', () => {
     expect(await runtime.observe()).toEqual([]);
   });
 
-  it('an image that is not on the engine fails the apply, naming it, and nothing is pulled', async () => {
+  it('an image by tag that is not on the engine fails the apply, naming it, and nothing is pulled', async () => {
     sandbox = new Sandbox();
     const runtime = await sandbox.open();
     const unit = sandbox.unit({}, { command: 'image:localhost/slipway-absent:1' });
-    await expect(runtime.apply(unit)).rejects.toThrow(/image localhost\/slipway-absent:1 is not on the container engine .* never pulls/);
+    await expect(runtime.apply(unit)).rejects.toThrow(/image localhost\/slipway-absent:1 is not on the container engine .* pulls only images pinned by digest/);
     expect(await runtime.observe()).toEqual([]);
+  });
+
+  it('an image pinned by digest that cannot be pulled fails the apply, naming it and its registry, never the password', async () => {
+    sandbox = new Sandbox();
+    const registry = `127.0.0.1:${unusedPort()}`;
+    const image = `${registry}/slipway/absent@sha256:${'0'.repeat(64)}`;
+    const password = 'pull-password-5d1e';
+    const asked: string[] = [];
+    const unit = sandbox.unit({}, { command: `image:${image}` });
+    const failure = async (registryLogin?: RuntimeContext['registryLogin']) =>
+      errorMessage(await (await sandbox.open({}, {}, { ...(registryLogin && { registryLogin }) })).apply(unit).then(() => undefined, (error: unknown) => error));
+    const pulling = `pulling image ${image} from registry ${registry} onto the container engine of target ${TARGET} failed`;
+    expect(await failure()).toContain(`${pulling} (without a login`);
+    const withLogin = await failure(async (host) => {
+      asked.push(host);
+      return { username: 'deployer', password };
+    });
+    expect(withLogin).toContain(`${pulling} (as deployer)`);
+    expect(withLogin).not.toContain(password);
+    expect(asked).toEqual([registry]);
+    expect(await failure(() => Promise.reject(new Error(`registry ${registry} password refers to secret "p", which is not set`)))).toContain(
+      `cannot pull image ${image}: the login for its registry cannot be read: registry ${registry} password refers to secret "p"`,
+    );
+    expect(await sandbox.runtimes[0]!.observe()).toEqual([]);
   });
 });
 

@@ -5,8 +5,11 @@
  * Containers carry Slipway's labels (`labels.ts`), so observe() reads everything from the engine
  * and survives an orchestrator restart; only the unit's last converged shape (release, replicas —
  * which a unit scaled to zero has no container to carry) is kept in the state directory. Crashes
- * are the engine's to repair, through the container's restart policy. Images are never pulled:
- * an image missing on the engine fails the apply, naming it.
+ * are the engine's to repair, through the container's restart policy. An image missing on the
+ * engine is pulled only when it is pinned by digest (`host[:port]/path@sha256:<hex>`: exactly the
+ * image released), with the login `RuntimeContext.registryLogin` gives for its registry; one named
+ * by tag alone is never pulled, and fails the apply, naming it. Images are ensured before any
+ * container is touched, so a failed pull leaves the previous release running.
  *
  * Updates roll replica by replica: the new container is created, started and seen ready before
  * the old one is removed. When the new workload declares a fixed host port the old container
@@ -43,8 +46,8 @@ import { instanceId, unitKey, unitSlug } from '../kit/names.js';
 import { assignPorts, freePort, LOOPBACK, portsCollide } from '../kit/ports.js';
 import { httpProbe, type Probe } from '../kit/probe.js';
 import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js';
-import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext } from '../types.js';
-import { containerCommand } from './image-ref.js';
+import type { ApplyOptions, LogLine, LogSource, LogsOptions, RegistryCredentials, RuntimeAdapter, RuntimeContext } from '../types.js';
+import { containerCommand, pinnedRegistry } from './image-ref.js';
 import { containerName, containerOf, createOptions, hostFiles, instanceLabels } from './container-spec.js';
 import { KeyedLock } from '../../keyed-lock.js';
 import { decodeLabels, labelFilter, type HostProbe, type InstanceLabels } from './labels.js';
@@ -151,13 +154,13 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
    * Makes the unit run as described; idempotent (a running container of the unit's configuration
    * is left alone, a stopped one started, a missing one created). Blocks until every replica is
    * ready. Throws `InstanceNotReadyError` when one is not ready within `readyTimeoutSeconds`, a
-   * `RuntimeError` when the image is not on the engine or the engine fails.
+   * `RuntimeError` when an image is neither on the engine nor pulled (`ensureImages`) or the engine fails.
    */
   apply(unit: DesiredUnit, options: ApplyOptions = {}): Promise<void> {
     return this.#lock.run(unitSlug(unit), async () => {
       this.assertOpen();
       const containers = await this.containers(unit);
-      if (unit.replicas > 0) await this.assertImages(unit);
+      if (unit.replicas > 0) await this.ensureImages(unit, options);
       for (let replica = 0; replica < unit.replicas; replica++) {
         options.signal?.throwIfAborted();
         await this.convergeReplica(unit, replica, containers.filter((c) => c.labels.replica === replica), options);
@@ -479,13 +482,65 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     };
   }
 
-  /** Fails the apply early, naming the image, when one of the replica's is not on the engine: Slipway never pulls. */
-  private async assertImages(unit: DesiredUnit): Promise<void> {
+  /**
+   * Makes sure every image of the unit's containers is on the engine, before any container is
+   * touched: a missing one pinned by digest is pulled; a missing one named by tag fails the apply,
+   * naming it. Blocks while pulling, telling `onProgress`; aborting `signal` stops the pull.
+   */
+  private async ensureImages(unit: DesiredUnit, { signal, onProgress }: ApplyOptions): Promise<void> {
     const images = new Set([containerCommand(unit.workload).image, ...Object.values(unit.workload.sidecars ?? {}).map((sidecar) => sidecar.image)]);
     for (const image of images) {
-      const found = await this.engine(`inspect image ${image}`, () => this.#docker.getImage(image).inspect().catch(undefinedWhenGone));
-      if (!found) throw new RuntimeError(`${unitId(unit)}: image ${image} is not on the container engine of target ${this.ctx.target}; Slipway never pulls images: load or build it there first`);
+      if (await this.hasImage(image)) continue;
+      const registry = pinnedRegistry(image);
+      if (registry === undefined) {
+        throw new RuntimeError(
+          `${unitId(unit)}: image ${image} is not on the container engine of target ${this.ctx.target}, and Slipway pulls only images pinned by digest: ` +
+            'name it by digest (<registry>/<name>@sha256:<hex>), or load or build it there first',
+        );
+      }
+      onProgress?.(`${unitId(unit)}: pulling image ${image}`);
+      await this.pull(unit, image, registry, signal);
     }
+  }
+
+  private async hasImage(image: string): Promise<boolean> {
+    return (await this.engine(`inspect image ${image}`, () => this.#docker.getImage(image).inspect().catch(undefinedWhenGone))) !== undefined;
+  }
+
+  /**
+   * Pulls `image` (pinned by digest) from `registry` with the project's login for it, if any, and
+   * follows the engine's progress to the end. Throws a `RuntimeError` naming the image and the
+   * registry when the pull fails (a refused login, a registry down); its message never holds the
+   * password, and it carries no cause that could.
+   */
+  private async pull(unit: DesiredUnit, image: string, registry: string, signal?: AbortSignal): Promise<void> {
+    let login: RegistryCredentials | undefined;
+    try {
+      login = await this.ctx.registryLogin?.(registry);
+    } catch (error) {
+      throw new RuntimeError(`${unitId(unit)}: cannot pull image ${image}: the login for its registry cannot be read: ${errorMessage(error)}`);
+    }
+    const hide = (text: string) => (login && login.password.length > 0 ? text.split(login.password).join('[redacted]') : text);
+    const failed = (why: string) =>
+      new RuntimeError(
+        `${unitId(unit)}: pulling image ${image} from registry ${registry} onto the container engine of target ${this.ctx.target} failed ` +
+          `(${login ? `as ${login.username}` : 'without a login: the project has none for it under registries'}): ${hide(why)}`,
+      );
+    const authconfig = login && { username: login.username, password: login.password, serveraddress: registry };
+    try {
+      const stream = await this.#docker.pull(image, { ...(authconfig && { authconfig }), ...(signal && { abortSignal: signal }) });
+      const events = await new Promise<{ error?: unknown }[]>((resolve, reject) =>
+        this.#docker.modem.followProgress(stream, (error: unknown, output: { error?: unknown }[]) => (error ? reject(error) : resolve(output))),
+      );
+      const refused = events.find((event) => event.error !== undefined);
+      if (refused) throw new Error(String(refused.error));
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const message = hide(`container engine of target ${this.ctx.target}: pull ${image} failed: ${errorMessage(error)}`);
+      if (typeof code === 'string' && UNREACHABLE.has(code)) throw new EngineUnreachableError(message);
+      throw failed(errorMessage(error));
+    }
+    if (!(await this.hasImage(image))) throw failed('the engine reported no error, yet the image is not on it');
   }
 
   /** Stops (SIGTERM, then SIGKILL after the grace period) and removes a container, then its files. Idempotent. */

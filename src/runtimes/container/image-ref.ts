@@ -33,3 +33,20 @@ export function containerCommand(workload: ContainerWorkload): { image: string; 
   }
   return { image: workload.command!.slice(PREFIX.length), entrypoint: undefined, cmd: workload.args.length > 0 ? [...workload.args] : undefined };
 }
+
+/** `name@sha256:<64 hex>`: a reference pinned to one manifest. */
+const PINNED = /^([^@\s]+)@sha256:[0-9a-f]{64}$/;
+
+/**
+ * The registry of an image reference pinned by digest (`host[:port]/path@sha256:<hex>`), as its
+ * logins are keyed: `host[:port]`, or `docker.io` when the first part of the name is no host (has
+ * no `.` or `:` and is not `localhost`, the engine's rule). Undefined when the reference is not
+ * pinned by digest (a tag alone names no one image, so such an image is never pulled). Pure.
+ */
+export function pinnedRegistry(image: string): string | undefined {
+  const name = PINNED.exec(image)?.[1];
+  if (name === undefined) return undefined;
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  return /[.:]/.test(first) || first === 'localhost' ? first : 'docker.io';
+}
