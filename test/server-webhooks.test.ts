@@ -143,7 +143,7 @@ describe('inbound webhooks', () => {
       event: 'push',
       delivery: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
       push: { repository: 'acme/shop', ref: 'refs/heads/main', branch: 'main', sha: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c', pusher: 'octocat' },
-      message: expect.stringContaining('no build trigger yet'),
+      message: expect.stringContaining('no service builds this push'),
     });
     const again = await fromGithub('push', '72d3162e-cc78-11e3-81ab-4c9367dc0958', fixture('github-push.json'));
     expect([again.status, again.body.result]).toEqual([202, 'duplicate']);

@@ -8,16 +8,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { BuildRecipe } from '../inputs/schema.js';
+import type { RegistryCredentials } from '../runtimes/types.js';
 import { SlipwayError } from '../errors.js';
 import { snapshotDirectory } from './artifact-store.js';
 import { runStep } from './command.js';
 import { checkout } from './git.js';
 
 /** A registry login, with the password in clear: held in memory only, written only to a private auth file. */
-export interface Login {
-  readonly username: string;
-  readonly password: string;
-}
+export type Login = RegistryCredentials;
 
 export interface BuildPlan {
   /** A git URL, or an absolute path. */

@@ -21,6 +21,7 @@ import { up } from './up.js';
 import { trace } from '../trace.js';
 import { UsageError, checked, checkedList, wholeNumber } from './options.js';
 import { registerServerCommands } from '../server/cli-commands.js';
+import { registerBuildCommands } from './build-commands.js';
 
 interface Io {
   out(text: string): void;
@@ -476,6 +477,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   }
 
   registerServerCommands(program, { projectFile, out: io.out, actor, tokensOf: (store) => store.tokens });
+  registerBuildCommands(program, { withOps, out: io.out, actor, setExit, service });
 
   program
     .command('up')

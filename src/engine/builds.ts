@@ -9,14 +9,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Release, ServiceInput } from '../desired/types.js';
 import { stableHash } from '../desired/index.js';
-import { imageTag, newestFirst, runBuild, tagMatches, listRemoteTags, resolveRef, sameRepository, type Built, type Login } from '../build/index.js';
+import { imageTag, newestFirst, runBuild, tagMatches, listRemoteTags, resolveRef, sameRepository, type Built } from '../build/index.js';
 import { NotFoundError, SlipwayError, errorMessage } from '../errors.js';
 import { Version } from '../inputs/name.js';
 import type { Source } from '../inputs/schema.js';
-import { secretRefName } from '../secrets/index.js';
 import type { Build, BuildTrigger } from '../store/index.js';
 import type { Push, WebhookProvider } from '../webhooks/index.js';
-import { secretStore } from './materials.js';
 import { writtenService } from './releases.js';
 import type { Workspace } from './workspace.js';
 
@@ -166,7 +164,15 @@ export class BuildDriver {
     await Promise.all(running.map((r) => r.done));
   }
 
+  /**
+   * Queues a build, unless the commit has a standing build (then that one). A webhook or the poller
+   * also leaves alone a commit whose build failed or was cancelled: only a person builds it again.
+   */
   private async queue(build: { service: string; ref: string; commit: string; trigger: BuildTrigger; actor: string }): Promise<Build> {
+    if (build.trigger !== 'manual') {
+      const before = (await this.ws.store.builds.listBuilds({ service: build.service, commit: build.commit, limit: 1 }))[0];
+      if (before) return before;
+    }
     const { build: queued, queued: isNew } = await this.ws.store.builds.queueBuild(build);
     if (isNew) {
       await this.tell(queued, 'build.queued', build.actor, `${build.actor} queued a build of ${build.service} ${build.ref} (${build.commit.slice(0, 7)})`);
@@ -187,7 +193,7 @@ export class BuildDriver {
     try {
       const source = this.sourceOf(build.service);
       await mkdir(workDir, { recursive: true, mode: 0o700 });
-      const push = spec.builds.registry && !source.build.commands ? { repository: `${spec.builds.registry}/${build.service}`, tag: imageTag(build.ref), login: await this.loginFor(spec.builds.registry) } : undefined;
+      const push = spec.builds.registry && !source.build.commands ? { repository: `${spec.builds.registry}/${build.service}`, tag: imageTag(build.ref), login: await this.ws.registryLogin(spec.builds.registry.split('/')[0]!) } : undefined;
       const plan = { repository: this.repositoryOf(source), commit: build.commit, recipe: source.build, workDir, artifactsDir: this.ws.artifactsDir, ...(push && { push }) };
       const built = await runBuild(plan, { signal: controller.signal, log: (line) => log.write(line) });
       await log.close();
@@ -261,16 +267,6 @@ export class BuildDriver {
   private repositoryOf(source: Source): string {
     const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(source.repository) || /^[^/]+@[^/]+:/.test(source.repository);
     return url || isAbsolute(source.repository) ? source.repository : resolve(this.ws.project.dir, source.repository);
-  }
-
-  private async loginFor(registry: string): Promise<Login | undefined> {
-    const host = registry.split('/')[0]!;
-    const login = this.ws.project.spec.registries[host];
-    if (!login) return undefined;
-    const name = secretRefName(login.password)!;
-    const password = await secretStore(this.ws).get(name);
-    if (password === undefined) throw new SlipwayError('secret-unresolved', `the login for ${host} names secret ${name}, which is not set: slipway secret set ${name}`);
-    return { username: login.username, password };
   }
 
   private async tell(build: Build, type: string, actor: string, message: string, data: Record<string, unknown> = {}): Promise<void> {

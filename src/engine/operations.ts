@@ -169,6 +169,8 @@ export class LocalOperations implements Operations {
   readonly promotions: PromotionDriver;
   /** The one place builds run, for this workspace. */
   readonly buildDriver: BuildDriver;
+  /** Builds a CLI command on its own runs: waited for before it closes. */
+  readonly #inlineBuilds: Promise<unknown>[] = [];
 
   /**
    * `drive: 'inline'` (a CLI command on its own) runs promotions after each change until they
@@ -385,7 +387,9 @@ export class LocalOperations implements Operations {
   async build(request: BuildRequest): Promise<Build> {
     await this.workspace.reload();
     const build = await this.buildDriver.request(request);
-    return this.options.drive === 'background' ? build : this.buildDriver.waitFor(build.id);
+    // On its own, a CLI command runs the build itself, and closes only once it (and its promotion) ended.
+    if (this.options.drive === 'inline') this.#inlineBuilds.push(this.buildDriver.waitFor(build.id).catch(() => undefined));
+    return build;
   }
 
   async builds(filter: { service?: string; limit?: number } = {}): Promise<Build[]> {
@@ -415,7 +419,8 @@ export class LocalOperations implements Operations {
     await this.workspace.store.appendEvent({ ...event, data: { ...event.data } });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await Promise.all(this.#inlineBuilds.splice(0));
     return (this.options.onClose ?? (() => this.workspace.close()))();
   }
 }

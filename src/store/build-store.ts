@@ -60,7 +60,7 @@ export interface BuildStore {
   finishBuild(id: string, outcome: BuildOutcome): Promise<boolean>;
   getBuild(id: string): Promise<Build | undefined>;
   /** Newest first. */
-  listBuilds(filter?: { service?: string; statuses?: readonly BuildStatus[]; limit?: number }): Promise<Build[]>;
+  listBuilds(filter?: { service?: string; commit?: string; statuses?: readonly BuildStatus[]; limit?: number }): Promise<Build[]>;
   /** Appends lines to a build's log. */
   appendBuildLog(id: string, lines: readonly string[]): Promise<void>;
   /** A build's log lines after the first `after` (0: from the start), and the number of the last line read (`after` when none). */
@@ -179,9 +179,10 @@ export class KyselyBuildStore implements BuildStore {
     return row && toBuild(row);
   }
 
-  async listBuilds(filter: { service?: string; statuses?: readonly BuildStatus[]; limit?: number } = {}): Promise<Build[]> {
+  async listBuilds(filter: { service?: string; commit?: string; statuses?: readonly BuildStatus[]; limit?: number } = {}): Promise<Build[]> {
     let query = this.db.selectFrom('builds').selectAll().orderBy('seq', 'desc');
     if (filter.service !== undefined) query = query.where('service', '=', filter.service);
+    if (filter.commit !== undefined) query = query.where('commit', '=', filter.commit);
     if (filter.statuses !== undefined) query = query.where('status', 'in', filter.statuses.length ? [...filter.statuses] : ['none' as BuildStatus]);
     if (filter.limit !== undefined) query = query.limit(filter.limit);
     return (await query.execute()).map(toBuild);
