@@ -5,7 +5,7 @@
  */
 import { runtimeModule } from '../runtimes/registry.js';
 import type { WorkloadRefusal } from '../runtimes/types.js';
-import type { ProjectFile, Sidecar, Workload } from './schema.js';
+import type { ProjectFile, Service, Sidecar, Workload } from './schema.js';
 import type { Problem } from './yaml-source.js';
 import { unknownName } from './suggest.js';
 
@@ -78,9 +78,15 @@ function serviceProblems(project: ProjectFile): Problem[] {
         }
       }
     }
-    for (const refusal of runtimeRefusals(service.workload, project)) problems.push({ ...refusal, path: ['services', name, 'workload', ...refusal.path] });
+    for (const refusal of runtimeRefusals(workloadAsBuilt(service), project)) problems.push({ ...refusal, path: ['services', name, 'workload', ...refusal.path] });
   }
   return problems;
+}
+
+/** The workload as its releases will run it: a source's image build gives it the image it leaves out. Pure. */
+export function workloadAsBuilt(service: Pick<Service, 'workload' | 'source'>): Workload {
+  const built = service.source !== undefined && service.source.build.commands === undefined && service.workload.image === undefined;
+  return built ? { ...service.workload, image: 'built-from-source' } : service.workload;
 }
 
 /**
