@@ -2,10 +2,11 @@
  * Onboarding a Backstage Component into a project file: the new text of `slipway.yaml` with the
  * service (or its Score file) added, comments and formatting of the existing text kept. Writes nothing.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Document, isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Scalar } from 'yaml';
-import { ConflictError, InvalidInputError } from '../../errors.js';
+import { ConflictError, formatIssue, InvalidInputError, NotFoundError, SlipwayError } from '../../errors.js';
 import { parseProject } from '../load.js';
 import type { ProjectFile } from '../schema.js';
 import { projectPath } from '../score/convert.js';
@@ -21,8 +22,10 @@ export interface Onboarding {
   readonly yamlSnippet: string;
   /** The project file's new text: the old text, with the addition. */
   readonly updatedText: string;
-  /** Things worth telling the user: skipped entities, an owner the Score file does not carry. */
+  /** Things worth telling the user: skipped entities, a source not looked into, dependencies left out, an owner the Score file does not carry. */
   readonly notes: readonly string[];
+  /** Where the Component's annotations are (or would go) in the catalog file, `file:line:column`: for a hint on what to add. */
+  readonly annotationsAt: string;
 }
 
 /**
@@ -35,13 +38,15 @@ export interface Onboarding {
 export async function onboardService(catalogFile: string, projectFile: string, options: { readonly component?: string } = {}): Promise<Onboarding> {
   const projectAt = resolve(projectFile);
   const projectDir = dirname(projectAt);
-  const projectText = await readFile(projectAt, 'utf8');
+  const projectText = await readInput(projectAt, 'project file');
   const project = parseProject(projectText, projectAt);
-  const catalog = parseCatalogInfo(await readFile(resolve(catalogFile), 'utf8'), catalogFile);
-  const addition = catalogToService(pickComponent(catalog.components, options.component), { projectDir });
-  const notes = [...catalog.notes];
+  const catalog = parseCatalogInfo(await readInput(resolve(catalogFile), 'catalog file'), catalogFile);
+  const component = pickComponent(catalog.components, options.component);
+  const addition = catalogToService(component, { projectDir, resources: catalog.resources, listDir });
+  const notes = [...catalog.notes, ...addition.notes];
   await refuseExisting(addition, project, projectDir);
   if (addition.kind === 'score-file') notes.push(...(await scoreFileNotes(addition, projectDir)));
+  if (addition.kind === 'service') notes.push(...(await missingDependencies(addition, project, projectDir)));
 
   const comment = ` Onboarded from ${projectPath(resolve(catalogFile), projectDir)}: ${Object.entries(addition.labels)
     .map(([key, value]) => `${key} ${value}`)
@@ -49,7 +54,46 @@ export async function onboardService(catalogFile: string, projectFile: string, o
   const yamlSnippet = snippetOf(addition, comment);
   const updatedText = withAddition(projectText, addition, yamlSnippet);
   parseProject(updatedText, projectAt);
-  return { name: addition.name, yamlSnippet, updatedText, notes };
+  const annotationsAt = formatIssue({ ...component.locate({ path: ['metadata', 'annotations'], at: 'key', message: '' }), path: '' }).replace(/: $/, '');
+  return { name: addition.name, yamlSnippet, updatedText, notes, annotationsAt };
+}
+
+/**
+ * The text of an input file; a missing one is a `NotFoundError` (exit 3), a directory or an
+ * unreadable file an `unsupported-file` error (exit 2), each naming the path.
+ */
+async function readInput(path: string, kind: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(kind, path);
+    if (code === 'EISDIR') {
+      const inside = join(path, 'catalog-info.yaml');
+      const hint = kind === 'catalog file' && existsSync(inside) ? `; did you mean ${inside}?` : '';
+      throw new SlipwayError('unsupported-file', `${path} is a directory, not a ${kind}${hint}`, { cause: error });
+    }
+    throw new SlipwayError('unsupported-file', `cannot read the ${kind} ${path}: ${code ?? (error as Error).message}`, { cause: error });
+  }
+}
+
+/** The names of the files in `dir`; undefined when it is no readable directory. */
+function listDir(dir: string): string[] | undefined {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A note for each service the addition depends on that the project (its services or Score files) does not have yet. */
+async function missingDependencies(addition: CatalogService & { kind: 'service' }, project: ProjectFile, projectDir: string): Promise<string[]> {
+  const notes: string[] = [];
+  for (const { service } of addition.service.dependsOn ?? []) {
+    if (service in project.services || (await scoreFileNamed(service, project.scoreFiles, projectDir)) !== undefined) continue;
+    notes.push(`${addition.name} depends on service "${service}", which the project does not have yet: onboard it too (until it runs in an environment, promotions of ${addition.name} into it wait)`);
+  }
+  return notes;
 }
 
 function pickComponent(components: readonly CatalogComponent[], name: string | undefined): CatalogComponent {
