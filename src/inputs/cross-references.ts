@@ -5,7 +5,7 @@
  */
 import { runtimeModule } from '../runtimes/registry.js';
 import type { WorkloadRefusal } from '../runtimes/types.js';
-import type { ProjectFile, Sidecar, Workload } from './schema.js';
+import type { ProjectFile, Service, Sidecar, Workload } from './schema.js';
 import type { Problem } from './yaml-source.js';
 import { unknownName } from './suggest.js';
 
@@ -78,9 +78,18 @@ function serviceProblems(project: ProjectFile): Problem[] {
         }
       }
     }
-    for (const refusal of runtimeRefusals(service.workload, project)) problems.push({ ...refusal, path: ['services', name, 'workload', ...refusal.path] });
+    for (const refusal of runtimeRefusals(asBuilt(service), project)) problems.push({ ...refusal, path: ['services', name, 'workload', ...refusal.path] });
   }
   return problems;
+}
+
+/**
+ * The workload as its runtimes will be given it: one that leaves its image to its source's image
+ * build (`source.build` without `commands`) runs the image the build makes. Pure.
+ */
+export function asBuilt(service: Pick<Service, 'workload' | 'source'>): Workload {
+  const built = service.workload.image === undefined && service.source !== undefined && service.source.build.commands === undefined;
+  return built ? { ...service.workload, image: `built from ${service.source!.repository}` } : service.workload;
 }
 
 /**
