@@ -395,7 +395,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(json)
     .action(async (catalogFile: string, options: { component?: string; dryRun?: boolean; json?: boolean }) => {
       const file = projectFile();
-      const result = await checkedOnboarding(catalogFile, file, { component: options.component });
+      const result = await checkedOnboarding(catalogFile, file, { component: options.component, dryRun: options.dryRun });
       if (!options.dryRun) writeFileSync(file, result.updatedText);
       print({ name: result.name, file, written: !options.dryRun, snippet: result.yamlSnippet, notes: result.notes }, options.json, () =>
         [...result.notes.map((n) => `note: ${n}`), `${options.dryRun ? 'would add' : 'added'} ${result.name} to ${file}:`, result.yamlSnippet].join('\n'),

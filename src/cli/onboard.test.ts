@@ -67,6 +67,11 @@ describe('slipway onboard', () => {
     expect(out).toContain('nothing was changed');
     expect(out).not.toContain('added');
     expect(readFileSync(join(dir, 'slipway.yaml'), 'utf8')).toBe(before);
+    const dryRun = await run(dir, 'onboard', join(dir, 'catalog-info.yaml'), '--dry-run');
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.out).toMatch(/note: the project's policy would refuse this: shop-web in dev: workload\.readinessProbe has no readiness probe/);
+    expect(dryRun.out).toContain('would add shop-web to');
+    expect(readFileSync(join(dir, 'slipway.yaml'), 'utf8')).toBe(before);
   });
 
   it('adds the Component once it says how to probe it, and lists it with its catalog fields', async () => {
