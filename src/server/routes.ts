@@ -215,9 +215,13 @@ export const routes = {
   entity: route({
     method: 'GET',
     path: '/api/v1/entities/{ref}',
-    summary:
-      'read a Backstage Component as a card shows it: the service onboarded from it (ref: component:<namespace>/<name>, URL-encoded; component:<name> for the default namespace), its catalog fields, and per environment its release, status and what the caller may do',
-    input: z.strictObject({ ref: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:/._-]{0,299}$/, 'an entity reference such as component:default/web') }),
+    summary: "read a Backstage Component as a card shows it: its service, catalog fields, and each environment's release, status and the caller's actions",
+    input: z.strictObject({
+      ref: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9:/._-]{0,299}$/, 'an entity reference such as component:default/web')
+        .describe('component:<namespace>/<name>, URL-encoded (component:<name>: the default namespace); compared ignoring case'),
+    }),
     access: { kind: 'read' },
     answer: 'json',
     run: async ({ ops, input, principal }) => {

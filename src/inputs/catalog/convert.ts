@@ -107,20 +107,25 @@ export function catalogToService(component: CatalogComponent, context: CatalogCo
   const local = source?.kind === 'dir' ? localSource(source.dir, context.listDir, problems) : undefined;
   const scoreFile = annotations['slipway.dev/score-file'] ?? local?.scoreFile;
   if (scoreFile !== undefined) {
+    const named = annotations['slipway.dev/score-file'] === undefined ? fromCatalogDir(scoreFile) : 'slipway.dev/score-file';
     for (const key of WORKLOAD_ANNOTATIONS.filter((key) => annotations[key] !== undefined)) {
-      problems.push({ path: annotationPath(key), at: 'key', message: `the Score file (${annotations['slipway.dev/score-file'] === undefined ? scoreFile : 'slipway.dev/score-file'}) describes the workload; set this there instead` });
+      problems.push({ path: annotationPath(key), at: 'key', message: `the Score file (${named}) describes the workload; set this there instead` });
     }
     if (problems.length > 0) throw invalid(problems.map((problem) => component.locate(problem)));
-    if (annotations['slipway.dev/score-file'] === undefined) notes.push(`the Score file ${fromCatalogDir(scoreFile)} in the source describes the workload; its catalog fields and source are not recorded (Score files carry neither)`);
+    if (annotations['slipway.dev/score-file'] === undefined) {
+      notes.push(`the Score file ${named} of the source describes the workload; the catalog fields and the source are not recorded (a Score file carries neither)`);
+    }
     return { kind: 'score-file', name, owner, labels, notes, scoreFile: fromCatalogDir(scoreFile) };
   }
   const build = source && imageBuild(source, local, context.projectDir, notes);
   if (annotations['slipway.dev/command'] === undefined && source === undefined) {
-    problems.push({ path: ['metadata', 'annotations'], at: 'key', message: `expected a source (${SOURCE_ANNOTATIONS.join(', ')}) with a Containerfile, Dockerfile or score.yaml, or slipway.dev/command (the command line to run), or slipway.dev/score-file` });
+    const expected = `expected a source (${SOURCE_ANNOTATIONS.join(', ')}) with a Containerfile, Dockerfile or score.yaml`;
+    problems.push({ path: ['metadata', 'annotations'], at: 'key', message: `${expected}, or slipway.dev/command (the command line to run), or slipway.dev/score-file` });
   }
   const dependencies = dependenciesOf(entity.spec.dependsOn ?? [], namespace, context.resources ?? []);
   notes.push(...dependencies.notes);
-  const { workload, replicas, ...described } = serviceFragment(entity.metadata.description ?? entity.metadata.title, owner, annotations, build === undefined ? fromCatalogDir : undefined, problems);
+  const description = entity.metadata.description ?? entity.metadata.title;
+  const { workload, replicas, ...described } = serviceFragment(description, owner, annotations, build === undefined ? fromCatalogDir : undefined, problems);
   const service: ServiceFragment = {
     ...described,
     ...(build !== undefined && { source: build }),
@@ -166,7 +171,9 @@ function imageBuild(source: SourceLocation, local: { containerfile?: string } | 
     return { repository: projectPath(source.dir, projectDir), ...(local?.containerfile === 'Dockerfile' && { build: { containerfile: 'Dockerfile' } }) };
   }
   const at = source.context === undefined ? 'its root' : source.context;
-  notes.push(`the source ${source.repository} (${source.annotation}) is not on this machine: Slipway builds the Containerfile or Dockerfile at ${at} of each tag it builds, and the build fails if there is none`);
+  notes.push(
+    `the source ${source.repository} (${source.annotation}) is not on this machine: Slipway builds the Containerfile or Dockerfile at ${at} of each tag it builds, and the build fails if there is none`,
+  );
   return { repository: source.repository, ...(source.context !== undefined && { build: { context: source.context } }) };
 }
 

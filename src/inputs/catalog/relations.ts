@@ -71,7 +71,10 @@ export function dependenciesOf(dependsOn: readonly string[], namespace: string, 
       const request = resourceRequest(ref, resources);
       if (typeof request === 'string') notes.push(`dependsOn ${text}: ${request}`);
       else requests[request.name] = request.request;
-    } else notes.push(`dependsOn ${text}: ${ref?.kind === 'component' ? `"${service}" is no Slipway service name` : `a ${ref?.kind ?? 'malformed'} reference`}; left out`);
+    } else {
+      const why = ref?.kind === 'component' ? `"${service}" is no Slipway service name` : `a ${ref?.kind ?? 'malformed'} reference`;
+      notes.push(`dependsOn ${text}: ${why}; left out`);
+    }
   }
   return { services, resources: requests, notes };
 }
@@ -81,7 +84,8 @@ function resourceRequest(ref: EntityRef, resources: readonly ResourceEntity[]): 
   const name = slipwayName(ref.namespace, ref.name);
   if (!found) return `the Resource is not in this catalog file, so its type is unknown; add it under the service's resources: by hand`;
   const type = RESOURCE_TYPES[found.spec.type.toLowerCase()];
-  if (type === undefined) return `Slipway provisions no resource of type "${found.spec.type}" (it knows ${Object.keys(RESOURCE_TYPES).join(', ')}); add it under the service's resources: by hand`;
+  const known = Object.keys(RESOURCE_TYPES).join(', ');
+  if (type === undefined) return `Slipway provisions no resource of type "${found.spec.type}" (it knows ${known}); add it under the service's resources: by hand`;
   if (!Name.safeParse(name).success) return `"${name}" is no Slipway resource name; add it under the service's resources: by hand`;
   return { name, request: { type, id: name } };
 }
