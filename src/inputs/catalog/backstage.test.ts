@@ -184,6 +184,9 @@ describe('onboarding a Backstage catalog file as it is', () => {
     const services = parseProject(both.updatedText, project).services;
     expect(Object.keys(services)).toEqual(['shop-web', 'web']);
     expect([services['shop-web']!.catalog?.entityRef, services.web!.catalog?.entityRef]).toEqual(['component:shop/web', 'component:default/web']);
+    writeFileSync(project, both.updatedText);
+    writeFileSync(join(dir, 'renamed.yaml'), defaultWeb.replace('github.com/project-slug', 'slipway.dev/name: storefront\n    github.com/project-slug'));
+    await expect(onboardService(join(dir, 'renamed.yaml'), project)).rejects.toThrow('service "web" was onboarded from component:default/web already; remove it first');
   });
 
   it('takes a remote source on trust: the repository and directory of a tree URL, or a GitHub project slug, built as an image', async () => {

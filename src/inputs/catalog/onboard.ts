@@ -105,13 +105,16 @@ function pickComponent(components: readonly CatalogComponent[], name: string | u
   throw new InvalidInputError([first.locate({ path: ['metadata', 'name'], message })]);
 }
 
-/** Throws `ConflictError` when a service of that name, or that Score file, is already in the project. */
+/** Throws `ConflictError` when a service of that name, that Score file, or a service from that Component is already in the project. */
 async function refuseExisting(addition: CatalogService, project: ProjectFile, projectDir: string): Promise<void> {
   if (addition.kind === 'score-file' && project.scoreFiles.some((file) => resolve(projectDir, file) === resolve(projectDir, addition.scoreFile))) {
     throw new ConflictError(`the project already lists the Score file ${addition.scoreFile}`);
   }
   const existing = Object.keys(project.services).includes(addition.name) ? 'services' : await scoreFileNamed(addition.name, project.scoreFiles, projectDir);
   if (existing !== undefined) throw new ConflictError(`service ${JSON.stringify(addition.name)} already exists in the project (${existing}); remove it first, or onboard under another slipway.dev/name`);
+  const ref = addition.kind === 'service' ? addition.service.catalog?.entityRef.toLowerCase() : undefined;
+  const same = Object.entries(project.services).find(([, service]) => ref !== undefined && service.catalog?.entityRef.toLowerCase() === ref);
+  if (same) throw new ConflictError(`service ${JSON.stringify(same[0])} was onboarded from ${same[1].catalog!.entityRef} already; remove it first`);
 }
 
 /** The listed Score file whose workload is called `name`; files that cannot be read or parsed are passed over (loading the project reports them). */
