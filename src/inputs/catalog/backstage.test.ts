@@ -234,5 +234,7 @@ describe('onboarding a Backstage catalog file as it is', () => {
     await expect(directory).rejects.toMatchObject({ code: 'unsupported-file' });
     await expect(directory).rejects.toThrow(`${dir} is a directory, not a catalog file; did you mean ${join(dir, 'catalog-info.yaml')}?`);
     await expect(onboardService(join(dir, 'catalog-info.yaml'), join(dir, 'missing.yaml'))).rejects.toBeInstanceOf(SlipwayError);
+    writeFileSync(join(dir, 'scored.yaml'), CATALOG.replace('backstage.io/source-location: dir:./orders', 'slipway.dev/score-file: orders/score.yaml'));
+    await expect(onboardService(join(dir, 'scored.yaml'), project, { component: 'orders' })).rejects.toThrow(`Score file "${join(dir, 'orders', 'score.yaml')}" not found`);
   });
 });

@@ -133,7 +133,7 @@ async function scoreFileNamed(name: string, scoreFiles: readonly string[], proje
 
 /** Loads the Score file (so a broken one is refused now) and says where it and the catalog disagree. */
 async function scoreFileNotes(addition: CatalogService & { kind: 'score-file' }, projectDir: string): Promise<string[]> {
-  const { name, service } = await loadScoreFile(resolve(projectDir, addition.scoreFile), projectDir);
+  const { name, service } = await loadScoreFile(resolve(projectDir, addition.scoreFile), projectDir, (path) => readInput(path, 'Score file'));
   if (name !== addition.name) {
     throw new ConflictError(`the Score file ${addition.scoreFile} names its workload ${JSON.stringify(name)}, the Component ${JSON.stringify(addition.name)}; make them agree`);
   }
