@@ -72,7 +72,8 @@ export function dependenciesOf(dependsOn: readonly string[], namespace: string, 
       if (typeof request === 'string') notes.push(`dependsOn ${text}: ${request}`);
       else requests[request.name] = request.request;
     } else {
-      const why = ref?.kind === 'component' ? `"${service}" is no Slipway service name` : `a ${ref?.kind ?? 'malformed'} reference`;
+      const other = ref ? `only components and resources become dependencies, not kind ${ref.kind}` : 'a malformed reference';
+      const why = ref?.kind === 'component' ? `"${service}" is no Slipway service name` : other;
       notes.push(`dependsOn ${text}: ${why}; left out`);
     }
   }
