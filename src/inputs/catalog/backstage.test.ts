@@ -198,7 +198,7 @@ describe('onboarding a Backstage catalog file as it is', () => {
       build: { context: 'web', timeoutSeconds: 900 },
     });
     expect(shopWeb.notes).toContain(
-      'the source https://github.com/acme/shop.git (backstage.io/source-location) is not on this machine: Slipway builds the Containerfile or Dockerfile at web of each tag it builds, and the build fails if there is none',
+      'the source https://github.com/acme/shop.git (backstage.io/source-location) is not on this machine: each tag is built from the Containerfile or Dockerfile in web/, and the build fails if there is none',
     );
     writeFileSync(join(dir, 'web.yaml'), CATALOG.slice(CATALOG.lastIndexOf('---\napiVersion: backstage.io/v1alpha1\nkind: Component')));
     const web = await onboardService(join(dir, 'web.yaml'), project);

@@ -170,9 +170,9 @@ function imageBuild(source: SourceLocation, local: { containerfile?: string } | 
     // Containerfile is the build's default; a Dockerfile alone is named.
     return { repository: projectPath(source.dir, projectDir), ...(local?.containerfile === 'Dockerfile' && { build: { containerfile: 'Dockerfile' } }) };
   }
-  const at = source.context === undefined ? 'its root' : source.context;
+  const at = source.context === undefined ? "the repository's root" : `${source.context}/`;
   notes.push(
-    `the source ${source.repository} (${source.annotation}) is not on this machine: Slipway builds the Containerfile or Dockerfile at ${at} of each tag it builds, and the build fails if there is none`,
+    `the source ${source.repository} (${source.annotation}) is not on this machine: each tag is built from the Containerfile or Dockerfile in ${at}, and the build fails if there is none`,
   );
   return { repository: source.repository, ...(source.context !== undefined && { build: { context: source.context } }) };
 }
