@@ -60,6 +60,7 @@ const WHO_MAY: Record<RouteName, Case> = {
   buildLog: { who: 'read', input: { id: 'b-00000000-0000-4000-8000-000000000000' } },
   drift: { who: 'read', input: {} },
   services: { who: 'read', input: {} },
+  entity: { who: 'read', input: { ref: 'component:default/ghost' } },
   environments: { who: 'read', input: {} },
   targets: { who: 'read', input: {} },
   queuedDeployments: { who: 'read', input: {} },

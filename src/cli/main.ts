@@ -5,11 +5,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { EventType, Label, Name, Note, SecretName, Version, loadProject, onboardService, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
+import { EventType, Label, Name, Note, SecretName, Version, loadProject, projectJsonSchema, STARTER_PROJECT, STARTER_SERVER } from '../inputs/index.js';
 import { table } from './table.js';
 import { formatPlan } from '../planner/index.js';
 import { checkProject } from '../desired/index.js';
-import type { Operations, Promotion } from '../engine/index.js';
+import type { Operations, Promotion, ServiceSummary } from '../engine/index.js';
 import { SlipwayError } from '../errors.js';
 import { terminalSafe } from '../terminal-text.js';
 import { count } from '../verification/format.js';
@@ -17,6 +17,7 @@ import { actor, connectFromEnvironment, projectFileOf } from './connect.js';
 import { formatEvents, formatExplanation, formatHistory, formatOutcome, formatPromotion, formatStatus } from './format.js';
 import { ExitCode, humanize } from './humanize.js';
 import { startProgress } from './progress.js';
+import { checkedOnboarding } from './onboard.js';
 import { up } from './up.js';
 import { trace } from '../trace.js';
 import { UsageError, checked, checkedList, wholeNumber } from './options.js';
@@ -395,7 +396,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(json)
     .action(async (catalogFile: string, options: { component?: string; dryRun?: boolean; json?: boolean }) => {
       const file = projectFile();
-      const result = await onboardService(catalogFile, file, { component: options.component });
+      const result = await checkedOnboarding(catalogFile, file, { component: options.component, dryRun: options.dryRun });
       if (!options.dryRun) writeFileSync(file, result.updatedText);
       print({ name: result.name, file, written: !options.dryRun, snippet: result.yamlSnippet, notes: result.notes }, options.json, () =>
         [...result.notes.map((n) => `note: ${n}`), `${options.dryRun ? 'would add' : 'added'} ${result.name} to ${file}:`, result.yamlSnippet].join('\n'),
@@ -440,6 +441,23 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           drift.length
             ? table(['SERVICE', 'ENVIRONMENT', 'TARGET', 'SINCE', 'DIFFERENCE', 'HELD BACK'], drift.map((d) => [d.service, d.environment, d.target, new Date(d.since).toISOString().slice(11, 19), d.difference, d.heldBack ?? '']))
             : 'No drift: everything runs as desired.',
+        );
+      }),
+    );
+
+  program
+    .command('services')
+    .description("the project's services: owner, and the Backstage Component each was onboarded from (system, lifecycle, APIs)")
+    .addOption(json)
+    .action((options: { json?: boolean }) =>
+      withOps(async (ops) => {
+        const services = await ops.services();
+        const apis = (c: ServiceSummary['catalog']) => [...(c?.providesApis ?? []).map((a) => `provides ${a}`), ...(c?.consumesApis ?? []).map((a) => `consumes ${a}`)].join(', ');
+        print(services, options.json, () =>
+          table(
+            ['SERVICE', 'OWNER', 'ENTITY', 'SYSTEM', 'LIFECYCLE', 'APIS'],
+            services.map((s) => [s.name, s.owner ?? '—', s.catalog?.entityRef ?? '—', s.catalog?.system ?? '—', s.catalog?.lifecycle ?? '—', apis(s.catalog) || '—']),
+          ),
         );
       }),
     );

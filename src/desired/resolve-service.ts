@@ -57,7 +57,8 @@ export function resolveService(input: ResolveServiceInput): ServiceResolution {
   const issues: InputIssue[] = merged.conflicts.map((conflict) =>
     issueAt(conflict.candidates[0]!.origin, conflict.path, `set differently by ${conflict.candidates.map((c) => `${describeOrigin(c.origin)} as ${JSON.stringify(c.value)}`).join(' and ')}; only one layer may set it`),
   );
-  const parsed = Service.safeParse({ ...merged.value, environments: {} });
+  // A workload written empty (its image left to the source's build) has no leaf to merge: it is still there.
+  const parsed = Service.safeParse({ workload: {}, ...merged.value, environments: {} });
   if (!parsed.success) {
     for (const problem of explainIssues(Service, merged.value, parsed.error.issues)) {
       const path = problem.path.map(String).join('.');

@@ -1,5 +1,6 @@
 /** The project's services, environments and targets as the API lists them; targets with what was seen on them. */
-import { errorMessage } from '../errors.js';
+import { errorMessage, SlipwayError } from '../errors.js';
+import { parseEntityRef, type CatalogEntry } from '../inputs/index.js';
 import { DISPLAY_MAX_AGE_MS } from './units.js';
 import type { Workspace } from './workspace.js';
 
@@ -7,6 +8,8 @@ export interface ServiceSummary {
   readonly name: string;
   readonly owner?: string;
   readonly description?: string;
+  /** The Backstage Component it was onboarded from: entity reference, system, owner, lifecycle, APIs. */
+  readonly catalog?: CatalogEntry;
 }
 
 export interface EnvironmentSummary {
@@ -38,7 +41,27 @@ export interface TargetSummary {
 
 /** The services, in the project file's order. */
 export function services(ws: Workspace): ServiceSummary[] {
-  return Object.entries(ws.project.spec.services).map(([name, s]) => ({ name, ...(s.owner !== undefined && { owner: s.owner }), ...(s.description !== undefined && { description: s.description }) }));
+  return Object.entries(ws.project.spec.services).map(([name, s]) => ({
+    name,
+    ...(s.owner !== undefined && { owner: s.owner }),
+    ...(s.description !== undefined && { description: s.description }),
+    ...(s.catalog !== undefined && { catalog: s.catalog }),
+  }));
+}
+
+/**
+ * The service onboarded from the Backstage entity `ref`: `component:<namespace>/<name>`, or
+ * `component:<name>` (and `<name>`) in the default namespace; compared as Backstage does, ignoring
+ * case. Pure. Throws a `not-found` error naming the references the project has.
+ */
+export function serviceOfEntity(summaries: readonly ServiceSummary[], ref: string): ServiceSummary {
+  const wanted = parseEntityRef(ref, { kind: 'component', namespace: 'default' });
+  const key = wanted && `${wanted.kind}:${wanted.namespace}/${wanted.name}`.toLowerCase();
+  const found = summaries.find((s) => s.catalog?.entityRef.toLowerCase() === key);
+  if (found) return found;
+  const known = summaries.flatMap((s) => (s.catalog ? [s.catalog.entityRef] : []));
+  const listed = known.length > 0 ? `the project has ${known.join(', ')}` : 'no service of the project was onboarded from the catalog (slipway onboard)';
+  throw new SlipwayError('not-found', `no service was onboarded from the entity ${JSON.stringify(ref)}; ${listed}`);
 }
 
 /** The environments, in the project file's order. */

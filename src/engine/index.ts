@@ -11,7 +11,7 @@ export { down } from './down.js';
 export { observeUnits, recentUnits, unitsOf, environmentTargets } from './units.js';
 export { LocalOperations, type Operations, type EventsFilter, type PromotionAction, type ControlRequest, type Drift, type DeploymentDetail, type QueuedDeployments, type BuildLog } from './operations.js';
 export { actionsFor, type ActionChoice, type ActionName, type Caller } from './actions.js';
-export { services, environments, targets, type ServiceSummary, type EnvironmentSummary, type TargetSummary } from './catalog.js';
+export { services, serviceOfEntity, environments, targets, type ServiceSummary, type EnvironmentSummary, type TargetSummary } from './catalog.js';
 export { promote, decide, rollback, history, activePromotion, type PromoteRequest, type DecisionRequest, type History } from './promotions.js';
 export { environmentVerifier } from './verifier.js';
 export { explain, type Explanation, type ExplainedField } from './explain.js';

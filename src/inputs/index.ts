@@ -10,4 +10,4 @@ export { parseYaml, type ParsedYaml } from './yaml-file.js';
 export { PROJECT_SCHEMA_ID, projectJsonSchema } from './json-schema.js';
 export { STARTER_PROJECT, STARTER_SERVER } from './starter.js';
 export { loadScoreFile, parseScore, scoreToService, parsePlaceholders, substitute, substituteKnown, escapeText, PlaceholderError, type Placeholder } from './score/index.js';
-export { onboardService, parseCatalogInfo, catalogToService, type Onboarding } from './catalog/index.js';
+export { onboardService, parseCatalogInfo, catalogToService, parseEntityRef, type Onboarding } from './catalog/index.js';

@@ -106,3 +106,24 @@ targets:
     expect(refusalsOn(api, 'container', ['ctr']).map((r) => r.message)).toEqual([expect.stringMatching(/^the container runtime \(target ctr\) cannot honour this: /)]);
   });
 });
+
+describe('a service whose image its source builds', () => {
+  const built = (runtime: string) => `project: demo
+services:
+  web:
+    source: { repository: "https://git.example.com/acme/web.git" }
+    workload: {}
+environments:
+  dev: { targets: [box] }
+targets:
+  box: { runtime: ${runtime} }
+`;
+
+  it('runs on a container target, and is refused where a process must be started by command', async () => {
+    expect(await issuesOfProjectFiles({ '/p/slipway.yaml': built('container') })).toEqual([]);
+    const refused = await issuesOfProjectFiles({ '/p/slipway.yaml': built('process') });
+    expect(refused.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'services.web.workload.command: the process runtime (target box) cannot honour this: it starts the command itself and reads no image entrypoint; give command (and args)',
+    ]);
+  });
+});

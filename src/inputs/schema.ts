@@ -266,11 +266,28 @@ export const Builds = z.strictObject({
 });
 export type Builds = z.infer<typeof Builds>;
 
+/** A Backstage entity reference as written in a catalog: `[kind:][namespace/]name`. */
+const CatalogRef = z.string().regex(/^([A-Za-z][A-Za-z0-9]*:)?([A-Za-z0-9][A-Za-z0-9-._]*\/)?[A-Za-z0-9][A-Za-z0-9-._]*$/, 'an entity reference such as api:default/orders');
+
+/** Where a service stands in a Backstage catalog (`slipway onboard` writes it): shown, and looked up by `entityRef`. */
+export const CatalogEntry = z.strictObject({
+  /** `component:<namespace>/<name>`, the reference the API answers to. */
+  entityRef: z.string().regex(/^component:[A-Za-z0-9][A-Za-z0-9-._]*\/[A-Za-z0-9][A-Za-z0-9-._]*$/, 'component:<namespace>/<name>'),
+  system: CatalogRef.optional(),
+  owner: CatalogRef.optional(),
+  lifecycle: z.string().min(1).optional(),
+  providesApis: z.array(CatalogRef).optional(),
+  consumesApis: z.array(CatalogRef).optional(),
+});
+export type CatalogEntry = z.infer<typeof CatalogEntry>;
+
 export const Service = z.strictObject({
   owner: z.string().min(1).optional(),
   description: z.string().optional(),
   /** The repository the service is built from, and which of its tags are built. */
   source: Source.optional(),
+  /** The Backstage Component it was onboarded from. */
+  catalog: CatalogEntry.optional(),
   workload: Workload,
   replicas: z.number().int().min(0).default(1),
   resources: z.record(Name, ResourceRequest).default({}),

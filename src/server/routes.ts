@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { NotFoundError, SlipwayError } from '../errors.js';
 import { EventType, Label, Name, Note, SecretName, TokenName, Version } from '../inputs/name.js';
 import type { ActionChoice, ActionName } from '../engine/index.js';
+import { serviceOfEntity } from '../engine/catalog.js';
 import { ROLES } from '../store/token-store.js';
 import { PROVIDERS, WEBHOOK_BODY_LIMIT, webhookSecretName, type WebhookProvider } from '../webhooks/index.js';
 import { denial, ForbiddenError, type Principal } from './access.js';
@@ -242,6 +243,30 @@ export const routes = {
     access: { kind: 'read' },
     answer: 'json',
     run: ({ ops }) => ops.services(),
+  }),
+  entity: route({
+    method: 'GET',
+    path: '/api/v1/entities/{ref}',
+    summary: "read a Backstage Component as a card shows it: its service, catalog fields, and each environment's release, status and the caller's actions",
+    input: z.strictObject({
+      ref: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9:/._-]{0,299}$/, 'an entity reference such as component:default/web')
+        .describe('component:<namespace>/<name>, URL-encoded (component:<name>: the default namespace); compared ignoring case'),
+    }),
+    access: { kind: 'read' },
+    answer: 'json',
+    run: async ({ ops, input, principal }) => {
+      const service = serviceOfEntity(await ops.services(), input.ref);
+      const rows = (await ops.status()).filter((row) => row.service === service.name);
+      const environments = await Promise.all(
+        rows.map(async ({ service: name, environment, instances: _instances, ...row }) => {
+          const choices = await ops.actions(name, environment, principal);
+          return { environment, ...row, actions: choices.map((choice) => forCaller(choice, principal, { service: name, environment })) };
+        }),
+      );
+      return { ...service, environments };
+    },
   }),
   environments: route({
     method: 'GET',

@@ -42,10 +42,12 @@ describe('catalogToService', () => {
       name: 'web',
       owner: { name: 'web-team', ref: 'group:default/web-team' },
       labels: { type: 'website', lifecycle: 'production', owner: 'group:default/web-team', system: 'shop', tags: 'node,web' },
+      notes: [],
       service: {
         owner: 'web-team',
         description: 'The shop front.',
         replicas: 2,
+        catalog: { entityRef: 'component:default/web', system: 'shop', owner: 'group:default/web-team', lifecycle: 'production' },
         workload: {
           command: 'node',
           args: ['server.mjs', '--title', 'the shop'],
@@ -79,7 +81,7 @@ describe('catalogToService', () => {
   it('positions every annotation problem at once', () => {
     const text = component('slipway.dev/comand: node\nslipway.dev/port: "99999"\nslipway.dev/health-path: healthz\nslipway.dev/replicas: many\nslipway.dev/artifact: .\nslipway.dev/working-dir: .');
     expect(messages(text)).toEqual([
-      '7:3 metadata.annotations: expected slipway.dev/command (the command line to run) or slipway.dev/score-file',
+      '7:3 metadata.annotations: expected a source (backstage.io/source-location, github.com/project-slug, gitlab.com/project-slug) with a Containerfile, Dockerfile or score.yaml, or slipway.dev/command (the command line to run), or slipway.dev/score-file',
       '9:5 metadata.annotations.slipway.dev/comand: unknown Slipway annotation "slipway.dev/comand", did you mean "slipway.dev/command"?',
       '10:23 metadata.annotations.slipway.dev/port: expected a port from 1 to 65535 or "auto", got "99999"',
       '11:5 metadata.annotations.slipway.dev/health-path: a health path needs slipway.dev/port to probe',

@@ -81,6 +81,10 @@ describe('onboardService', () => {
   web:
     owner: jdoe
     description: The shop front.
+    catalog:
+      entityRef: component:default/web
+      owner: user:jdoe
+      lifecycle: experimental
     workload:
       command: node
       args:

@@ -6,7 +6,7 @@ import type { InputIssue } from '../../errors.js';
 import { YamlSource, type Problem } from '../yaml-source.js';
 import { invalid } from '../yaml-file.js';
 import { checkDocument } from '../zod-issues.js';
-import { ComponentEntity } from './schema.js';
+import { ComponentEntity, ResourceEntity } from './schema.js';
 
 /** A `Component` entity of a catalog file. */
 export interface CatalogComponent {
@@ -20,6 +20,8 @@ export interface CatalogComponent {
 /** What a catalog file holds for Slipway. */
 export interface CatalogInfo {
   readonly components: readonly CatalogComponent[];
+  /** The `Resource` entities, for the Components' `dependsOn` (skipped all the same: they are listed in `notes`). */
+  readonly resources: readonly ResourceEntity[];
   /** One line per entity skipped for not being a Component: `file:line:column: skipped API "orders-api" …`. */
   readonly notes: readonly string[];
 }
@@ -31,6 +33,7 @@ export interface CatalogInfo {
  */
 export function parseCatalogInfo(text: string, file: string): CatalogInfo {
   const components: CatalogComponent[] = [];
+  const resources: ResourceEntity[] = [];
   const notes: string[] = [];
   const issues: InputIssue[] = [];
   const sources = YamlSource.parseAll(text, file);
@@ -42,6 +45,8 @@ export function parseCatalogInfo(text: string, file: string): CatalogInfo {
     if (other) {
       const { line, column } = source.locate({ path: ['kind'], message: '' });
       notes.push(`${file}:${line}:${column}: skipped ${other}: only Components become services`);
+      const resource = ResourceEntity.safeParse(value);
+      if (resource.success) resources.push(resource.data);
       continue;
     }
     const checked = checkDocument(source, ComponentEntity);
@@ -53,7 +58,7 @@ export function parseCatalogInfo(text: string, file: string): CatalogInfo {
     issues.push(sources[0]!.locate({ path: [], message: `expected a Component entity${found}` }));
   }
   if (issues.length > 0) throw invalid(issues);
-  return { components, notes };
+  return { components, resources, notes };
 }
 
 /** `API "orders-api"` for an entity of another kind than Component; undefined otherwise. */
