@@ -55,6 +55,8 @@ export async function actionsFor(ws: Workspace, service: string, environment: st
 
 async function deployChoice(ws: Workspace, service: string, environment: string, gateLines: string[]): Promise<ActionChoice> {
   if (gateLines.length) return { action: 'deploy', blocked: `${environment} is gated (it ${gateLines.join(' and ')}): releases enter it by promotion`, plan: [] };
+  const { workload, source } = ws.project.spec.services[service]!;
+  if (source && !source.build.commands && !workload.image) return { action: 'deploy', blocked: `${service}'s image is built from its source: build a tag (slipway build ${service}), and its release is promoted`, plan: [] };
   const { steps } = await preview(ws, environment, service);
   if (!steps.length) return { action: 'deploy', blocked: `${service} in ${environment} already runs what the project file says`, plan: [] };
   return { action: 'deploy', plan: steps.map(formatStep), request: { service, environment } };
