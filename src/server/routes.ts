@@ -28,8 +28,8 @@ const ignoredGroups = { groups: z.array(z.string()).optional().describe("Ignored
 
 /** A build's id, as the store makes them. */
 const BuildId = z.string().regex(/^b-[0-9a-f-]{36}$/, 'a build id, b-<uuid>');
-/** A tag, branch or commit, as git allows them (no spaces, controls, `..`, or a leading `-`). */
-const GitRef = z.string().min(1).max(250).regex(/^(?!-)(?!.*\.\.)[^\s\x00-\x1f\x7f~^:?*[\\]+$/, 'a git tag, branch or commit');
+/** A tag, branch or commit, in the characters refs are written with (no `..`, no leading `-`). */
+const GitRef = z.string().min(1).max(250).regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._/+@-]+$/, 'a git tag, branch or commit: letters, digits and . _ / + @ -, not starting with - nor holding ..');
 
 const environmentOf = (input: { environment?: string }) => input.environment;
 
