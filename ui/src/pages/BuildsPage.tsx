@@ -70,7 +70,7 @@ function BuildTable({ title, builds, none, testId }: { title: string; builds: re
                   <td>
                     <span className={`status ${b.status}`}>{b.status}</span>
                   </td>
-                  <td>{b.message}</td>
+                  <td className="message">{b.message}</td>
                   <td>
                     <When at={b.startedAt} />
                   </td>
