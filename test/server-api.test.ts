@@ -234,7 +234,7 @@ describe('the HTTP API', () => {
   });
 
   it('lists services, environments and targets, the targets with what runs on them', async () => {
-    expect((await get('/api/v1/services')).json()).toEqual([{ name: 'api', owner: 'team-api' }]);
+    expect((await get('/api/v1/services')).json()).toEqual([{ name: 'api', owner: 'team-api', buildable: false }]);
     const environments = (await get('/api/v1/environments')).json<{ name: string; promotesFrom: string[]; targets: string[] }[]>();
     expect(environments.map((e) => [e.name, e.promotesFrom, e.targets])).toEqual([
       ['dev', [], ['local']],

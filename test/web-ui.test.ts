@@ -3,14 +3,18 @@
  * `slipway server` on a copy of the quickstart (its ports moved to free ones by `copyExample`):
  * deploy from the matrix and see the cell change without a reload, promote into a gated prod,
  * the Approve button disabled for a viewer and working for an approver, a deployment's logs
- * followed live, the audit log filtered, a narrow window. Screenshots land in
+ * followed live, the audit log filtered, a service built from its git tag with the Build button and
+ * its log shown, a narrow window. Screenshots land in
  * test-output/screenshots; no page may log a console error.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyExample, killPids, processesUnder, runCli, startCli, type RunningCli } from './helpers/cli.js';
+import { unusedPort } from './helpers/ports.js';
 import { launchBrowser, openPage, screenshot, type WatchedPage } from './harness/browser.js';
 
 const project = copyExample('quickstart');
@@ -24,6 +28,53 @@ const pages: WatchedPage[] = [];
 function withoutWeekendFreeze(dir: string): void {
   const file = join(dir, 'slipway.yaml');
   writeFileSync(file, readFileSync(file, 'utf8').replace(/^\s*- product\/calendar\.yaml\n/m, '\n'));
+}
+
+/** A home for git where no user's or system's configuration applies. */
+const gitHome = mkdtempSync(join(tmpdir(), 'slipway-git-home-'));
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, env: { ...process.env, HOME: gitHome, GIT_CONFIG_NOSYSTEM: '1' }, encoding: 'utf8' });
+
+/** Commits `notes.txt` saying `text` to the notes repository and tags the commit. */
+function tagNotes(dir: string, tag: string, text: string): void {
+  writeFileSync(join(dir, 'notes.txt'), `${text}\n`);
+  git(dir, 'add', '.');
+  git(dir, 'commit', '-q', '-m', text);
+  git(dir, 'tag', tag);
+}
+
+/**
+ * Adds the service `notes`, built from a git repository beside the project file by an artifact
+ * build (commands and an output: no Podman, no registry), and running the quickstart's api server
+ * from its artifact, on free ports.
+ */
+function withNotesService(dir: string): void {
+  const repository = join(dir, 'notes-src');
+  mkdirSync(repository);
+  git(repository, 'init', '-q', '-b', 'main');
+  copyFileSync(join(dir, 'api', 'server.mjs'), join(repository, 'server.mjs'));
+  tagNotes(repository, 'v1.0.0', 'first notes');
+  const service = `
+  notes:
+    owner: team-notes
+    source:
+      repository: ./notes-src
+      tags: ["v*"]
+      build:
+        commands: ["echo compiling the notes", "mkdir -p out && cp server.mjs notes.txt out/"]
+        output: out
+    workload:
+      command: node
+      args: [server.mjs]
+      ports: { http: ${unusedPort()} }
+      readinessProbe:
+        httpGet: { path: /healthz, port: http }
+    environments:
+      staging: { ports: { http: ${unusedPort()} } }
+      prod: { ports: { http: ${unusedPort()} } }
+`;
+  const file = join(dir, 'slipway.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/\nenvironments:/, `${service}\nenvironments:`));
 }
 
 /** A page signed in as `who` through the link form `slipway up` prints. */
@@ -53,6 +104,7 @@ async function confirm(page: Page, action: string, plan: RegExp, link?: string):
 
 beforeAll(async () => {
   withoutWeekendFreeze(project.dir);
+  withNotesService(project.dir);
   server = startCli(['server', '--project', project.dir, '--port', '0']);
   await server.waitFor('Slipway serves');
   url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())![1]!;
@@ -72,6 +124,7 @@ afterAll(async () => {
   await server?.stop();
   killPids(processesUnder(project.dir));
   project.cleanup();
+  rmSync(gitHome, { recursive: true, force: true });
 });
 
 describe('the web UI', () => {
@@ -203,6 +256,44 @@ describe('the web UI', () => {
     await page.getByLabel('API token').waitFor();
     await screenshot(page, '10-sign-in');
   });
+
+  it('shows the Build button disabled, with the reason, to a viewer', async () => {
+    const page = await signedIn('vic');
+    await page.goto(`${url}/#/services/notes`);
+    const build = page.getByRole('button', { name: 'Build', exact: true });
+    await expect.poll(() => build.isDisabled()).toBe(true);
+    expect(await page.locator(`#${await build.getAttribute('aria-describedby')}`).textContent()).toMatch(/^vic has the viewer role; queue a build .* needs deployer or admin$/);
+    await page.goto(`${url}/#/services/api`);
+    await page.getByTestId('releases').waitFor();
+    expect(await page.getByRole('button', { name: 'Build', exact: true }).count()).toBe(0); // api has no source
+  });
+
+  it("builds a tag with the Build button and shows the build's log; the Builds page follows builds live", async () => {
+    const page = await signedIn('dana');
+    await page.goto(`${url}/#/services/notes`);
+    await page.getByRole('button', { name: 'Build', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/^Ref/).fill('v1.0.0');
+    await screenshot(page, '11-build-dialog');
+    await dialog.getByRole('button', { name: 'Start build' }).click();
+    await expect.poll(() => page.url()).toMatch(/#\/builds\/b-[0-9a-f-]{36}$/);
+    await expect.poll(() => page.getByTestId('build-status').textContent(), { timeout: 60_000 }).toBe('succeeded');
+    await expect.poll(() => page.getByTestId('logs').textContent()).toMatch(/checking out [0-9a-f]{40}.*\$ echo compiling the notes.*compiling the notes.*artifact sha256:[0-9a-f]{64}/s);
+    expect(await page.getByRole('button', { name: 'Cancel build' }).count()).toBe(0);
+    await expect.poll(() => page.getByTestId('build-facts').textContent()).toMatch(/Artifactsha256:[0-9a-f]{64}.*Releasev1\.0\.0/s);
+    await screenshot(page, '12-build');
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Builds' }).click();
+    await expect.poll(() => page.getByTestId('builds-ended').getByRole('row').filter({ hasText: 'v1.0.0' }).textContent()).toMatch(/notesv1\.0\.0[0-9a-f]{7}manualdanasucceeded/);
+    await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+    tagNotes(join(project.dir, 'notes-src'), 'v1.1.0', 'more notes');
+    const queued = await fetch(`${url}/api/v1/services/notes/builds`, { method: 'POST', headers: { authorization: `Bearer ${secrets.dana}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(queued.status).toBe(201);
+    expect(((await queued.json()) as { ref: string }).ref).toBe('v1.1.0'); // no ref: the newest matching tag
+    await expect.poll(() => page.getByTestId('builds-ended').getByRole('row').filter({ hasText: 'v1.1.0' }).textContent(), { timeout: 60_000 }).toMatch(/succeeded/);
+    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await screenshot(page, '13-builds');
+  }, 150_000);
 
   it('logged no console error on any page', () => {
     expect(pages.flatMap((p) => p.errors)).toEqual([]);

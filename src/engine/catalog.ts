@@ -10,6 +10,8 @@ export interface ServiceSummary {
   readonly description?: string;
   /** The Backstage Component it was onboarded from: entity reference, system, owner, lifecycle, APIs. */
   readonly catalog?: CatalogEntry;
+  /** Whether it has a `source` to build from (`POST /api/v1/services/{service}/builds`). */
+  readonly buildable: boolean;
 }
 
 export interface EnvironmentSummary {
@@ -46,6 +48,7 @@ export function services(ws: Workspace): ServiceSummary[] {
     ...(s.owner !== undefined && { owner: s.owner }),
     ...(s.description !== undefined && { description: s.description }),
     ...(s.catalog !== undefined && { catalog: s.catalog }),
+    buildable: s.source !== undefined,
   }));
 }
 

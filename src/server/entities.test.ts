@@ -9,14 +9,15 @@ import { buildApp } from './app.js';
 import { routes } from './routes.js';
 
 const SERVICES: ServiceSummary[] = [
-  { name: 'web', owner: 'jdoe', catalog: { entityRef: 'component:default/web', owner: 'user:default/jdoe', lifecycle: 'production' } },
+  { name: 'web', owner: 'jdoe', catalog: { entityRef: 'component:default/web', owner: 'user:default/jdoe', lifecycle: 'production' }, buildable: false },
   {
     name: 'shop-web',
     owner: 'shop-team',
     description: 'The shop front.',
     catalog: { entityRef: 'component:shop/web', system: 'shop', owner: 'group:default/shop-team', lifecycle: 'production', providesApis: ['web-api'], consumesApis: ['orders-api'] },
+    buildable: false,
   },
-  { name: 'batch' },
+  { name: 'batch', buildable: false },
 ];
 
 const row = (service: string, environment: string, release?: string): StatusRow => ({
@@ -62,6 +63,7 @@ describe('GET /api/v1/entities/{ref}', () => {
       owner: 'shop-team',
       description: 'The shop front.',
       catalog: SERVICES[1]!.catalog,
+      buildable: false,
       environments: [
         {
           environment: 'dev',

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { NotFoundError, SlipwayError } from '../errors.js';
 import { EventType, Label, Name, Note, SecretName, TokenName, Version } from '../inputs/name.js';
-import type { ActionChoice, ActionName } from '../engine/index.js';
+import type { ActionChoice, ActionName, ServiceSummary } from '../engine/index.js';
 import { serviceOfEntity } from '../engine/catalog.js';
 import { ROLES } from '../store/token-store.js';
 import { PROVIDERS, WEBHOOK_BODY_LIMIT, webhookSecretName, type WebhookProvider } from '../webhooks/index.js';
@@ -238,11 +238,11 @@ export const routes = {
   services: route({
     method: 'GET',
     path: '/api/v1/services',
-    summary: "list the project's services with their owners",
+    summary: "list the project's services with their owners, whether they build from a source, and why the caller may not build them",
     input: z.object({}),
     access: { kind: 'read' },
     answer: 'json',
-    run: ({ ops }) => ops.services(),
+    run: async ({ ops, principal }) => (await ops.services()).map((service) => serviceForCaller(service, principal)),
   }),
   entity: route({
     method: 'GET',
@@ -529,6 +529,16 @@ function forCaller(choice: ActionChoice, principal: Principal | undefined, input
   const target = routes[ACTION_ROUTES[choice.action]];
   const denied = denial(target.access, principal, input, target.summary);
   return denied ? { action: choice.action, blocked: denied, plan: choice.plan } : choice;
+}
+
+/** A service as a caller sees it: `buildBlocked` says why they may not build it, when it has a source and their role or scope forbids it. */
+export interface ServiceForCaller extends ServiceSummary {
+  readonly buildBlocked?: string;
+}
+
+function serviceForCaller(service: ServiceSummary, principal: Principal | undefined): ServiceForCaller {
+  const denied = service.buildable ? denial(routes.build.access, principal, { service: service.name }, routes.build.summary) : undefined;
+  return denied ? { ...service, buildBlocked: denied } : service;
 }
 
 function tokenStore<T>(tokens: T | undefined): T {

@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, read, signIn, signOut } from './api.js';
 import { CallerContext, describeCaller } from './caller.js';
 import { LiveContext, href, useEventFeed, useRoute } from './hooks.js';
+import { BuildPage, BuildsPage } from './pages/BuildsPage.js';
 import { DeploymentPage } from './pages/DeploymentPage.js';
 import { EventsPage } from './pages/EventsPage.js';
 import { MatrixPage } from './pages/MatrixPage.js';
@@ -45,6 +46,9 @@ export function App() {
             <a href={href()} aria-current={route.length === 0 ? 'page' : undefined}>
               Environments
             </a>
+            <a href={href('builds')} aria-current={route[0] === 'builds' ? 'page' : undefined}>
+              Builds
+            </a>
             <a href={href('events')} aria-current={route[0] === 'events' ? 'page' : undefined}>
               Events
             </a>
@@ -84,6 +88,8 @@ function Page({ route }: { route: string[] }) {
   const [page, id] = route;
   if (page === 'services' && id) return <ServicePage service={id} />;
   if (page === 'deployments' && id) return <DeploymentPage id={id} />;
+  if (page === 'builds' && id) return <BuildPage id={id} />;
+  if (page === 'builds') return <BuildsPage />;
   if (page === 'events') return <EventsPage />;
   return <MatrixPage />;
 }

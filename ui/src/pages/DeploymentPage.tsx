@@ -1,5 +1,5 @@
 /** One deployment: its steps advancing as they run, and the service's logs streaming beside them. */
-import { LogView } from '../components/LogView.js';
+import { ServiceLogs } from '../components/LogView.js';
 import { href, useRead } from '../hooks.js';
 import type { Deployment } from '../types.js';
 
@@ -30,7 +30,7 @@ export function DeploymentPage({ id }: { id: string }) {
         ))}
         {d.steps.length === 0 && <li className="hint">No steps yet.</li>}
       </ol>
-      <LogView service={d.service} environment={d.environment} />
+      <ServiceLogs service={d.service} environment={d.environment} />
     </>
   );
 }

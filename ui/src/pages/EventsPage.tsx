@@ -71,7 +71,7 @@ export function EventsPage() {
                 <td>{e.actor}</td>
                 <td>{[e.service, e.environment].filter(Boolean).join(' in ')}</td>
                 <td>
-                  {typeof e.data.deployment === 'string' ? <a href={href('deployments', e.data.deployment)}>{e.message}</a> : e.message}
+                  <EventMessage event={e} />
                 </td>
               </tr>
             ))}
@@ -81,6 +81,14 @@ export function EventsPage() {
       {events.data && shown.length === 0 && <p className="hint">No events match.</p>}
     </>
   );
+}
+
+/** An event's message, linking to the deployment or build it tells of. */
+function EventMessage({ event }: { event: Event }) {
+  const { deployment, build } = event.data;
+  if (typeof deployment === 'string') return <a href={href('deployments', deployment)}>{event.message}</a>;
+  if (typeof build === 'string') return <a href={href('builds', build)}>{event.message}</a>;
+  return <>{event.message}</>;
 }
 
 /** A filter that is one of `options`, or all of them. */

@@ -1,13 +1,16 @@
 /** A service: its releases across environments, its promotions and deployments, and who set each value of its configuration. */
 import { useState } from 'react';
+import { BuildButton } from '../components/BuildButton.js';
 import { href, useRead } from '../hooks.js';
-import type { Explained, ReleaseInfo, ServiceHistory, Status } from '../types.js';
+import type { Build, Explained, ReleaseInfo, Service, ServiceHistory, Status } from '../types.js';
 
 export function ServicePage({ service }: { service: string }) {
   const path = `/api/v1/services/${encodeURIComponent(service)}`;
   const status = useRead<Status[]>('/api/v1/status');
   const releases = useRead<ReleaseInfo[]>(`${path}/releases`);
   const history = useRead<ServiceHistory>(`${path}/history`);
+  const summary = useRead<Service[]>('/api/v1/services').data?.find((s) => s.name === service);
+  const builds = useRead<Build[]>(summary?.buildable ? `/api/v1/builds?service=${encodeURIComponent(service)}&limit=5` : null);
   const environments = [...new Set((status.data ?? []).filter((r) => r.service === service).map((r) => r.environment))];
   const [chosen, setChosen] = useState<string>();
   const environment = chosen ?? environments[0];
@@ -17,6 +20,25 @@ export function ServicePage({ service }: { service: string }) {
   return (
     <>
       <h1>{service}</h1>
+      {summary?.buildable && (
+        <>
+          <BuildButton service={summary} />
+          <h2>
+            Builds <small><a href={href('builds')}>all builds</a></small>
+          </h2>
+          {(builds.data ?? []).length === 0 && <p className="hint">None yet.</p>}
+          <ul className="deployments" data-testid="service-builds">
+            {(builds.data ?? []).map((b) => (
+              <li key={b.id}>
+                <a href={href('builds', b.id)}>
+                  <span className={`status ${b.status}`}>{b.status}</span> {b.ref} ({b.commit.slice(0, 7)})
+                </a>{' '}
+                {b.message}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <h2>Releases</h2>
       <div className="table-scroll">
         <table data-testid="releases">
