@@ -54,7 +54,10 @@ const benchmark: Benchmark = {
     const lab = await startBuildLab({ target: 'bench-tag-build' });
     const salt = `${process.pid}-${Date.now()}`;
     try {
-      const [toStart, toAnswer, rebuilds, floors] = [[], [], [], []] as number[][];
+      const toStart: number[] = [];
+      const toAnswer: number[] = [];
+      const rebuilds: number[] = [];
+      const floors: number[] = [];
       let first = 0;
       for (let round = 0; round <= ROUNDS; round++) {
         const word = `round-${round}`;
