@@ -7,11 +7,10 @@
  * the last layer, each rebuild alternated with the honest floor — the same steps by a shell
  * (`git clone` of the tag, `podman build`, `podman push`), on the same layer cache.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { authJson } from '../src/build/index.js';
+import { authJson, runStep } from '../src/build/index.js';
 import { REPO, sources, startBuildLab, type BuildLab } from '../test/helpers/build-lab.js';
 import type { Benchmark, Result } from './types.js';
 
@@ -31,16 +30,15 @@ async function untilAnswering(lab: BuildLab, word: string, since: number): Promi
   return Date.now() - since;
 }
 
-/** The floor: clone the tag, build, push, by a shell, as a CI script would; milliseconds. */
-function floorBuild(lab: BuildLab, tag: string): number {
+/** The floor: clone the tag, build, push, by a shell, as a CI script would; milliseconds. (Run without blocking: the git server answers in this process.) */
+async function floorBuild(lab: BuildLab, tag: string): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-floor-'));
   try {
     writeFileSync(join(dir, 'auth.json'), authJson(lab.registry.address, { username: lab.registry.username, password: lab.registry.password }), { mode: 0o600 });
     const image = `${lab.registry.address}/floor/web:${tag}`;
     const script = `set -e; git -c advice.detachedHead=false clone -q --depth 1 --branch ${tag} ${lab.git.url(REPO)} src; podman build -q --layers -t ${image} src >/dev/null; podman push -q --authfile auth.json ${image}`;
     const started = Date.now();
-    const run = spawnSync('sh', ['-c', script], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: '1' } });
-    if (run.status !== 0) throw new Error(`the floor build failed: ${run.stderr}`);
+    await runStep('the floor build', 'sh', ['-c', script], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: '1' } });
     return Date.now() - started;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -78,7 +76,7 @@ const benchmark: Benchmark = {
         toStart.push(Date.parse(build.startedAt!) - sent);
         toAnswer.push(answered);
         rebuilds.push(took);
-        floors.push(floorBuild(lab, tag));
+        floors.push(await floorBuild(lab, tag));
       }
       return [
         { measure: `webhook → build started: median of ${ROUNDS} (${spread(toStart)})`, value: median(toStart), unit: 'ms', target: 1000 },
