@@ -1,7 +1,8 @@
 /**
  * From a tag to a running container, by the user's path: a tag pushed to a repository served by
  * `git http-backend` and announced by a signed webhook to `slipway server`, which builds the
- * Containerfile with Podman, pushes to the CNCF registry (TLS, basic auth), and deploys into dev.
+ * Containerfile of a small Node.js service (this machine's `node` on the busybox test image, so
+ * nothing is pulled) with Podman, pushes to the CNCF registry (TLS, basic auth), and deploys into dev.
  * Measured: webhook → build started (the server's own start time of the build), tag push →
  * answering in dev, a first build (a slow RUN step not cached) and rebuilds whose only change is
  * the last layer, each rebuild alternated with the honest floor — the same steps by a shell
@@ -11,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authJson, runStep } from '../src/build/index.js';
-import { REPO, sources, startBuildLab, type BuildLab } from '../test/helpers/build-lab.js';
+import { nodeSources, REPO, startBuildLab, type BuildLab } from '../test/helpers/build-lab.js';
 import type { Benchmark, Result } from './types.js';
 
 const ROUNDS = 5;
@@ -47,9 +48,9 @@ async function floorBuild(lab: BuildLab, tag: string): Promise<number> {
 
 const benchmark: Benchmark = {
   name: 'tag-build',
-  description: `tag → webhook → Podman build → registry → dev on a container target (${ROUNDS} rounds), rebuilds alternated with a shell doing clone, build, push`,
+  description: `a small Node.js service: tag → webhook → Podman build → registry → dev on a container target (${ROUNDS} rounds), rebuilds alternated with a shell doing clone, build, push`,
   async run(): Promise<Result[]> {
-    const lab = await startBuildLab({ target: 'bench-tag-build' });
+    const lab = await startBuildLab({ target: 'bench-tag-build', node: true });
     const salt = `${process.pid}-${Date.now()}`;
     try {
       const toStart: number[] = [];
@@ -60,7 +61,7 @@ const benchmark: Benchmark = {
       for (let round = 0; round <= ROUNDS; round++) {
         const word = `round-${round}`;
         const tag = `v1.${round}.0`;
-        const sha = await lab.git.commit(REPO, sources(word, { steps: [slowStep(salt)] }), word);
+        const sha = await lab.git.commit(REPO, nodeSources(word, { steps: [slowStep(salt)] }), word);
         const pushed = Date.now();
         await lab.git.tag(REPO, tag, { commit: sha });
         const sent = Date.now();

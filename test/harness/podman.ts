@@ -5,9 +5,9 @@
  * programs fail loudly, naming the Debian package to install.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Dockerode from 'dockerode';
 import { LABEL } from '../../src/runtimes/container/labels.js';
@@ -122,6 +122,32 @@ export async function ensureScoreTestImage(docker: Dockerode): Promise<string> {
     const build = spawnSync('podman', ['build', '--pull=never', '-t', SCORE_TEST_IMAGE, dir], { encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`podman build failed: ${build.stderr}`);
     return SCORE_TEST_IMAGE;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An image with Node.js on {@link TEST_IMAGE}: this machine's `node` and the libraries it links, so nothing is pulled. */
+export const NODE_TEST_IMAGE = 'localhost/slipway-node-test:1';
+
+/** Makes sure {@link NODE_TEST_IMAGE} is on the engine (`podman build --pull=never` of `node` and what `ldd` names). Idempotent; returns the tag. */
+export async function ensureNodeTestImage(docker: Dockerode): Promise<string> {
+  await ensureTestImage(docker);
+  if (await docker.getImage(NODE_TEST_IMAGE).inspect().then(() => true, () => false)) return NODE_TEST_IMAGE;
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-node-image-'));
+  try {
+    const node = realpathSync(process.execPath);
+    const libraries = [...spawnSync('ldd', [node], { encoding: 'utf8' }).stdout.matchAll(/(\/\S+\.so[.\d]*)/g)].map((m) => m[1]!);
+    mkdirSync(join(dir, 'root', 'usr', 'bin'), { recursive: true });
+    copyFileSync(node, join(dir, 'root', 'usr', 'bin', 'node'));
+    for (const library of new Set(libraries)) {
+      mkdirSync(join(dir, 'root', dirname(library)), { recursive: true });
+      copyFileSync(realpathSync(library), join(dir, 'root', library));
+    }
+    writeFileSync(join(dir, 'Containerfile'), `FROM ${TEST_IMAGE}\nCOPY root/ /\n`);
+    const build = spawnSync('podman', ['build', '--pull=never', '-t', NODE_TEST_IMAGE, dir], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`podman build failed: ${build.stderr}`);
+    return NODE_TEST_IMAGE;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
-import { ensureTestImage, removeTargetContainers, startPodman, TEST_IMAGE, type PodmanService } from '../harness/podman.js';
+import { ensureNodeTestImage, ensureTestImage, NODE_TEST_IMAGE, removeTargetContainers, startPodman, TEST_IMAGE, type PodmanService } from '../harness/podman.js';
 import { startRegistry, type RegistryServer } from '../harness/registry.js';
 import { runCli, startCli, type CliResult, type RunningCli } from './cli.js';
 import { unusedPort } from './ports.js';
@@ -54,6 +54,13 @@ export interface BuildLab {
   stop(): Promise<void>;
 }
 
+/** The files of a small Node.js service at a version: `server.mjs` answering `word` on `$PORT`, on {@link NODE_TEST_IMAGE}, after `steps`. */
+export function nodeSources(word: string, options: { steps?: readonly string[] } = {}): Record<string, string> {
+  const server = `import { createServer } from 'node:http';\ncreateServer((_, res) => res.end(${JSON.stringify(`${word}\n`)})).listen(Number(process.env.PORT));\n`;
+  const steps = (options.steps ?? []).map((step) => `RUN ${step}`);
+  return { 'server.mjs': server, Containerfile: [`FROM ${NODE_TEST_IMAGE}`, ...steps, 'COPY server.mjs /app/server.mjs', 'CMD ["node", "/app/server.mjs"]', ''].join('\n') };
+}
+
 /** The repository's files at a version: a Containerfile serving `word` at `/`, after `steps` (RUN lines), or with a step that fails. */
 export function sources(word: string, options: { steps?: readonly string[]; broken?: boolean } = {}): Record<string, string> {
   const steps = [...(options.steps ?? []), ...(options.broken ? ['exit 3'] : [])].map((step) => `RUN ${step}`);
@@ -63,7 +70,7 @@ export function sources(word: string, options: { steps?: readonly string[]; brok
 const WEBHOOK_SECRET = `wh-${Math.random().toString(36).slice(2)}`;
 
 /** Starts every part and the server; `pollSeconds` makes the server poll the repository too. */
-export async function startBuildLab(options: { target: string; pollSeconds?: number }): Promise<BuildLab> {
+export async function startBuildLab(options: { target: string; pollSeconds?: number; node?: boolean }): Promise<BuildLab> {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-builds-'));
   const [appPort, apiPort] = [unusedPort(), unusedPort()];
   const [podman, registry, git] = await Promise.all([startPodman(), startRegistry(), startGitServer()]);
@@ -78,9 +85,9 @@ export async function startBuildLab(options: { target: string; pollSeconds?: num
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await ensureTestImage(podman.docker);
-    await git.createRepository(REPO, sources('zero'));
-    writeFileSync(join(dir, 'slipway.yaml'), projectText({ registry, git, target: options.target, appPort, podman, pollSeconds: options.pollSeconds }));
+    await (options.node ? ensureNodeTestImage : ensureTestImage)(podman.docker);
+    await git.createRepository(REPO, options.node ? nodeSources('zero') : sources('zero'));
+    writeFileSync(join(dir, 'slipway.yaml'), projectText({ registry, git, target: options.target, appPort, podman, pollSeconds: options.pollSeconds, node: options.node }));
     for (const [name, value] of [['registry-password', registry.password], ['webhook-github', WEBHOOK_SECRET]] as const) {
       const set = await cli(['secret', 'set', name], value);
       if (set.code !== 0) throw new Error(`secret set ${name}: ${set.stderr}`);
@@ -111,9 +118,10 @@ export async function startBuildLab(options: { target: string; pollSeconds?: num
   }
 }
 
-function projectText(lab: { registry: RegistryServer; git: GitServer; podman: PodmanService; target: string; appPort: number; pollSeconds?: number }): string {
+function projectText(lab: { registry: RegistryServer; git: GitServer; podman: PodmanService; target: string; appPort: number; pollSeconds?: number; node?: boolean }): string {
   const { registry, target, appPort } = lab;
   const poll = lab.pollSeconds === undefined ? '' : `, pollSeconds: ${lab.pollSeconds}`;
+  const run = lab.node ? `env: { PORT: "${appPort}" }` : `command: sh\n      args: [-c, "exec httpd -f -p ${appPort} -h /www"]`;
   return `project: builds
 builds: { registry: "${registry.address}/acme" }
 registries:
@@ -122,8 +130,7 @@ services:
   web:
     source: { repository: "${lab.git.url(REPO)}", tags: ["v*", "!*-rc*"]${poll} }
     workload:
-      command: sh
-      args: [-c, "exec httpd -f -p ${appPort} -h /www"]
+      ${run}
       ports: { http: ${appPort} }
       readinessProbe: { httpGet: { path: /, port: http }, periodSeconds: 1, timeoutSeconds: 1 }
 environments:
