@@ -9,7 +9,8 @@
  * the last lines git wrote, and never a credential a URL carries.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { LineSplitter } from '../runtimes/kit/lines.js';
 
@@ -124,13 +125,15 @@ export async function checkout(
     onLine?.('fetching the commit by its sha failed: fetching every branch and tag instead');
     const refspecs = ['+refs/heads/*:refs/remotes/source/*', '+refs/tags/*:refs/tags/*'];
     await git(['fetch', ...progress, '--no-tags', '--', repository, ...refspecs], 'fetching');
+    // A fetch by sha fails when the commit is not there; a fetch of every ref may succeed without it.
+    await git(['cat-file', '-e', `${commit}^{commit}`], 'finding a commit in').catch((missing: unknown) => {
+      if (deadline.signal.aborted) throw missing;
+      throw new SlipwayError('not-found', `commit ${commit} is not in ${redactCredentials(repository)}`);
+    });
   }
-  await git(['cat-file', '-e', `${commit}^{commit}`], 'finding a commit in').catch((error: unknown) => {
-    if (deadline.signal.aborted) throw error;
-    throw new SlipwayError('not-found', `commit ${commit} is not in ${redactCredentials(repository)}`);
-  });
   await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit], 'checking out');
-  const head = (await git(['rev-parse', 'HEAD'], 'checking out')).trim();
+  // A detached HEAD is the commit's sha in .git/HEAD: read, not asked of another git process.
+  const head = (await readFile(join(dir, '.git', 'HEAD'), 'utf8')).trim();
   if (head !== commit) throw new SlipwayError('git-failed', `the checkout of ${commit} is at ${head} instead`);
 }
 
