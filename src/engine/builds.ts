@@ -137,7 +137,7 @@ export class BuildDriver {
     if (!build) throw new NotFoundError('build', id);
     const running = this.#running.get(id);
     if (running) {
-      running.controller.abort(new SlipwayError('build-failed', `cancelled by ${actor}`));
+      running.controller.abort(new BuildCancelled(`cancelled by ${actor}`));
       await running.done;
     } else if (await this.ws.store.builds.finishBuild(id, { status: 'cancelled', message: `cancelled by ${actor}` })) {
       await this.tell(build, 'build.cancelled', actor, `${actor} cancelled build of ${build.service} ${build.ref}`);
@@ -181,7 +181,17 @@ export class BuildDriver {
     return queued;
   }
 
+  /** Runs a build taken from the queue to its end; a release it became starts its promotion after the build has ended. */
   private async execute(build: Build, signal: AbortSignal): Promise<void> {
+    const release = await this.buildRelease(build, signal);
+    if (!release) return;
+    await this.deps.promote(release, build).catch((error: unknown) =>
+      this.tell(build, 'build.promotion-refused', 'slipway', `${build.service} ${release.version} was built, but its promotion did not start: ${errorMessage(error)}`),
+    );
+  }
+
+  /** Builds, records how it ended, and gives the release to promote (none when failed, cancelled, stopped or overtaken). */
+  private async buildRelease(build: Build, signal: AbortSignal): Promise<Release | undefined> {
     const spec = this.ws.project.spec;
     const log = new LogWriter((lines) => this.ws.store.builds.appendBuildLog(build.id, lines));
     const workDir = join(this.ws.stateDir, 'builds', build.id);
@@ -193,25 +203,26 @@ export class BuildDriver {
     try {
       const source = this.sourceOf(build.service);
       await mkdir(workDir, { recursive: true, mode: 0o700 });
-      const push = spec.builds.registry && !source.build.commands ? { repository: `${spec.builds.registry}/${build.service}`, tag: imageTag(build.ref), login: await this.ws.registryLogin(spec.builds.registry.split('/')[0]!) } : undefined;
+      const registry = spec.builds.registry;
+      const push = registry && !source.build.commands ? { repository: `${registry}/${build.service}`, tag: imageTag(build.ref), login: await this.ws.registryLogin(registry.split('/')[0]!) } : undefined;
       const plan = { repository: this.repositoryOf(source), commit: build.commit, recipe: source.build, workDir, artifactsDir: this.ws.artifactsDir, ...(push && { push }) };
       const built = await runBuild(plan, { signal: controller.signal, log: (line) => log.write(line) });
       await log.close();
       const release = await this.releaseOf(build, built);
-      const superseded = await this.overtaken(build);
-      const message = `built ${'image' in built ? built.image : built.artifactDigest} as release ${release.version}${superseded ? `; not promoted: ${superseded}` : ''}`;
+      const overtaken = await this.overtaken(build);
+      const message = `built ${'image' in built ? built.image : built.artifactDigest} as release ${release.version}${overtaken ? `; not promoted: ${overtaken}` : ''}`;
       await this.ws.store.builds.finishBuild(build.id, { status: 'succeeded', message, releaseId: release.id, ...built });
       await this.tell(build, 'build.succeeded', build.actor, `${build.service} ${build.ref}: ${message}`, { releaseId: release.id, version: release.version });
-      if (!superseded) await this.deps.promote(release, build);
+      return overtaken ? undefined : release;
     } catch (error) {
-      const reason = controller.signal.aborted ? controller.signal.reason : error;
-      const cancelled = signal.aborted && (signal.reason as SlipwayError).code === 'build-failed';
-      log.write(`build ${cancelled ? 'cancelled' : 'failed'}: ${errorMessage(reason)}`);
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
+      const status = reason instanceof BuildCancelled ? 'cancelled' : 'failed';
+      log.write(`build ${status}: ${errorMessage(reason)}`);
       await log.close();
-      const status = cancelled ? 'cancelled' : 'failed';
-      if (signal.aborted && !cancelled) return; // stopped with the process: `recover` queues it again
+      if (signal.aborted && status === 'failed') return undefined; // stopped with the process: `recover` queues it again
       await this.ws.store.builds.finishBuild(build.id, { status, message: errorMessage(reason) });
       await this.tell(build, `build.${status}`, build.actor, `build of ${build.service} ${build.ref} ${status}: ${errorMessage(reason)}`);
+      return undefined;
     } finally {
       clearTimeout(timer);
       await rm(workDir, { recursive: true, force: true });
@@ -271,6 +282,13 @@ export class BuildDriver {
 
   private async tell(build: Build, type: string, actor: string, message: string, data: Record<string, unknown> = {}): Promise<void> {
     await this.ws.store.appendEvent({ type, actor, service: build.service, message, data: { build: build.id, ref: build.ref, commit: build.commit, ...data } });
+  }
+}
+
+/** Why a build was stopped when a person cancelled it. */
+class BuildCancelled extends SlipwayError {
+  constructor(message: string) {
+    super('build-failed', message);
   }
 }
 
