@@ -25,6 +25,7 @@ declare -A needs=(
   [docker-registry]=docker-registry  # the OCI registry built images are pushed to and pulled from
   [htpasswd]=apache2-utils      # the test registry's bcrypt password file
   [openssl]=openssl             # the test registry's CA and server certificate
+  [git]=git                     # builds check out sources; the tests serve repositories with git http-backend
 )
 
 # file to look for → Debian package that provides it (libraries and headers have no program)
