@@ -9,11 +9,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Release, ServiceInput } from '../desired/types.js';
 import { stableHash } from '../desired/index.js';
-import { imageTag, newestFirst, runBuild, tagMatches, listRemoteTags, resolveRef, sameRepository, type Built } from '../build/index.js';
+import { imageTag, newestFirst, runBuild, tagMatches, listRemoteTags, resolveRef, sameRepository, type Built, type RemoteTag } from '../build/index.js';
 import { NotFoundError, SlipwayError, errorMessage } from '../errors.js';
 import { Version } from '../inputs/name.js';
 import type { Source } from '../inputs/schema.js';
-import type { Build, BuildTrigger } from '../store/index.js';
+import type { Build, NewBuild } from '../store/index.js';
 import type { Push, WebhookProvider } from '../webhooks/index.js';
 import { writtenService } from './releases.js';
 import type { Workspace } from './workspace.js';
@@ -57,10 +57,9 @@ export class BuildDriver {
   async request(request: BuildRequest): Promise<Build> {
     const { service, actor } = request;
     const source = this.sourceOf(service);
-    const repository = this.repositoryOf(source);
-    const ref = request.ref ?? (await this.newestTag(service, source));
-    const commit = await resolveRef(repository, ref);
-    return this.queue({ service, ref, commit, trigger: 'manual', actor });
+    const asked = request.ref === undefined ? await this.newestMatching(source) : { tag: request.ref, commit: await resolveRef(this.repositoryOf(source), request.ref) };
+    if (!asked) throw new SlipwayError('not-found', `no tag of ${source.repository} matches ${source.tags.join(', ')}: push one, or name a ref (slipway build ${service} --ref <ref>)`);
+    return this.queue({ service, ref: asked.tag, commit: asked.commit, trigger: 'manual', actor });
   }
 
   /** Queues a build for every service whose source is the pushed repository and whose patterns match the pushed tag. */
@@ -77,7 +76,7 @@ export class BuildDriver {
 
   /**
    * Polls each source with `pollSeconds` that is due: the newest matching tag is built unless its
-   * commit has a standing build. A failing poll waits twice as long each time (at most 10 minutes)
+   * commit was built before. A failing poll waits twice as long each time (at most 10 minutes)
    * and is recorded. Returns the milliseconds until the next poll is due.
    */
   async poll(now = Date.now()): Promise<number | undefined> {
@@ -153,7 +152,7 @@ export class BuildDriver {
     for (const build of await this.ws.store.builds.listBuilds({ statuses: ['running'] })) {
       if (this.#running.has(build.id)) continue;
       await this.ws.store.builds.finishBuild(build.id, { status: 'failed', message: 'interrupted: the process running it stopped; queued again' });
-      await this.queue({ service: build.service, ref: build.ref, commit: build.commit, trigger: build.trigger, actor: build.actor });
+      await this.enqueue({ service: build.service, ref: build.ref, commit: build.commit, trigger: build.trigger, actor: build.actor });
     }
   }
 
@@ -168,11 +167,16 @@ export class BuildDriver {
    * Queues a build, unless the commit has a standing build (then that one). A webhook or the poller
    * also leaves alone a commit whose build failed or was cancelled: only a person builds it again.
    */
-  private async queue(build: { service: string; ref: string; commit: string; trigger: BuildTrigger; actor: string }): Promise<Build> {
+  private async queue(build: NewBuild): Promise<Build> {
     if (build.trigger !== 'manual') {
       const before = (await this.ws.store.builds.listBuilds({ service: build.service, commit: build.commit, limit: 1 }))[0];
       if (before) return before;
     }
+    return this.enqueue(build);
+  }
+
+  /** Queues a build unless the commit has a standing one (then that one), and tells of it. */
+  private async enqueue(build: NewBuild): Promise<Build> {
     const { build: queued, queued: isNew } = await this.ws.store.builds.queueBuild(build);
     if (isNew) {
       await this.tell(queued, 'build.queued', build.actor, `${build.actor} queued a build of ${build.service} ${build.ref} (${build.commit.slice(0, 7)})`);
@@ -252,19 +256,15 @@ export class BuildDriver {
   }
 
   private async pollOne(service: string, source: Source): Promise<void> {
-    const tags = await listRemoteTags(this.repositoryOf(source), { timeoutMs: 30_000 });
-    const matching = tags.filter((t) => tagMatches(source.tags, t.tag));
-    const newest = newestFirst(matching.map((t) => t.tag))[0];
-    if (newest === undefined) return;
-    const commit = matching.find((t) => t.tag === newest)!.commit;
-    await this.queue({ service, ref: newest, commit, trigger: 'poll', actor: 'slipway:poller' });
+    const newest = await this.newestMatching(source);
+    if (newest) await this.queue({ service, ref: newest.tag, commit: newest.commit, trigger: 'poll', actor: 'slipway:poller' });
   }
 
-  private async newestTag(service: string, source: Source): Promise<string> {
-    const tags = (await listRemoteTags(this.repositoryOf(source), { timeoutMs: 30_000 })).map((t) => t.tag).filter((tag) => tagMatches(source.tags, tag));
-    const newest = newestFirst(tags)[0];
-    if (newest === undefined) throw new SlipwayError('not-found', `no tag of ${source.repository} matches ${source.tags.join(', ')}: push one, or name a ref (slipway build ${service} --ref <ref>)`);
-    return newest;
+  /** The newest tag of the source that its patterns match, with its commit: one `git ls-remote`. */
+  private async newestMatching(source: Source): Promise<RemoteTag | undefined> {
+    const matching = (await listRemoteTags(this.repositoryOf(source), { timeoutMs: 30_000 })).filter((t) => tagMatches(source.tags, t.tag));
+    const newest = newestFirst(matching.map((t) => t.tag))[0];
+    return matching.find((t) => t.tag === newest);
   }
 
   private sourceOf(service: string): Source {
