@@ -28,8 +28,10 @@ export function App() {
   };
 
   if (signingIn) return <SignIn message="Reads are open here; acting needs an API token." onSignedIn={signedInAgain} />;
-  if (caller.error) {
-    const unauthenticated = caller.error instanceof ApiError && caller.error.status === 401;
+  const unauthenticated = caller.error instanceof ApiError && caller.error.status === 401;
+  // A read that fails once the caller is known (a busy server, a restart) keeps the page and its
+  // state; only a refused token, or a server never reached, asks to sign in.
+  if (caller.error && (unauthenticated || !caller.data)) {
     return <SignIn message={unauthenticated ? caller.error.message : `The server does not answer: ${caller.error.message}`} onSignedIn={signedInAgain} />;
   }
   if (!caller.data) return <p className="loading">Loading…</p>;
