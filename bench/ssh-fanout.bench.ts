@@ -43,6 +43,13 @@ const PORT = { slipway: 8101, plain: 8102, ansible: 8103 } as const;
 /** How long the server runs before the timed deploy: its loops' first passes are behind it. */
 const SERVER_SETTLE_MS = 5_000;
 const TARGET_RATIO = 1.3;
+/** With `SLIPWAY_BENCH_TRACE=1`, the CLI and the server run with `SLIPWAY_TRACE=1` and their milestones are printed. */
+const TRACE = process.env.SLIPWAY_BENCH_TRACE === '1' ? { SLIPWAY_TRACE: '1' } : {};
+
+function printTrace(who: string, output: string): void {
+  if (!TRACE.SLIPWAY_TRACE) return;
+  for (const line of output.split('\n')) if (line.startsWith('slipway trace ')) console.error(`    ${who} ${line.slice('slipway trace '.length)}`);
+}
 
 interface Output {
   readonly code: number | null;
@@ -141,7 +148,8 @@ async function ansible(lab: SshHosts, work: string, appDir: string, version: str
 /** `slipway deploy web --env prod --json`; returns the release version it deployed. */
 async function slipwayDeploy(cli: readonly string[], project: string): Promise<string> {
   const [node, ...args] = cli;
-  const result = await run(node!, [...args, '-p', project, 'deploy', 'web', '--env', 'prod', '--json'], { env: { ...process.env, SLIPWAY_ACTOR: 'bench' } });
+  const result = await run(node!, [...args, '-p', project, 'deploy', 'web', '--env', 'prod', '--json'], { env: { ...process.env, SLIPWAY_ACTOR: 'bench', ...TRACE } });
+  printTrace('cli', result.stderr);
   if (result.code !== 0) throw new Error(`slipway deploy exited ${result.code}:\n${result.stderr.slice(-3000)}\n${result.stdout.slice(-2000)}`);
   const outcome = JSON.parse(result.stdout) as { result: string; release: { version: string }; message: string };
   if (outcome.result !== 'deployed') throw new Error(`slipway deploy: ${outcome.result}: ${outcome.message}`);
@@ -156,7 +164,7 @@ interface Server {
 
 async function startServer(cli: readonly string[], project: string): Promise<Server> {
   const [node, ...args] = cli;
-  const child = spawn(node!, [...args, '-p', project, 'server', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLIPWAY_ACTOR: 'bench' } });
+  const child = spawn(node!, [...args, '-p', project, 'server', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLIPWAY_ACTOR: 'bench', ...TRACE } });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -172,6 +180,7 @@ async function startServer(cli: readonly string[], project: string): Promise<Ser
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
+      printTrace('server', output);
     },
   };
 }

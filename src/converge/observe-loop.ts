@@ -6,8 +6,11 @@
  * A target whose runtime can tell of its changes (`watch()`, the `ssh` runtime's watcher on each
  * host) is observed when it tells of one, when a link to it is made or lost (what happened while a
  * link was down is unknown), and in full every `fullCheckMs` in case a change went untold; nothing
- * else, so an idle target costs no observation per second. Every other target is observed every
- * `intervalMs`.
+ * else, so an idle target costs no observation per second. What a watched target tells while this
+ * process applies or removes something on it (a rollout: every host tells of every instance it
+ * stops, starts and finds ready) is observed once, when that change has ended: an observation
+ * begun during a change is forgotten at its end anyway, and costs the hosts a channel each. Every
+ * other target is observed every `intervalMs`.
  *
  * Only the units that differ from what the loop last wrote are written (`patchObserved`), so an
  * unchanged project costs the store nothing and one restarted instance costs one row. For
@@ -19,6 +22,9 @@ import type { Workspace } from '../engine/index.js';
 import { hasWatch, type RuntimeAdapter, type Watchable, type Watching } from '../runtimes/index.js';
 import { instanceEvents } from './instance-events.js';
 import { repeat, type Repeating } from './repeat.js';
+
+/** How often a watched target told of a change during an apply is looked at again, to observe it once the apply has ended. */
+const CHANGE_ENDED_CHECK_MS = 250;
 
 export interface ObserveLoopOptions {
   /** How often a target that cannot tell of its changes is observed (default 1 s). */
@@ -79,9 +85,10 @@ export function startObserveLoop(ws: Observed, options: ObserveLoopOptions = {})
     }
   }
 
-  /** Watches `target`: observes it now, on every event it tells, and every `fullCheckMs`. */
+  /** Watches `target`: observes it now, on every event it tells (once a change under way has ended), and every `fullCheckMs`. */
   function watch(target: string, runtime: RuntimeAdapter & Watchable): void {
-    const loop = repeat(() => record(target, runtime), { intervalMs: fullCheckMs, onError });
+    const pass = async () => (ws.observations.changing(target) ? CHANGE_ENDED_CHECK_MS : record(target, runtime));
+    const loop = repeat(pass, { intervalMs: fullCheckMs, onError });
     const watching = runtime.watch(() => loop.wake());
     ws.observations.watched(target, true);
     watched.set(target, { loop, watching });

@@ -139,7 +139,10 @@ export class Reconciler {
 
   /**
    * The facts of every key (or, to correct it, of `one`'s pair only, with its target observed live),
-   * gathered now.
+   * gathered now. A look at every key leaves out the targets this process is applying or removing
+   * something on: their keys are looked at again once the change has ended (the observe loop tells
+   * of what changed), and observing them meanwhile would cost every host a channel for an answer
+   * the change's end makes stale.
    */
   private async gather(one?: UnitKey): Promise<{ keys: Map<string, UnitKey>; facts: Map<string, ReconcileFacts> }> {
     const [accepted, promotions, pauses, leases] = await Promise.all([
@@ -150,7 +153,8 @@ export class Reconciler {
     ]);
     const holder = this.ws.executor.holder;
     const held = new Set(leases.filter((l) => l.holder !== holder && !knownDead(l.holder)).map((l) => l.key));
-    const observed = await this.observe(one?.target);
+    const changing = (target: string) => !one && this.ws.observations.changing(target);
+    const observed = await this.observe(one?.target, changing);
     const now = this.#now().getTime();
     const keys = new Map<string, UnitKey>();
     const facts = new Map<string, ReconcileFacts>();
@@ -160,7 +164,7 @@ export class Reconciler {
       const targets = typeof units === 'string' ? (this.ws.project.spec.environments[head.environment]?.targets ?? []) : units.map((u) => u.target);
       for (const target of targets) {
         if (one && target !== one.target) continue;
-        if (!this.ws.runtimes.has(target)) continue;
+        if (!this.ws.runtimes.has(target) || changing(target)) continue;
         const key = { service: head.service, environment: head.environment, target };
         const id = unitId(key);
         const seen = observed.get(target);
@@ -192,8 +196,8 @@ export class Reconciler {
    * A watched target's kept observation is current (the observe loop observes it again on every
    * change it tells), so a look costs it nothing; only `target`, about to be corrected, is observed live.
    */
-  private async observe(target?: string): Promise<Map<string, Seen>> {
-    const runtimes = [...this.ws.runtimes].filter(([name]) => !target || name === target);
+  private async observe(target?: string, skip: (target: string) => boolean = () => false): Promise<Map<string, Seen>> {
+    const runtimes = [...this.ws.runtimes].filter(([name]) => (!target || name === target) && !skip(name));
     const seen = await Promise.all(
       runtimes.map(async ([name, runtime]): Promise<[string, Seen]> => {
         try {

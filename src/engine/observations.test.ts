@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedUnit } from '../desired/types.js';
 import type { RuntimeAdapter } from '../runtimes/index.js';
-import { forgettingOnChange, Observations } from './observations.js';
+import { Observations } from './observations.js';
 
 /** An adapter whose observe answers `units()` as it is at that moment, counting reads; a gate holds reads open. */
 function adapter(units: () => unknown[]) {
@@ -132,13 +132,16 @@ describe('Observations', () => {
   });
 });
 
-describe('forgettingOnChange', () => {
+describe('changingOn', () => {
   class Counter implements RuntimeAdapter {
     readonly kind = 'counter';
     #applied = 0;
+    /** Resolves the apply under way. */
+    finish: () => void = () => {};
     async apply(_unit: unknown): Promise<void> {
       this.#applied++;
-      if (this.#applied > 1) throw new Error('second apply fails');
+      if (this.#applied === 2) await new Promise<void>((resolve) => (this.finish = resolve));
+      if (this.#applied > 2) throw new Error('third apply fails');
     }
     async remove(_key: unknown): Promise<void> {}
     async observe(): Promise<ObservedUnit[]> {
@@ -148,17 +151,51 @@ describe('forgettingOnChange', () => {
   }
 
   it('forgets before and after every apply and remove, even a failed one, and leaves the rest to the adapter', async () => {
-    const forgotten: string[] = [];
-    const wrapped = forgettingOnChange(new Counter(), () => forgotten.push('forget'));
+    const observations = new Observations();
+    const counter = new Counter();
+    const wrapped = observations.changingOn('a', counter);
+    const kept = () => observations.last('a')?.units;
+    await observations.observe('a', wrapped);
     await wrapped.apply({} as never);
-    expect(forgotten).toHaveLength(2);
-    await expect(wrapped.apply({} as never)).rejects.toThrow('second apply fails');
-    expect(forgotten).toHaveLength(4);
+    expect(kept()).toBeUndefined();
+    await observations.observe('a', wrapped);
+    const second = wrapped.apply({} as never);
+    expect(kept()).toBeUndefined();
+    await observations.observe('a', wrapped);
+    counter.finish();
+    await second;
+    expect(kept()).toBeUndefined();
+    await observations.observe('a', wrapped);
+    await expect(wrapped.apply({} as never)).rejects.toThrow('third apply fails');
+    expect(kept()).toBeUndefined();
+    await observations.observe('a', wrapped);
     await wrapped.remove({} as never);
-    expect(forgotten).toHaveLength(6);
+    expect(kept()).toBeUndefined();
     // Private state is reached through the adapter itself, not the wrapper.
-    expect(await wrapped.observe()).toEqual([{ applied: 2 }]);
+    expect(await wrapped.observe()).toEqual([{ applied: 3 }]);
     expect(wrapped.kind).toBe('counter');
-    expect(forgotten).toHaveLength(6);
+  });
+
+  it('counts a change while it runs, and a watched target is current only for maxAgeMs meanwhile', async () => {
+    let now = 0;
+    const observations = new Observations(() => now);
+    const counter = new Counter();
+    const wrapped = observations.changingOn('a', counter);
+    observations.watched('a', true);
+    await wrapped.apply({} as never);
+    expect(observations.changing('a')).toBe(false);
+    const second = wrapped.apply({} as never);
+    expect(observations.changing('a')).toBe(true);
+    const during = await observations.recent('a', wrapped, 1000);
+    now += 5000;
+    // Watched but changing: five seconds old is too old, so it is read again.
+    expect(await observations.recent('a', wrapped, 1000)).not.toBe(during);
+    counter.finish();
+    await second;
+    expect(observations.changing('a')).toBe(false);
+    const after = await observations.recent('a', wrapped, 1000);
+    now += 5000;
+    // Watched and not changing: kept whatever its age.
+    expect(await observations.recent('a', wrapped, 1000)).toBe(after);
   });
 });

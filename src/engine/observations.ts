@@ -5,7 +5,9 @@
  * every SSH host or probe every container each time. A watched target's observation (see
  * `watched`) is kept as current whatever its age: the observe loop observes it again whenever the
  * target tells of a change or a link to it is made or lost. Applying or removing anything on a
- * target forgets its observation, before and after, so the next read after a change observes it again.
+ * target forgets its observation, before and after, so the next read after a change observes it again;
+ * while a change is under way (`changing`), a watched target's kept observation counts as current
+ * only for `maxAgeMs`, like any other.
  */
 import type { ObservedUnit } from '../desired/types.js';
 import type { RuntimeAdapter } from '../runtimes/index.js';
@@ -28,6 +30,8 @@ export class Observations {
   readonly #epochs = new Map<string, number>();
   /** Targets whose changes are told as they happen (the observe loop watches them). */
   readonly #watched = new Set<string>();
+  /** Changes (apply, remove) under way, by target. */
+  readonly #changes = new Map<string, number>();
   #generation = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -59,7 +63,8 @@ export class Observations {
    */
   recent(target: string, adapter: RuntimeAdapter, maxAgeMs: number): Promise<Observation> {
     const kept = this.#kept.get(target);
-    if (kept && (this.#watched.has(target) || this.now() - kept.at <= maxAgeMs)) return Promise.resolve(kept);
+    const current = this.#watched.has(target) && !this.changing(target);
+    if (kept && (current || this.now() - kept.at <= maxAgeMs)) return Promise.resolve(kept);
     const reading = this.#reading.get(target);
     if (reading) return reading;
     const read = this.observe(target, adapter).finally(() => {
@@ -81,6 +86,39 @@ export class Observations {
   watched(target: string, watched: boolean): void {
     if (watched) this.#watched.add(target);
     else this.#watched.delete(target);
+  }
+
+  /** True while an apply or a remove on `target` is under way (see {@link changingOn}). */
+  changing(target: string): boolean {
+    return (this.#changes.get(target) ?? 0) > 0;
+  }
+
+  /**
+   * `adapter`, except that `apply` and `remove` count as a change of `target` while they run, and
+   * forget its observation before they start and after they end. Every other member (`observe`,
+   * `logs`, `close`, …) is the adapter's own, bound to it.
+   */
+  changingOn<T extends RuntimeAdapter>(target: string, adapter: T): T {
+    const around =
+      <A extends unknown[]>(change: (...args: A) => Promise<void>) =>
+      async (...args: A): Promise<void> => {
+        this.#changes.set(target, (this.#changes.get(target) ?? 0) + 1);
+        this.forget(target);
+        try {
+          await change.apply(adapter, args);
+        } finally {
+          this.#changes.set(target, this.#changes.get(target)! - 1);
+          this.forget(target);
+        }
+      };
+    const changes: Partial<Record<PropertyKey, unknown>> = { apply: around(adapter.apply), remove: around(adapter.remove) };
+    return new Proxy(adapter, {
+      get(inner, property) {
+        if (Object.hasOwn(changes, property)) return changes[property];
+        const value: unknown = Reflect.get(inner, property, inner);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(inner) : value;
+      },
+    });
   }
 
   /** Drops what is kept of `target` (and any display read under way): the next read observes it. */
@@ -120,29 +158,4 @@ async function textsOf(units: readonly ObservedUnit[]): Promise<string[]> {
     for (const unit of units.slice(i, i + UNITS_PER_TURN)) texts.push(JSON.stringify(unit));
   }
   return texts;
-}
-
-/**
- * `adapter`, except that `apply` and `remove` call `forget` before they start and after they end.
- * Every other member (`observe`, `logs`, `close`, …) is the adapter's own, bound to it.
- */
-export function forgettingOnChange<T extends RuntimeAdapter>(adapter: T, forget: () => void): T {
-  const around =
-    <A extends unknown[]>(change: (...args: A) => Promise<void>) =>
-    async (...args: A): Promise<void> => {
-      forget();
-      try {
-        await change.apply(adapter, args);
-      } finally {
-        forget();
-      }
-    };
-  const changes: Partial<Record<PropertyKey, unknown>> = { apply: around(adapter.apply), remove: around(adapter.remove) };
-  return new Proxy(adapter, {
-    get(target, property) {
-      if (Object.hasOwn(changes, property)) return changes[property];
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }

@@ -17,7 +17,7 @@ import { holdLease, type HeldLease } from '../lease/held-lease.js';
 import { recoverUnit } from './deploy.js';
 import { secretStore } from './materials.js';
 import { ensurePrivateDir } from '../state-dir.js';
-import { forgettingOnChange, Observations } from './observations.js';
+import { Observations } from './observations.js';
 import { trace } from '../trace.js';
 
 export interface WorkspaceOptions {
@@ -170,7 +170,7 @@ export class Workspace {
     const place = { projectDir: this.project.dir, stateDir: join(this.stateDir, 'runtime', name) };
     const registryLogin = (host: string) => this.registryLogin(host);
     const adapter = await openRuntime(target, place, { target: name, sealer: this.#sealer, onEvent, registryLogin });
-    return forgettingOnChange(adapter, () => this.observations.forget(name));
+    return this.observations.changingOn(name, adapter);
   }
 
   /**

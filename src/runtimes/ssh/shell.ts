@@ -26,11 +26,24 @@ export function runScript(instanceDir: string, workingDir: string, command: stri
   return `#!/bin/sh\n. ${shQuote(`${instanceDir}/env`)}\ncd ${shQuote(workingDir)} || exit 1\nexec ${[command, ...args].map(shQuote).join(' ')}\n`;
 }
 
-/** What the supervisor needs of {@link PRELUDE} too: `slw_pid DIR`, `slw_http PORT PATH SECONDS`, `slw_probe DIR [PID]`. */
+/**
+ * What the supervisor needs of {@link PRELUDE} too: `slw_pid DIR`, `slw_listening HEXPORT`,
+ * `slw_http PORT PATH SECONDS`, `slw_probe DIR [PID]`. Each poll of a probe starts a process only once
+ * its port listens (read from `/proc/net/tcp` by builtins), and `slw_pid` starts none: on a host
+ * starting many instances at once, a process per poll is what the CPU goes to.
+ */
 const PROBES = `
 slw_pid() {
   if [ -f "$1/unit" ]; then systemctl show -p MainPID --value "$(cat "$1/unit")"; return; fi
-  p=; read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && grep -q . "/proc/$p/cmdline" 2>/dev/null && echo "$p" || echo 0
+  p=; c=; read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && read -r c 2>/dev/null < "/proc/$p/cmdline"; [ -n "$c" ] && echo "$p" || echo 0
+}
+slw_listening() {
+  [ -r /proc/net/tcp ] || return 0
+  for f in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$f" ] || continue
+    while read -r _ l _ s _; do [ "$s" = 0A ] && case "$l" in *:"$1") return 0 ;; esac; done < "$f"
+  done
+  return 1
 }
 slw_http() {
   u="http://127.0.0.1:$1$2"
@@ -43,7 +56,7 @@ slw_http() {
 slw_probe() {
   [ "\${2:-$(slw_pid "$1")}" != 0 ] || return 1
   [ -s "$1/probe" ] || return 0
-  read -r port timeout path < "$1/probe"; slw_http "$port" "$path" "$timeout" >/dev/null 2>&1
+  read -r port timeout path < "$1/probe"; slw_listening "$(printf '%04X' "$port")" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1
 }
 `;
 
@@ -144,14 +157,6 @@ slw_status() {
 slw_running() {
   if [ -f "$1/unit" ]; then [ "$(slw_pid "$1")" != 0 ]; return; fi
   p=; [ -f "$1/pid" ] && read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && [ -d "/proc/$p" ]
-}
-slw_listening() {
-  [ -r /proc/net/tcp ] || return 0
-  for f in /proc/net/tcp /proc/net/tcp6; do
-    [ -r "$f" ] || continue
-    while read -r _ l _ s _; do [ "$s" = 0A ] && case "$l" in *:"$1") return 0 ;; esac; done < "$f"
-  done
-  return 1
 }
 slw_ticks() { read -r ticks _ < /proc/uptime; ticks=\${ticks%.*}\${ticks#*.}; }
 slw_wait_ready() {
