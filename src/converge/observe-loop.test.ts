@@ -76,4 +76,29 @@ describe('observe loop schedule', () => {
       await loop.stop();
     }
   });
+
+  it('observes a watched target once when an apply on it has ended, not on each event told during it', async () => {
+    let finish = () => {};
+    const watched = runtime();
+    const ws = workspace(new Map());
+    const applying = ws.observations.changingOn('watched', { ...watched.watching, apply: () => new Promise<void>((resolve) => (finish = resolve)) });
+    ws.runtimes.set('watched', applying);
+    const loop = startObserveLoop(ws, { intervalMs: 20 });
+    try {
+      await expect.poll(() => watched.state.observed).toBe(1);
+      const apply = applying.apply({} as never);
+      let asked = 0;
+      const changing = ws.observations.changing.bind(ws.observations);
+      ws.observations.changing = (target) => (asked++, changing(target));
+      for (let i = 0; i < 5; i++) watched.state.listener!({ type: 'changed', message: `h${i}: started` });
+      // The loop looks again and again while the apply runs, and observes nothing.
+      await expect.poll(() => asked).toBeGreaterThanOrEqual(3);
+      expect(watched.state.observed).toBe(1);
+      finish();
+      await apply;
+      await expect.poll(() => watched.state.observed).toBe(2);
+    } finally {
+      await loop.stop();
+    }
+  });
 });
