@@ -211,7 +211,7 @@ export const Workload = z
     if (container !== undefined && sidecars?.[container]) ctx.issues.push({ code: 'custom', path: ['container'], message: `a sidecar is named ${container} too; give the workload's own container another name`, input: container });
     for (const problem of orderProblems(workloadContainers(ctx.value))) {
       const at = problem.container === (container ?? '') ? [] : ['sidecars', problem.container];
-      ctx.issues.push({ code: 'custom', path: [...at, 'before', problem.key], message: problem.message, input: problem.key });
+      ctx.issues.push({ code: 'custom', path: [...at, 'before', problem.key], message: problem.message, input: problem.key, params: { at: 'key' } });
     }
   });
 export type Workload = z.infer<typeof Workload>;

@@ -214,6 +214,7 @@ function containerFields(prefix: readonly PropertyKey[], at: readonly PropertyKe
     from(sink, [...prefix, 'env', name], [...at, 'variables', name]);
     env[name] = resolveTemplate(value, { path: [...at, 'variables', name], resourcesAllowed: true }, context, problems);
   }
+  if (container.before) from(sink, [...prefix, 'before'], [...at, 'before']);
   const before = Object.entries(container.before ?? {}).map(([key, { ready }]) => {
     from(sink, [...prefix, 'before', key], [...at, 'before', key]);
     return [key, { ready }] as const;
