@@ -53,6 +53,7 @@ export function resolveWorkload(
     ...(base.sidecars && Object.keys(base.sidecars).length > 0 && {
       sidecars: Object.fromEntries(Object.entries(base.sidecars).map(([name, sidecar]) => [name, { ...optionalFields(sidecar), image: sidecar.image, args: [...sidecar.args], env: { ...sidecar.env } }])),
     }),
+    ...(base.container !== undefined && { container: base.container }),
   };
   return { workload, replicas: override.replicas ?? spec.replicas };
 }
@@ -71,6 +72,7 @@ function optionalFields(container: Service['workload'] | NonNullable<Service['wo
     ...(container.requests && { requests: container.requests }),
     ...(container.files?.length && { files: container.files }),
     ...(container.volumes?.length && { volumes: container.volumes }),
+    ...(container.before && Object.keys(container.before).length > 0 && { before: container.before }),
   };
 }
 

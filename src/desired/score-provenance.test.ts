@@ -122,3 +122,31 @@ describe('validating a project whose Score file asks for a resource', () => {
     expect((await load(files).then(checkProject)).map((r) => r.service)).toEqual(['api']);
   });
 });
+
+describe('the origin of an order of containers', () => {
+  const ORDERED = `apiVersion: score.dev/v1b1
+metadata:
+  name: api
+containers:
+  migrate:
+    image: localhost/api:1
+    before:
+      main: { ready: complete }
+  main:
+    image: localhost/api:1
+    variables: { MODE: serve }
+`;
+
+  it("is the Score file's before entry, and each sidecar's fields are found in its own container", async () => {
+    const files = { '/p/slipway.yaml': PROJECT.replace('runtime: process', 'runtime: container'), '/p/api/score.yaml': ORDERED };
+    const resolution = resolveProjectService(await load(files), 'api', 'dev');
+    const origin = (path: string) => describeOrigin(resolution.origins.get(path)!);
+    const lines = ORDERED.split('\n');
+    const at = (text: string) => `/p/api/score.yaml:${lines.findIndex((line) => line.includes(text)) + 1}:`;
+    expect(resolution.spec.workload).toMatchObject({ container: 'main', sidecars: { migrate: { before: { main: { ready: 'complete' } } } } });
+    expect(origin('workload.sidecars.migrate.before.main.ready')).toContain(at('main: { ready: complete }'));
+    expect(origin('workload.sidecars.migrate.image')).toContain(at('image: localhost/api:1'));
+    expect(origin('workload.env.MODE')).toContain(at('MODE: serve'));
+    expect(origin('workload.container')).toContain('/p/api/score.yaml:');
+  });
+});

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Limits, PortDetail, Probe, Service, WorkloadFile, WorkloadVolume } from '../inputs/schema.js';
+import type { Readiness } from '../inputs/start-order.js';
 
 /** A service definition as its owner wrote it: no defaults filled in, no layers applied. */
 export type ServiceInput = z.input<typeof Service>;
@@ -51,6 +52,8 @@ export interface ResolvedContainer {
   /** Files placed in the container; `content` still holds `${resources.…}` until the deployment fills them in. */
   readonly files?: readonly WorkloadFile[];
   readonly volumes?: readonly WorkloadVolume[];
+  /** The containers of the replica that start only once this one reached `ready` (Score's `before`). */
+  readonly before?: Readonly<Record<string, { readonly ready: Readiness }>>;
 }
 
 /** A workload with every default and environment override applied; paths are absolute. */
@@ -63,6 +66,8 @@ export interface ResolvedWorkload extends ResolvedContainer {
   readonly portDetails?: Readonly<Record<string, PortDetail>>;
   /** Further containers of each replica, by name, sharing its network namespace (container runtimes). */
   readonly sidecars?: Readonly<Record<string, ResolvedContainer & { readonly image: string }>>;
+  /** The name of the workload's own container, by which a sidecar's `before` names it. */
+  readonly container?: string;
 }
 
 /** One unit as it should be. */

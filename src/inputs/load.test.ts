@@ -178,6 +178,24 @@ describe('parseProject', () => {
     ]);
   });
 
+  it('refuses a before key naming no other container, a cycle, and a sidecar named as the workload\'s own container, at their positions', () => {
+    const sidecars = `      container: api
+      sidecars:
+        migrate: { image: localhost/app:1, before: { ap: { ready: complete }, migrate: { ready: started } } }
+        seed: { image: localhost/app:1, before: { proxy: { ready: complete } } }
+        proxy: { image: localhost/envoy:1, before: { seed: { ready: started } } }
+`;
+    const text = replace(VALID, '      readinessProbe:\n', `${sidecars}      readinessProbe:\n`);
+    expect(issuesOf(text).map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '10:54 services.api.workload.sidecars.migrate.before.ap: unknown container "ap", did you mean "api"?',
+      '10:79 services.api.workload.sidecars.migrate.before.migrate: a container cannot start before itself; name another container of this workload',
+      '12:54 services.api.workload.sidecars.proxy.before.seed: start order cycle: seed → proxy → seed (each must start before the next)',
+    ]);
+    expect(issuesOf(replace(VALID, '      readinessProbe:\n', '      container: web\n      sidecars: { web: { image: x } }\n      readinessProbe:\n')).map((issue) => issue.message)).toEqual([
+      "a sidecar is named web too; give the workload's own container another name",
+    ]);
+  });
+
   it('names a promotion cycle and a missing first environment', () => {
     const text = replace(VALID, '  dev:\n    targets', '  dev:\n    promotesFrom: [prod]\n    targets');
     expect(issuesOf(text)).toEqual([

@@ -127,3 +127,51 @@ targets:
     ]);
   });
 });
+
+describe('a Score workload whose containers are ordered by before', () => {
+  const ORDERED = `apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  migrate:
+    image: localhost/web:1
+    command: [migrate]
+    before:
+      web: { ready: complete }
+  web:
+    image: localhost/web:1
+    command: [serve]
+`;
+  const files = (runtime: string) => ({ '/p/slipway.yaml': project(runtime), '/p/web/score.yaml': ORDERED });
+
+  it('runs on a container target', async () => {
+    expect(await issuesOfProjectFiles(files('container'))).toEqual([]);
+  });
+
+  it('is refused by the process, ssh and static runtimes at before, naming the runtime and target', async () => {
+    const ssh = `box:\n    runtime: ssh\n    identityFile: /k\n    hosts: [{ name: web-1, address: 10.0.0.1, hostKeys: ["SHA256:${'A'.repeat(43)}"] }]`;
+    const refusals = async (text: string) => (await issuesOfProjectFiles({ ...files('process'), '/p/slipway.yaml': text })).filter((i) => i.message.includes('order'));
+    expect((await refusals(project('process'))).map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual([
+      '8:5 the process runtime (target box) cannot honour this: it starts one process per replica and orders no containers; ordering them needs a container target',
+    ]);
+    expect((await refusals(project('process').replace('box: { runtime: process }', ssh))).map((i) => i.message)).toEqual([
+      expect.stringMatching(/^the ssh runtime \(target box\) cannot honour this: it starts one process per replica and orders no containers/),
+    ]);
+    expect((await refusals(project('static').replace('box: { runtime: static }', 'box: { runtime: static, webRoot: www }'))).map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual([
+      '8:5 the static runtime (target box) cannot honour this: it publishes a site and starts no containers, so it cannot order them; remove before',
+    ]);
+  });
+
+  it('is refused only for the targets of a runtime that cannot honour it, when a container target runs it too', async () => {
+    const mixed = `project: demo
+scoreFiles: [web/score.yaml]
+environments:
+  dev: { targets: [box] }
+  lab: { targets: [ctr] }
+targets:
+  box: { runtime: process }
+  ctr: { runtime: container }
+`;
+    expect(await issuesOfProjectFiles({ '/p/slipway.yaml': mixed, '/p/web/score.yaml': ORDERED })).toEqual([]);
+  });
+});

@@ -11,6 +11,8 @@ import { Verification } from '../verification/types.js';
 import { Notifications } from '../notifications/schema.js';
 import { tagPatternProblem } from '../build/tags.js';
 import { CPU_PATTERN, MEMORY_PATTERN, cpuProblem, memoryProblem } from '../desired/quantities.js';
+import { orderProblems, READINESS } from './start-order.js';
+import { workloadContainers } from './workload-containers.js';
 
 export { Name, Version, SecretName, TokenName, Label, Note, EventType, checkName, InvalidNameError } from './name.js';
 
@@ -169,6 +171,12 @@ const containerFields = {
   requests: Limits.optional(),
   files: z.array(WorkloadFile).optional(),
   volumes: z.array(WorkloadVolume).optional(),
+  /**
+   * Score's `before`: the containers of the replica (sidecars, or the workload's own by its
+   * `container` name) that start only once this one is `started`, `healthy` (its readiness probe
+   * passes) or `complete` (exited with status 0; it then runs to completion). Container runtimes only.
+   */
+  before: z.record(Name, z.strictObject({ ready: z.enum(READINESS) })).optional(),
 };
 
 /**
@@ -190,11 +198,21 @@ export const Workload = z
     ports: Ports.default({}),
     /** Per port name, how it reaches the process (target port, protocol); absent: TCP on the published port. */
     portDetails: z.record(Name, PortDetail).optional(),
-    /** Further containers by name, started after the first and sharing its network. */
+    /** Further containers by name, sharing the network of the first; started after it unless `before` orders them. */
     sidecars: z.record(Name, Sidecar).optional(),
+    /** The name of the workload's own container, by which the `before` of its sidecars names it; absent: it has none. */
+    container: Name.optional(),
   })
   .refine((w) => !(w.workingDir && w.artifact), {
     message: 'give either workingDir or artifact, not both',
+  })
+  .check((ctx) => {
+    const { container, sidecars } = ctx.value;
+    if (container !== undefined && sidecars?.[container]) ctx.issues.push({ code: 'custom', path: ['container'], message: `a sidecar is named ${container} too; give the workload's own container another name`, input: container });
+    for (const problem of orderProblems(workloadContainers(ctx.value))) {
+      const at = problem.container === (container ?? '') ? [] : ['sidecars', problem.container];
+      ctx.issues.push({ code: 'custom', path: [...at, 'before', problem.key], message: problem.message, input: problem.key, params: { at: 'key' } });
+    }
   });
 export type Workload = z.infer<typeof Workload>;
 

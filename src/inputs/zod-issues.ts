@@ -55,7 +55,8 @@ function explainIssue(root: z.core.$ZodType, data: unknown, issue: Issue): Probl
       return [{ path, at: 'key', message: `expected ${expected}, got ${show(path.at(-1))}` }];
     }
     case 'custom':
-      return [{ path, message: issue.message }];
+      // A rule about a map's key says so with `params: { at: 'key' }`.
+      return [{ path, message: issue.message, ...(issue.params?.at === 'key' && { at: 'key' as const }) }];
     case 'invalid_union': {
       const branch = matchedBranch(issue);
       if (branch) return explainIssues(root, data, branch.map((inner) => ({ ...inner, path: [...path, ...inner.path] })));

@@ -3,8 +3,12 @@
  * Whether a runtime can honour what it says is decided later, per target, by the runtime's module
  * (`RuntimeModule.refuses`); here only what no runtime could is a problem. Field by field:
  * - the first container is the workload's own fields, the others are `sidecars` (one network
- *   namespace per replica); `image: .` (first container only) is the artifact of the Score file's
+ *   namespace per replica); `image: .` (that container only) is the artifact of the Score file's
  *   directory, another image is `image`;
+ * - `before` is carried on each container as written, once every key names another container and
+ *   they form no cycle (`start-order.ts`). The workload's own container owns the replica's network,
+ *   so it must keep running: when containers are ordered it is the first that keeps running in
+ *   start order (a step, awaited as `complete`, never is), named by `container`;
  * - `command` replaces the image's entrypoint (its first word is `command`, the rest lead `args`),
  *   `args` replace the image's command; without `command` the image's entrypoint runs;
  * - `variables` become `env`, `${metadata.…}` resolved, `${resources.…}` kept for deploy time;
@@ -29,6 +33,7 @@ import { unknownName } from '../suggest.js';
 import { PlaceholderError, placeholdersIn, substitute } from './placeholders.js';
 import { resolveTemplate, resolveTemplates, type TemplateContext } from './references.js';
 import type { ScoreContainer, ScoreWorkload } from './schema.js';
+import { firstKeptRunning, orderProblems, type OrderedContainer } from '../start-order.js';
 
 /** Where a Score file sits. */
 export interface ScoreLocation {
@@ -74,19 +79,23 @@ export function convertScore(score: ScoreWorkload, location: ScoreLocation): Con
   const sink: Sink = { problems: [], origins: new Map(), location, context: { metadata: score.metadata, resources: Object.keys(score.resources ?? {}) } };
   const { problems } = sink;
   const name = slipwayName(score.metadata.name, ['metadata', 'name'], 'workload', problems);
-  const [first, ...others] = Object.entries(score.containers);
+  for (const problem of orderProblems(scoreContainers(score))) problems.push({ path: ['containers', problem.container, 'before', problem.key], at: 'key', message: problem.message });
+  const own = workloadContainer(score);
+  const first = Object.entries(score.containers).find(([containerName]) => containerName === own);
+  const others = Object.entries(score.containers).filter(([containerName]) => containerName !== own);
   const ports = servicePorts(score, sink);
   const sidecars: Record<string, z.input<typeof Sidecar>> = {};
+  const artifactOnly = own === Object.keys(score.containers)[0] ? 'the first container' : `the first container that keeps running (${own})`;
   for (const [containerName, container] of others) {
     const at = ['containers', containerName];
     slipwayName(containerName, at, 'container', problems, 'key');
     from(sink, ['sidecars', containerName], at);
-    if (container.image === '.') problems.push({ path: [...at, 'image'], message: 'only the first container may run the artifact of this directory (image: .); give an image' });
+    if (container.image === '.') problems.push({ path: [...at, 'image'], message: `only ${artifactOnly} may run the artifact of this directory (image: .); give an image` });
     sidecars[containerName] = { ...containerFields(['sidecars', containerName], at, container, ports, sink), image: container.image };
   }
   const input = {
     ...annotations(score, problems),
-    workload: first && workload(first[0], first[1], ports, sidecars, sink),
+    workload: first && workload(first[0], first[1], ports, sidecars, sink, isOrdered(score)),
     resources: resourceRequests(score, sink.context, problems),
   };
   if (problems.length > 0 || !first) return { problems };
@@ -104,6 +113,27 @@ export function convertScore(score: ScoreWorkload, location: ScoreLocation): Con
     return ['containers', first[0]];
   };
   return { name, service: parsed.data, scorePath, problems: [] };
+}
+
+/** The Score file's containers as `start-order.ts` orders them, in the file's order. */
+function scoreContainers(score: Pick<ScoreWorkload, 'containers'>): OrderedContainer[] {
+  return Object.entries(score.containers).map(([name, container]) => ({ name, before: container.before }));
+}
+
+/** True when a container of the Score file says what it is `before`. */
+function isOrdered(score: Pick<ScoreWorkload, 'containers'>): boolean {
+  return Object.values(score.containers).some((container) => Object.keys(container.before ?? {}).length > 0);
+}
+
+/**
+ * The Score container that becomes the workload's own (the others become its sidecars): the
+ * first, unless `before` orders them; then the first that keeps running in start order, since it
+ * owns the replica's network (the first container again while the order has a cycle, refused).
+ * Undefined only for a workload without containers. Pure.
+ */
+export function workloadContainer(score: Pick<ScoreWorkload, 'containers'>): string | undefined {
+  const first = Object.keys(score.containers)[0];
+  return isOrdered(score) ? (firstKeptRunning(scoreContainers(score)) ?? first) : first;
 }
 
 function slipwayName(name: string, path: readonly PropertyKey[], kind: string, problems: Problem[], at?: 'key'): string {
@@ -151,10 +181,16 @@ function servicePorts(score: ScoreWorkload, sink: Sink): ServicePorts {
   return result;
 }
 
-function workload(containerName: string, container: ScoreContainer, ports: ServicePorts, sidecars: Record<string, z.input<typeof Sidecar>>, sink: Sink): z.input<typeof Workload> {
+/** The workload's own container's fields; with `named`, its name too, by which `before` names it. */
+function workload(containerName: string, container: ScoreContainer, ports: ServicePorts, sidecars: Record<string, z.input<typeof Sidecar>>, sink: Sink, named: boolean): z.input<typeof Workload> {
   const at = ['containers', containerName];
   const { location } = sink;
+  if (named) {
+    slipwayName(containerName, at, 'container', sink.problems, 'key');
+    from(sink, ['container'], at);
+  }
   return {
+    ...(named && { container: containerName }),
     ...containerFields([], at, container, ports, sink),
     ...(container.image === '.' ? { artifact: projectPath(dirname(location.file), location.projectDir) } : { image: container.image }),
     ports: ports.ports,
@@ -178,10 +214,11 @@ function containerFields(prefix: readonly PropertyKey[], at: readonly PropertyKe
     from(sink, [...prefix, 'env', name], [...at, 'variables', name]);
     env[name] = resolveTemplate(value, { path: [...at, 'variables', name], resourcesAllowed: true }, context, problems);
   }
-  // Newer Score files order a workload's containers with `before`; nothing here honours that yet, so it is refused rather than dropped.
-  if (container.before !== undefined) {
-    problems.push({ path: [...at, 'before'], at: 'key', message: 'Slipway starts a workload\'s containers together and cannot order them yet; remove before (run a step that must finish first as a workload of its own)' });
-  }
+  if (container.before) from(sink, [...prefix, 'before'], [...at, 'before']);
+  const before = Object.entries(container.before ?? {}).map(([key, { ready }]) => {
+    from(sink, [...prefix, 'before', key], [...at, 'before', key]);
+    return [key, { ready }] as const;
+  });
   const files = containerFiles(prefix, at, container, sink);
   const volumes = containerVolumes(prefix, at, container, sink);
   return {
@@ -194,6 +231,7 @@ function containerFields(prefix: readonly PropertyKey[], at: readonly PropertyKe
     requests: amounts(container.resources?.requests, [...prefix, 'requests'], [...at, 'resources', 'requests'], sink),
     ...(files.length > 0 && { files }),
     ...(volumes.length > 0 && { volumes }),
+    ...(before.length > 0 && { before: Object.fromEntries(before) }),
   };
 }
 

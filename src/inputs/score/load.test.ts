@@ -259,9 +259,46 @@ describe('placeholders', () => {
 });
 
 describe('containers, files, volumes and resources', () => {
-  it('refuses before at its key: the containers of a workload start together', () => {
-    expect(messages(withContainer('before:\n  init: { ready: complete }'))).toEqual([
-      "8:5 containers.main.before: Slipway starts a workload's containers together and cannot order them yet; remove before (run a step that must finish first as a workload of its own)",
+  /** `VALID` with containers `migrate` and `proxy` added after `main`, each with `before` entries as given. */
+  function ordered(migrate: string, proxy: string): string {
+    return edit(VALID, 'service:\n', `  migrate:\n    image: localhost/app:1\n    command: [migrate]\n    before: ${migrate}\n  proxy:\n    image: localhost/envoy:1\n    before: ${proxy}\nservice:\n`);
+  }
+
+  it('carries before on each container; the workload\'s own container is the first that keeps running, named', () => {
+    const { workload } = convert(ordered('{ main: { ready: complete }, proxy: { ready: started } }', '{}')).service;
+    expect(workload).toMatchObject({ container: 'main', artifact: 'services/api' });
+    expect(workload.before).toBeUndefined();
+    expect(workload.sidecars).toEqual({
+      migrate: { image: 'localhost/app:1', command: 'migrate', args: [], env: {}, before: { main: { ready: 'complete' }, proxy: { ready: 'started' } } },
+      proxy: { image: 'localhost/envoy:1', args: [], env: {} },
+    });
+    // A step listed first is never the workload's own container: it exits.
+    const stepFirst = `apiVersion: score.dev/v1b1
+metadata: { name: api }
+containers:
+  migrate: { image: localhost/app:1, before: { app: { ready: complete } } }
+  proxy: { image: localhost/envoy:1, before: { app: { ready: healthy } } }
+  app: { image: localhost/app:1 }
+`;
+    const stepped = convert(stepFirst).service.workload;
+    expect([stepped.container, stepped.image, Object.keys(stepped.sidecars ?? {})]).toEqual(['proxy', 'localhost/envoy:1', ['migrate', 'app']]);
+    expect(stepped.before).toEqual({ app: { ready: 'healthy' } });
+    expect(messages(stepFirst.replace('app: { image: localhost/app:1 }', 'app: { image: . }'))).toEqual([
+      '6:17 containers.app.image: only the first container that keeps running (proxy) may run the artifact of this directory (image: .); give an image',
+    ]);
+  });
+
+  it('names no container of a workload without before, as before it existed', () => {
+    expect(convert(edit(VALID, 'service:\n', '  proxy:\n    image: localhost/envoy:1\nservice:\n')).service.workload.container).toBeUndefined();
+  });
+
+  it('refuses a before key naming an unknown container or its own, and a cycle, at the key', () => {
+    expect(messages(ordered('{ mian: { ready: complete } }', '{ proxy: { ready: started } }'))).toEqual([
+      '13:15 containers.migrate.before.mian: unknown container "mian", did you mean "main"?',
+      '16:15 containers.proxy.before.proxy: a container cannot start before itself; name another container of this workload',
+    ]);
+    expect(messages(ordered('{ proxy: { ready: complete } }', '{ migrate: { ready: started } }'))).toEqual([
+      '16:15 containers.proxy.before.migrate: start order cycle: migrate → proxy → migrate (each must start before the next)',
     ]);
   });
 

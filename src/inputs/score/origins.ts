@@ -4,7 +4,7 @@
  * file that lists it. Pure.
  *
  * A field maps to the Score value it was converted from (`workload.env.X` ← the container's
- * `variables.X`, `workload.ports.http` ← `service.ports.http.port`, `owner` ← the
+ * `variables.X`, `workload.sidecars.proxy.before.app` ← `containers.proxy.before.app`, `workload.ports.http` ← `service.ports.http.port`, `owner` ← the
  * `slipway.dev/owner` annotation, …). A field whose Score value is absent was not set by the file
  * (a Slipway default such as a probe's `periodSeconds`, or `replicas` without the annotation): it
  * has no position here.
@@ -12,6 +12,7 @@
 import type { SourcePosition } from '../../errors.js';
 import type { ScoreDocument } from './load.js';
 import type { ScoreWorkload } from './schema.js';
+import { workloadContainer } from './convert.js';
 
 /** The positions of a Score service's fields. */
 export interface ScoreOrigins {
@@ -51,26 +52,42 @@ function candidates(spec: ScoreWorkload, servicePath: readonly string[]): (reado
   if (head in ANNOTATED && rest.length === 0) return [['metadata', 'annotations', ANNOTATED[head]!]];
   if (head === 'resources') return [['resources', ...rest]];
   if (head !== 'workload') return [];
-  const container = ['containers', Object.keys(spec.containers)[0] ?? ''];
+  const own = ['containers', workloadContainer(spec) ?? ''];
   const [field, ...inner] = rest;
   switch (field) {
-    case 'command':
-      return [[...container, 'command', 0], [...container, 'args', 0], [...container, 'image']];
-    case 'args':
-      return [[...container, 'args'], [...container, 'command']];
-    case 'image':
-    case 'artifact':
-      return [[...container, 'image']];
-    case 'env':
-      return [[...container, 'variables', ...inner]];
     case 'ports':
       return inner.length === 1 ? [['service', 'ports', inner[0]!, 'port']] : [['service', 'ports', ...inner]];
-    case 'limits':
-      return [[...container, 'resources', 'limits', ...inner]];
-    case undefined:
-      return [container];
+    case 'container':
+      return [own];
+    case 'sidecars': {
+      const [sidecar, ...fields] = inner;
+      return sidecar === undefined ? [] : containerCandidates(['containers', sidecar], fields);
+    }
     default:
-      return [[...container, field, ...inner]];
+      return containerCandidates(own, rest);
+  }
+}
+
+/** Score paths a field of one container (`fields` inside it) may come from, most specific first; `at` is the container. */
+function containerCandidates(at: readonly PropertyKey[], fields: readonly string[]): (readonly PropertyKey[])[] {
+  const [field, ...inner] = fields;
+  switch (field) {
+    case 'command':
+      return [[...at, 'command', 0], [...at, 'args', 0], [...at, 'image']];
+    case 'args':
+      return [[...at, 'args'], [...at, 'command']];
+    case 'image':
+    case 'artifact':
+      return [[...at, 'image']];
+    case 'env':
+      return [[...at, 'variables', ...inner]];
+    case 'limits':
+    case 'requests':
+      return [[...at, 'resources', field, ...inner]];
+    case undefined:
+      return [at];
+    default:
+      return [[...at, field, ...inner]];
   }
 }
 

@@ -22,7 +22,16 @@
  * together (sidecars first), and the replica is ready when every one of them runs and passes its
  * readiness probe (HTTP with headers, or a command run in the container). When the engine restarts a
  * crashed first container, its sidecars are left in the network namespace it had: the replica is
- * reported unhealthy ("cut off") and the next apply restarts them into the new one. Files are written under
+ * reported unhealthy ("cut off") and the next apply restarts them into the new one.
+ *
+ * Score's `before` orders a replica's start (`start-plan.ts`): its containers start one by one in
+ * start order, and one that another awaits is waited on until it is `started`, `healthy` or
+ * `complete` before the next starts. A step (awaited as `complete`) runs to completion: the start
+ * fails when it exits with another status than 0, naming it, its status and its last lines, and the
+ * new replica is removed whole, as any replica that does not get ready (the previous one serves on).
+ * A finished step stays, exited, with its replica (its logs are the replica's), is no crash or
+ * missing container to observe(), is removed with its replica, and never runs again: a replica whose
+ * steps did not all complete (an apply cut short) is replaced by the next apply. Files are written under
  * the state directory (`files/<container>/`, directories 0700) and mounted read-only; they are
  * removed with their container. Volumes are the engine's and outlive every container.
  *
@@ -49,6 +58,8 @@ import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js
 import type { ApplyOptions, LogLine, LogSource, LogsOptions, RegistryCredentials, RuntimeAdapter, RuntimeContext } from '../types.js';
 import { containerCommand, pinnedRegistry } from './image-ref.js';
 import { containerName, containerOf, createOptions, hostFiles, instanceLabels } from './container-spec.js';
+import { startPlan, startProgress } from './start-plan.js';
+import type { Readiness } from '../../inputs/start-order.js';
 import { KeyedLock } from '../../keyed-lock.js';
 import { decodeLabels, labelFilter, type HostProbe, type InstanceLabels } from './labels.js';
 import { LogReader, sinceOf, type LogMark } from './log-frames.js';
@@ -273,10 +284,10 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     const sorted = existing.filter((c) => c.labels.sidecar === undefined).sort((a, b) => b.labels.generation - a.labels.generation);
     // Sidecars whose first container is gone cannot be joined again.
     await Promise.all(existing.filter((c) => c.labels.sidecar !== undefined && !sorted.some((m) => m.labels.generation === c.labels.generation)).map((c) => this.removeContainer(c)));
-    const current = sorted.find((c) => c.labels.configHash === unit.configHash && missingSidecars(c, existing).length === 0);
+    const current = sorted.find((c) => c.labels.configHash === unit.configHash && missingSidecars(c, existing).length === 0 && stepsDone(c, existing));
     if (current) {
       await this.removeGenerations(sorted.filter((c) => c !== current));
-      for (const container of [current, ...sidecarsOf(current, existing)]) {
+      for (const container of [current, ...keptRunning(sidecarsOf(current, existing))]) {
         if (!(await this.runningSoon(container))) await this.engine(`start ${container.id}`, () => this.#docker.getContainer(container.id).start());
       }
       await this.rejoinNetwork(current);
@@ -286,16 +297,21 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     const [old, ...stale] = sorted;
     await this.removeGenerations(stale);
     const collide = old !== undefined && portsCollide(unit.workload.ports, replica, old.labels.ports);
-    const oldGroup = old ? [...sidecarsOf(old, existing), old] : [];
+    // A finished step of the old replica is never started again.
+    const oldGroup = old ? [...keptRunning(sidecarsOf(old, existing)), old] : [];
     if (old && collide) {
       for (const c of oldGroup) await this.engine(`stop ${c.id}`, () => this.#docker.getContainer(c.id).stop({ t: STOP_GRACE_SECONDS }).catch(ignoreNotModified));
     }
     const labels = instanceLabels(unit, replica, (old?.labels.generation ?? -1) + 1, await assignPorts(unit.workload.ports, replica, this.#allocatePort));
-    let id: string | undefined;
     try {
-      id = await this.createAndStart(unit, labels);
-      for (const sidecar of Object.keys(unit.workload.sidecars ?? {})) await this.createAndStart(unit, instanceLabels(unit, replica, labels.generation, labels.ports, sidecar), id);
-      await this.awaitReady(unit, id, labels, options);
+      let id: string | undefined;
+      for (const launch of startPlan(unit.workload)) {
+        const own = launch.sidecar === undefined ? labels : instanceLabels(unit, replica, labels.generation, labels.ports, launch.sidecar);
+        const started = await this.createAndStart(unit, own, launch.joins ? id : undefined);
+        if (launch.sidecar === undefined) id = started;
+        if (launch.await) await this.awaitStart(unit, started, own, launch.await, options);
+      }
+      await this.awaitReady(unit, id!, labels, options);
     } catch (error) {
       if (options.signal?.aborted) throw error;
       await this.removeGeneration(unit, labels);
@@ -352,6 +368,44 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
       await delay(READY_POLL_MS);
     }
     return false;
+  }
+
+  /**
+   * Waits, polling, until a container just started reaches `ready` (`startProgress`), so that the
+   * containers after it may start. Throws `InstanceNotReadyError` naming the container, with its last
+   * lines, when it exited otherwise (a step with another status than 0), restarted too often, is
+   * gone, or did not get there within `readyTimeoutSeconds`.
+   */
+  private async awaitStart(unit: DesiredUnit, id: string, labels: InstanceLabels, ready: Readiness, options: ApplyOptions): Promise<void> {
+    const deadline = Date.now() + this.settings.readyTimeoutSeconds * 1000;
+    let last: Container | undefined;
+    let failure: string;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      last = await this.inspect(id);
+      if (!last) {
+        failure = 'disappeared';
+        break;
+      }
+      const probed = ready === 'healthy' && last.status === 'running' ? (await this.instanceState(last)).state === 'ready' : undefined;
+      const progress = startProgress(ready, { ...last, probed }, RESTARTS_BEFORE_GIVING_UP);
+      if (progress === 'reached') return;
+      if (progress !== 'waiting') {
+        failure = progress.failed;
+        break;
+      }
+      if (Date.now() > deadline) {
+        failure = `was not ${ready} within ${this.settings.readyTimeoutSeconds} s (${last.status})`;
+        break;
+      }
+      await delay(READY_POLL_MS);
+    }
+    const which = `${labels.step ? 'step' : 'container'} ${labels.sidecar ?? 'of the workload'} (${containerName(labels)})`;
+    throw new InstanceNotReadyError(
+      `${unitId(unit)}: replica ${labels.replica} of release ${unit.release.version} did not start: ${which} ${failure}, and the containers after it must wait until it is ${ready}`,
+      containerName(labels),
+      await this.logTail(last),
+    );
   }
 
   /** Waits until the container runs and passes its readiness probe; throws `InstanceNotReadyError`. */
@@ -419,6 +473,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
     const [stale] = staleSidecars(first, sidecars);
     if (stale) return { state: 'unhealthy', message: `container ${containerName(stale.labels)} is cut off from the network its first container has had since it restarted; deploy again` };
     for (const sidecar of sidecars) {
+      if (finishedStep(sidecar)) continue;
       const { state, message } = await this.instanceState(sidecar);
       if (state !== 'ready') return { state: state === 'stopped' ? 'crashed' : state, message: message ?? `container ${containerName(sidecar.labels)} is ${sidecar.status}` };
     }
@@ -698,6 +753,22 @@ function ignoreNotModified(error: unknown): void {
 /** The sidecars of `first` among `containers`: of its replica and generation. */
 function sidecarsOf(first: Container, containers: readonly Container[]): Container[] {
   return containers.filter((c) => c.labels.sidecar !== undefined && c.labels.replica === first.labels.replica && c.labels.generation === first.labels.generation);
+}
+
+/** A step that ran to completion: exited with status 0. */
+function finishedStep(container: Container): boolean {
+  return container.labels.step === true && container.status === 'exited' && container.exitCode === 0;
+}
+
+/** The containers that are no step: they keep running. */
+function keptRunning(containers: readonly Container[]): Container[] {
+  return containers.filter((c) => !c.labels.step);
+}
+
+/** True when every step `first`'s labels name is among `containers` and finished. */
+function stepsDone(first: Container, containers: readonly Container[]): boolean {
+  const finished = new Set(sidecarsOf(first, containers).filter(finishedStep).map((c) => c.labels.sidecar));
+  return (first.labels.steps ?? []).every((name) => finished.has(name));
 }
 
 /** The sidecars `first`'s labels name that are not among `containers`. */

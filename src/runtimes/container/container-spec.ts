@@ -1,10 +1,12 @@
 /**
  * The Docker Engine API requests that create one replica's containers, and the files they mount.
  * Pure. A replica is its first container, which owns the network namespace and publishes every
- * port (on `LOOPBACK`), and one container per sidecar, created after it with
- * `NetworkMode: container:<first>`: they reach each other on localhost, as the containers of a
- * Kubernetes pod or of a score-compose service with its sidecars (`network_mode: service:…`) do.
- * Podman's pods would do the same, but the Docker-compatible API has none.
+ * port (on `LOOPBACK`), and one container per sidecar, created with `NetworkMode: container:<first>`:
+ * they reach each other on localhost, as the containers of a Kubernetes pod or of a score-compose
+ * service with its sidecars (`network_mode: service:…`) do. Podman's pods would do the same, but
+ * the Docker-compatible API has none. Sidecars start after the first container, unless `before`
+ * orders them (`start-plan.ts`): a step (run to completion) that starts before it has a network of
+ * its own, and is never restarted by the engine.
  */
 import { join } from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
@@ -15,6 +17,7 @@ import { LOOPBACK, probePort } from '../kit/ports.js';
 import { containerCommand } from './image-ref.js';
 import { encodeLabels, type HostProbe, type InstanceLabels } from './labels.js';
 import type { ContainerTarget } from './settings.js';
+import { stepNames } from './start-plan.js';
 
 /** The container name of a replica's generation: `slipway.<target>.<environment>.<service>.<replica>.<generation>[.<sidecar>]`. */
 export function containerName(instance: Pick<InstanceLabels, 'key' | 'replica' | 'generation' | 'sidecar'>): string {
@@ -30,6 +33,7 @@ export function containerOf(unit: DesiredUnit, sidecar?: string): ResolvedContai
 /** What the labels of replica `replica` of `unit` say, once its host ports are chosen; with `sidecar`, of that container. */
 export function instanceLabels(unit: DesiredUnit, replica: number, generation: number, ports: Readonly<Record<string, number>>, sidecar?: string): InstanceLabels {
   const spec = containerOf(unit, sidecar)?.readinessProbe;
+  const steps = stepNames(unit.workload);
   let readinessProbe: HostProbe | undefined;
   if (spec && 'exec' in spec) readinessProbe = { exec: spec.exec.command, timeoutSeconds: spec.timeoutSeconds };
   else if (spec) {
@@ -46,7 +50,9 @@ export function instanceLabels(unit: DesiredUnit, replica: number, generation: n
     ports,
     ...(readinessProbe ? { readinessProbe } : {}),
     ...(sidecar !== undefined ? { sidecar } : {}),
-    ...(sidecar === undefined && unit.workload.sidecars ? { sidecars: Object.keys(unit.workload.sidecars) } : {}),
+    ...(sidecar !== undefined && steps.includes(sidecar) ? { step: true } : {}),
+    ...(sidecar === undefined && unit.workload.sidecars ? { sidecars: Object.keys(unit.workload.sidecars).filter((name) => !steps.includes(name)) } : {}),
+    ...(sidecar === undefined && steps.length > 0 ? { steps } : {}),
   };
 }
 
@@ -80,7 +86,8 @@ export function hostFiles(container: ResolvedContainer, filesDir: string): (Host
 /**
  * The create request of one container of a replica: the first (no `labels.sidecar`) publishes each
  * port as <LOOPBACK>:<host port> → <target port>/<tcp|udp>; a sidecar joins `networkOf`, the first
- * container's id. Each learns its ports as `PORT`/`PORT_<NAME>` (the ports it listens on; the same
+ * container's id (without it, a step that starts before the first has the target's network); a
+ * step is never restarted by the engine. Each learns its ports as `PORT`/`PORT_<NAME>` (the ports it listens on; the same
  * variables as the process runtime, and nothing from the orchestrator's own environment). Files
  * are bind-mounted read-only from `filesDir`; a volume whose source is an absolute path is that
  * directory of this machine, any other an engine volume (created when missing, kept after).
@@ -113,7 +120,7 @@ export function createOptions(
   const { memoryMiB, cpus } = settings.resources;
   const memory = container.limits?.memory !== undefined ? memoryBytes(container.limits.memory) : memoryMiB && memoryMiB * 1024 * 1024;
   const cpu = container.limits?.cpu !== undefined ? cpuCores(container.limits.cpu) : cpus;
-  const network = labels.sidecar ? place.networkOf && `container:${place.networkOf}` : settings.network;
+  const network = labels.sidecar && place.networkOf ? `container:${place.networkOf}` : settings.network;
   return {
     name: containerName(labels),
     Image: image,
@@ -124,7 +131,7 @@ export function createOptions(
     ...(labels.sidecar ? {} : { ExposedPorts: Object.fromEntries(Object.keys(bindings).map((port) => [port, {}])) }),
     HostConfig: {
       ...(labels.sidecar ? {} : { PortBindings: bindings }),
-      RestartPolicy: { Name: settings.restart },
+      RestartPolicy: { Name: labels.step ? 'no' : settings.restart },
       // An init process as PID 1 forwards SIGTERM, so a program not written to run as PID 1 still stops gracefully.
       Init: true,
       ...(network ? { NetworkMode: network } : {}),

@@ -18,6 +18,12 @@ describe('container labels', () => {
     expect(decodeLabels(encodeLabels(bare))).toEqual(bare);
   });
 
+  it('read back which containers are steps, on the step and on the first container', () => {
+    const first = { ...instance, sidecars: ['proxy'], steps: ['migrate'] };
+    const step = { ...instance, sidecar: 'migrate', step: true };
+    expect([decodeLabels(encodeLabels(first)), decodeLabels(encodeLabels(step))]).toEqual([first, step]);
+  });
+
   it('are not Slipway’s when a label is missing or malformed', () => {
     expect(decodeLabels(undefined)).toBeUndefined();
     expect(decodeLabels({ ...encodeLabels(instance), [LABEL.replica]: 'x' })).toBeUndefined();

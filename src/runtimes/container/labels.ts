@@ -22,6 +22,8 @@ export const LABEL = {
   probe: `${PREFIX}readiness-probe`,
   sidecar: `${PREFIX}sidecar`,
   sidecars: `${PREFIX}sidecars`,
+  step: `${PREFIX}step`,
+  steps: `${PREFIX}steps`,
 } as const;
 
 /**
@@ -45,8 +47,12 @@ export interface InstanceLabels {
   readonly readinessProbe?: HostProbe;
   /** The name of a further container of the replica (`workload.sidecars`), joined to the first one's network; absent for the first. */
   readonly sidecar?: string;
-  /** On the first container of a replica with sidecars: their names, so that one removed by hand is noticed. */
+  /** On the first container of a replica with sidecars: the names of those that keep running, so that one removed by hand is noticed. */
   readonly sidecars?: readonly string[];
+  /** On a sidecar that runs to completion (Score's `before` … `complete`): it is done once it exited with status 0. */
+  readonly step?: boolean;
+  /** On the first container of a replica with steps: their names, so that a replica whose steps did not all complete is replaced. */
+  readonly steps?: readonly string[];
 }
 
 /** The labels of a container described by `instance`. */
@@ -65,6 +71,8 @@ export function encodeLabels(instance: InstanceLabels): Record<string, string> {
     ...(instance.readinessProbe ? { [LABEL.probe]: JSON.stringify(instance.readinessProbe) } : {}),
     ...(instance.sidecar ? { [LABEL.sidecar]: instance.sidecar } : {}),
     ...(instance.sidecars?.length ? { [LABEL.sidecars]: JSON.stringify(instance.sidecars) } : {}),
+    ...(instance.step ? { [LABEL.step]: 'true' } : {}),
+    ...(instance.steps?.length ? { [LABEL.steps]: JSON.stringify(instance.steps) } : {}),
   };
 }
 
@@ -97,6 +105,8 @@ const Labels = z.object({
   ).optional(),
   [LABEL.sidecar]: z.string().min(1).optional(),
   [LABEL.sidecars]: Json(z.array(z.string())).optional(),
+  [LABEL.step]: z.literal('true').optional(),
+  [LABEL.steps]: Json(z.array(z.string())).optional(),
 });
 
 /** Reads back what {@link encodeLabels} wrote; undefined when a label is missing or malformed. */
@@ -114,6 +124,8 @@ export function decodeLabels(labels: Readonly<Record<string, string>> | undefine
     ...(l[LABEL.probe] ? { readinessProbe: l[LABEL.probe] } : {}),
     ...(l[LABEL.sidecar] ? { sidecar: l[LABEL.sidecar] } : {}),
     ...(l[LABEL.sidecars] ? { sidecars: l[LABEL.sidecars] } : {}),
+    ...(l[LABEL.step] ? { step: true } : {}),
+    ...(l[LABEL.steps] ? { steps: l[LABEL.steps] } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Score workloads as the specification writes them, on real Podman: the image's entrypoint,
  * targetPort, sidecars on one network, files, volumes, UDP, exec probes and probe headers,
- * limits and requests. Images are built here from local files (`test/harness/podman.ts`).
+ * limits and requests, containers ordered by `before` (steps that run to completion first). Images are built here from local files (`test/harness/podman.ts`).
  */
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -248,6 +248,99 @@ describe('Score workloads on the container runtime', () => {
     await runtime.apply(unit({ ...serve, readinessProbe: { httpGet: { path: '/', port: 'http', httpHeaders: [{ name: 'X-Probe', value: 'yes' }] }, ...READY } }, '1'));
     expect(seen.at(-1)).toEqual([{ name: 'X-Probe', value: 'yes' }]);
     await expect(runtime.apply(unit({ ...serve, readinessProbe: { httpGet: { path: '/', port: 'http' }, ...READY } }, '2'))).rejects.toBeInstanceOf(InstanceNotReadyError);
+  });
+
+  describe('containers ordered by before', () => {
+    /** A fresh engine volume, removed after the test. */
+    function volume(): string {
+      const name = `slipway-test-${process.pid}-${Date.now()}-${volumes.length}`;
+      volumes.push(name);
+      return name;
+    }
+
+    /** Every container of the target, inspected, by its sidecar name ('' for the first). */
+    async function inspectAll() {
+      const listed = await podman.docker.listContainers({ all: true, filters: { label: [`${LABEL.target}=${TARGET}`] } });
+      const inspected = await Promise.all(listed.map((c) => podman.docker.getContainer(c.Id).inspect()));
+      return new Map(inspected.map((c) => [c.Config.Labels[LABEL.sidecar] ?? '', c]));
+    }
+
+    it('a step awaited as complete runs first, in a network of its own; the workload starts on what it wrote, and the finished step is no crash', async () => {
+      const runtime = await open();
+      const shared = { volumes: [{ target: '/shared', source: volume() }] };
+      const desired = unit({
+        container: 'web',
+        command: 'sh',
+        // Without the step's file the container exits at once, and never gets ready.
+        args: ['-c', 'cp /shared/state /www/index.html && exec httpd -f -p "$PORT" -h /www'],
+        ports: { http: 'auto' },
+        readinessProbe: { httpGet: { path: '/', port: 'http' }, ...READY },
+        ...shared,
+        sidecars: { migrate: { image: TEST_IMAGE, command: 'sh', args: ['-c', 'echo migrated > /shared/state && echo migration done'], env: {}, ...shared, before: { web: { ready: 'complete' } } } },
+      });
+      await runtime.apply(desired);
+      expect(await get(await hostPort(runtime, 'http'))).toBe('migrated');
+      const containers = await inspectAll();
+      const step = containers.get('migrate')!;
+      expect([step.State.Status, step.State.ExitCode, step.HostConfig.RestartPolicy?.Name]).toEqual(['exited', 0, 'no']);
+      expect(step.HostConfig.NetworkMode).not.toMatch(/^container:/);
+      expect(Date.parse(containers.get('')!.State.StartedAt)).toBeGreaterThanOrEqual(Date.parse(step.State.FinishedAt));
+      const [observed] = await runtime.observe();
+      expect(observed).toMatchObject({ health: 'healthy', instances: [{ state: 'ready' }] });
+      expect(observed!.instances[0]!.message).toBeUndefined();
+      const lines = [];
+      for await (const line of runtime.logs(desired)) lines.push(`${line.instance} ${line.line}`);
+      expect(lines).toContain('dev.web.0/migrate migration done');
+      // Applied again, the replica is left alone: the step does not run again.
+      await runtime.apply(desired);
+      expect((await inspectAll()).get('migrate')!.Id).toBe(step.Id);
+      await runtime.remove(desired);
+      expect(await podman.docker.listContainers({ all: true, filters: { label: [`${LABEL.target}=${TARGET}`] } })).toEqual([]);
+    });
+
+    it('a step that exits with status 3 fails the apply, naming it, its status and its last lines; the previous release serves on', async () => {
+      const runtime = await open();
+      const serve = (text: string) => ({ command: 'sh', args: ['-c', `echo ${text} > /www/index.html && exec httpd -f -p "$PORT" -h /www`], ports: { http: 'auto' as const }, readinessProbe: { httpGet: { path: '/', port: 'http' }, ...READY } });
+      await runtime.apply(unit(serve('one'), '1'));
+      const port = await hostPort(runtime, 'http');
+      const failing = unit({ ...serve('two'), container: 'web', sidecars: { migrate: { image: TEST_IMAGE, command: 'sh', args: ['-c', 'echo cannot migrate; exit 3'], env: {}, before: { web: { ready: 'complete' } } } } }, '2');
+      const failure = await runtime.apply(failing).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(InstanceNotReadyError);
+      expect((failure as Error).message).toMatch(/replica 0 of release 2 did not start: step migrate \(slipway\.score-test\.dev\.web\.0\.1\.migrate\) exited with status 3/);
+      expect((failure as Error).message).toContain('cannot migrate');
+      expect((await runtime.observe())[0]).toMatchObject({ release: { version: '1' }, health: 'healthy' });
+      expect(await get(port)).toBe('one');
+      const left = await podman.docker.listContainers({ all: true, filters: { label: [`${LABEL.target}=${TARGET}`] } });
+      expect(left.map((c) => c.Labels[LABEL.generation])).toEqual(['0']);
+    });
+
+    it('a container awaited as started runs before those after it; a later step joins its network; observe sees no crash', async () => {
+      const runtime = await open();
+      const shared = { volumes: [{ target: '/shared', source: volume() }] };
+      // As a Score file with `proxy.before.app: started` and `migrate.before.app: complete` converts: proxy, which keeps running, owns the network.
+      const desired = unit({
+        container: 'proxy',
+        command: 'sh',
+        args: ['-c', 'echo proxy > /www/index.html && exec httpd -f -p "$PORT" -h /www'],
+        ports: { http: 'auto' },
+        readinessProbe: { httpGet: { path: '/', port: 'http' }, ...READY },
+        before: { app: { ready: 'started' }, migrate: { ready: 'healthy' } },
+        sidecars: {
+          migrate: { image: TEST_IMAGE, command: 'sh', args: ['-c', 'wget -q -O /shared/seen "http://127.0.0.1:$PORT/"'], env: {}, ...shared, before: { app: { ready: 'complete' } } },
+          app: { image: TEST_IMAGE, command: 'sh', args: ['-c', 'test -s /shared/seen && exec sleep 1000'], env: {}, ...shared },
+        },
+      });
+      await runtime.apply(desired);
+      expect(exec(['cat', '/shared/seen'], 'app').stdout).toBe('proxy');
+      const containers = await inspectAll();
+      const [proxy, migrate, app] = [containers.get('')!, containers.get('migrate')!, containers.get('app')!];
+      expect(migrate.HostConfig.NetworkMode).toBe(`container:${proxy.Id}`);
+      expect(Date.parse(app.State.StartedAt)).toBeGreaterThanOrEqual(Date.parse(migrate.State.FinishedAt));
+      expect(Date.parse(app.State.StartedAt)).toBeGreaterThanOrEqual(Date.parse(proxy.State.StartedAt));
+      const [observed] = await runtime.observe();
+      expect(observed).toMatchObject({ health: 'healthy', instances: [{ state: 'ready' }] });
+      expect(observed!.instances[0]!.message).toBeUndefined();
+    });
   });
 
   it("applies the container's limits and requests", async () => {

@@ -4,6 +4,7 @@
  * `process` and `ssh` modules. Pure.
  */
 import type { HttpProbe, Probe, Workload } from '../../inputs/schema.js';
+import { containersOf } from '../../inputs/workload-containers.js';
 import { RuntimeError } from '../../errors.js';
 import type { WorkloadRefusal } from '../types.js';
 
@@ -22,6 +23,9 @@ export function processRefusals(workload: Workload): WorkloadRefusal[] {
   if (workload.volumes?.length) refuse(['volumes', 0], 'it mounts no volumes into a process; declare storage as a resource instead');
   if (workload.requests && Object.keys(workload.requests).length > 0) refuse(['requests'], 'it reserves nothing for a process; remove requests (limits are applied)', 'key');
   for (const name of Object.keys(workload.sidecars ?? {})) refuse(['sidecars', name], 'it runs one process per replica; several containers sharing a network need a container target', 'key');
+  for (const [at, container] of containersOf(workload)) {
+    if (Object.keys(container.before ?? {}).length > 0) refuse([...at, 'before'], 'it starts one process per replica and orders no containers; ordering them needs a container target', 'key');
+  }
   for (const kind of ['readinessProbe', 'livenessProbe'] as const) {
     const probe = workload[kind];
     if (probe && !('httpGet' in probe)) refuse([kind, 'exec'], 'it probes over HTTP only; an exec probe needs a container target', 'key');
