@@ -81,7 +81,7 @@ describe('observe loop schedule', () => {
     let finish = () => {};
     const watched = runtime();
     const ws = workspace(new Map());
-    const applying = ws.observations.changingOn('watched', { ...watched.watching, apply: () => new Promise<void>((resolve) => (finish = resolve)) });
+    const applying = ws.observations.changingOn('watched', { ...watched.watching, apply: (_unit: unknown) => new Promise<void>((resolve) => (finish = resolve)) });
     ws.runtimes.set('watched', applying);
     const loop = startObserveLoop(ws, { intervalMs: 20 });
     try {
