@@ -3,14 +3,14 @@
  * (status reads it rather than observing on every request), and the store records it. The
  * runtimes themselves restart crashed instances.
  *
- * A target whose runtime can tell of its changes (`watch()`, the `ssh` runtime's watcher on each
- * host) is observed when it tells of one, when a link to it is made or lost (what happened while a
- * link was down is unknown), and in full every `fullCheckMs` in case a change went untold; nothing
- * else, so an idle target costs no observation per second. What a watched target tells while this
- * process applies or removes something on it (a rollout: every host tells of every instance it
- * stops, starts and finds ready) is observed once, when that change has ended: an observation
- * begun during a change is forgotten at its end anyway, and costs the hosts a channel each. Every
- * other target is observed every `intervalMs`.
+ * A target whose runtime can tell of its changes (`watch()`: the `ssh` runtime's watcher on each
+ * host, the `container` runtime's engine event stream) is observed when it tells of one, when a
+ * link to it is made or lost (what happened while a link was down is unknown), and in full every
+ * `fullCheckMs` in case a change went untold; nothing else, so an idle target costs no observation
+ * per second. What a watched target tells while this process applies or removes something on it (a
+ * rollout: every host tells of every instance it stops, starts and finds ready) is observed once,
+ * when that change has ended: an observation begun during a change is forgotten at its end anyway,
+ * and costs the hosts a channel each. Every other target is observed every `intervalMs`.
  *
  * Only the units that differ from what the loop last wrote are written (`patchObserved`), so an
  * unchanged project costs the store nothing and one restarted instance costs one row. For

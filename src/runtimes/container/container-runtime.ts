@@ -38,6 +38,9 @@
  * Logs are the engine's own (`GET /containers/{id}/logs`), read container by container and named
  * by instance, as observe() names them. A followed read ends when its container stops; it is read
  * again, from the last entry it had, when the container runs again.
+ *
+ * It watches its target through the engine's event stream (`watch.ts`), so that the observe loop
+ * observes it when a container changes rather than every second.
  */
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -55,7 +58,7 @@ import { instanceId, unitKey, unitSlug } from '../kit/names.js';
 import { assignPorts, freePort, LOOPBACK, portsCollide } from '../kit/ports.js';
 import { httpProbe, type Probe } from '../kit/probe.js';
 import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js';
-import type { ApplyOptions, LogLine, LogSource, LogsOptions, RegistryCredentials, RuntimeAdapter, RuntimeContext } from '../types.js';
+import type { ApplyOptions, LogLine, LogSource, LogsOptions, RegistryCredentials, RuntimeAdapter, RuntimeContext, Watchable, WatchEvent, Watching } from '../types.js';
 import { containerCommand, pinnedRegistry } from './image-ref.js';
 import { containerName, containerOf, createOptions, hostFiles, instanceLabels } from './container-spec.js';
 import { startPlan, startProgress } from './start-plan.js';
@@ -64,6 +67,7 @@ import { KeyedLock } from '../../keyed-lock.js';
 import { decodeLabels, labelFilter, type HostProbe, type InstanceLabels } from './labels.js';
 import { LogReader, sinceOf, type LogMark } from './log-frames.js';
 import type { ContainerTarget } from './settings.js';
+import { EngineWatcher } from './watch.js';
 
 /** Settings of a container target, as parsed from the project file (defaults applied). */
 export type ContainerRuntimeSettings = Omit<ContainerTarget, 'runtime'>;
@@ -138,7 +142,7 @@ export class EngineUnreachableError extends RuntimeError {}
 /** Socket errors that say the engine is not there. */
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
-export class ContainerRuntime implements RuntimeAdapter, LogSource {
+export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
   readonly kind = 'container';
   readonly #docker: Dockerode;
   readonly #probe: Probe;
@@ -146,6 +150,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
   readonly #lock = new KeyedLock();
   /** What was last seen on the engine, reported while it does not answer. */
   readonly #seen = new LastSeen<ObservedUnit>();
+  readonly #watches = new Set<Watching>();
   #closed = false;
 
   /** Use {@link openContainerRuntime}. */
@@ -252,9 +257,34 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource {
       .sort(compareUnitKeys);
   }
 
-  /** Stops using the engine; containers keep running under the engine's restart policy. Idempotent. */
+  /** Stops using the engine and every watch; containers keep running under the engine's restart policy. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    await Promise.all([...this.#watches].map((watching) => watching.stop()));
+  }
+
+  /**
+   * Watches the target through the engine's event stream (`watch.ts`, which says what is seen
+   * when): tells `changed` with the unit when one of its containers is created, started, dies, is
+   * stopped, paused or removed, and when a started one passes its readiness probe; `linked` once the
+   * stream is open, `lost` when it ends or cannot be opened, and opens it again by itself.
+   */
+  watch(listener: (event: WatchEvent) => void): Watching {
+    if (this.#closed) return { stop: async () => {} };
+    const ready = async (id: string) => {
+      const container = await this.inspect(id);
+      return container && (await this.instanceState(container)).state === 'ready';
+    };
+    const link = this.settings.socket ?? 'the default engine socket';
+    const watcher = new EngineWatcher({ docker: this.#docker, target: this.ctx.target, link, ready, readyWithinMs: this.settings.readyTimeoutSeconds * 1000 }, listener);
+    const watching: Watching = {
+      stop: async () => {
+        this.#watches.delete(watching);
+        await watcher.stop();
+      },
+    };
+    this.#watches.add(watching);
+    return watching;
   }
 
   /**
