@@ -24,6 +24,7 @@ import { openSshRuntime, type SshRuntime } from '../src/runtimes/ssh/ssh-runtime
 import { SshTarget } from '../src/runtimes/ssh/settings.js';
 import { ephemeralSealer } from '../src/secrets/index.js';
 import { startSshHosts, type SshHost, type SshHosts } from './harness/sshd.js';
+import { processesMentioning } from './helpers/processes.js';
 
 const APP = fileURLToPath(new URL('../src/runtimes/ssh/testdata/app', import.meta.url));
 const TARGET = 'hosts';
@@ -166,11 +167,6 @@ function cmdlineOf(pid: number): string {
   } catch {
     return '';
   }
-}
-
-/** Pids of processes whose command line mentions `text`. */
-function processesMentioning(text: string): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => cmdlineOf(pid).includes(text));
 }
 
 const told = (events: readonly WatchEvent[]) => events.map((e) => (e.type === 'changed' ? e.message.replace(/pid \d+/, 'pid N').replace(/r(\d)-\S+/, 'r$1') : `${e.type} ${e.link}`));

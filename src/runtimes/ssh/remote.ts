@@ -101,17 +101,44 @@ export const INVENTORY_END = '@@slipway-inventory-end';
 export const UPLOADED = '@@slipway-uploaded';
 
 /**
+ * The script of a session's `run` request, run as `setsid sh -c RUN slipway-run <bytes>` with the
+ * channel as stdin: `setsid` gives it a process group of its own, which everything it starts shares
+ * until it leaves by a `setsid` of its own (as supervisors do). It reads exactly `<bytes>` of script
+ * (fewer means stdin ended: the client is gone, and nothing runs), runs it in a subshell with stdin
+ * from /dev/null, and has a reader in the background take the rest of stdin, which holds neither
+ * stdout nor stderr of the channel. When stdin ends before the script, the reader TERMs the group:
+ * the script, what it runs in the foreground, this shell and the reader itself. When the script ends
+ * first, this shell ignores TERM and TERMs the group (the reader, and whatever the script left
+ * behind), then exits with the script's status. Every signal goes to the group of the one sending
+ * it, never to a pid: a group is not reused while its sender is in it.
+ */
+const RUN = `s=$(head -c "$1"; echo .)
+[ "$(printf %s "$s" | wc -c)" -eq $(($1 + 1)) ] || { echo 'the script was cut short: the client is gone' >&2; exit 1; }
+exec 3<&0 < /dev/null
+{ while read -r line; do :; done; kill -TERM 0; } <&3 > /dev/null 2>&1 &
+exec 3<&-
+( eval "\${s%.}" )
+status=$?
+trap '' TERM; kill -TERM 0
+exit $status`;
+
+/**
  * One host's part of an apply, over one channel (each channel costs the host a login shell):
  * prints the inventory and {@link INVENTORY_END} (unless `list` is false: the client read it
  * moments ago), then reads requests on stdin, each a line:
  * `upload <bytes>` followed by exactly that many bytes of tar, extracted into `releases/<key>/`
  * atomically (skipped when complete already; nothing is left of a failed one), answered by
- * {@link UPLOADED}; `run`, after which the rest of stdin is a script, run last (its exit status
- * is the session's). End of stdin ends the session with status 0. A failed upload or an unknown
- * request exits non-zero at once (what follows on stdin could not be told apart). The client
- * sends nothing after an upload until it reads {@link UPLOADED}, so a `head -c` that reads ahead
- * (BusyBox's does, when more is waiting) finds nothing more to take: GNU and BusyBox hosts alike
- * (`session.test.ts` runs the session on both).
+ * {@link UPLOADED}; `run <bytes>` followed by exactly that many bytes of script, run last (its exit
+ * status is the session's). The client keeps stdin open while the script runs and sends nothing
+ * more: stdin ending before the script does (the client closed the channel, or its connection
+ * dropped because the control plane was killed) TERMs the script and what it runs in the
+ * foreground, while the instances it started live on under their supervisors, for recovery to
+ * adopt. Once the script has ended, nothing of it holds the channel open or signals anything (see
+ * {@link RUN}). End of stdin between requests ends the session with status 0. A failed upload or an
+ * unknown request exits non-zero at once (what follows on stdin could not be told apart). The
+ * client sends nothing after an upload until it reads {@link UPLOADED}, nor after a script until
+ * the session has ended, so a `head -c` that reads ahead (BusyBox's does, when more is waiting)
+ * finds nothing more to take: GNU and BusyBox hosts alike (`session.test.ts` runs the session on both).
  */
 export function sessionScript(baseDir: string, key: string, list = true): string {
   const dir = shQuote(`${baseDir}/releases/${key}`);
@@ -125,7 +152,7 @@ receive() {
 while read -r request size; do
   case "$request" in
     upload) receive "$size" || exit 1; echo ${UPLOADED} ;;
-    run) eval "$(cat)"; exit ;;
+    run) setsid sh -c ${shQuote(RUN)} slipway-run "$size"; exit ;;
     *) echo "unknown request $request" >&2; exit 2 ;;
   esac
 done

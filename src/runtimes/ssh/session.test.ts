@@ -1,12 +1,29 @@
-/** The session protocol against a local `sh`: the same script and stdin a host gets over SSH. */
+/**
+ * The session protocol against a local `sh` (the same script and stdin a host gets over SSH), on GNU
+ * and BusyBox tools, and over SSH to a host in a network namespace: a script whose channel ends
+ * before it does is stopped, with nothing of it left running.
+ */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RemoteCommandError } from '../kit/ssh/connection.js';
+import { PassThrough } from 'node:stream';
+import { Client } from 'ssh2';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HostUnreachableError, RemoteCommandError, SshPool } from '../kit/ssh/connection.js';
 import { busyboxTools, localShell } from '../../../test/harness/local-shell.js';
-import { HostSession } from './session.js';
+import { startSshHosts, type SshHosts } from '../../../test/harness/sshd.js';
+import { groupRuns } from '../../../test/helpers/processes.js';
+import { until } from '../../../test/helpers/until.js';
+import { HostSession, type RunScript } from './session.js';
 import { packDirectory } from '../kit/ssh/archive.js';
+import { trustedKeys } from '../kit/ssh/host-keys.js';
+import { shQuote } from '../kit/ssh/quote.js';
+
+/** A script that writes its process group (the session's runner, see `sessionScript`) to `pidFile`, sleeps, then creates `marker`. */
+const sleeper = (pidFile: string, marker: string) => `echo $$ > ${shQuote(pidFile)}; sleep 20; touch ${shQuote(marker)}`;
+
+/** The group `pidFile` names, once the script has written it. */
+const groupOf = (pidFile: string) => until('the script runs', async () => Number(readFileSync(pidFile, 'utf8')) || undefined);
 
 /** BusyBox's applets only (sh, dd, head, tar, …), as on a host without GNU coreutils: a session must work there too. */
 const busybox = busyboxTools();
@@ -69,10 +86,99 @@ describe.each([
     expect(scripts[0]).not.toContain('@@tcp');
   });
 
+  it('runs the script to its end while the client stays, and passes on its status and stderr', async () => {
+    const session = open();
+    await session.inventory();
+    const pidFile = join(dir, 'pid');
+    expect(await session.run(`echo $$ > ${pidFile}; sleep 1; echo slept >&2; exit 5`)).toMatchObject({ code: 5, stderr: 'slept\n' });
+    await until('nothing of the session runs', async () => !groupRuns(Number(readFileSync(pidFile, 'utf8'))) || undefined);
+  });
+
+  it('stops a script whose channel ends before it does: nothing of it runs on, and it does nothing more', async () => {
+    let cut = () => {};
+    const session = new HostSession(
+      'here',
+      (script, options) => {
+        const stdin = new PassThrough();
+        options.stdin!.pipe(stdin);
+        cut = () => (options.stdin!.unpipe(stdin), stdin.end());
+        return localShell(script, { ...options, stdin }, tools);
+      },
+      base,
+      'k1',
+    );
+    await session.inventory();
+    const [pidFile, marker] = [join(dir, 'pid'), join(dir, 'marker')];
+    const ran = session.run(sleeper(pidFile, marker));
+    const group = await groupOf(pidFile);
+    cut();
+    expect((await ran).code).not.toBe(0);
+    await until('the script has exited', async () => !groupRuns(group) || undefined);
+    expect(existsSync(marker)).toBe(false);
+  }, 60_000);
+
   it('a failed upload rejects naming the host, and leaves no release', async () => {
     const session = open();
     await session.inventory();
     await expect(session.upload(Buffer.from('not a tar archive'), 'upload of release 2')).rejects.toThrow(RemoteCommandError);
     expect(readdirSync(join(base, 'releases'))).toEqual([]);
   });
+});
+
+describe('HostSession over SSH', () => {
+  let lab: SshHosts;
+  let dir: string;
+  beforeAll(async () => {
+    lab = await startSshHosts(1);
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+  beforeEach(() => {
+    dir = lab.userDir(join(lab.hosts[0]!.baseDir, `session-${Date.now()}`));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A pool to the host, and its ssh2 clients (to break the connection as a killed control plane would). */
+  function connect() {
+    const host = lab.hosts[0]!;
+    const clients: Client[] = [];
+    const pool = new SshPool((config) => {
+      const client = new Client();
+      clients.push(client);
+      return client.connect(config);
+    });
+    const endpoint = {
+      name: host.name,
+      address: host.address,
+      port: host.port,
+      user: host.user,
+      privateKey: readFileSync(lab.identityFile),
+      trusted: trustedKeys(host.address, host.port, readFileSync(lab.knownHostsFile, 'utf8')),
+      connectTimeoutMs: 5_000,
+    };
+    const exec: RunScript = (script, options) => pool.exec(endpoint, `sh -c ${shQuote(script)}`, options);
+    return { pool, clients, session: () => new HostSession(host.name, exec, join(dir, 'base'), 'k1') };
+  }
+
+  it('passes on the status and stderr of a script that ends while the client stays, and leaves nothing running', async () => {
+    const { pool, session } = connect();
+    const pidFile = join(dir, 'pid');
+    expect(await session().run(`echo $$ > ${pidFile}; sleep 1; echo slept >&2; exit 5`)).toMatchObject({ code: 5, stderr: 'slept\n' });
+    await until('nothing of the session runs', async () => !groupRuns(Number(readFileSync(pidFile, 'utf8'))) || undefined);
+    expect(await session().run('exit 0')).toMatchObject({ code: 0 });
+    await pool.close();
+  });
+
+  it('stops the script when the connection breaks under it, and the script does nothing more', async () => {
+    const { pool, clients, session } = connect();
+    const [pidFile, marker] = [join(dir, 'pid'), join(dir, 'marker')];
+    const ran = session().run(sleeper(pidFile, marker));
+    const group = await groupOf(pidFile);
+    clients[0]!.destroy();
+    await expect(ran).rejects.toThrow(HostUnreachableError);
+    await until('the script has exited', async () => !groupRuns(group) || undefined);
+    expect(existsSync(marker)).toBe(false);
+    await pool.close();
+  }, 60_000);
 });

@@ -2,7 +2,10 @@
  * The client side of {@link sessionScript}: one exec channel per host for one apply, so the host
  * pays for one login shell (and the orchestrator for one round of channel set-up) instead of one
  * per step. Steps are taken in order: `inventory()`, then at most one `upload()`, then `run()` or
- * `end()`.
+ * `end()`. The channel's stdin stays open while `run()`'s script runs on the host: when it ends
+ * first (the channel closed, the connection dropped, this process was killed), the host TERMs the
+ * script, so a control plane that dies mid-rollout leaves nothing acting on the host but the
+ * instances already started.
  */
 import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -53,14 +56,24 @@ export class HostSession {
     await this.until(UPLOADED, what);
   }
 
-  /** Runs `script` as the session's last step; resolves with its exit status and output. */
+  /**
+   * Runs `script` as the session's last step; resolves with its exit status and stderr once the
+   * session has ended, and only then ends stdin (see the class comment).
+   */
   run(script: string): Promise<ExecResult> {
     const result = this.open();
-    this.#stdin.end(`run\n${script}`);
+    this.#stdin.write(`run ${Buffer.byteLength(script)}\n${script}`);
+    void result.then(
+      () => this.end(),
+      () => this.end(),
+    );
     return result;
   }
 
-  /** Ends the session without a last step (idempotent); resolves when the channel has closed, never rejects. */
+  /**
+   * Ends the session without a last step, or stops the script of a `run()` under way (idempotent);
+   * resolves when the channel has closed, never rejects.
+   */
   async end(): Promise<void> {
     if (!this.#stdin.writableEnded) this.#stdin.end();
     await this.#result?.catch(() => undefined);

@@ -1,11 +1,16 @@
-/** The readiness wait of the roll and restore scripts, run by `sh` here and by BusyBox's, as hosts run it. */
+/**
+ * The readiness wait of the roll and restore scripts, and the fallback supervisor, run by `sh` here
+ * and by BusyBox's, as hosts run them.
+ */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unusedPort } from '../../../test/helpers/ports.js';
-import { script } from './shell.js';
+import { processesMentioning } from '../../../test/helpers/processes.js';
+import { shQuote } from '../kit/ssh/quote.js';
+import { script, SUPERVISOR } from './shell.js';
 
 const busybox = spawnSync('busybox', ['--help']).status === 0 ? 'busybox' : undefined;
 if (!busybox) throw new Error('busybox not found (install busybox-static)');
@@ -73,4 +78,44 @@ describe.each([
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('r0-abc crashed 3 times before it was ready');
   });
+});
+
+/**
+ * Supervisors started and TERMed at once, as many times: before the supervisor could tell its
+ * process to stop on every TERM, about a third of these rounds left the process running.
+ */
+const TERM_ROUNDS = 40;
+
+describe.each([
+  ['sh', ['sh']],
+  ['BusyBox sh', [busybox, 'sh']],
+])('the supervisor under %s', (_name, shell) => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'slipway-supervisor-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops its process on a TERM that comes as it starts, every time', async () => {
+    const instance = join(dir, 'base', 'units', 'dev.web', 'r0-abc');
+    mkdirSync(instance, { recursive: true });
+    const survivors = join(dir, 'survivors');
+    // TERMed, the process leaves no mark; left running, it leaves one as it ends a second later.
+    writeFileSync(join(instance, 'run'), `#!/bin/sh\nsleep 1\necho survived >> ${shQuote(survivors)}\n`, { mode: 0o700 });
+    const pidFile = shQuote(join(instance, 'supervisor.pid'));
+    // The supervisor writes its pid just before it starts its process: the TERM comes as it does.
+    const result = await run(
+      shell,
+      `i=0; while [ $i -lt ${TERM_ROUNDS} ]; do
+  rm -f ${pidFile}
+  setsid ${shell.join(' ')} -c ${shQuote(SUPERVISOR)} slipway-supervise ${shQuote(instance)} > /dev/null 2>&1 < /dev/null &
+  s=$!; p=
+  while [ -z "$p" ]; do read -r p 2>/dev/null < ${pidFile}; done
+  kill -TERM $s; wait $s; i=$((i + 1))
+done`,
+    );
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(existsSync(survivors)).toBe(false);
+    expect(processesMentioning(instance)).toEqual([]);
+  }, 120_000);
 });

@@ -5,7 +5,7 @@
  *   releases/<key>/                 one release's files, complete once `.slipway-release` exists
  *   units/<env>.<service>/current   symlink to the release the unit runs (switched atomically)
  *   units/<env>.<service>/<inst>/   one instance: run, env (mode 600), meta.json, probe, output.log,
- *                                   supervisor.pid / pid / restarts (fallback) or unit (systemd)
+ *                                   supervisor.pid / pid / restarts / stopping (fallback) or unit (systemd)
  *
  * Instances run under systemd where the host has it (PID 1 is systemd and we are root), otherwise
  * under a small shell supervisor started with `setsid` that restarts the process when it exits.
@@ -70,6 +70,13 @@ export const EVENTS_FILE = 'events';
  * instance: `start <dir> <pid>`, `ready <dir> <pid>` once the probe passes (without a probe, once the
  * process has stayed up 0.3 s), `exit <dir> <status>`, `stop <dir>`. Waiting for readiness costs a
  * probe every 0.1 s until it passes (at most 2 minutes); after that it runs nothing until its child exits.
+ *
+ * A TERM stops the child whenever it comes. The trap creates `stopping`, then TERMs the child, which
+ * looks for that file just before it execs `run`. A TERM that reaches the child before it has reset
+ * the trap it inherited is lost, but was sent after `stopping` existed and before the child looks,
+ * so `run` is not started. A TERM that comes between the fork and `child=$!` finds no child to
+ * signal: the supervisor TERMs the child once it has its pid. Any other TERM comes before the loop
+ * checks `stop` for the next start, or while the child runs `run`.
  */
 export const SUPERVISOR = `${PROBES}
 dir=$1; stop=0; child=; restarts=0; ev="\${dir%/*/*/*}/${EVENTS_FILE}"
@@ -82,12 +89,14 @@ await_ready() {
   done
   return 1
 }
+rm -f "$dir/stopping"
 trap '' HUP
-trap 'stop=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
+trap ': > "$dir/stopping"; stop=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
 echo $$ > "$dir/supervisor.pid"
 while [ $stop = 0 ]; do
-  "$dir/run" >> "$dir/output.log" 2>&1 < /dev/null &
+  { [ -e "$dir/stopping" ] || exec "$dir/run"; } >> "$dir/output.log" 2>&1 < /dev/null &
   child=$!
+  [ $stop = 1 ] && kill -TERM $child 2>/dev/null
   echo $child > "$dir/pid"
   note start "$dir" $child
   await_ready && note ready "$dir" $child
@@ -100,7 +109,7 @@ while [ $stop = 0 ]; do
   sleep 1
 done
 note stop "$dir"
-rm -f "$dir/supervisor.pid"
+rm -f "$dir/supervisor.pid" "$dir/stopping"
 `;
 
 /**
@@ -146,7 +155,7 @@ slw_stop() {
   slw_alive "$1" || return 0
   p=$(cat "$1/supervisor.pid"); kill -TERM "$p" 2>/dev/null
   i=0; while slw_alive "$1" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-  kill -KILL -- "-$p" 2>/dev/null; rm -f "$1/supervisor.pid" "$1/pid"; return 0
+  kill -KILL -- "-$p" 2>/dev/null; rm -f "$1/supervisor.pid" "$1/pid" "$1/stopping"; return 0
 }
 slw_status() {
   if slw_alive "$1"; then a=1; else a=0; fi

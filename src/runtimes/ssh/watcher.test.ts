@@ -3,13 +3,14 @@
  * GNU and on BusyBox tools: the supervisor notes what happens to its instance, the watcher reports
  * it, and both leave nothing running once stopped.
  */
-import { readFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { busyboxTools, localShell } from '../../../test/harness/local-shell.js';
 import { unusedPort } from '../../../test/helpers/ports.js';
+import { processesMentioning } from '../../../test/helpers/processes.js';
 import type { WatchEvent } from '../types.js';
 import { envFile, runScript, script } from './shell.js';
 import { HostWatcher, parseEventLine } from './watcher.js';
@@ -17,20 +18,6 @@ import { HostWatcher, parseEventLine } from './watcher.js';
 const APP = fileURLToPath(new URL('./testdata/app', import.meta.url));
 const busybox = busyboxTools();
 afterAll(() => busybox.remove());
-
-/** Pids of processes whose command line mentions `text`, but for this test process. */
-function processesMentioning(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
-    .filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('parseEventLine', () => {
   it('names the unit from the instance directory, and words the event', () => {
