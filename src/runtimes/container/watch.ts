@@ -30,12 +30,10 @@ import type Dockerode from 'dockerode';
 import type { UnitKey } from '../../desired/types.js';
 import { errorMessage } from '../../errors.js';
 import { LineSplitter } from '../kit/lines.js';
+import { Link } from '../kit/link.js';
 import type { WatchEvent, Watching } from '../types.js';
 import { LABEL, labelFilter } from './labels.js';
 
-/** First wait before opening a lost stream again; it doubles up to {@link MAX_RETRY_MS}. */
-const FIRST_RETRY_MS = 1_000;
-const MAX_RETRY_MS = 30_000;
 /** How often a started container's readiness probe is tried until it passes. */
 const READY_CHECK_MS = 250;
 
@@ -111,7 +109,7 @@ export interface EngineWatchOptions {
  */
 export class EngineWatcher implements Watching {
   readonly #abort = new AbortController();
-  #state: 'new' | 'linked' | 'lost' = 'new';
+  readonly #link: Link;
   /** Started containers whose probe is being tried, by id: until when (each `start` moves it on). */
   readonly #awaiting = new Map<string, number>();
   readonly #checks = new Set<Promise<void>>();
@@ -122,6 +120,7 @@ export class EngineWatcher implements Watching {
     private readonly options: EngineWatchOptions,
     private readonly listener: (event: WatchEvent) => void,
   ) {
+    this.#link = new Link(options.link, listener, (reason) => `container engine of target ${options.target}: ${reason}`);
     this.#running = this.loop();
   }
 
@@ -136,14 +135,12 @@ export class EngineWatcher implements Watching {
     const { docker, target } = this.options;
     const signal = this.#abort.signal;
     const filters: Dockerode.GetEventsOptions['filters'] = { type: ['container'], ...labelFilter(target) };
-    let wait = FIRST_RETRY_MS;
     while (!signal.aborted) {
       let reason: string;
       try {
         // dockerode passes `abortSignal` on to the request (its types leave it out): aborting closes the stream.
         const stream = await docker.getEvents({ filters, abortSignal: signal } as Dockerode.GetEventsOptions);
-        wait = FIRST_RETRY_MS;
-        this.tell('linked');
+        this.#link.linked();
         const lines = new LineSplitter();
         for await (const chunk of stream) {
           for (const line of lines.push(chunk as Buffer)) this.onLine(line);
@@ -153,9 +150,7 @@ export class EngineWatcher implements Watching {
         reason = `its event stream failed: ${errorMessage(error)}`;
       }
       if (signal.aborted) return;
-      this.tell('lost', reason);
-      await delay(wait, undefined, { signal }).catch(() => undefined);
-      wait = Math.min(wait * 2, MAX_RETRY_MS);
+      await delay(this.#link.lost(reason), undefined, { signal }).catch(() => undefined);
     }
   }
 
@@ -189,14 +184,5 @@ export class EngineWatcher implements Watching {
 
   private changed({ key, about }: EngineChange, what: string): void {
     this.listener({ type: 'changed', ...(key && { key }), message: `${about} ${what}` });
-  }
-
-  /** Tells a link made, or lost (once while it stays lost). */
-  private tell(state: 'linked' | 'lost', reason = ''): void {
-    if (state === 'lost' && this.#state === 'lost') return;
-    this.#state = state;
-    const { link, target } = this.options;
-    const message = `container engine of target ${target}: ${reason}`;
-    this.listener(state === 'linked' ? { type: 'linked', link } : { type: 'lost', link, message });
   }
 }

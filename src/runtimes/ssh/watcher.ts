@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import type { UnitKey } from '../../desired/types.js';
 import { errorMessage } from '../../errors.js';
 import { LineSplitter } from '../kit/lines.js';
+import { Link } from '../kit/link.js';
 import { shQuote } from '../kit/ssh/quote.js';
 import type { WatchEvent } from '../types.js';
 import type { RunScript } from './session.js';
@@ -18,9 +19,6 @@ import { EVENTS_FILE } from './shell.js';
 /** The line a watcher prints once it follows its host's events file. */
 export const WATCHING = '@@slipway-watching';
 
-/** First wait before making a lost link again; it doubles up to {@link MAX_RETRY_MS}. */
-const FIRST_RETRY_MS = 1_000;
-const MAX_RETRY_MS = 30_000;
 /** How long a stopped watcher is given to end by itself (its host ends it on end of input) before its channel is closed. */
 const STOP_GRACE_MS = 2_000;
 
@@ -89,7 +87,7 @@ export class HostWatcher {
   #stdin: PassThrough | undefined;
   /** Cuts a wait before the next attempt short. */
   #wake: (() => void) | undefined;
-  #state: 'new' | 'linked' | 'lost' = 'new';
+  readonly #link: Link;
   readonly #running: Promise<void>;
 
   /** Starts at once. */
@@ -102,6 +100,7 @@ export class HostWatcher {
     private readonly run: RunScript,
     private readonly listener: (event: WatchEvent) => void,
   ) {
+    this.#link = new Link(host, listener, (reason) => `host ${host}: ${reason}`);
     this.#running = this.loop();
   }
 
@@ -123,7 +122,6 @@ export class HostWatcher {
   }
 
   private async loop(): Promise<void> {
-    let wait = FIRST_RETRY_MS;
     while (!this.#stopped) {
       const stdin = (this.#stdin = new PassThrough());
       const lines = new LineSplitter();
@@ -135,8 +133,7 @@ export class HostWatcher {
           onStdout: (chunk) => {
             for (const line of lines.push(chunk)) {
               if (line === WATCHING) {
-                wait = FIRST_RETRY_MS;
-                this.tell('linked');
+                this.#link.linked();
               } else {
                 const change = parseEventLine(line, this.baseDir, this.target, this.host);
                 if (change) this.listener({ type: 'changed', ...change });
@@ -149,20 +146,12 @@ export class HostWatcher {
         reason = errorMessage(error);
       }
       if (this.#stopped) return;
-      this.tell('lost', reason);
+      const wait = this.#link.lost(reason);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
         this.#wake = () => (clearTimeout(timer), resolve());
       });
       this.#wake = undefined;
-      wait = Math.min(wait * 2, MAX_RETRY_MS);
     }
-  }
-
-  /** Tells a link made, or lost (once while it stays lost). */
-  private tell(state: 'linked' | 'lost', message = ''): void {
-    if (state === 'lost' && this.#state === 'lost') return;
-    this.#state = state;
-    this.listener(state === 'linked' ? { type: 'linked', link: this.host } : { type: 'lost', link: this.host, message: `host ${this.host}: ${message}` });
   }
 }
