@@ -454,7 +454,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
   /** Starts probing the container's liveness, when it declares a probe and is no step; a no-op when it is probed already. */
   private probeLiveness({ id, labels }: Pick<Container, 'id' | 'labels'>): void {
     const { livenessProbe } = labels;
-    if (livenessProbe && !labels.step) this.#liveness.probe({ id, labels: { ...labels, livenessProbe } });
+    if (livenessProbe && !labels.step) this.#liveness.start({ id, labels: { ...labels, livenessProbe } });
   }
 
   /**

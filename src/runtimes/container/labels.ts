@@ -36,7 +36,11 @@ export type HostProbe =
   | { readonly exec: readonly string[]; readonly timeoutSeconds: number };
 
 /** A liveness probe as the runtime runs it: the probe, and when and how often it may fail (as in Kubernetes). */
-export type LivenessProbe = HostProbe & { readonly initialDelaySeconds: number; readonly periodSeconds: number; readonly failureThreshold: number };
+export type LivenessProbe = HostProbe & {
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly failureThreshold: number;
+};
 
 /** One container of a unit's replica, as its labels describe it. */
 export interface InstanceLabels {
@@ -49,7 +53,7 @@ export interface InstanceLabels {
   /** Port name → host port on this machine (the container listens on its `targetPort`, else on the same number). */
   readonly ports: Readonly<Record<string, number>>;
   readonly readinessProbe?: HostProbe;
-  /** Probed while the container runs, by the runtime that holds it open (`liveness.ts`); absent on containers created before Slipway ran liveness probes. */
+  /** Probed while the container runs, by the runtime while it is open (`liveness.ts`); absent on containers created before Slipway ran them. */
   readonly livenessProbe?: LivenessProbe;
   /** The name of a further container of the replica (`workload.sidecars`), joined to the first one's network; absent for the first. */
   readonly sidecar?: string;
@@ -93,7 +97,12 @@ const Json = <T extends z.ZodType>(schema: T) => z.string().transform((text, ctx
   }
 }).pipe(schema);
 
-const HttpHostProbe = z.strictObject({ port: z.number().int(), path: z.string(), headers: z.array(z.strictObject({ name: z.string(), value: z.string() })).optional(), timeoutSeconds: z.number() });
+const HttpHostProbe = z.strictObject({
+  port: z.number().int(),
+  path: z.string(),
+  headers: z.array(z.strictObject({ name: z.string(), value: z.string() })).optional(),
+  timeoutSeconds: z.number(),
+});
 const ExecHostProbe = z.strictObject({ exec: z.array(z.string()).min(1), timeoutSeconds: z.number() });
 const Timing = { initialDelaySeconds: z.number().min(0), periodSeconds: z.number().positive(), failureThreshold: z.number().int().positive() };
 

@@ -100,7 +100,7 @@ describe('LivenessProber', () => {
     });
     engine.runs.set('c1', 1);
     const prober = new LivenessProber(engine.deps);
-    prober.probe(subject('c1'));
+    prober.start(subject('c1'));
     await until('a restart', async () => (engine.calls.reports.length > 0 ? true : undefined), 10_000, 5);
     await prober.close();
     expect(engine.calls.restarts[0]).toBe('c1');
@@ -114,7 +114,7 @@ describe('LivenessProber', () => {
     const engine = fakeEngine(async () => 'exit status 1');
     engine.runs.set('s1', 1);
     const prober = new LivenessProber({ ...engine.deps, restart: async () => Promise.reject(new Error('engine said no')) });
-    prober.probe(subject('s1', { exec: ['cat', '/tmp/alive'], timeoutSeconds: 1, initialDelaySeconds: 0, periodSeconds: 0.01, failureThreshold: 1 }, 'proxy'));
+    prober.start(subject('s1', { exec: ['cat', '/tmp/alive'], timeoutSeconds: 1, initialDelaySeconds: 0, periodSeconds: 0.01, failureThreshold: 1 }, 'proxy'));
     await until('two failed restarts told', async () => (engine.calls.reports.length >= 2 ? true : undefined), 10_000, 5);
     await prober.close();
     expect(engine.calls.reports[0]).toEqual({
@@ -127,8 +127,8 @@ describe('LivenessProber', () => {
     const engine = fakeEngine(async () => undefined);
     engine.runs.set('c1', 1);
     const prober = new LivenessProber(engine.deps);
-    prober.probe(subject('c1'));
-    prober.probe(subject('c1'));
+    prober.start(subject('c1'));
+    prober.start(subject('c1'));
     expect(prober.probing()).toEqual(['c1']);
     await until('several probes', async () => (engine.calls.probes >= 5 ? true : undefined), 10_000, 5);
     expect(engine.calls.restarts).toEqual([]);
@@ -148,7 +148,7 @@ describe('LivenessProber', () => {
         throw new Error('listener failed');
       },
     });
-    prober.probe(subject('c1'));
+    prober.start(subject('c1'));
     await until('two restarts', async () => (engine.calls.restarts.length >= 2 ? true : undefined), 10_000, 5);
     await prober.close();
     expect(prober.probing()).toEqual([]);
@@ -159,18 +159,18 @@ describe('LivenessProber', () => {
     first.runs.set('c1', 1);
     first.runs.set('c2', 1);
     const prober = new LivenessProber(first.deps);
-    prober.probe(subject('c1'));
-    prober.probe(subject('c2'));
+    prober.start(subject('c1'));
+    prober.start(subject('c2'));
     await until('both probed', async () => (first.calls.probes >= 4 ? true : undefined), 10_000, 5);
     await prober.close();
     const sent = first.calls.probes;
-    prober.probe(subject('c3'));
+    prober.start(subject('c3'));
     expect(prober.probing()).toEqual([]);
     // Another prober of the same period probes many times meanwhile: time enough for the closed one to have probed, had it run on.
     const second = fakeEngine(async () => undefined);
     second.runs.set('c1', 1);
     const other = new LivenessProber(second.deps);
-    other.probe(subject('c1'));
+    other.start(subject('c1'));
     await until('the other prober probing', async () => (second.calls.probes >= 10 ? true : undefined), 10_000, 5);
     await other.close();
     expect(first.calls.probes).toBe(sent);

@@ -80,7 +80,7 @@ export interface LivenessDeps {
 }
 
 /**
- * One loop per container: started by {@link LivenessProber.probe} (never two for one container),
+ * One loop per container: started by {@link LivenessProber.start} (never two for one container),
  * ended by {@link LivenessProber.stop}, by {@link LivenessProber.close}, or by itself once its
  * container is gone. Nothing a loop does throws out of it: a probe that throws is a failure, an
  * engine that fails is asked again a period later.
@@ -95,7 +95,7 @@ export class LivenessProber {
   }
 
   /** Starts probing the container, unless it is probed already or the prober is closed. Never blocks. */
-  probe(subject: LivenessSubject): void {
+  start(subject: LivenessSubject): void {
     if (this.#closed || this.#loops.has(subject.id)) return;
     const abort = new AbortController();
     // The loop catches what it calls; this catch is for a mistake in it, which ends it quietly.
