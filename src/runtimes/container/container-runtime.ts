@@ -41,6 +41,14 @@
  *
  * It watches its target through the engine's event stream (`watch.ts`), so that the observe loop
  * observes it when a container changes rather than every second.
+ *
+ * While it is open, it runs the liveness probes of its containers (`liveness.ts`): of those it finds
+ * on opening and of those an apply starts, each container (sidecars too) that declares one, until
+ * the container is removed or the runtime closed. A container that fails its probe
+ * `failureThreshold` times in a row is restarted (a first container's sidecars with it, to join its
+ * new network), told to `RuntimeContext.onEvent`, and counted in its replica's `restarts` (which the
+ * engine does not count) while the runtime stays open. In `slipway server` that is all the time; a
+ * one-shot CLI command probes only until it ends.
  */
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -68,6 +76,7 @@ import { decodeLabels, labelFilter, type HostProbe, type InstanceLabels } from '
 import { LogReader, sinceOf, type LogMark } from './log-frames.js';
 import type { ContainerTarget } from './settings.js';
 import { EngineWatcher } from './watch.js';
+import { LivenessProber, pause, type LivenessSubject } from './liveness.js';
 
 /** Settings of a container target, as parsed from the project file (defaults applied). */
 export type ContainerRuntimeSettings = Omit<ContainerTarget, 'runtime'>;
@@ -123,14 +132,19 @@ interface LogRead {
   readonly onEnd?: (mark: LogMark | undefined) => void;
 }
 
-/** Opens the container runtime of one target. Touches nothing on the engine; idempotent. */
+/**
+ * Opens the container runtime of one target; idempotent. Does not block on the engine: the
+ * liveness probes of the containers already there start in the background, once it answers.
+ */
 export async function openContainerRuntime(settings: ContainerRuntimeSettings, ctx: RuntimeContext, deps: ContainerRuntimeDeps = {}): Promise<ContainerRuntime> {
   const state = new StateDir(ctx.stateDir);
   await state.init();
   const { records, unusable } = await state.listUnits();
   reportUnusable(ctx, unusable);
   const units = new Map(records.map((record) => [unitSlug(record.key), record]));
-  return new ContainerRuntime(settings, ctx, state, units, deps);
+  const runtime = new ContainerRuntime(settings, ctx, state, units, deps);
+  runtime.adoptLiveness();
+  return runtime;
 }
 
 /** How long a stopped container is given to be restarted by the engine before apply starts it. */
@@ -138,6 +152,9 @@ const ENGINE_RESTART_GRACE_MS = 2_000;
 
 /** The engine's socket refused the call or is gone: the engine is down, not the containers. */
 export class EngineUnreachableError extends RuntimeError {}
+
+/** First wait before the containers to probe for liveness are listed again, when the engine failed; it doubles up to the last. */
+const ADOPT_RETRY_MS = [1_000, 30_000] as const;
 
 /** Socket errors that say the engine is not there. */
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
@@ -151,6 +168,10 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
   /** What was last seen on the engine, reported while it does not answer. */
   readonly #seen = new LastSeen<ObservedUnit>();
   readonly #watches = new Set<Watching>();
+  readonly #liveness: LivenessProber;
+  /** Liveness restarts of each replica's containers, by the name of its first container: the engine counts only its own. */
+  readonly #livenessRestarts = new Map<string, number>();
+  readonly #closing = new AbortController();
   #closed = false;
 
   /** Use {@link openContainerRuntime}. */
@@ -164,6 +185,45 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
     this.#docker = deps.docker ?? new Dockerode(settings.socket ? { socketPath: settings.socket } : undefined);
     this.#probe = deps.probe ?? httpProbe;
     this.#allocatePort = deps.allocatePort ?? freePort;
+    this.#liveness = new LivenessProber({
+      run: async ({ id }) => {
+        const container = await this.inspect(id);
+        return container && { running: container.status === 'running', startedAt: container.lastStartedAt.getTime() };
+      },
+      probe: async (subject) => {
+        const probe = subject.labels.livenessProbe;
+        const passed = await this.runProbe(subject, probe);
+        return passed ? undefined : `no ${'path' in probe ? '2xx or 3xx answer' : 'exit status 0'} within ${probe.timeoutSeconds} s`;
+      },
+      restart: (subject) => this.restartForLiveness(subject),
+      report: ({ labels }, restarted, message) =>
+        ctx.onEvent?.({ type: restarted ? 'instance-restarted' : 'instance-unhealthy', key: labels.key, instance: instanceId(labels.key, labels.replica), message }),
+    });
+  }
+
+  /**
+   * Starts probing the liveness of every container of the target that declares a probe, as found
+   * on the engine; lists them again, after a wait that doubles from 1 s to 30 s, while the engine
+   * fails, until the runtime closes. Never blocks, never throws. Called once, on opening.
+   */
+  adoptLiveness(): void {
+    const signal = this.#closing.signal;
+    const adopt = async () => {
+      for (let wait: number = ADOPT_RETRY_MS[0]; !signal.aborted; wait = Math.min(wait * 2, ADOPT_RETRY_MS[1])) {
+        try {
+          for (const container of await this.containers()) this.probeLiveness(container);
+          return;
+        } catch {
+          await pause(wait, signal);
+        }
+      }
+    };
+    void adopt();
+  }
+
+  /** Ids of the containers whose liveness is being probed. */
+  livenessProbed(): string[] {
+    return this.#liveness.probing();
   }
 
   /**
@@ -257,10 +317,14 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
       .sort(compareUnitKeys);
   }
 
-  /** Stops using the engine and every watch; containers keep running under the engine's restart policy. Idempotent. */
+  /**
+   * Stops using the engine, every watch and every liveness probe (resolving once a probe or restart
+   * under way has ended); containers keep running under the engine's restart policy. Idempotent.
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#watches].map((watching) => watching.stop()));
+    this.#closing.abort();
+    await Promise.all([...[...this.#watches].map((watching) => watching.stop()), this.#liveness.close()]);
   }
 
   /**
@@ -319,6 +383,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
       await this.removeGenerations(sorted.filter((c) => c !== current));
       for (const container of [current, ...keptRunning(sidecarsOf(current, existing))]) {
         if (!(await this.runningSoon(container))) await this.engine(`start ${container.id}`, () => this.#docker.getContainer(container.id).start());
+        this.probeLiveness(container);
       }
       await this.rejoinNetwork(current);
       await this.awaitReady(unit, current.id, current.labels, options);
@@ -382,7 +447,27 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
     }
     const id = await this.engine(`create ${name}`, async () => (await this.#docker.createContainer(createOptions(unit, labels, this.settings, { filesDir, networkOf }))).id);
     await this.engine(`start ${name}`, () => this.#docker.getContainer(id).start());
+    this.probeLiveness({ id, labels });
     return id;
+  }
+
+  /** Starts probing the container's liveness, when it declares a probe and is no step; a no-op when it is probed already. */
+  private probeLiveness({ id, labels }: Pick<Container, 'id' | 'labels'>): void {
+    const { livenessProbe } = labels;
+    if (livenessProbe && !labels.step) this.#liveness.start({ id, labels: { ...labels, livenessProbe } });
+  }
+
+  /**
+   * Restarts a container that failed its liveness probe (stop, with the grace period, then start)
+   * and counts it on its replica; a first container's sidecars are restarted after it, into its new
+   * network. Throws a `RuntimeError` when the engine fails.
+   */
+  private async restartForLiveness({ id, labels }: LivenessSubject): Promise<void> {
+    await this.engine(`restart ${id}`, () => this.#docker.getContainer(id).restart({ t: STOP_GRACE_SECONDS }));
+    const replica = containerName({ key: labels.key, replica: labels.replica, generation: labels.generation });
+    this.#livenessRestarts.set(replica, (this.#livenessRestarts.get(replica) ?? 0) + 1);
+    const first = labels.sidecar === undefined ? await this.inspect(id) : undefined;
+    if (first) await this.rejoinNetwork(first);
   }
 
   /**
@@ -517,8 +602,8 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
     return inspected.filter((c): c is Container => c !== undefined && c.labels.sidecar !== undefined);
   }
 
-  /** Runs a readiness probe: HTTP on this machine, or the command in the container (exit status 0 passes). */
-  private async runProbe(container: Container, probe: HostProbe): Promise<boolean> {
+  /** Runs a probe: HTTP on this machine, or the command in the container (exit status 0 passes). */
+  private async runProbe(container: Pick<Container, 'id' | 'labels'>, probe: HostProbe): Promise<boolean> {
     const timeoutMs = probe.timeoutSeconds * 1000;
     if ('path' in probe) return this.#probe(probe.port, probe.path, timeoutMs, probe.headers);
     const what = `exec in ${containerName(container.labels)}`;
@@ -560,7 +645,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
       labels,
       status: info.State.Status,
       ...(running && info.State.Pid > 0 ? { pid: info.State.Pid } : {}),
-      restarts: info.RestartCount,
+      restarts: info.RestartCount + (labels.sidecar === undefined ? (this.#livenessRestarts.get(containerName(labels)) ?? 0) : 0),
       exitCode: info.State.ExitCode,
       ...(running ? { startedAt: new Date(info.State.StartedAt) } : {}),
       lastStartedAt: new Date(info.State.StartedAt),
@@ -631,6 +716,8 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
   /** Stops (SIGTERM, then SIGKILL after the grace period) and removes a container, then its files. Idempotent. */
   private async removeContainer(found: Pick<Container, 'id' | 'labels'>): Promise<void> {
     const { id } = found;
+    this.#liveness.stop(id);
+    if (found.labels.sidecar === undefined) this.#livenessRestarts.delete(containerName(found.labels));
     const container = this.#docker.getContainer(id);
     await this.engine(`stop ${id}`, () => container.stop({ t: STOP_GRACE_SECONDS }).catch(ignoreNotModified).catch(undefinedWhenGone));
     await this.engine(`remove ${id}`, () => container.remove({ force: true }).catch(undefinedWhenGone));

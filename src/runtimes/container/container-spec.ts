@@ -11,11 +11,12 @@
 import { join } from 'node:path';
 import type { ContainerCreateOptions } from 'dockerode';
 import type { DesiredUnit, ResolvedContainer } from '../../desired/types.js';
+import type { Probe } from '../../inputs/schema.js';
 import { cpuCores, memoryBytes } from '../../desired/quantities.js';
 import { instanceEnv } from '../kit/instance-env.js';
 import { LOOPBACK, probePort } from '../kit/ports.js';
 import { containerCommand } from './image-ref.js';
-import { encodeLabels, type HostProbe, type InstanceLabels } from './labels.js';
+import { encodeLabels, type HostProbe, type InstanceLabels, type LivenessProbe } from './labels.js';
 import type { ContainerTarget } from './settings.js';
 import { stepNames } from './start-plan.js';
 
@@ -32,15 +33,17 @@ export function containerOf(unit: DesiredUnit, sidecar?: string): ResolvedContai
 
 /** What the labels of replica `replica` of `unit` say, once its host ports are chosen; with `sidecar`, of that container. */
 export function instanceLabels(unit: DesiredUnit, replica: number, generation: number, ports: Readonly<Record<string, number>>, sidecar?: string): InstanceLabels {
-  const spec = containerOf(unit, sidecar)?.readinessProbe;
+  const container = containerOf(unit, sidecar);
   const steps = stepNames(unit.workload);
-  let readinessProbe: HostProbe | undefined;
-  if (spec && 'exec' in spec) readinessProbe = { exec: spec.exec.command, timeoutSeconds: spec.timeoutSeconds };
-  else if (spec) {
-    const port = probePort(spec.httpGet.port, unit.workload.ports, ports);
-    const headers = spec.httpGet.httpHeaders;
-    if (port !== undefined) readinessProbe = { port, path: spec.httpGet.path, ...(headers?.length && { headers }), timeoutSeconds: spec.timeoutSeconds };
-  }
+  const readinessProbe = container?.readinessProbe && hostProbe(container.readinessProbe, unit, ports);
+  const liveness = container?.livenessProbe;
+  const livenessHostProbe = liveness && hostProbe(liveness, unit, ports);
+  const livenessProbe: LivenessProbe | undefined = liveness && livenessHostProbe && {
+    ...livenessHostProbe,
+    initialDelaySeconds: liveness.initialDelaySeconds,
+    periodSeconds: liveness.periodSeconds,
+    failureThreshold: liveness.failureThreshold,
+  };
   return {
     key: { service: unit.service, environment: unit.environment, target: unit.target },
     release: unit.release,
@@ -49,11 +52,20 @@ export function instanceLabels(unit: DesiredUnit, replica: number, generation: n
     generation,
     ports,
     ...(readinessProbe ? { readinessProbe } : {}),
+    ...(livenessProbe ? { livenessProbe } : {}),
     ...(sidecar !== undefined ? { sidecar } : {}),
     ...(sidecar !== undefined && steps.includes(sidecar) ? { step: true } : {}),
     ...(sidecar === undefined && unit.workload.sidecars ? { sidecars: Object.keys(unit.workload.sidecars).filter((name) => !steps.includes(name)) } : {}),
     ...(sidecar === undefined && steps.length > 0 ? { steps } : {}),
   };
+}
+
+/** A probe of the workload as the runtime runs it, its port resolved to the host port; undefined when it names no port of the workload. */
+function hostProbe(spec: Probe, unit: DesiredUnit, ports: Readonly<Record<string, number>>): HostProbe | undefined {
+  if ('exec' in spec) return { exec: spec.exec.command, timeoutSeconds: spec.timeoutSeconds };
+  const port = probePort(spec.httpGet.port, unit.workload.ports, ports);
+  const headers = spec.httpGet.httpHeaders;
+  return port === undefined ? undefined : { port, path: spec.httpGet.path, ...(headers?.length && { headers }), timeoutSeconds: spec.timeoutSeconds };
 }
 
 /** Port name → the port the container listens on: its `targetPort`, else the host port itself. */

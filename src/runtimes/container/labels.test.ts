@@ -18,6 +18,14 @@ describe('container labels', () => {
     expect(decodeLabels(encodeLabels(bare))).toEqual(bare);
   });
 
+  it('read back a liveness probe, HTTP with headers or exec, with its timing', () => {
+    const timing = { timeoutSeconds: 1, initialDelaySeconds: 2, periodSeconds: 3, failureThreshold: 4 };
+    const http = { ...instance, livenessProbe: { port: 8082, path: '/livez', headers: [{ name: 'X-Probe', value: 'live' }], ...timing } };
+    const exec = { ...instance, livenessProbe: { exec: ['cat', '/tmp/alive'], ...timing } };
+    expect([decodeLabels(encodeLabels(http)), decodeLabels(encodeLabels(exec))]).toEqual([http, exec]);
+    expect(decodeLabels({ ...encodeLabels(exec), [LABEL.liveness]: JSON.stringify({ exec: ['true'], timeoutSeconds: 1 }) })).toBeUndefined();
+  });
+
   it('read back which containers are steps, on the step and on the first container', () => {
     const first = { ...instance, sidecars: ['proxy'], steps: ['migrate'] };
     const step = { ...instance, sidecar: 'migrate', step: true };

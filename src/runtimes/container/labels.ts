@@ -20,6 +20,7 @@ export const LABEL = {
   generation: `${PREFIX}generation`,
   ports: `${PREFIX}ports`,
   probe: `${PREFIX}readiness-probe`,
+  liveness: `${PREFIX}liveness-probe`,
   sidecar: `${PREFIX}sidecar`,
   sidecars: `${PREFIX}sidecars`,
   step: `${PREFIX}step`,
@@ -27,12 +28,19 @@ export const LABEL = {
 } as const;
 
 /**
- * A readiness probe as the runtime runs it: GET `path` on this machine's `port` with `headers`, or
+ * A probe as the runtime runs it: GET `path` on this machine's `port` with `headers`, or
  * `exec`, a command run in the container (exit status 0 passes).
  */
 export type HostProbe =
   | { readonly port: number; readonly path: string; readonly headers?: readonly { readonly name: string; readonly value: string }[]; readonly timeoutSeconds: number }
   | { readonly exec: readonly string[]; readonly timeoutSeconds: number };
+
+/** A liveness probe as the runtime runs it: the probe, and when and how often it may fail (as in Kubernetes). */
+export type LivenessProbe = HostProbe & {
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly failureThreshold: number;
+};
 
 /** One container of a unit's replica, as its labels describe it. */
 export interface InstanceLabels {
@@ -45,6 +53,8 @@ export interface InstanceLabels {
   /** Port name → host port on this machine (the container listens on its `targetPort`, else on the same number). */
   readonly ports: Readonly<Record<string, number>>;
   readonly readinessProbe?: HostProbe;
+  /** Probed while the container runs, by the runtime while it is open (`liveness.ts`); absent on containers created before Slipway ran them. */
+  readonly livenessProbe?: LivenessProbe;
   /** The name of a further container of the replica (`workload.sidecars`), joined to the first one's network; absent for the first. */
   readonly sidecar?: string;
   /** On the first container of a replica with sidecars: the names of those that keep running, so that one removed by hand is noticed. */
@@ -69,6 +79,7 @@ export function encodeLabels(instance: InstanceLabels): Record<string, string> {
     [LABEL.generation]: String(instance.generation),
     [LABEL.ports]: JSON.stringify(instance.ports),
     ...(instance.readinessProbe ? { [LABEL.probe]: JSON.stringify(instance.readinessProbe) } : {}),
+    ...(instance.livenessProbe ? { [LABEL.liveness]: JSON.stringify(instance.livenessProbe) } : {}),
     ...(instance.sidecar ? { [LABEL.sidecar]: instance.sidecar } : {}),
     ...(instance.sidecars?.length ? { [LABEL.sidecars]: JSON.stringify(instance.sidecars) } : {}),
     ...(instance.step ? { [LABEL.step]: 'true' } : {}),
@@ -86,6 +97,15 @@ const Json = <T extends z.ZodType>(schema: T) => z.string().transform((text, ctx
   }
 }).pipe(schema);
 
+const HttpHostProbe = z.strictObject({
+  port: z.number().int(),
+  path: z.string(),
+  headers: z.array(z.strictObject({ name: z.string(), value: z.string() })).optional(),
+  timeoutSeconds: z.number(),
+});
+const ExecHostProbe = z.strictObject({ exec: z.array(z.string()).min(1), timeoutSeconds: z.number() });
+const Timing = { initialDelaySeconds: z.number().min(0), periodSeconds: z.number().positive(), failureThreshold: z.number().int().positive() };
+
 const Labels = z.object({
   [LABEL.target]: z.string(),
   [LABEL.service]: z.string(),
@@ -97,12 +117,8 @@ const Labels = z.object({
   [LABEL.replica]: Count,
   [LABEL.generation]: Count,
   [LABEL.ports]: Json(z.record(z.string(), z.number().int())),
-  [LABEL.probe]: Json(
-    z.union([
-      z.strictObject({ port: z.number().int(), path: z.string(), headers: z.array(z.strictObject({ name: z.string(), value: z.string() })).optional(), timeoutSeconds: z.number() }),
-      z.strictObject({ exec: z.array(z.string()).min(1), timeoutSeconds: z.number() }),
-    ]),
-  ).optional(),
+  [LABEL.probe]: Json(z.union([HttpHostProbe, ExecHostProbe])).optional(),
+  [LABEL.liveness]: Json(z.union([HttpHostProbe.extend(Timing), ExecHostProbe.extend(Timing)])).optional(),
   [LABEL.sidecar]: z.string().min(1).optional(),
   [LABEL.sidecars]: Json(z.array(z.string())).optional(),
   [LABEL.step]: z.literal('true').optional(),
@@ -122,6 +138,7 @@ export function decodeLabels(labels: Readonly<Record<string, string>> | undefine
     generation: l[LABEL.generation],
     ports: l[LABEL.ports],
     ...(l[LABEL.probe] ? { readinessProbe: l[LABEL.probe] } : {}),
+    ...(l[LABEL.liveness] ? { livenessProbe: l[LABEL.liveness] } : {}),
     ...(l[LABEL.sidecar] ? { sidecar: l[LABEL.sidecar] } : {}),
     ...(l[LABEL.sidecars] ? { sidecars: l[LABEL.sidecars] } : {}),
     ...(l[LABEL.step] ? { step: true } : {}),

@@ -18,6 +18,7 @@ import { httpProbe } from '../kit/probe.js';
 import { openContainerRuntime, type ContainerRuntime, type ContainerRuntimeDeps } from './container-runtime.js';
 import { LABEL } from './labels.js';
 import { ContainerTarget } from './settings.js';
+import type { RuntimeContext, RuntimeEvent } from '../types.js';
 
 const TARGET = 'score-test';
 const READY = { initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 };
@@ -35,19 +36,21 @@ afterAll(async () => {
 });
 
 let dir: string;
+const dirs: string[] = [];
 const runtimes: ContainerRuntime[] = [];
 const volumes: string[] = [];
 afterEach(async () => {
   for (const runtime of runtimes.splice(0)) await runtime.close();
   await removeTargetContainers(podman.docker, TARGET);
   for (const name of volumes.splice(0)) await podman.docker.getVolume(name).remove({ force: true }).catch(() => undefined);
-  rmSync(dir, { recursive: true, force: true });
+  for (const made of dirs.splice(0)) rmSync(made, { recursive: true, force: true });
 });
 
-async function open(settings: { readyTimeoutSeconds?: number } = {}, deps: ContainerRuntimeDeps = {}): Promise<ContainerRuntime> {
+async function open(settings: { readyTimeoutSeconds?: number } = {}, deps: ContainerRuntimeDeps = {}, onEvent?: RuntimeContext['onEvent']): Promise<ContainerRuntime> {
   dir = mkdtempSync(join(tmpdir(), 'slipway-score-ctr-'));
+  dirs.push(dir);
   const parsed = ContainerTarget.parse({ runtime: 'container', socket: podman.socketPath, network: 'slirp4netns', readyTimeoutSeconds: 15, ...settings });
-  const runtime = await openContainerRuntime(parsed, { target: TARGET, stateDir: join(dir, 'state'), sealer: ephemeralSealer() }, deps);
+  const runtime = await openContainerRuntime(parsed, { target: TARGET, stateDir: join(dir, 'state'), sealer: ephemeralSealer(), ...(onEvent && { onEvent }) }, deps);
   runtimes.push(runtime);
   return runtime;
 }
@@ -248,6 +251,77 @@ describe('Score workloads on the container runtime', () => {
     await runtime.apply(unit({ ...serve, readinessProbe: { httpGet: { path: '/', port: 'http', httpHeaders: [{ name: 'X-Probe', value: 'yes' }] }, ...READY } }, '1'));
     expect(seen.at(-1)).toEqual([{ name: 'X-Probe', value: 'yes' }]);
     await expect(runtime.apply(unit({ ...serve, readinessProbe: { httpGet: { path: '/', port: 'http' }, ...READY } }, '2'))).rejects.toBeInstanceOf(InstanceNotReadyError);
+  });
+
+  describe('liveness probes', () => {
+    /** Passes while /tmp/state says alive: the command writes it on every start, the test writes `dead`. */
+    const alive = { command: 'sh', args: ['-c', 'echo alive > /tmp/state && exec sleep 1000'], env: {} };
+    const stillAlive = { exec: { command: ['sh', '-c', 'read state < /tmp/state && [ "$state" = alive ]'] }, ...EXEC_READY, periodSeconds: 0.5, failureThreshold: 2 };
+
+    /** When each container of the target (by sidecar name, '' for the first) last started. */
+    async function startedAt(): Promise<Map<string, string>> {
+      const listed = await podman.docker.listContainers({ all: true, filters: { label: [`${LABEL.target}=${TARGET}`] } });
+      const inspected = await Promise.all(listed.map((c) => podman.docker.getContainer(c.Id).inspect()));
+      return new Map(inspected.map((c) => [c.Config.Labels[LABEL.sidecar] ?? '', c.State.StartedAt]));
+    }
+
+    it('a container failing its exec probe is restarted, counted and told; a sidecar failing its own is restarted alone', async () => {
+      const events: RuntimeEvent[] = [];
+      const runtime = await open({}, {}, (event) => events.push(event));
+      await runtime.apply(unit({ ...alive, livenessProbe: stillAlive, sidecars: { helper: { image: TEST_IMAGE, ...alive, livenessProbe: stillAlive } } }));
+      const before = await startedAt();
+      expect(runtime.livenessProbed()).toHaveLength(2);
+
+      exec(['sh', '-c', 'echo dead > /tmp/state'], 'helper');
+      const told = await until('the sidecar restarted and told', async () => events.find((e) => e.message.includes('container helper of replica 0')), 60_000);
+      expect(told).toMatchObject({ type: 'instance-restarted', instance: 'dev.web.0', key: { service: 'web', environment: 'dev', target: TARGET } });
+      expect(told.message).toMatch(/^web in dev: container helper of replica 0 failed its liveness probe 2 times \(exec sh -c .*: no exit status 0 within 10 s\); restarted$/);
+      const afterSidecar = await startedAt();
+      expect(afterSidecar.get('helper')).not.toBe(before.get('helper'));
+      expect(afterSidecar.get('')).toBe(before.get(''));
+
+      exec(['sh', '-c', 'echo dead > /tmp/state']);
+      await until('the first container restarted and told', async () => events.find((e) => e.message.startsWith('web in dev: replica 0 failed its liveness probe 2 times')), 60_000);
+      const restarted = await until('the replica healthy again, its restarts counted', async () => {
+        const [observed] = await runtime.observe();
+        return observed?.health === 'healthy' && observed.instances[0]!.restarts >= 2 ? observed : undefined;
+      }, 60_000);
+      expect(restarted.instances[0]!.message).toBeUndefined();
+      expect((await startedAt()).get('')).not.toBe(before.get(''));
+      // Each container is the one it was: restarted, never replaced; and probed by one loop each.
+      expect(runtime.livenessProbed()).toHaveLength(2);
+    });
+
+    it('a passing container is probed and left alone; close() ends its probes, and the next runtime opened takes them up', async () => {
+      const sent: { runtime: number; headers: readonly { name: string; value: string }[]; passed: boolean }[] = [];
+      const counting = (runtime: number): ContainerRuntimeDeps => ({
+        probe: async (port, path, timeoutMs, headers = []) => {
+          const passed = await httpProbe(port, path, timeoutMs, headers);
+          if (path === '/livez') sent.push({ runtime, headers, passed });
+          return passed;
+        },
+      });
+      const events: RuntimeEvent[] = [];
+      const first = await open({}, counting(1), (event) => events.push(event));
+      const serve = { command: 'sh', args: ['-c', 'echo ok > /www/livez && exec httpd -f -p "$PORT" -h /www'], ports: { http: 'auto' as const } };
+      const livenessProbe = { httpGet: { path: '/livez', port: 'http', httpHeaders: [{ name: 'X-Probe', value: 'live' }] }, ...READY, periodSeconds: 0.2, failureThreshold: 1 };
+      await first.apply(unit({ ...serve, livenessProbe }));
+      const before = await startedAt();
+      await until('several liveness probes', async () => (sent.filter((s) => s.runtime === 1).length >= 5 ? true : undefined), 30_000);
+      await first.close();
+      const byFirst = sent.filter((s) => s.runtime === 1).length;
+      expect(first.livenessProbed()).toEqual([]);
+
+      const second = await open({}, counting(2), (event) => events.push(event));
+      await until('the next runtime probing', async () => (sent.filter((s) => s.runtime === 2).length >= 5 ? true : undefined), 30_000);
+      await second.close();
+      // Meanwhile, the closed runtime sent nothing more; every probe passed, with its header, and nothing was restarted.
+      expect(sent.filter((s) => s.runtime === 1)).toHaveLength(byFirst);
+      expect(sent.every((s) => s.passed && s.headers.some((h) => h.name === 'X-Probe' && h.value === 'live'))).toBe(true);
+      expect(events).toEqual([]);
+      expect(await startedAt()).toEqual(before);
+      expect((await inspectFirst()).RestartCount).toBe(0);
+    });
   });
 
   describe('containers ordered by before', () => {
