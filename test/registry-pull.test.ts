@@ -15,7 +15,8 @@ import { startRegistry, type RegistryServer } from './harness/registry.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { unusedPort } from './helpers/ports.js';
 
-const TARGET = 'registry-pull';
+/** Its own per test process, so that two runs on one machine never touch each other's containers. */
+const TARGET = `registry-pull-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'slipway-registry-pull-'));
 const port = unusedPort();
 const WRONG_PASSWORD = 'not-the-registry-password-7f3a';

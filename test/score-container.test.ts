@@ -21,7 +21,8 @@ import { startRedis } from './harness/redis.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { unusedPort } from './helpers/ports.js';
 
-const TARGET = 'score-e2e';
+/** Its own per test process, so that two runs on one machine never touch each other's containers. */
+const TARGET = `score-e2e-${process.pid}`;
 
 /**
  * A resource of the workload: its Score type, how to start its server (`url`: its admin URL,

@@ -19,7 +19,8 @@ import { createOptions, instanceLabels } from './container-spec.js';
 import { LABEL } from './labels.js';
 import { ContainerTarget } from './settings.js';
 
-const TARGET = 'ctr-test';
+/** Its own per test process, so that two runs on one machine never touch each other's containers. */
+const TARGET = `ctr-test-${process.pid}`;
 
 let podman: PodmanService;
 beforeAll(async () => {

@@ -20,7 +20,8 @@ import { LABEL } from './labels.js';
 import { ContainerTarget } from './settings.js';
 import type { RuntimeContext, RuntimeEvent } from '../types.js';
 
-const TARGET = 'score-test';
+/** Its own per test process, so that two runs on one machine never touch each other's containers. */
+const TARGET = `score-test-${process.pid}`;
 const READY = { initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 };
 /** An exec probe starts a process in the container, which takes the engine a while on a loaded machine. */
 const EXEC_READY = { ...READY, timeoutSeconds: 10 };
@@ -145,7 +146,7 @@ describe('Score workloads on the container runtime', () => {
     const [sidecar] = await podman.docker.listContainers({ filters: { label: [`${LABEL.sidecar}=idle`] } });
     await podman.docker.getContainer(sidecar!.Id).remove({ force: true });
     const [observed] = await runtime.observe();
-    expect(observed!.instances[0]).toMatchObject({ state: 'unhealthy', message: expect.stringMatching(/container slipway\.score-test\.dev\.web\.0\.0\.idle is missing/) });
+    expect(observed!.instances[0]).toMatchObject({ state: 'unhealthy', message: expect.stringContaining(`container slipway.${TARGET}.dev.web.0.0.idle is missing`) });
     await runtime.apply(desired);
     expect((await runtime.observe())[0]).toMatchObject({ health: 'healthy' });
   });
@@ -189,7 +190,7 @@ describe('Score workloads on the container runtime', () => {
     expect(exec(['ls', '-ln', '/etc/app/app.conf']).stdout).toMatch(/^-rw-r-----/);
     expect(exec(['sh', '-c', 'echo x > /etc/app/app.conf']).status).not.toBe(0);
     expect(exec(['ls', '-ln', '/etc/app/blob']).stdout).toMatch(/^-rw-r--r--\s+\d+\s+\d+\s+\d+\s+4 /);
-    const filesDir = join(dir, 'state', 'files', 'slipway.score-test.dev.web.0.0');
+    const filesDir = join(dir, 'state', 'files', `slipway.${TARGET}.dev.web.0.0`);
     expect(statSync(filesDir).mode & 0o777).toBe(0o700);
     await runtime.remove(unit({}));
     expect(existsSync(filesDir)).toBe(false);
@@ -380,7 +381,7 @@ describe('Score workloads on the container runtime', () => {
       const failing = unit({ ...serve('two'), container: 'web', sidecars: { migrate: { image: TEST_IMAGE, command: 'sh', args: ['-c', 'echo cannot migrate; exit 3'], env: {}, before: { web: { ready: 'complete' } } } } }, '2');
       const failure = await runtime.apply(failing).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(InstanceNotReadyError);
-      expect((failure as Error).message).toMatch(/replica 0 of release 2 did not start: step migrate \(slipway\.score-test\.dev\.web\.0\.1\.migrate\) exited with status 3/);
+      expect((failure as Error).message).toContain(`replica 0 of release 2 did not start: step migrate (slipway.${TARGET}.dev.web.0.1.migrate) exited with status 3`);
       expect((failure as Error).message).toContain('cannot migrate');
       expect((await runtime.observe())[0]).toMatchObject({ release: { version: '1' }, health: 'healthy' });
       expect(await get(port)).toBe('one');

@@ -20,8 +20,9 @@ import { LABEL } from './labels.js';
 import { ContainerTarget } from './settings.js';
 import { EngineWatcher, parseEngineEvent } from './watch.js';
 
-const TARGET = 'ctr-watch';
-const OTHER = 'ctr-watch-other';
+/** Its own per test process, so that two runs on one machine never touch each other's containers. */
+const TARGET = `ctr-watch-${process.pid}`;
+const OTHER = `ctr-watch-other-${process.pid}`;
 
 let podman: PodmanService;
 beforeAll(async () => {
@@ -178,7 +179,7 @@ describe('container watch', () => {
       await expect.poll(() => links(events), { timeout: 60_000 }).toEqual(relinked);
       // The stream opened again tells what happens.
       podmanCli('rm', '-f', '-t', '0', (await containerOf(TARGET)).id);
-      await expect.poll(() => changes(events).at(-1)?.message).toMatch(/container slipway\.ctr-watch\.dev\.api\.0\.0 removed$/);
+      await expect.poll(() => changes(events).at(-1)?.message ?? '').toSatisfy((m: string) => m.endsWith(`container slipway.${TARGET}.dev.api.0.0 removed`));
     } finally {
       await watching.stop();
     }
