@@ -63,8 +63,7 @@ export class Observations {
    */
   recent(target: string, adapter: RuntimeAdapter, maxAgeMs: number): Promise<Observation> {
     const kept = this.#kept.get(target);
-    const current = this.#watched.has(target) && !this.changing(target);
-    if (kept && (current || this.now() - kept.at <= maxAgeMs)) return Promise.resolve(kept);
+    if (kept && (this.current(target) || this.now() - kept.at <= maxAgeMs)) return Promise.resolve(kept);
     const reading = this.#reading.get(target);
     if (reading) return reading;
     const read = this.observe(target, adapter).finally(() => {
@@ -72,6 +71,14 @@ export class Observations {
     });
     this.#reading.set(target, read);
     return read;
+  }
+
+  /**
+   * The kept observation of `target` when it is current whatever its age: the target is watched
+   * (it tells of every change) and no apply or remove is under way on it here. Undefined otherwise.
+   */
+  current(target: string): Observation | undefined {
+    return this.#watched.has(target) && !this.changing(target) ? this.#kept.get(target) : undefined;
   }
 
   /** The kept observation of `target`, however old; undefined when none is kept. */

@@ -49,7 +49,7 @@ export interface UnitFilter {
 /**
  * What runs now on every target of the workspace, observed live, optionally narrowed. For
  * decisions. A watched target with nothing changing on it is not observed again: its kept
- * observation is current, since the target tells of every change (`Observations.recent`); a
+ * observation is current, since the target tells of every change (`Observations.current`); a
  * runtime that applies from it reads each host afresh on the channel it applies through. With an environment, a target of that environment that cannot be observed fails the
  * read. Any other target (one the environment left, whose units a deployment would remove) is read
  * from what was last seen there, kept by the observe loop and forgotten by every apply and remove,
@@ -60,7 +60,7 @@ export async function observeUnits(ws: Workspace, filter: UnitFilter = {}): Prom
   const needed = filter.environment === undefined ? undefined : new Set(environmentTargets(ws, filter.environment));
   const all = await Promise.all(
     [...ws.runtimes].map(([target, runtime]) => {
-      if (!needed || needed.has(target)) return ws.observations.recent(target, runtime, 0);
+      if (!needed || needed.has(target)) return ws.observations.current(target) ?? ws.observations.observe(target, runtime);
       return ws.observations.last(target) ?? ws.observations.observe(target, runtime).catch(() => UNOBSERVED);
     }),
   );
