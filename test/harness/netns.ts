@@ -73,7 +73,13 @@ function ip(...args: string[]): string {
   return result.stdout;
 }
 
-/** Claims a /27 slot whose pid lock is free (or left by a dead process) and whose addresses no interface uses. */
+/**
+ * Claims a /27 slot whose pid lock is free (or left by a dead process) and whose addresses no
+ * interface uses. A bridge of ours (`slw…`) on a slot whose lock was free was left by a run that
+ * was killed before it could clean up (its lock proves no live process has the slot): it is
+ * deleted, with the host namespaces such runs left, and the slot is taken. Any other interface on
+ * the slot's addresses makes it unusable.
+ */
 function claimSlot(): { slot: number; release: () => void } {
   mkdirSync(LOCK_DIR, { recursive: true });
   const inUse = ip('-o', '-4', 'addr', 'show');
@@ -85,10 +91,35 @@ function claimSlot(): { slot: number; release: () => void } {
       if (error instanceof LockedError) continue;
       throw error;
     }
-    if (!inUse.includes(` inet ${SUBNET}.${slot * SLOT_SIZE + 1}/`)) return { slot, release };
+    const holder = inUse.split('\n').find((line) => line.includes(` inet ${SUBNET}.${slot * SLOT_SIZE + 1}/`));
+    const stale = holder?.match(/^\d+: (slw[0-9a-z]+)\s/)?.[1];
+    if (stale) {
+      deleteStaleNamespaces();
+      spawnSync('ip', ['link', 'del', stale]);
+    }
+    if (!holder || stale) return { slot, release };
     release();
   }
   throw new Error(`no free slot in ${SUBNET}.0/24 (locks in ${LOCK_DIR})`);
+}
+
+/** Deletes the host namespaces (`slw-<pid>-…`) of processes that are gone, where nothing runs any more. */
+function deleteStaleNamespaces(): void {
+  for (const line of ip('netns', 'list').split('\n')) {
+    const [namespace = ''] = line.split(' ');
+    const owner = Number(namespace.match(/^slw-(\d+)-/)?.[1]);
+    if (!owner || alive(owner) || ip('netns', 'pids', namespace).trim()) continue;
+    spawnSync('ip', ['netns', 'del', namespace]);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Creates a bridge and `count` host namespaces. Cleans up what it made if any step fails. */
