@@ -77,6 +77,7 @@ import { LogReader, sinceOf, type LogMark } from './log-frames.js';
 import type { ContainerTarget } from './settings.js';
 import { EngineWatcher } from './watch.js';
 import { LivenessProber, pause, type LivenessSubject } from './liveness.js';
+import { FIRST_RETRY_MS, MAX_RETRY_MS } from '../kit/link.js';
 
 /** Settings of a container target, as parsed from the project file (defaults applied). */
 export type ContainerRuntimeSettings = Omit<ContainerTarget, 'runtime'>;
@@ -153,9 +154,6 @@ const ENGINE_RESTART_GRACE_MS = 2_000;
 /** The engine's socket refused the call or is gone: the engine is down, not the containers. */
 export class EngineUnreachableError extends RuntimeError {}
 
-/** First wait before the containers to probe for liveness are listed again, when the engine failed; it doubles up to the last. */
-const ADOPT_RETRY_MS = [1_000, 30_000] as const;
-
 /** Socket errors that say the engine is not there. */
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
@@ -209,7 +207,7 @@ export class ContainerRuntime implements RuntimeAdapter, LogSource, Watchable {
   adoptLiveness(): void {
     const signal = this.#closing.signal;
     const adopt = async () => {
-      for (let wait: number = ADOPT_RETRY_MS[0]; !signal.aborted; wait = Math.min(wait * 2, ADOPT_RETRY_MS[1])) {
+      for (let wait = FIRST_RETRY_MS; !signal.aborted; wait = Math.min(wait * 2, MAX_RETRY_MS)) {
         try {
           for (const container of await this.containers()) this.probeLiveness(container);
           return;

@@ -27,7 +27,7 @@ export function runScript(instanceDir: string, workingDir: string, command: stri
 }
 
 /**
- * What the supervisor needs of {@link PRELUDE} too: `slw_pid DIR`, `slw_listening HEXPORT`,
+ * What the supervisor needs of {@link PRELUDE} too: `slw_pid DIR`, `slw_listening PORT`,
  * `slw_http PORT PATH SECONDS`, `slw_probe DIR [PID]`. Each poll of a probe starts a process only once
  * its port listens (read from `/proc/net/tcp` by builtins), and `slw_pid` starts none: on a host
  * starting many instances at once, a process per poll is what the CPU goes to.
@@ -41,7 +41,7 @@ slw_listening() {
   [ -r /proc/net/tcp ] || return 0
   for f in /proc/net/tcp /proc/net/tcp6; do
     [ -r "$f" ] || continue
-    while read -r _ l _ s _; do [ "$s" = 0A ] && case "$l" in *:"$1") return 0 ;; esac; done < "$f"
+    while read -r _ l _ s _; do [ "$s" = 0A ] && [ "$((0x\${l##*:}))" = "$1" ] && return 0; done < "$f"
   done
   return 1
 }
@@ -56,7 +56,7 @@ slw_http() {
 slw_probe() {
   [ "\${2:-$(slw_pid "$1")}" != 0 ] || return 1
   [ -s "$1/probe" ] || return 0
-  read -r port timeout path < "$1/probe"; slw_listening "$(printf '%04X' "$port")" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1
+  read -r port timeout path < "$1/probe"; slw_listening "$port" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1
 }
 `;
 
@@ -84,7 +84,7 @@ note() { echo "$*" >> "$ev"; }
 await_ready() {
   n=0; seen=0; need=1; [ -s "$dir/probe" ] || need=3
   while [ $stop = 0 ] && [ $n -lt 1200 ] && kill -0 $child 2>/dev/null; do
-    if slw_probe "$dir"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
+    if slw_probe "$dir" "$child"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
     n=$((n + 1)); sleep 0.1
   done
   return 1
@@ -170,9 +170,9 @@ slw_running() {
 slw_ticks() { read -r ticks _ < /proc/uptime; ticks=\${ticks%.*}\${ticks#*.}; }
 slw_wait_ready() {
   slw_ticks; deadline=$((ticks + $2 * 100)); seen=0; need=3; port=
-  if [ -s "$1/probe" ]; then read -r port timeout path < "$1/probe"; need=1; hex=$(printf '%04X' "$port"); fi
+  if [ -s "$1/probe" ]; then read -r port timeout path < "$1/probe"; need=1; fi
   while :; do
-    if slw_running "$1" && { [ -z "$port" ] || { slw_listening "$hex" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1; }; }; then
+    if slw_running "$1" && { [ -z "$port" ] || { slw_listening "$port" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1; }; }; then
       seen=$((seen + 1)); [ $seen -ge $need ] && return 0
     else seen=0; fi
     r=; if [ -f "$1/unit" ]; then r=$(slw_restarts "$1"); elif [ -f "$1/restarts" ]; then read -r r 2>/dev/null < "$1/restarts"; fi
