@@ -248,11 +248,16 @@ export function restoreScript(options: { readonly unitDir: string; readonly star
  */
 function pruneReleases(baseDir: string, keep: number): string {
   const base = shQuote(baseDir);
-  return `inuse=$( { for l in ${base}/units/*/current; do [ -L "$l" ] && readlink "$l"; done; cat ${base}/units/*/*/releasedir 2>/dev/null; } )
+  return `inuse="
+$(for l in ${base}/units/*/current; do [ -L "$l" ] && readlink "$l"; done
+  for f in ${base}/units/*/*/releasedir; do [ -f "$f" ] && { x=; read -r x < "$f"; echo "$x"; }; done)
+"
 n=0; for r in $(ls -1t ${base}/releases 2>/dev/null); do
   case "$r" in *.tmp.*) continue ;; esac
   d=${base}/releases/$r
-  printf '%s\\n' "$inuse" | grep -qxF "$d" && continue
+  case "$inuse" in *"
+$d
+"*) continue ;; esac
   n=$((n + 1)); [ $n -gt ${keep} ] && rm -rf "$d"
 done
 true`;

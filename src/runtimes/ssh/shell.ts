@@ -60,6 +60,14 @@ slw_probe() {
 }
 `;
 
+/**
+ * The FIFO in an instance's directory through which its supervisor wakes a readiness wait
+ * (`slw_wait_ready`) when the instance becomes ready or exits, so that the wait costs no process
+ * while nothing happens. Written only by opening it read-write, which never blocks: with no
+ * reader holding it, what is written is dropped.
+ */
+export const WAKE_FIFO = 'wake';
+
 /** The events file under a host's base directory: one line per change, `<event> <instance dir> <detail>`. */
 export const EVENTS_FILE = 'events';
 
@@ -68,8 +76,10 @@ export const EVENTS_FILE = 'events';
  * until SIGTERM, ignoring SIGHUP as `nohup` would (which BusyBox builds may lack). It appends to the
  * events file ({@link EVENTS_FILE}, three levels above the instance directory) what happens to its
  * instance: `start <dir> <pid>`, `ready <dir> <pid>` once the probe passes (without a probe, once the
- * process has stayed up 0.3 s), `exit <dir> <status>`, `stop <dir>`. Waiting for readiness costs a
- * probe every 0.1 s until it passes (at most 2 minutes); after that it runs nothing until its child exits.
+ * process has stayed up 0.3 s), `exit <dir> <status>`, `stop <dir>`. Once ready it writes the child's
+ * pid to `ready`, removed as the child exits; on ready, exit and stop it wakes a waiter through
+ * {@link WAKE_FIFO}. Waiting for readiness costs a probe every 0.1 s until it passes (at most 2
+ * minutes); after that it runs nothing until its child exits.
  *
  * A TERM stops the child whenever it comes. The trap creates `stopping`, then TERMs the child, which
  * looks for that file just before it execs `run`. A TERM that reaches the child before it has reset
@@ -81,6 +91,7 @@ export const EVENTS_FILE = 'events';
 export const SUPERVISOR = `${PROBES}
 dir=$1; stop=0; child=; restarts=0; ev="\${dir%/*/*/*}/${EVENTS_FILE}"
 note() { echo "$*" >> "$ev"; }
+wake() { [ -p "$dir/${WAKE_FIFO}" ] && echo "$1" 1<> "$dir/${WAKE_FIFO}"; }
 await_ready() {
   n=0; seen=0; need=1; [ -s "$dir/probe" ] || need=3
   while [ $stop = 0 ] && [ $n -lt 1200 ] && kill -0 $child 2>/dev/null; do
@@ -89,7 +100,7 @@ await_ready() {
   done
   return 1
 }
-rm -f "$dir/stopping"
+rm -f "$dir/stopping" "$dir/ready"; [ -p "$dir/${WAKE_FIFO}" ] || mkfifo "$dir/${WAKE_FIFO}"
 trap '' HUP
 trap ': > "$dir/stopping"; stop=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
 echo $$ > "$dir/supervisor.pid"
@@ -99,17 +110,17 @@ while [ $stop = 0 ]; do
   [ $stop = 1 ] && kill -TERM $child 2>/dev/null
   echo $child > "$dir/pid"
   note start "$dir" $child
-  await_ready && note ready "$dir" $child
+  await_ready && echo $child > "$dir/ready" && note ready "$dir" $child && wake ready
   wait $child; status=$?
   while kill -0 $child 2>/dev/null; do wait $child; status=$?; done
-  child=; rm -f "$dir/pid"
+  child=; rm -f "$dir/pid" "$dir/ready"
   [ $stop = 1 ] && break
   note exit "$dir" $status
-  restarts=$((restarts + 1)); echo $restarts > "$dir/restarts"
+  restarts=$((restarts + 1)); echo $restarts > "$dir/restarts"; wake exit
   sleep 1
 done
 note stop "$dir"
-rm -f "$dir/supervisor.pid" "$dir/stopping"
+rm -f "$dir/supervisor.pid" "$dir/stopping"; wake stop
 `;
 
 /**
@@ -118,10 +129,14 @@ rm -f "$dir/supervisor.pid" "$dir/stopping"
  * `grep -z`: its arguments are NUL-separated, and BusyBox grep reads a line only up to a NUL.
  * `slw_start DIR`, `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR`,
  * `slw_pid DIR`, `slw_restarts DIR`, `slw_probe DIR [PID]` (readiness once: 0 ready),
- * `slw_status DIR` (prints `alive pid restarts ready`), `slw_wait_ready DIR SECONDS` (the probe
- * passes, or without a probe the process stays up for 0.3 s; fails after 3 crashes or the timeout;
- * each poll starts a process only once the probe's port listens), `slw_ticks` (sets `ticks`: hundredths
- * of a second since boot, without starting a process).
+ * `slw_status DIR` (prints `alive pid restarts ready`), `slw_wait_ready DIR SECONDS` (the supervisor
+ * found the instance ready, or the probe passes, or without a probe the process stays up for 0.3 s;
+ * fails after 3 crashes or the timeout), `slw_ticks` (sets `ticks`: hundredths of a second since boot,
+ * without starting a process). The readiness wait and `slw_stop` look again when the instance's
+ * supervisor wakes them ({@link WAKE_FIFO}) and once a second, at the cost of one `sleep` a second;
+ * where no supervisor wakes (systemd, or one started before it could), every 50 ms
+ * (`slw_listen DIR`, `slw_pause`, `slw_unlisten`). Each look starts a process only once the probe's
+ * port listens.
  * `slw_http` bounds wget's time with `timeout`, not its own `-T`, on which Debian's BusyBox 1.35
  * wget crashes.
  */
@@ -135,7 +150,7 @@ slw_start() {
     systemctl daemon-reload && systemctl enable --now "$u" >/dev/null 2>&1
   else
     rm -f "$1/restarts" "$1/pid"
-    setsid sh -c ${shQuote(SUPERVISOR)} slipway-supervise "$1" > /dev/null 2>&1 < /dev/null &
+    setsid sh -c ${shQuote(SUPERVISOR)} slipway-supervise "$1" > /dev/null 2>&1 < /dev/null 4>&- &
     i=0; while [ ! -f "$1/pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
   fi
 }
@@ -153,9 +168,10 @@ slw_stop() {
     u=$(cat "$1/unit"); systemctl disable --now "$u" >/dev/null 2>&1; rm -f "/etc/systemd/system/$u" "$1/unit"; systemctl daemon-reload; return 0
   fi
   slw_alive "$1" || return 0
-  p=$(cat "$1/supervisor.pid"); kill -TERM "$p" 2>/dev/null
-  i=0; while slw_alive "$1" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-  kill -KILL -- "-$p" 2>/dev/null; rm -f "$1/supervisor.pid" "$1/pid" "$1/stopping"; return 0
+  sp=$p; slw_listen "$1"; slw_ticks; deadline=$((ticks + 1000))
+  kill -TERM "$sp" 2>/dev/null
+  while slw_alive "$1" && [ $ticks -lt $deadline ]; do slw_pause; slw_ticks; done
+  slw_unlisten; kill -KILL -- "-$sp" 2>/dev/null; rm -f "$1/supervisor.pid" "$1/pid" "$1/stopping"; return 0
 }
 slw_status() {
   if slw_alive "$1"; then a=1; else a=0; fi
@@ -167,19 +183,27 @@ slw_running() {
   if [ -f "$1/unit" ]; then [ "$(slw_pid "$1")" != 0 ]; return; fi
   p=; [ -f "$1/pid" ] && read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && [ -d "/proc/$p" ]
 }
+slw_listen() { ticker=; [ -p "$1/${WAKE_FIFO}" ] || return 0; exec 4<> "$1/${WAKE_FIFO}"; while sleep 1; do echo tick; done >&4 2>/dev/null & ticker=$!; }
+slw_pause() { if [ -n "$ticker" ]; then read -r _ <&4; else sleep 0.05; fi; }
+slw_unlisten() { if [ -n "$ticker" ]; then kill "$ticker"; exec 4<&-; ticker=; fi; }
 slw_ticks() { read -r ticks _ < /proc/uptime; ticks=\${ticks%.*}\${ticks#*.}; }
 slw_wait_ready() {
-  slw_ticks; deadline=$((ticks + $2 * 100)); seen=0; need=3; port=
+  slw_ticks; deadline=$((ticks + $2 * 100)); seen=0; need=3; port=; ticker=; ok=1
   if [ -s "$1/probe" ]; then read -r port timeout path < "$1/probe"; need=1; fi
+  slw_listen "$1"
   while :; do
+    w=; p=; read -r w 2>/dev/null < "$1/ready"; read -r p 2>/dev/null < "$1/pid"
+    if [ -n "$w" ] && [ "$w" = "$p" ]; then ok=0; break; fi
     if slw_running "$1" && { [ -z "$port" ] || { slw_listening "$port" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1; }; }; then
-      seen=$((seen + 1)); [ $seen -ge $need ] && return 0
+      seen=$((seen + 1)); [ $seen -ge $need ] && { ok=0; break; }
     else seen=0; fi
     r=; if [ -f "$1/unit" ]; then r=$(slw_restarts "$1"); elif [ -f "$1/restarts" ]; then read -r r 2>/dev/null < "$1/restarts"; fi
     if [ "\${r:-0}" -ge 3 ]; then echo "$(basename "$1") crashed 3 times before it was ready" >&2; break; fi
     slw_ticks; if [ $ticks -ge $deadline ]; then echo "$(basename "$1") not ready within $2 s" >&2; break; fi
-    sleep 0.05
+    slw_pause
   done
+  slw_unlisten
+  [ $ok = 0 ] && return 0
   echo "--- last lines of $(basename "$1") ---" >&2; tail -n 20 "$1/output.log" >&2 2>/dev/null; return 1
 }
 `;
