@@ -67,7 +67,7 @@ export interface InstanceFiles {
 
 /**
  * Prints complete releases, every instance with its status, then listening ports (see {@link parseInventory}),
- * with shell builtins wherever they serve: the observe loop runs it on every host, and each process
+ * with shell builtins wherever they serve: every observation runs it on every host, and each process
  * it would start costs the host more than the listing itself.
  */
 function listInventory(baseDir: string): string {
@@ -80,19 +80,6 @@ for m in ${base}/units/*/*/meta.json; do
 done
 echo "@@tcp"; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
 `;
-}
-
-/** Largest events file (see `EVENTS_FILE`) a full observation leaves in place; a larger one is moved to `events.1`. */
-const EVENTS_KEPT_BYTES = 1024 * 1024;
-
-/**
- * Lists complete releases, every instance with its status, and listening ports. Being the periodic
- * full observation, it also moves an events file grown beyond {@link EVENTS_KEPT_BYTES} aside
- * (watchers follow the name, and supervisors append to it anew).
- */
-export function inventoryScript(baseDir: string): string {
-  const events = shQuote(`${baseDir}/${EVENTS_FILE}`);
-  return script(`${listInventory(baseDir)}[ -f ${events} ] && [ "$(wc -c < ${events})" -gt ${EVENTS_KEPT_BYTES} ] && mv -f ${events} ${events}.1\ntrue`);
 }
 
 /** The line a session prints after its inventory; then it reads its stdin. */
@@ -122,13 +109,21 @@ status=$?
 trap '' TERM; kill -TERM 0
 exit $status`;
 
+/** Largest events file (see `EVENTS_FILE`) a session's listing leaves in place; a larger one is moved to `events.1`. */
+const EVENTS_KEPT_BYTES = 1024 * 1024;
+
+/** A release key the host accepts (a directory name under `releases/`): `[A-Za-z0-9._-]`, not starting with `.`. */
+export const RELEASE_KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
 /**
- * One host's part of an apply, over one channel (each channel costs the host a login shell):
- * prints the inventory and {@link INVENTORY_END} (unless `list` is false: the client read it
- * moments ago), then reads requests on stdin, each a line:
- * `upload <bytes>` followed by exactly that many bytes of tar, extracted into `releases/<key>/`
- * atomically (skipped when complete already; nothing is left of a failed one), answered by
- * {@link UPLOADED}; `run <bytes>` followed by exactly that many bytes of script, run last (its exit
+ * One host's part of an observation and the apply that follows, over one channel (each channel
+ * costs the host a login shell): prints the inventory and {@link INVENTORY_END}, moves an events
+ * file grown beyond {@link EVENTS_KEPT_BYTES} aside (watchers follow the name, and supervisors
+ * append to it anew), then reads requests on stdin, each a line:
+ * `upload <key> <bytes>` followed by exactly that many bytes of tar, extracted into
+ * `releases/<key>/` atomically (skipped when complete already; nothing is left of a failed one;
+ * a key not matching {@link RELEASE_KEY} fails it), answered by {@link UPLOADED};
+ * `run <bytes>` followed by exactly that many bytes of script, run last (its exit
  * status is the session's). The client keeps stdin open while the script runs and sends nothing
  * more: stdin ending before the script does (the client closed the channel, or its connection
  * dropped because the control plane was killed) TERMs the script and what it runs in the
@@ -140,26 +135,29 @@ exit $status`;
  * the session has ended, so a `head -c` that reads ahead (BusyBox's does, when more is waiting)
  * finds nothing more to take: GNU and BusyBox hosts alike (`session.test.ts` runs the session on both).
  */
-export function sessionScript(baseDir: string, key: string, list = true): string {
-  const dir = shQuote(`${baseDir}/releases/${key}`);
-  return script(`${list ? `${listInventory(baseDir)}echo ${INVENTORY_END}` : ''}
+export function sessionScript(baseDir: string): string {
+  const events = shQuote(`${baseDir}/${EVENTS_FILE}`);
+  return script(`${listInventory(baseDir)}echo ${INVENTORY_END}
+[ -f ${events} ] && [ "$(wc -c < ${events})" -gt ${EVENTS_KEPT_BYTES} ] && mv -f ${events} ${events}.1
 receive() {
-  d=${dir}; t="$d.tmp.$$"
-  if [ -f "$d/.slipway-release" ]; then head -c "$1" > /dev/null; return; fi
-  rm -rf "$t" && mkdir -p "$t" && head -c "$1" | tar -x -C "$t" && touch "$t/.slipway-release" && rm -rf "$d" && mv -T "$t" "$d" && return
+  case "$1" in ''|.*|*[!A-Za-z0-9._-]*) echo "not a release key: $1" >&2; return 1 ;; esac
+  d=${shQuote(`${baseDir}/releases`)}/$1; t="$d.tmp.$$"
+  if [ -f "$d/.slipway-release" ]; then head -c "$2" > /dev/null; return; fi
+  rm -rf "$t" && mkdir -p "$t" && head -c "$2" | tar -x -C "$t" && touch "$t/.slipway-release" && rm -rf "$d" && mv -T "$t" "$d" && return
   rm -rf "$t"; return 1
 }
-while read -r request size; do
+# upload <key> <bytes> | run <bytes>
+while read -r request a b; do
   case "$request" in
-    upload) receive "$size" || exit 1; echo ${UPLOADED} ;;
-    run) setsid sh -c ${shQuote(RUN)} slipway-run "$size"; exit ;;
+    upload) receive "$a" "$b" || exit 1; echo ${UPLOADED} ;;
+    run) setsid sh -c ${shQuote(RUN)} slipway-run "$a"; exit ;;
     *) echo "unknown request $request" >&2; exit 2 ;;
   esac
 done
 exit 0`);
 }
 
-/** Parses what {@link inventoryScript} printed (or a session before {@link INVENTORY_END}). */
+/** Parses what a session printed before {@link INVENTORY_END}. */
 export function parseInventory(output: string): Inventory {
   const releases = new Set<string>();
   const instances: RemoteInstance[] = [];

@@ -11,7 +11,7 @@ describe('HostSession output', () => {
       onStdout!(output.subarray(cut));
       return { code: 0, stdout: '', stderr: '' };
     };
-    const inventory = await new HostSession('edge1', run, '/srv/slipway', 'key').inventory();
+    const inventory = await new HostSession('edge1', run, '/srv/slipway').inventory();
     expect([...inventory.releases]).toEqual(['web-…-ü']);
   });
 });

@@ -14,6 +14,8 @@ import { busyboxTools, localShell } from '../../../test/harness/local-shell.js';
 import { startSshHosts, type SshHosts } from '../../../test/harness/sshd.js';
 import { groupRuns } from '../../../test/helpers/processes.js';
 import { until } from '../../../test/helpers/until.js';
+import { RuntimeError } from '../../errors.js';
+import { sessionScript } from './remote.js';
 import { HostSession, type RunScript } from './session.js';
 import { packDirectory } from '../kit/ssh/archive.js';
 import { trustedKeys } from '../kit/ssh/host-keys.js';
@@ -36,7 +38,7 @@ describe.each([
   let dir: string;
   let base: string;
   let archive: Buffer;
-  const open = (key = 'k1') => new HostSession('here', (script, options) => localShell(script, options, tools), base, key);
+  const open = () => new HostSession('here', (script, options) => localShell(script, options, tools), base);
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-session-'));
     base = join(dir, 'base');
@@ -56,7 +58,7 @@ describe.each([
   it('uploads a release, runs a last script, and lists the release complete next time', async () => {
     const session = open();
     await session.inventory();
-    await session.upload(archive, 'upload');
+    await session.upload('k1', archive, 'upload');
     expect(readFileSync(join(base, 'releases', 'k1', 'server.mjs'), 'utf8')).toBe('console.log(1)\n');
     expect(existsSync(join(base, 'releases', 'k1', '.slipway-release'))).toBe(true);
     expect(await session.run(`echo done >&2; exit 3`)).toMatchObject({ code: 3, stderr: 'done\n' });
@@ -64,26 +66,45 @@ describe.each([
     const again = open();
     expect((await again.inventory()).releases).toEqual(new Set(['k1']));
     writeFileSync(join(base, 'releases', 'k1', 'server.mjs'), 'kept\n');
-    await again.upload(archive, 'upload');
+    await again.upload('k1', archive, 'upload');
     expect(await again.run(`[ "$(cat ${base}/releases/k1/server.mjs)" = kept ]`)).toMatchObject({ code: 0 });
   });
 
-  it('given the inventory, lists nothing and opens no channel until a step needs one', async () => {
+  it('lists once on opening, however often its inventory is asked, and goes on over the same channel', async () => {
     const scripts: string[] = [];
-    const known = { releases: new Set<string>(), instances: [], listening: new Set<number>() };
-    const given = (key = 'k1') =>
-      new HostSession('here', (script, options) => (scripts.push(script), localShell(script, options, tools)), base, key, known);
-    const idle = given();
-    expect(await idle.inventory()).toBe(known);
-    await idle.end();
-    expect(scripts).toEqual([]);
-
-    const session = given();
-    await session.upload(archive, 'upload');
+    const session = new HostSession('here', (script, options) => (scripts.push(script), localShell(script, options, tools)), base);
+    expect(scripts).toHaveLength(1);
+    const listed = await session.inventory();
+    expect(await session.inventory()).toBe(listed);
+    await session.upload('k1', archive, 'upload');
     expect(readFileSync(join(base, 'releases', 'k1', 'server.mjs'), 'utf8')).toBe('console.log(1)\n');
     expect(await session.run('exit 4')).toMatchObject({ code: 4 });
     expect(scripts).toHaveLength(1);
-    expect(scripts[0]).not.toContain('@@tcp');
+  });
+
+  it('moves an events file grown beyond 1 MiB aside as it lists, and leaves a smaller one', async () => {
+    const events = join(base, 'events');
+    mkdirSync(base);
+    writeFileSync(events, 'x'.repeat(1024 * 1024));
+    await open().end();
+    expect(readFileSync(events, 'utf8')).toHaveLength(1024 * 1024);
+    writeFileSync(events, 'x'.repeat(1024 * 1024 + 1));
+    await open().end();
+    expect(existsSync(events)).toBe(false);
+    expect(readFileSync(`${events}.1`, 'utf8')).toHaveLength(1024 * 1024 + 1);
+  });
+
+  it('sends no release key that is not a plain name, and the host refuses one too', async () => {
+    const session = open();
+    await session.inventory();
+    for (const key of ['../k1', 'k 1', '.k1', '$(touch x)', '']) await expect(session.upload(key, archive, 'upload')).rejects.toThrow(RuntimeError);
+    expect(await session.run('exit 0')).toMatchObject({ code: 0 });
+
+    const stdin = new PassThrough();
+    const raw = localShell(sessionScript(base), { stdin, onStdout: () => {} }, tools);
+    stdin.end(Buffer.concat([Buffer.from(`upload ../escaped ${archive.length}\n`), archive]));
+    expect(await raw).toMatchObject({ code: 1, stderr: expect.stringContaining('not a release key: ../escaped') });
+    expect(existsSync(base)).toBe(false); // nothing written: neither releases/ nor ../escaped
   });
 
   it('runs the script to its end while the client stays, and passes on its status and stderr', async () => {
@@ -105,7 +126,6 @@ describe.each([
         return localShell(script, { ...options, stdin }, tools);
       },
       base,
-      'k1',
     );
     await session.inventory();
     const [pidFile, marker] = [join(dir, 'pid'), join(dir, 'marker')];
@@ -120,7 +140,7 @@ describe.each([
   it('a failed upload rejects naming the host, and leaves no release', async () => {
     const session = open();
     await session.inventory();
-    await expect(session.upload(Buffer.from('not a tar archive'), 'upload of release 2')).rejects.toThrow(RemoteCommandError);
+    await expect(session.upload('k1', Buffer.from('not a tar archive'), 'upload of release 2')).rejects.toThrow(RemoteCommandError);
     expect(readdirSync(join(base, 'releases'))).toEqual([]);
   });
 });
@@ -158,7 +178,7 @@ describe('HostSession over SSH', () => {
       connectTimeoutMs: 5_000,
     };
     const exec: RunScript = (script, options) => pool.exec(endpoint, `sh -c ${shQuote(script)}`, options);
-    return { pool, clients, session: () => new HostSession(host.name, exec, join(dir, 'base'), 'k1') };
+    return { pool, clients, session: () => new HostSession(host.name, exec, join(dir, 'base')) };
   }
 
   it('passes on the status and stderr of a script that ends while the client stays, and leaves nothing running', async () => {

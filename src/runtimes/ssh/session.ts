@@ -1,57 +1,67 @@
 /**
- * The client side of {@link sessionScript}: one exec channel per host for one apply, so the host
- * pays for one login shell (and the orchestrator for one round of channel set-up) instead of one
- * per step. Steps are taken in order: `inventory()`, then at most one `upload()`, then `run()` or
- * `end()`. The channel's stdin stays open while `run()`'s script runs on the host: when it ends
- * first (the channel closed, the connection dropped, this process was killed), the host TERMs the
- * script, so a control plane that dies mid-rollout leaves nothing acting on the host but the
- * instances already started.
+ * The client side of {@link sessionScript}: one exec channel per host for an observation and the
+ * apply that follows, so the host pays for one login shell (and the orchestrator for one round of
+ * channel set-up) instead of one per step. The session opens as it is made, listing the host's
+ * inventory; an observation may hand it over, listed, to the apply that follows (`parked-sessions.ts`).
+ * Steps are taken in order: `inventory()` (as often as wanted), then at most one `upload()`, then
+ * `run()` or `end()`. The channel's stdin stays open while `run()`'s script runs on the host: when
+ * it ends first (the channel closed, the connection dropped, this process was killed), the host
+ * TERMs the script, so a control plane that dies mid-rollout leaves nothing acting on the host but
+ * the instances already started.
  */
 import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { RuntimeError } from '../../errors.js';
 import { RemoteCommandError, type ExecOptions, type ExecResult } from '../kit/ssh/connection.js';
-import { INVENTORY_END, parseInventory, sessionScript, UPLOADED, type Inventory } from './remote.js';
+import { INVENTORY_END, parseInventory, RELEASE_KEY, sessionScript, UPLOADED, type Inventory } from './remote.js';
 
 /** Runs a script on the host (as `SshRuntime` does), with stdin and stdout streamed. */
 export type RunScript = (script: string, options: ExecOptions) => Promise<ExecResult>;
 
 export class HostSession {
   readonly #stdin = new PassThrough();
-  /** The channel, once opened. */
-  #result: Promise<ExecResult> | undefined;
   #stdout = '';
   /** Keeps a character split between two chunks until its last byte comes. */
   readonly #decoder = new StringDecoder('utf8');
   /** Looks for the awaited marker in `#stdout`; true once found. */
   #found: (() => boolean) | undefined;
+  /** The channel running the session script. */
+  readonly #result: Promise<ExecResult>;
+  readonly #inventory: Promise<Inventory>;
 
-  /**
-   * Without `known`, starts the session on the host at once: it prints its inventory and waits for
-   * requests. With `known` (the host's inventory, read moments ago), the host lists nothing and
-   * the channel opens only when a step needs it: a host with nothing to do gets none.
-   */
+  /** Opens the session on the host at once: it lists the host's inventory, then waits for requests. */
   constructor(
     private readonly host: string,
-    private readonly exec: RunScript,
-    private readonly baseDir: string,
-    private readonly releaseKey: string,
-    private readonly known?: Inventory,
+    exec: RunScript,
+    baseDir: string,
   ) {
-    if (!known) this.open();
+    this.#result = exec(sessionScript(baseDir), {
+      stdin: this.#stdin,
+      onStdout: (chunk) => {
+        this.#stdout += this.#decoder.write(chunk);
+        this.#found?.();
+      },
+    });
+    this.#result.catch(() => undefined);
+    this.#inventory = this.until(INVENTORY_END, 'inventory').then(parseInventory);
+    this.#inventory.catch(() => undefined);
   }
 
   /**
-   * The host's inventory: the one it was given, or listed by the session. Rejects with
+   * The host's inventory as the session listed it on opening (the same on every call). Rejects with
    * `HostUnreachableError` when the host cannot be reached, `RemoteCommandError` when the listing failed.
    */
-  async inventory(): Promise<Inventory> {
-    return this.known ?? parseInventory(await this.until(INVENTORY_END, 'inventory'));
+  inventory(): Promise<Inventory> {
+    return this.#inventory;
   }
 
-  /** Sends a tar archive of the release; resolves once the release is complete on the host. */
-  async upload(archive: Buffer, what: string): Promise<void> {
-    this.open();
-    this.#stdin.write(`upload ${archive.length}\n`);
+  /**
+   * Sends a tar archive of the release `key` (a name matching `RELEASE_KEY`, else a `RuntimeError`
+   * and nothing sent); resolves once the release is complete on the host.
+   */
+  async upload(key: string, archive: Buffer, what: string): Promise<void> {
+    if (!RELEASE_KEY.test(key)) throw new RuntimeError(`${what} on host ${this.host}: "${key}" is not a release key`);
+    this.#stdin.write(`upload ${key} ${archive.length}\n`);
     this.#stdin.write(archive);
     await this.until(UPLOADED, what);
   }
@@ -61,13 +71,12 @@ export class HostSession {
    * session has ended, and only then ends stdin (see the class comment).
    */
   run(script: string): Promise<ExecResult> {
-    const result = this.open();
     this.#stdin.write(`run ${Buffer.byteLength(script)}\n${script}`);
-    void result.then(
+    void this.#result.then(
       () => this.end(),
       () => this.end(),
     );
-    return result;
+    return this.#result;
   }
 
   /**
@@ -76,26 +85,12 @@ export class HostSession {
    */
   async end(): Promise<void> {
     if (!this.#stdin.writableEnded) this.#stdin.end();
-    await this.#result?.catch(() => undefined);
-  }
-
-  /** The channel running the session script, opened on first call. */
-  private open(): Promise<ExecResult> {
-    if (this.#result) return this.#result;
-    this.#result = this.exec(sessionScript(this.baseDir, this.releaseKey, !this.known), {
-      stdin: this.#stdin,
-      onStdout: (chunk) => {
-        this.#stdout += this.#decoder.write(chunk);
-        this.#found?.();
-      },
-    });
-    this.#result.catch(() => undefined);
-    return this.#result;
+    await this.#result.catch(() => undefined);
   }
 
   /** Output up to the line `marker`, consumed; rejects when the channel closes before it. */
   private until(marker: string, what: string): Promise<string> {
-    const result = this.open();
+    const result = this.#result;
     return new Promise((resolve, reject) => {
       const found = () => {
         const at = `\n${this.#stdout}`.indexOf(`\n${marker}\n`);

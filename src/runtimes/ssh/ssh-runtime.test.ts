@@ -13,7 +13,11 @@ import { ephemeralSealer } from '../../secrets/index.js';
 import { startHaproxy, type Haproxy } from '../../../test/harness/haproxy.js';
 import { startSshHosts, type SshHost, type SshHosts } from '../../../test/harness/sshd.js';
 import { adapterContract, contractUnit, type ContractUnitOverrides, type ContractWorkloadOptions } from '../adapter-contract.js';
-import { openSshRuntime, type SshRuntime } from './ssh-runtime.js';
+import { Client, type ClientChannel } from 'ssh2';
+import { processesMentioning } from '../../../test/helpers/processes.js';
+import type { ConnectFn } from '../kit/ssh/connection.js';
+import type { SetTimer } from './parked-sessions.js';
+import { openSshRuntime, type SshRuntime, type SshRuntimeDeps } from './ssh-runtime.js';
 import { SshTarget } from './settings.js';
 
 const APP = fileURLToPath(new URL('./testdata/app', import.meta.url));
@@ -74,8 +78,8 @@ class Sandbox {
     });
   }
 
-  async open(patch: Record<string, unknown> = {}): Promise<SshRuntime> {
-    const runtime = await openSshRuntime(this.settings(patch), { target: TARGET, stateDir: join(this.dir, 'state'), sealer: ephemeralSealer() });
+  async open(patch: Record<string, unknown> = {}, deps: SshRuntimeDeps = {}): Promise<SshRuntime> {
+    const runtime = await openSshRuntime(this.settings(patch), { target: TARGET, stateDir: join(this.dir, 'state'), sealer: ephemeralSealer() }, deps);
     this.runtimes.push(runtime);
     return runtime;
   }
@@ -140,6 +144,69 @@ function hammer(url: string, workers = 4) {
     },
   };
 }
+
+/** A `connect` that counts the exec channels its clients open, and those still open. */
+function countingChannels() {
+  const channels = { opened: 0, open: 0 };
+  const connect: ConnectFn = (config) => {
+    const client = new Client();
+    const exec = client.exec.bind(client) as (command: string, callback: (error: Error | undefined, channel: ClientChannel) => void) => Client;
+    client.exec = ((command: string, callback: (error: Error | undefined, channel: ClientChannel) => void) =>
+      exec(command, (error, channel) => {
+        if (!error) {
+          channels.opened++;
+          channels.open++;
+          channel.once('close', () => channels.open--);
+        }
+        callback(error, channel);
+      })) as Client['exec'];
+    return client.connect(config);
+  };
+  return { channels, connect };
+}
+
+/** Timers that fire only when `fire()` is called. */
+function heldTimers() {
+  const due = new Set<() => void>();
+  const setTimer: SetTimer = (fn) => (due.add(fn), () => due.delete(fn));
+  return { setTimer, fire: () => [...due].forEach((fn) => (due.delete(fn), fn())) };
+}
+
+describe('ssh runtime: one channel per host for an observation and the apply that follows', () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.done();
+    sandbox = undefined;
+  });
+
+  it('an apply right after an observation continues its session on each host, opening no channel of its own', async () => {
+    sandbox = new Sandbox(lab.hosts);
+    const { channels, connect } = countingChannels();
+    const runtime = await sandbox.open({}, { connect, setTimer: heldTimers().setTimer });
+    await runtime.observe();
+    expect(channels).toEqual({ opened: 4, open: 4 });
+    await runtime.apply(sandbox.unit({ replicas: 4, version: '1' }));
+    expect(channels).toEqual({ opened: 4, open: 0 });
+    const [observed] = await runtime.observe();
+    expect(observed).toMatchObject({ release: { version: '1' }, health: 'healthy' });
+  });
+
+  it('a parked session no apply takes is ended once it expires, and the next apply lists afresh', async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const { channels, connect } = countingChannels();
+    const timers = heldTimers();
+    const runtime = await sandbox.open({}, { connect, setTimer: timers.setTimer });
+    await runtime.observe();
+    expect(channels).toEqual({ opened: 2, open: 2 });
+    const sessions = () => sandbox!.hosts.flatMap((h) => processesMentioning(sandbox!.baseDir(h)));
+    expect(sessions()).not.toEqual([]);
+    timers.fire();
+    await expect.poll(() => channels.open).toBe(0);
+    await expect.poll(sessions).toEqual([]);
+    await runtime.apply(sandbox.unit({ replicas: 2, version: '1' }));
+    expect(channels).toMatchObject({ opened: 4, open: 0 });
+  });
+});
 
 describe('ssh runtime on namespace hosts behind HAProxy', () => {
   let sandbox: Sandbox | undefined;

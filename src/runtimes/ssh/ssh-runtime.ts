@@ -5,7 +5,8 @@
  * Replica r runs on host r mod n (see `placement.ts`). An apply reads every host at once, uploads
  * the release to each host that lacks it (in parallel; every upload is complete before any host
  * changes), then rolls over the hosts that need a change in batches of `batchSize`, all of it over
- * one channel per host (`session.ts`): take the host out of HAProxy (drain, wait for its sessions to
+ * one channel per host (`session.ts`), the one an observation listed the host on moments before when
+ * there is one (`parked-sessions.ts`): take the host out of HAProxy (drain, wait for its sessions to
  * end), switch `current`, stop the old instances, start the new ones, wait until they are ready, put
  * the host back and wait until HAProxy's own check sees it up. A host whose new release does not
  * become ready is restored to the old one and the rollout halts before the next batch. A host that
@@ -35,8 +36,6 @@ import { endpointOf, readLoginKeys } from '../kit/ssh/login.js';
 import { batches, hostPorts, instanceDirName, releaseKey, replicasOn, unitDirName } from './placement.js';
 import {
   assertSucceeded,
-  inventoryScript,
-  parseInventory,
   removeScript,
   restoreScript,
   rollScript,
@@ -46,7 +45,7 @@ import {
   type RemoteInstance,
 } from './remote.js';
 import { HostSession } from './session.js';
-import { RecentInventories } from './recent-inventories.js';
+import { ParkedSessions, type SetTimer } from './parked-sessions.js';
 import { HostWatcher } from './watcher.js';
 import { shQuote } from '../kit/ssh/quote.js';
 import { envFile, runScript } from './shell.js';
@@ -61,6 +60,8 @@ export interface SshRuntimeDeps {
   /** A tar archive of a directory's content. */
   readonly pack?: (dir: string) => Promise<Buffer>;
   readonly now?: () => number;
+  /** Expires the sessions an observation parked for the apply that follows (an unref'd `setTimeout` by default). */
+  readonly setTimer?: SetTimer;
 }
 
 /** One host of the target, with its HAProxy server when the target has one. */
@@ -110,8 +111,8 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
   readonly #lock = new KeyedLock();
   readonly #pack: (dir: string) => Promise<Buffer>;
   readonly #now: () => number;
-  /** What observe last read of each host, for an apply that follows at once. */
-  readonly #recent: RecentInventories;
+  /** The sessions observe last listed each host with, kept open for an apply that follows at once. */
+  readonly #parked: ParkedSessions<HostSession>;
   readonly #watches = new Set<Watching>();
   #closed = false;
 
@@ -127,7 +128,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
     this.#pool = new SshPool(deps.connect);
     this.#pack = deps.pack ?? packDirectory;
     this.#now = deps.now ?? Date.now;
-    this.#recent = new RecentInventories(RECENT_INVENTORY_MS, this.#now);
+    this.#parked = new ParkedSessions(PARKED_SESSION_MS, this.#now, deps.setTimer);
     for (const unit of units) this.#units.set(unitSlug(unit.key), unit);
   }
 
@@ -137,8 +138,8 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
    * the host where the release did not become ready (which is left on its previous release).
    */
   apply(unit: DesiredUnit, options: ApplyOptions = {}): Promise<void> {
-    return this.changing(unit, async (known) => {
-      const sessions = this.hosts.map((host) => new HostSession(host.endpoint.name, (script, o) => this.exec(host, script, o), host.baseDir, releaseKey(unit), known.get(host.index)));
+    return this.changing(unit, async (parked) => {
+      const sessions = this.hosts.map((host) => parked.get(host.index) ?? this.session(host));
       try {
         const unreachable: HostUnreachableError[] = [];
         const plans: HostPlan[] = [];
@@ -149,7 +150,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
             const session = sessions[host.index]!;
             const plan = this.planHost(unit, host, await session.inventory());
             trace(`ssh apply: ${host.endpoint.name} read`);
-            if (plan.needsUpload) await session.upload(await (archive ??= this.#pack(unit.workload.workingDir)), `upload of release ${unit.release.version}`);
+            if (plan.needsUpload) await session.upload(releaseKey(unit), await (archive ??= this.#pack(unit.workload.workingDir)), `upload of release ${unit.release.version}`);
             trace(`ssh apply: ${host.endpoint.name} has the release`);
             return plan;
           }),
@@ -270,11 +271,13 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
     return watching;
   }
 
-  /** Stops every watch and closes the connections; instances keep running on their hosts. Idempotent. */
+  /** Stops every watch, ends the parked sessions and closes the connections; instances keep running on their hosts. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    const parked = this.#parked.close();
     await Promise.all([...this.#watches].map((watching) => watching.stop()));
     await this.#pool.close();
+    await parked;
   }
 
   /**
@@ -379,19 +382,22 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
     if (lb && plan.wanted.length) await lb.ready();
   }
 
-  /** Every host's inventory, or the error that says it could not be reached. Other errors are thrown. */
+  /**
+   * Every host's inventory, or the error that says it could not be reached. Other errors are thrown.
+   * Each host is listed by a session of its own, parked for an apply that follows (see `parked-sessions.ts`).
+   */
   private inventories(): Promise<(Inventory | HostUnreachableError)[]> {
-    const stamp = this.#recent.reading();
+    const stamp = this.#parked.reading();
     return Promise.all(
       this.hosts.map(async (host) => {
+        const session = this.session(host);
         try {
-          const result = await this.exec(host, inventoryScript(host.baseDir));
+          const inventory = await session.inventory();
           trace(`ssh observe: ${host.endpoint.name} read`);
-          assertSucceeded(result, host.endpoint.name, 'inventory');
-          const inventory = parseInventory(result.stdout);
-          this.#recent.keep(host.index, inventory, stamp);
+          this.#parked.park(host.index, session, stamp);
           return inventory;
         } catch (error) {
+          void session.end();
           if (error instanceof HostUnreachableError) return error;
           throw error;
         }
@@ -399,22 +405,29 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
     );
   }
 
+  /** A session on `host`, opened at once: it lists the host (see `session.ts`). */
+  private session(host: Host): HostSession {
+    return new HostSession(host.endpoint.name, (script, options) => this.exec(host, script, options), host.baseDir);
+  }
+
   private exec(host: Host, script: string, options?: ExecOptions) {
     return this.#pool.exec(host.endpoint, `sh -c ${shQuote(script)}`, options);
   }
 
   /**
-   * Runs the change `fn` after every earlier call for the same unit has settled, with the hosts'
-   * inventories an observation read just before (by host index; see `recent-inventories.ts`).
+   * Runs the change `fn` after every earlier call for the same unit has settled, with the sessions
+   * an observation listed the hosts with just before (by host index; see `parked-sessions.ts`), for
+   * `fn` to continue; whichever it leaves open are ended once it settles.
    */
-  private changing<T>(key: UnitKey, fn: (known: ReadonlyMap<number, Inventory>) => Promise<T>): Promise<T> {
+  private changing<T>(key: UnitKey, fn: (parked: ReadonlyMap<number, HostSession>) => Promise<T>): Promise<T> {
     return this.#lock.run(unitSlug(key), async () => {
       this.assertOpen();
-      const known = this.#recent.changing();
+      const parked = this.#parked.changing();
       try {
-        return await fn(known);
+        return await fn(parked);
       } finally {
-        this.#recent.changed();
+        await Promise.all([...parked.values()].map((session) => session.end()));
+        this.#parked.changed();
       }
     });
   }
@@ -424,8 +437,8 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
   }
 }
 
-/** How old an observation's inventory of a host may be for an apply to plan with it instead of reading the host again. */
-const RECENT_INVENTORY_MS = 5_000;
+/** How old an observation's session of a host may be for an apply to continue it instead of listing the host again. */
+const PARKED_SESSION_MS = 5_000;
 
 function asUnreachable(error: unknown): HostUnreachableError {
   if (error instanceof HostUnreachableError) return error;
