@@ -4,6 +4,7 @@ import { ParkedSessions, type SetTimer } from './parked-sessions.js';
 /** A session that counts how often it was ended. */
 class FakeSession {
   ended = 0;
+  closed = false;
   async end(): Promise<void> {
     this.ended++;
   }
@@ -41,6 +42,16 @@ describe('ParkedSessions', () => {
     expect(parked.changing().size).toBe(0);
     advance(60_000);
     expect(a.ended).toBe(0);
+  });
+
+  it('hands no session whose channel closed while parked (its connection dropped), and ends it', () => {
+    const parked = parking();
+    const [dropped, open] = [new FakeSession(), new FakeSession()];
+    parked.park(0, dropped, parked.reading());
+    parked.park(1, open, parked.reading());
+    dropped.closed = true;
+    expect(parked.changing()).toEqual(new Map([[1, open]]));
+    expect([dropped.ended, open.ended]).toEqual([1, 0]);
   });
 
   it('ends a session listed while a change was under way, or across a change that began or ended meanwhile', () => {

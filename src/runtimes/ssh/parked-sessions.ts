@@ -10,9 +10,10 @@
  * restart) the roll script copes with as it would a moment later: it starts what does not run.
  */
 
-/** What can be parked: a session that can be ended (idempotently, never rejecting). */
+/** What can be parked: a session that can be ended (idempotently, never rejecting), and tells when it has closed. */
 export interface Endable {
   end(): Promise<void>;
+  readonly closed: boolean;
 }
 
 /** Calls `fn` after `ms` without keeping the process alive; returns what cancels it. */
@@ -72,15 +73,15 @@ export class ParkedSessions<S extends Endable> {
   }
 
   /**
-   * Call as a change begins: returns the parked sessions recent enough, by host index, for the
-   * change to continue (and end), and ends every other. Call {@link changed} when it ends, however it ends.
+   * Call as a change begins: returns the parked sessions recent enough and still open (a dropped
+   * connection closes one), by host index, for the change to continue (and end), and ends every other. Call {@link changed} when it ends, however it ends.
    */
   changing(): ReadonlyMap<number, S> {
     const now = this.now();
     const handed = new Map<number, S>();
     for (const [index, parked] of this.#parked) {
       const session = this.unpark(index, parked)!;
-      if (now - parked.stamp.at <= this.maxAgeMs) handed.set(index, session);
+      if (now - parked.stamp.at <= this.maxAgeMs && !session.closed) handed.set(index, session);
       else void session.end();
     }
     this.#underway++;

@@ -28,6 +28,7 @@ export class HostSession {
   /** The channel running the session script. */
   readonly #result: Promise<ExecResult>;
   readonly #inventory: Promise<Inventory>;
+  #closed = false;
 
   /** Opens the session on the host at once: it lists the host's inventory, then waits for requests. */
   constructor(
@@ -42,9 +43,17 @@ export class HostSession {
         this.#found?.();
       },
     });
-    this.#result.catch(() => undefined);
+    this.#result.then(
+      () => (this.#closed = true),
+      () => (this.#closed = true),
+    );
     this.#inventory = this.until(INVENTORY_END, 'inventory').then(parseInventory);
     this.#inventory.catch(() => undefined);
+  }
+
+  /** True once the channel has closed: the session ended, or its connection dropped. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /**
