@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadProject, projectInputFiles, type Project, type Target } from '../inputs/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { openRuntime, type RegistryCredentials, type RuntimeAdapter, type RuntimeEvent } from '../runtimes/index.js';
+import { openRuntime, warmRuntime, type RegistryCredentials, type RuntimeAdapter, type RuntimeEvent, type TargetPlace } from '../runtimes/index.js';
 import { NotFoundError } from '../errors.js';
 import { keySealer, loadSecretKey, resolveSecretRefs } from '../secrets/index.js';
 import { hostname } from 'node:os';
@@ -85,7 +85,8 @@ export class Workspace {
   /**
    * Opens the workspace: validates the project file first (an invalid file changes nothing), makes
    * or checks the private state directory (`UnsafeStateDirError`, changing nothing, when others
-   * could write it), opens the store, takes the workspace's lease (`LockedError` when a live
+   * could write it), has each target begin what opening it waits for (`warm`: logging in to ssh
+   * hosts) while it opens the store, takes the workspace's lease (`LockedError` when a live
    * process has it), records the project's services, environments and targets, and opens each
    * target's runtime, which adopts what runs.
    */
@@ -95,20 +96,26 @@ export class Workspace {
     trace('project loaded');
     const stateDir = stateDirOf(project.file);
     ensurePrivateDir(stateDir);
-    const store = await openStore({ dir: stateDir, databaseUrl: options.databaseUrl });
-    trace('store open');
-    let held: HeldLease | undefined;
+    // Logging in to hosts goes on while the store opens; the targets' runtimes take it up.
+    const warm = Object.entries(project.spec.targets).map(([name, target]) => warmRuntime(target, targetPlace(project, stateDir, name), name));
     try {
-      held = await holdLease(store.leases, workspaceLease(stateDir));
-      trace('workspace lease held');
-      const ws = new Workspace(loaded, store, stateDir, held);
-      await ws.adopt(project);
-      trace('runtimes open');
-      return ws;
-    } catch (error) {
-      await held?.release();
-      await store.close();
-      throw error;
+      const store = await openStore({ dir: stateDir, databaseUrl: options.databaseUrl });
+      trace('store open');
+      let held: HeldLease | undefined;
+      try {
+        held = await holdLease(store.leases, workspaceLease(stateDir));
+        trace('workspace lease held');
+        const ws = new Workspace(loaded, store, stateDir, held);
+        await ws.adopt(project);
+        trace('runtimes open');
+        return ws;
+      } catch (error) {
+        await held?.release();
+        await store.close();
+        throw error;
+      }
+    } finally {
+      for (const drop of warm) drop();
     }
   }
 
@@ -167,9 +174,8 @@ export class Workspace {
    */
   private async openTarget(name: string, target: Target): Promise<RuntimeAdapter> {
     const onEvent = (event: RuntimeEvent) => void this.recordRuntimeEvent(event);
-    const place = { projectDir: this.project.dir, stateDir: join(this.stateDir, 'runtime', name) };
     const registryLogin = (host: string) => this.registryLogin(host);
-    const adapter = await openRuntime(target, place, { target: name, sealer: this.#sealer, onEvent, registryLogin });
+    const adapter = await openRuntime(target, targetPlace(this.project, this.stateDir, name), { target: name, sealer: this.#sealer, onEvent, registryLogin });
     return this.observations.changingOn(name, adapter);
   }
 
@@ -214,4 +220,9 @@ export class Workspace {
       // the store is closing; the runtime keeps its own state
     }
   }
+}
+
+/** Where target `name` of `project` opens: relative to the project file, with `.slipway/runtime/<name>` as its state unless its settings name one. */
+function targetPlace(project: Project, stateDir: string, name: string): TargetPlace {
+  return { projectDir: project.dir, stateDir: join(stateDir, 'runtime', name) };
 }

@@ -4,4 +4,4 @@
  */
 export * from './types.js';
 export { interleave } from './kit/interleave.js';
-export { openRuntime, type TargetPlace } from './registry.js';
+export { openRuntime, warmRuntime, type TargetPlace } from './registry.js';

@@ -39,8 +39,27 @@ export interface TargetPlace {
  * container, static or ssh targets never loads dockerode or ssh2.
  */
 export function openRuntime(target: Target, place: TargetPlace, ctx: Omit<RuntimeContext, 'stateDir'>): Promise<RuntimeAdapter> {
+  const { module, settings, stateDir } = placed(target, place);
+  return module.open(settings, { ...ctx, stateDir });
+}
+
+/**
+ * Has the module of `target` begin what opening it will wait for (its `warm`), if it has anything
+ * to begin; returns what drops that when the target is not to open. Never throws.
+ */
+export function warmRuntime(target: Target, place: TargetPlace, name: string): () => void {
+  try {
+    const { module, settings, stateDir } = placed(target, place);
+    return module.warm?.(settings, { target: name, stateDir }) ?? (() => {});
+  } catch {
+    return () => {}; // what the settings lack, opening the target reports
+  }
+}
+
+/** The module of `target`, its settings resolved, and its state directory. */
+function placed(target: Target, place: TargetPlace): { module: RuntimeModule; settings: Parameters<RuntimeModule['open']>[0]; stateDir: string } {
   const module = runtimeModule(target.runtime);
   if (!module) throw new Error(`no runtime module for kind ${JSON.stringify(target.runtime)}`);
   const settings = module.resolvePaths?.(target, place.projectDir) ?? target;
-  return module.open(settings, { ...ctx, stateDir: module.stateDir?.(settings, place.projectDir) ?? place.stateDir });
+  return { module, settings, stateDir: module.stateDir?.(settings, place.projectDir) ?? place.stateDir };
 }

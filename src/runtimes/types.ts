@@ -182,4 +182,12 @@ export interface RuntimeModule<S extends TargetSettingsSchema = TargetSettingsSc
   refuses?(workload: Workload): WorkloadRefusal[];
   /** Opens the adapter on resolved settings, adopting whatever already runs (see each adapter). */
   open(settings: z.infer<S>, ctx: RuntimeContext): Promise<RuntimeAdapter>;
+  /**
+   * Begins, in the background, what opening the target will wait for (logging in to its hosts),
+   * changing nothing on it: the adapter opened next in this process for the same settings and state
+   * directory takes it up, and what none takes up is dropped after a while. Returns what drops it
+   * at once (nothing once taken up). Never throws; failures are left for `open` to meet. Absent:
+   * nothing to begin.
+   */
+  warm?(settings: z.infer<S>, ctx: Pick<RuntimeContext, 'target' | 'stateDir'>): () => void;
 }

@@ -21,4 +21,12 @@ export const sshRuntime: RuntimeModule<typeof SshTarget> = {
     const { openSshRuntime } = await import('./ssh-runtime.js');
     return openSshRuntime(settings, ctx);
   },
+  warm(settings, ctx) {
+    let dropped = false;
+    let drop: () => void = () => void (dropped = true);
+    import('./ssh-runtime.js')
+      .then(({ warmSshRuntime }) => !dropped && (drop = warmSshRuntime(settings, ctx)))
+      .catch(() => undefined);
+    return () => drop();
+  },
 };

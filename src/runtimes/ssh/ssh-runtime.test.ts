@@ -17,7 +17,7 @@ import { Client, type ClientChannel } from 'ssh2';
 import { processesMentioning } from '../../../test/helpers/processes.js';
 import type { ConnectFn } from '../kit/ssh/connection.js';
 import type { SetTimer } from './parked-sessions.js';
-import { openSshRuntime, type SshRuntime, type SshRuntimeDeps } from './ssh-runtime.js';
+import { openSshRuntime, warmSshRuntime, type SshRuntime, type SshRuntimeDeps } from './ssh-runtime.js';
 import { SshTarget } from './settings.js';
 
 const APP = fileURLToPath(new URL('./testdata/app', import.meta.url));
@@ -165,6 +165,20 @@ function countingChannels() {
   return { channels, connect };
 }
 
+/** A `connect` that counts its clients (one per login), those logged in and not yet closed, and those closed. */
+function countingLogins() {
+  const logins = { made: 0, connected: 0, closed: 0 };
+  const connect: ConnectFn = (config) => {
+    const client = new Client();
+    logins.made++;
+    let ready = false;
+    client.once('ready', () => ((ready = true), logins.connected++));
+    client.once('close', () => (logins.closed++, ready && logins.connected--));
+    return client.connect(config);
+  };
+  return { logins, connect };
+}
+
 /** Timers that fire only when `fire()` is called. */
 function heldTimers() {
   const due = new Set<() => void>();
@@ -205,6 +219,43 @@ describe('ssh runtime: one channel per host for an observation and the apply tha
     await expect.poll(sessions).toEqual([]);
     await runtime.apply(sandbox.unit({ replicas: 2, version: '1' }));
     expect(channels).toMatchObject({ opened: 4, open: 0 });
+  });
+});
+
+describe('ssh runtime: logging in before the target opens (warm)', () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.done();
+    sandbox = undefined;
+  });
+  const place = (s: Sandbox) => ({ target: TARGET, stateDir: join(s.dir, 'state') });
+
+  it('the runtime opened next works over the connections warm made: one login per host', async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const warmed = countingLogins();
+    warmSshRuntime(sandbox.settings(), place(sandbox), { connect: warmed.connect });
+    await expect.poll(() => warmed.logins.connected, { timeout: 30_000 }).toBe(2);
+    const own = countingLogins();
+    const runtime = await sandbox.open({}, { connect: own.connect });
+    await runtime.apply(sandbox.unit({ replicas: 2, version: '1' }));
+    expect(await runtime.observe()).toMatchObject([{ release: { version: '1' }, health: 'healthy' }]);
+    expect([warmed.logins.made, own.logins.made]).toEqual([2, 0]);
+  });
+
+  it('connections no runtime takes up are closed: when dropped, or once they have waited long enough', async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const dropped = countingLogins();
+    const drop = warmSshRuntime(sandbox.settings(), place(sandbox), { connect: dropped.connect });
+    await expect.poll(() => dropped.logins.connected, { timeout: 30_000 }).toBe(2);
+    drop();
+    await expect.poll(() => dropped.logins.connected, { timeout: 30_000 }).toBe(0);
+    const expired = countingLogins();
+    warmSshRuntime(sandbox.settings(), place(sandbox), { connect: expired.connect, keptMs: 3_000 });
+    await expect.poll(() => expired.logins.closed, { timeout: 30_000 }).toBe(2);
+    // What expired is not taken up: the runtime logs in itself.
+    const own = countingLogins();
+    await (await sandbox.open({}, { connect: own.connect })).observe();
+    expect(own.logins.made).toBe(2);
   });
 });
 

@@ -47,6 +47,7 @@ import {
 import { HostSession } from './session.js';
 import { ParkedSessions, type SetTimer } from './parked-sessions.js';
 import { HostWatcher } from './watcher.js';
+import { keepWarmPool, takeWarmPool } from './warm-pools.js';
 import { shQuote } from '../kit/ssh/quote.js';
 import { envFile, runScript } from './shell.js';
 import type { SshTarget } from './settings.js';
@@ -84,7 +85,10 @@ interface HostPlan {
   readonly needsUpload: boolean;
 }
 
-/** Opens the runtime: reads the key files and the unit records. Connects to no host until asked. */
+/**
+ * Opens the runtime: reads the key files and the unit records. Connects to no host until asked,
+ * but takes up the connections {@link warmSshRuntime} began for it.
+ */
 export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, deps: SshRuntimeDeps = {}): Promise<SshRuntime> {
   const keys = await readLoginKeys(settings, ctx.target, deps.readFile);
   const state = new StateDir(ctx.stateDir);
@@ -99,7 +103,31 @@ export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, d
     const haproxy = lb && new HaproxyServerControl(lb.socket, lb.backend, lb.servers[h.name] ?? h.name, timings, send);
     return { index, baseDir: h.baseDir ?? settings.baseDir, endpoint, haproxy };
   });
-  return new SshRuntime(settings, ctx, hosts, state, units, deps);
+  const pool = takeWarmPool(warmKey(settings, ctx.stateDir)) ?? new SshPool(deps.connect);
+  return new SshRuntime(settings, ctx, hosts, state, units, pool, deps);
+}
+
+/** How long the connections {@link warmSshRuntime} began wait for the runtime to open. */
+const WARM_KEPT_MS = 10_000;
+
+/**
+ * Logs in to every host of the target in the background, changing nothing on them, for the
+ * runtime {@link openSshRuntime} opens next for the same settings and state directory (see
+ * `warm-pools.ts`); returns what closes those connections if that runtime is not to open.
+ */
+export function warmSshRuntime(settings: SshTarget, ctx: Pick<RuntimeContext, 'target' | 'stateDir'>, deps: Pick<SshRuntimeDeps, 'connect'> & { keptMs?: number } = {}): () => void {
+  const pool = new SshPool(deps.connect);
+  const warm = keepWarmPool(warmKey(settings, ctx.stateDir), pool, deps.keptMs ?? WARM_KEPT_MS);
+  readLoginKeys(settings, ctx.target)
+    .then(async (keys) => {
+      if (warm.kept) await Promise.allSettled(settings.hosts.map((h) => pool.dial(endpointOf(settings, h, keys))));
+    })
+    .catch(() => undefined); // a key file that cannot be read: opening the target says so
+  return warm.drop;
+}
+
+function warmKey(settings: SshTarget, stateDir: string): string {
+  return `${stateDir}\n${JSON.stringify(settings)}`;
 }
 
 export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
@@ -123,9 +151,10 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
     private readonly hosts: readonly Host[],
     private readonly state: StateDir,
     units: readonly UnitRecord[],
+    pool: SshPool,
     deps: SshRuntimeDeps,
   ) {
-    this.#pool = new SshPool(deps.connect);
+    this.#pool = pool;
     this.#pack = deps.pack ?? packDirectory;
     this.#now = deps.now ?? Date.now;
     this.#parked = new ParkedSessions(PARKED_SESSION_MS, this.#now, deps.setTimer);

@@ -225,6 +225,11 @@ export class SshPool {
 
   constructor(private readonly connect: ConnectFn = connectClient) {}
 
+  /** Logs in to `endpoint` unless connected or connecting; rejects as a command would (`HostUnreachableError`). */
+  async dial(endpoint: SshEndpoint): Promise<void> {
+    await this.host(endpoint).client();
+  }
+
   /** Runs `command` (through the login shell) on `endpoint`, connecting if needed. */
   exec(endpoint: SshEndpoint, command: string, options?: ExecOptions): Promise<ExecResult> {
     return this.host(endpoint).exec(command, options);
