@@ -86,12 +86,15 @@ echo "@@tcp"; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
 export const INVENTORY_END = '@@slipway-inventory-end';
 /** The line a session prints once an upload is complete on the host. */
 export const UPLOADED = '@@slipway-uploaded';
+/** The last line of every script a session's `run` request sends: a script without it was cut short. */
+export const SCRIPT_END = '#@@slipway-script-end';
 
 /**
  * The script of a session's `run` request, run as `setsid sh -c RUN slipway-run <bytes>` with the
  * channel as stdin: `setsid` gives it a process group of its own, which everything it starts shares
- * until it leaves by a `setsid` of its own (as supervisors do). It reads exactly `<bytes>` of script
- * (fewer means stdin ended: the client is gone, and nothing runs), runs it in a subshell with stdin
+ * until it leaves by a `setsid` of its own (as supervisors do). It reads exactly `<bytes>` of script,
+ * which ends with the line {@link SCRIPT_END} (without it, stdin ended early: the client is gone,
+ * and nothing runs; told by the shell's own pattern match, not a byte count), runs it in a subshell with stdin
  * from /dev/null, and has a reader in the background take the rest of stdin, which holds neither
  * stdout nor stderr of the channel. When stdin ends before the script, the reader TERMs the group:
  * the script, what it runs in the foreground, this shell and the reader itself. When the script ends
@@ -99,12 +102,12 @@ export const UPLOADED = '@@slipway-uploaded';
  * behind), then exits with the script's status. Every signal goes to the group of the one sending
  * it, never to a pid: a group is not reused while its sender is in it.
  */
-const RUN = `s=$(head -c "$1"; echo .)
-[ "$(printf %s "$s" | wc -c)" -eq $(($1 + 1)) ] || { echo 'the script was cut short: the client is gone' >&2; exit 1; }
+const RUN = `s=$(head -c "$1")
+case "$s" in *'${SCRIPT_END}') ;; *) echo 'the script was cut short: the client is gone' >&2; exit 1 ;; esac
 exec 3<&0 < /dev/null
 { while read -r line; do :; done; kill -TERM 0; } <&3 > /dev/null 2>&1 &
 exec 3<&-
-( eval "\${s%.}" )
+( eval "$s" )
 status=$?
 trap '' TERM; kill -TERM 0
 exit $status`;
@@ -143,7 +146,8 @@ receive() {
   case "$1" in ''|.*|*[!A-Za-z0-9._-]*) echo "not a release key: $1" >&2; return 1 ;; esac
   d=${shQuote(`${baseDir}/releases`)}/$1; t="$d.tmp.$$"
   if [ -f "$d/.slipway-release" ]; then head -c "$2" > /dev/null; return; fi
-  rm -rf "$t" && mkdir -p "$t" && head -c "$2" | tar -x -C "$t" && touch "$t/.slipway-release" && rm -rf "$d" && mv -T "$t" "$d" && return
+  { [ ! -e "$t" ] || rm -rf "$t"; } && mkdir -p "$t" && head -c "$2" | tar -x -C "$t" && : > "$t/.slipway-release" &&
+    { [ ! -e "$d" ] || rm -rf "$d"; } && mv -T "$t" "$d" && return
   rm -rf "$t"; return 1
 }
 # upload <key> <bytes> | run <bytes>
@@ -190,7 +194,7 @@ function switchCurrent(unitDir: string, releaseDir: string): string {
   const link = shQuote(`${unitDir}/current`);
   const tmp = shQuote(`${unitDir}/.current.tmp`);
   return [
-    `mkdir -p ${shQuote(unitDir)} && touch ${shQuote(releaseDir)} || exit 1`,
+    `{ [ -d ${shQuote(unitDir)} ] || mkdir -p ${shQuote(unitDir)}; } && touch ${shQuote(releaseDir)} || exit 1`,
     `readlink ${link} > ${shQuote(`${unitDir}/previous`)} 2>/dev/null || true`,
     `ln -sfn ${shQuote(releaseDir)} ${tmp} && mv -T ${tmp} ${link} || exit 1`,
   ].join('\n');

@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { RuntimeError } from '../../errors.js';
 import { RemoteCommandError, type ExecOptions, type ExecResult } from '../kit/ssh/connection.js';
-import { INVENTORY_END, parseInventory, RELEASE_KEY, sessionScript, UPLOADED, type Inventory } from './remote.js';
+import { INVENTORY_END, parseInventory, RELEASE_KEY, SCRIPT_END, sessionScript, UPLOADED, type Inventory } from './remote.js';
 
 /** Runs a script on the host (as `SshRuntime` does), with stdin and stdout streamed. */
 export type RunScript = (script: string, options: ExecOptions) => Promise<ExecResult>;
@@ -80,7 +80,8 @@ export class HostSession {
    * session has ended, and only then ends stdin (see the class comment).
    */
   run(script: string): Promise<ExecResult> {
-    this.#stdin.write(`run ${Buffer.byteLength(script)}\n${script}`);
+    const sent = `${script}\n${SCRIPT_END}\n`;
+    this.#stdin.write(`run ${Buffer.byteLength(sent)}\n${sent}`);
     void this.#result.then(
       () => this.end(),
       () => this.end(),

@@ -100,7 +100,8 @@ await_ready() {
   done
   return 1
 }
-rm -f "$dir/stopping" "$dir/ready"; [ -p "$dir/${WAKE_FIFO}" ] || mkfifo "$dir/${WAKE_FIFO}"
+{ [ -e "$dir/stopping" ] || [ -e "$dir/ready" ]; } && rm -f "$dir/stopping" "$dir/ready"
+[ -p "$dir/${WAKE_FIFO}" ] || mkfifo "$dir/${WAKE_FIFO}"
 trap '' HUP
 trap ': > "$dir/stopping"; stop=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
 echo $$ > "$dir/supervisor.pid"
@@ -127,7 +128,8 @@ rm -f "$dir/supervisor.pid" "$dir/stopping"; wake stop
  * Shell functions every script may use. A process counts as alive by its `/proc/<pid>/cmdline`
  * (empty for a zombie, which an orphaned supervisor stays until the host's init reaps it), read by
  * `grep -z`: its arguments are NUL-separated, and BusyBox grep reads a line only up to a NUL.
- * `slw_start DIR`, `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR`,
+ * `slw_start DIR` (returns as the supervisor starts: `slw_wait_ready` waits for the instance),
+ * `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR`,
  * `slw_pid DIR`, `slw_restarts DIR`, `slw_probe DIR [PID]` (readiness once: 0 ready),
  * `slw_status DIR` (prints `alive pid restarts ready`), `slw_wait_ready DIR SECONDS` (the supervisor
  * found the instance ready, or the probe passes, or without a probe the process stays up for 0.3 s;
@@ -149,9 +151,9 @@ slw_start() {
     printf '[Unit]\\nDescription=Slipway %s\\n[Service]\\nExecStart=%s/run\\nRestart=always\\nRestartSec=1\\nStandardOutput=append:%s/output.log\\nStandardError=append:%s/output.log\\n[Install]\\nWantedBy=multi-user.target\\n' "$u" "$1" "$1" "$1" > "/etc/systemd/system/$u"
     systemctl daemon-reload && systemctl enable --now "$u" >/dev/null 2>&1
   else
-    rm -f "$1/restarts" "$1/pid"
+    { [ -e "$1/restarts" ] || [ -e "$1/pid" ]; } && rm -f "$1/restarts" "$1/pid"
+    [ -p "$1/${WAKE_FIFO}" ] || mkfifo "$1/${WAKE_FIFO}"
     setsid sh -c ${shQuote(SUPERVISOR)} slipway-supervise "$1" > /dev/null 2>&1 < /dev/null 4>&- &
-    i=0; while [ ! -f "$1/pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
   fi
 }
 slw_alive() {
@@ -171,7 +173,8 @@ slw_stop() {
   sp=$p; slw_listen "$1"; slw_ticks; deadline=$((ticks + 1000))
   kill -TERM "$sp" 2>/dev/null
   while slw_alive "$1" && [ $ticks -lt $deadline ]; do slw_pause; slw_ticks; done
-  slw_unlisten; kill -KILL -- "-$sp" 2>/dev/null; rm -f "$1/supervisor.pid" "$1/pid" "$1/stopping"; return 0
+  slw_unlisten; kill -KILL -- "-$sp" 2>/dev/null
+  for f in supervisor.pid pid stopping; do [ -e "$1/$f" ] && rm -f "$1/supervisor.pid" "$1/pid" "$1/stopping" && break; done; return 0
 }
 slw_status() {
   if slw_alive "$1"; then a=1; else a=0; fi
