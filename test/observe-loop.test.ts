@@ -71,12 +71,14 @@ describe('observe loop', () => {
   });
 
   it('goes on observing the other targets while one hangs, and a deployment elsewhere does not wait for it', async () => {
-    // An "SSH host" on loopback that hangs up on the first connection (so the host is seen out of
-    // reach, quickly) and accepts every later one without ever answering.
+    // An "SSH host" on loopback that hangs up (so the host is seen out of reach, quickly) until the
+    // loop has seen it so, then accepts every connection without ever answering.
     const held = new Set<Socket>();
     let connections = 0;
+    let hold = false;
     const host = createServer((socket) => {
-      if (++connections === 1) return void socket.destroy();
+      connections++;
+      if (!hold) return void socket.destroy();
       held.add(socket);
       socket.on('close', () => held.delete(socket));
     });
@@ -104,10 +106,13 @@ targets:
     const hungWs = await Workspace.open({ projectFile: join(other, 'slipway.yaml') });
     const loop = startObserveLoop(hungWs, { intervalMs: 100 });
     try {
+      await expect.poll(() => hungWs.observations.last('hung')).toBeDefined();
+      hold = true;
       await expect.poll(() => held.size).toBe(1);
+      const dialled = connections;
       expect((await deploy(hungWs, { service: 'api', environment: 'dev', actor: 'test' })).result).toBe('deployed');
       await expect.poll(async () => (await hungWs.store.listObserved({ target: 'local' })).map((r) => r.service)).toEqual(['api']);
-      expect([held.size, connections]).toEqual([1, 2]); // the hung target's second observation is still waiting, and was not started again
+      expect([held.size, connections]).toEqual([1, dialled]); // the hung target's observation is still waiting, and was not started again
     } finally {
       for (const socket of held) socket.destroy();
       await loop.stop();

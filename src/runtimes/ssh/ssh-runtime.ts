@@ -413,10 +413,13 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
 
   /**
    * Every host's inventory, or the error that says it could not be reached. Other errors are thrown.
-   * Each host is listed by a session of its own, parked for an apply that follows (see `parked-sessions.ts`).
+   * Each host is listed by a session of its own, parked for an apply that follows (see
+   * `parked-sessions.ts`) unless the target is watched: then deployments plan from the observe
+   * loop's kept observation, and a session parked by the loop's reads would only hold a shell on
+   * each host for nothing.
    */
   private inventories(): Promise<(Inventory | HostUnreachableError)[]> {
-    const stamp = this.#parked.reading();
+    const stamp = this.#watches.size ? undefined : this.#parked.reading();
     return Promise.all(
       this.hosts.map(async (host) => {
         const session = this.session(host);
