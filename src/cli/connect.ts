@@ -22,17 +22,22 @@ export function projectFileOf(option: string | undefined): string {
  * Operations for this CLI invocation: a Slipway server when `SLIPWAY_URL` is set (with the API
  * token in `SLIPWAY_TOKEN`; no project file is needed here then), else the project's.
  */
-export async function connectFromEnvironment(projectFile: () => string, env: NodeJS.ProcessEnv = process.env): Promise<Operations> {
+export async function connectFromEnvironment(projectFile: () => string, env: NodeJS.ProcessEnv = process.env, options: ConnectOptions = {}): Promise<Operations> {
   if (env.SLIPWAY_URL) return new ApiClient({ url: env.SLIPWAY_URL, ...(env.SLIPWAY_TOKEN && { token: env.SLIPWAY_TOKEN }) });
-  return connect(projectFile());
+  return connect(projectFile(), options);
+}
+
+export interface ConnectOptions {
+  /** A workspace opened here logs in to the targets' hosts while its store opens (`WorkspaceOptions.warm`). */
+  readonly warm?: boolean;
 }
 
 /** Operations on the project: through the control socket of the process that holds its workspace, when one answers; local otherwise. */
-export async function connect(projectFile: string): Promise<Operations> {
+export async function connect(projectFile: string, options: ConnectOptions = {}): Promise<Operations> {
   const stateDir = stateDirOf(projectFile);
   const socket = controlSocketPath(stateDir);
   if (await controlSocketAnswers(stateDir)) return new ControlClient(socket);
-  const ws = await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL });
+  const ws = await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL, warm: options.warm });
   const reconciler = new Reconciler(ws);
   return new LocalOperations(ws, { drive: 'inline', drift: () => reconciler.drift() });
 }

@@ -79,9 +79,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const json = new Option('--json', 'print JSON for scripts');
   const overrideOrder = new Option('--override-order <reason>', 'admins: let the release in before it succeeded where the environment promotes from, recorded with this reason').argParser(note);
 
-  /** Runs `work` with operations on the project, always releasing them. */
-  const withOps = async <T>(work: (ops: Operations) => Promise<T>): Promise<T> => {
-    const ops = await connectFromEnvironment(projectFile);
+  /**
+   * Runs `work` with operations on the project, always releasing them. With `warm`, a workspace
+   * opened here logs in to the targets' hosts while its store opens: for commands that read or
+   * change what runs there.
+   */
+  const withOps = async <T>(work: (ops: Operations) => Promise<T>, { warm = false } = {}): Promise<T> => {
+    const ops = await connectFromEnvironment(projectFile, process.env, { warm });
     trace('connected');
     try {
       return await work(ops);
@@ -91,6 +95,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       trace('closed');
     }
   };
+  /** {@link withOps} for a command that reads or changes what runs on the targets. */
+  const withTargets = <T>(work: (ops: Operations) => Promise<T>): Promise<T> => withOps(work, { warm: true });
   const print = (value: unknown, asJson: boolean | undefined, human: () => string) => io.out(asJson ? JSON.stringify(value, null, 2) : human());
 
   program
@@ -150,7 +156,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-e, --env <environment>', 'environment (default: the first one)', environment)
     .addOption(json)
     .action((options: { env?: string; json?: boolean }) =>
-      withOps(async (ops) => {
+      withTargets(async (ops) => {
         const plan = await ops.preview(options.env);
         print(plan, options.json, () => formatPlan(plan));
       }),
@@ -165,7 +171,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(overrideOrder)
     .addOption(json)
     .action((service: string, options: { env: string; version?: string; overrideOrder?: string; json?: boolean }) =>
-      withOps(async (ops) => {
+      withTargets(async (ops) => {
         const progress = startProgress(`deploying ${service} to ${options.env}`);
         const request = { service, environment: options.env, version: options.version, actor: actor(), orderOverride: options.overrideOrder };
         const outcome = await ops
@@ -181,7 +187,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('which release runs where, and how healthy it is')
     .addOption(json)
     .action((options: { json?: boolean }) =>
-      withOps(async (ops) => {
+      withTargets(async (ops) => {
         const rows = await ops.status();
         print(rows, options.json, () => formatStatus(rows));
       }),
@@ -196,7 +202,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-n, --tail <lines>', 'lines per instance to start with', '100')
     .addOption(json)
     .action((service: string, options: { env: string; follow?: boolean; tail: string; json?: boolean }) =>
-      withOps(async (ops) => {
+      withTargets(async (ops) => {
         const abort = new AbortController();
         const stop = () => abort.abort();
         process.once('SIGINT', stop);
@@ -230,7 +236,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-e, --env <environment>', 'only this environment', environment)
     .addOption(json)
     .action((options: { env?: string; json?: boolean }) =>
-      withOps(async (ops) => {
+      withTargets(async (ops) => {
         const stopped = await ops.down({ environment: options.env, actor: actor() });
         print(stopped, options.json, () => (stopped.length ? stopped.map((k) => `stopped ${k.service} in ${k.environment} on ${k.target}`).join('\n') : 'nothing was running'));
       }),
@@ -247,7 +253,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(overrideOrder)
     .addOption(json)
     .action((service: string, options: { env?: string; version?: string; overrideOrder?: string; json?: boolean }) =>
-      withOps(async (ops) => {
+      withTargets(async (ops) => {
         const promotion = await ops.promote({ service, environment: options.env, version: options.version, actor: actor(), orderOverride: options.overrideOrder });
         print(promotion, options.json, () => promotionLine(promotion));
         if (promotion.status === 'failed') setExit(ExitCode.failed);
@@ -264,7 +270,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('-m, --comment <text>', 'why', note)
       .addOption(json)
       .action((service: string, options: { env: string; group?: string[]; comment?: string; json?: boolean }) =>
-        withOps(async (ops) => {
+        withTargets(async (ops) => {
           const fromEnvironment = () => (process.env.SLIPWAY_GROUPS ?? '').split(',').filter(Boolean).map(checked(Label, 'group (in SLIPWAY_GROUPS)'));
           const groups = options.group ?? fromEnvironment();
           const promotion = await ops.decide({ service, environment: options.env, actor: actor(), groups, approved, comment: options.comment });
@@ -310,7 +316,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('-e, --env <environment>', 'environment', environment)
     .addOption(json)
     .action((service: string, options: { env: string; json?: boolean }) =>
-      withOps(async (ops) => {
+      withTargets(async (ops) => {
         const outcome = await ops.rollback({ service, environment: options.env, actor: actor() });
         print(outcome, options.json, () => formatOutcome(outcome));
         if (outcome.result === 'failed') setExit(ExitCode.failed);
@@ -370,7 +376,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('-e, --env <environment>', 'environment', environment)
     .addOption(json)
     .action((options: { env: string; json?: boolean }) =>
-      withOps(async (ops) => {
+      withTargets(async (ops) => {
         const lines = await ops.resources(options.env);
         print(lines, options.json, () => (lines.length ? lines.join('\n') : 'No changes: every resource is as the services ask.'));
       }),
@@ -381,7 +387,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('-e, --env <environment>', 'environment', environment)
     .addOption(json)
     .action((options: { env: string; json?: boolean }) =>
-      withOps(async (ops) => {
+      withTargets(async (ops) => {
         const lines = await ops.applyResources({ environment: options.env, actor: actor() });
         print(lines, options.json, () => (lines.length ? lines.join('\n') : 'nothing to do'));
       }),
@@ -435,7 +441,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('what differs from the desired state, since when, and why it is left as it is if it is')
     .addOption(json)
     .action((options: { json?: boolean }) =>
-      withOps(async (ops) => {
+      withTargets(async (ops) => {
         const drift = await ops.drift();
         print(drift, options.json, () =>
           drift.length

@@ -20,7 +20,7 @@ export interface UpOptions {
 
 /** Runs until a stop signal; resolves to the exit code. */
 export async function up(projectFile: string, out: (text: string) => void, options: UpOptions = {}): Promise<number> {
-  const ws = await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL });
+  const ws = await Workspace.open({ projectFile, databaseUrl: process.env.SLIPWAY_DATABASE_URL, warm: true });
   const stopped = stopSignal();
   try {
     // The control plane (fastify, the loops) loads only for `up`, not with every command.

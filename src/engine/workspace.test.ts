@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -91,6 +93,51 @@ targets:
       expect(existsSync(remoteBase)).toBe(false);
     } finally {
       await opened.close();
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it('with warm, logs in to the ssh hosts while the store opens; without, reaches no host', async () => {
+    // An "SSH host" on loopback that counts the connections made to it and never answers.
+    const held = new Set<Socket>();
+    let connections = 0;
+    const host = createServer((socket) => {
+      connections++;
+      held.add(socket);
+      socket.on('close', () => held.delete(socket));
+    });
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    const project = mkdtempSync(join(tmpdir(), 'slipway-workspace-warm-'));
+    const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(project, 'key')], { encoding: 'utf8' });
+    expect(keygen.status, keygen.stderr).toBe(0);
+    writeFileSync(
+      join(project, 'slipway.yaml'),
+      `project: ssh-warm
+services:
+  web:
+    workload: { command: node, args: [server.mjs] }
+environments:
+  dev: { targets: [hosts] }
+targets:
+  hosts:
+    runtime: ssh
+    hosts: [{ name: a, address: 127.0.0.1, port: ${(host.address() as { port: number }).port}, hostKeys: ['SHA256:${'A'.repeat(43)}'] }]
+    identityFile: key
+    connectTimeoutSeconds: 600
+`,
+    );
+    const closing = async (opened: Workspace) => {
+      for (const socket of held) socket.destroy(); // the login fails at once, so closing waits for nothing
+      await opened.close();
+    };
+    try {
+      await closing(await Workspace.open({ projectFile: join(project, 'slipway.yaml') }));
+      expect(connections).toBe(0);
+      const warmed = await Workspace.open({ projectFile: join(project, 'slipway.yaml'), warm: true });
+      await expect.poll(() => connections).toBe(1);
+      await closing(warmed);
+    } finally {
+      host.close();
       rmSync(project, { recursive: true, force: true });
     }
   });

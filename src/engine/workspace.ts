@@ -25,6 +25,12 @@ export interface WorkspaceOptions {
   readonly projectFile: string;
   /** PostgreSQL URL; the embedded store in `.slipway/` when absent. */
   readonly databaseUrl?: string;
+  /**
+   * Has each target begin, while the store opens, what opening it will wait for (`RuntimeModule.warm`:
+   * logging in to ssh hosts), for a process about to read or change what runs there. Default: false,
+   * so a command that only reads records logs in nowhere.
+   */
+  readonly warm?: boolean;
 }
 
 /** The state directory of the project whose file is `projectFile`. */
@@ -85,8 +91,8 @@ export class Workspace {
   /**
    * Opens the workspace: validates the project file first (an invalid file changes nothing), makes
    * or checks the private state directory (`UnsafeStateDirError`, changing nothing, when others
-   * could write it), has each target begin what opening it waits for (`warm`: logging in to ssh
-   * hosts) while it opens the store, takes the workspace's lease (`LockedError` when a live
+   * could write it), with `warm` has each target begin what opening it waits for (logging in to
+   * ssh hosts) while it opens the store, takes the workspace's lease (`LockedError` when a live
    * process has it), records the project's services, environments and targets, and opens each
    * target's runtime, which adopts what runs.
    */
@@ -97,7 +103,8 @@ export class Workspace {
     const stateDir = stateDirOf(project.file);
     ensurePrivateDir(stateDir);
     // Logging in to hosts goes on while the store opens; the targets' runtimes take it up.
-    const warm = Object.entries(project.spec.targets).map(([name, target]) => warmRuntime(target, targetPlace(project, stateDir, name), name));
+    const targets = options.warm ? Object.entries(project.spec.targets) : [];
+    const warm = targets.map(([name, target]) => warmRuntime(target, targetPlace(project, stateDir, name), name));
     try {
       const store = await openStore({ dir: stateDir, databaseUrl: options.databaseUrl });
       trace('store open');

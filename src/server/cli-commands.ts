@@ -38,7 +38,7 @@ export function registerServerCommands(program: Command, deps: ServerCommandDeps
     .option('--allow-anonymous-reads', 'let callers without a token read (never write)')
     .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
     .action(async (options: { host: string; port: string; allowAnonymousReads?: boolean; bodyLimit: string }) => {
-      const ws = await Workspace.open({ projectFile: deps.projectFile(), databaseUrl });
+      const ws = await Workspace.open({ projectFile: deps.projectFile(), databaseUrl, warm: true });
       try {
         const { startControlPlane } = await import('./control-plane.js');
         const plane = await startControlPlane(ws, {
