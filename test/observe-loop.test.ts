@@ -3,14 +3,13 @@
  * only the units that changed: an unchanged unit keeps the time it was recorded. A target that
  * does not answer holds up neither the loop's other targets nor a deployment elsewhere.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startObserveLoop } from '../src/converge/index.js';
 import { Workspace, deploy } from '../src/engine/index.js';
+import { silentHostTarget, startSilentHost, writeLoginKey } from './helpers/silent-host.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-observe-loop-'));
 writeFileSync(
@@ -71,21 +70,12 @@ describe('observe loop', () => {
   });
 
   it('goes on observing the other targets while one hangs, and a deployment elsewhere does not wait for it', async () => {
-    // An "SSH host" on loopback that hangs up (so the host is seen out of reach, quickly) until the
-    // loop has seen it so, then accepts every connection without ever answering.
-    const held = new Set<Socket>();
-    let connections = 0;
-    let hold = false;
-    const host = createServer((socket) => {
-      connections++;
-      if (!hold) return void socket.destroy();
-      held.add(socket);
-      socket.on('close', () => held.delete(socket));
-    });
-    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    // Hung up on (so the host is seen out of reach, quickly) until the loop has seen it so, then
+    // never answered.
+    const host = await startSilentHost();
+    host.hangUp = true;
     const other = mkdtempSync(join(tmpdir(), 'slipway-observe-hung-'));
-    const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(other, 'key')], { encoding: 'utf8' });
-    expect(keygen.status, keygen.stderr).toBe(0);
+    writeLoginKey(other);
     writeFileSync(
       join(other, 'slipway.yaml'),
       `project: observe-hung
@@ -95,29 +85,24 @@ environments:
   dev: { targets: [local] }
   prod: { targets: [hung] }
 targets:
-  hung:
-    runtime: ssh
-    hosts: [{ name: hung, address: 127.0.0.1, port: ${(host.address() as { port: number }).port}, hostKeys: ["SHA256:${'A'.repeat(43)}"] }]
-    identityFile: ./key
-    connectTimeoutSeconds: 600
-  local: { runtime: "null" }
+${silentHostTarget('hung', host.port)}  local: { runtime: "null" }
 `,
     );
     const hungWs = await Workspace.open({ projectFile: join(other, 'slipway.yaml') });
     const loop = startObserveLoop(hungWs, { intervalMs: 100 });
     try {
       await expect.poll(() => hungWs.observations.last('hung')).toBeDefined();
-      hold = true;
-      await expect.poll(() => held.size).toBe(1);
-      const dialled = connections;
+      host.hangUp = false;
+      await expect.poll(() => host.held).toBe(1);
+      const dialled = host.connections;
       expect((await deploy(hungWs, { service: 'api', environment: 'dev', actor: 'test' })).result).toBe('deployed');
       await expect.poll(async () => (await hungWs.store.listObserved({ target: 'local' })).map((r) => r.service)).toEqual(['api']);
-      expect([held.size, connections]).toEqual([1, dialled]); // the hung target's observation is still waiting, and was not started again
+      expect([host.held, host.connections]).toEqual([1, dialled]); // the hung target's observation is still waiting, and was not started again
     } finally {
-      for (const socket of held) socket.destroy();
+      host.dropAll();
       await loop.stop();
       await hungWs.close();
-      host.close();
+      await host.close();
       rmSync(other, { recursive: true, force: true });
     }
   });

@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentHostTarget, startSilentHost, writeLoginKey } from '../../test/helpers/silent-host.js';
 import { Workspace } from './workspace.js';
 
 const project = (layers: string) => `project: reload
@@ -98,47 +97,30 @@ targets:
   });
 
   it('with warm, logs in to the ssh hosts while the store opens; without, reaches no host', async () => {
-    // An "SSH host" on loopback that counts the connections made to it and never answers.
-    const held = new Set<Socket>();
-    let connections = 0;
-    const host = createServer((socket) => {
-      connections++;
-      held.add(socket);
-      socket.on('close', () => held.delete(socket));
-    });
-    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
-    const project = mkdtempSync(join(tmpdir(), 'slipway-workspace-warm-'));
-    const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(project, 'key')], { encoding: 'utf8' });
-    expect(keygen.status, keygen.stderr).toBe(0);
-    writeFileSync(
-      join(project, 'slipway.yaml'),
-      `project: ssh-warm
-services:
-  web:
-    workload: { command: node, args: [server.mjs] }
-environments:
-  dev: { targets: [hosts] }
-targets:
-  hosts:
-    runtime: ssh
-    hosts: [{ name: a, address: 127.0.0.1, port: ${(host.address() as { port: number }).port}, hostKeys: ['SHA256:${'A'.repeat(43)}'] }]
-    identityFile: key
-    connectTimeoutSeconds: 600
-`,
-    );
-    const closing = async (opened: Workspace) => {
-      for (const socket of held) socket.destroy(); // the login fails at once, so closing waits for nothing
-      await opened.close();
+    /** A project whose one target is a silent host of its own. */
+    const projectOn = async (name: string) => {
+      const host = await startSilentHost();
+      const dir = mkdtempSync(join(tmpdir(), `slipway-workspace-${name}-`));
+      writeLoginKey(dir);
+      const file = join(dir, 'slipway.yaml');
+      writeFileSync(file, `project: ${name}\nservices:\n  web: { workload: { command: node, args: [server.mjs] } }\nenvironments:\n  dev: { targets: [hosts] }\ntargets:\n${silentHostTarget('hosts', host.port)}`);
+      return { host, dir, file };
     };
+    const [cold, warm] = [await projectOn('cold'), await projectOn('warm')];
+    const opened: Workspace[] = [];
     try {
-      await closing(await Workspace.open({ projectFile: join(project, 'slipway.yaml') }));
-      expect(connections).toBe(0);
-      const warmed = await Workspace.open({ projectFile: join(project, 'slipway.yaml'), warm: true });
-      await expect.poll(() => connections).toBe(1);
-      await closing(warmed);
+      opened.push(await Workspace.open({ projectFile: cold.file }));
+      opened.push(await Workspace.open({ projectFile: warm.file, warm: true }));
+      await expect.poll(() => warm.host.connections).toBe(1);
+      // Opened first and still open, the workspace without warm would have dialled by now had it warmed too.
+      expect(cold.host.connections).toBe(0);
     } finally {
-      host.close();
-      rmSync(project, { recursive: true, force: true });
+      for (const { host } of [cold, warm]) host.dropAll(); // a login waiting fails at once, so closing waits for nothing
+      for (const ws of opened) await ws.close();
+      for (const { host, dir } of [cold, warm]) {
+        await host.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 });
