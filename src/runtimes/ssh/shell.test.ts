@@ -122,7 +122,8 @@ done`,
 
 /**
  * A readiness wait and a stop on an instance under the supervisor: they look again when the
- * supervisor wakes them, not every 50 ms. A `sleep` on the waiter's PATH writes down each call.
+ * supervisor wakes them, not every 50 ms. A `sleep` function in the waiter's shell writes down each
+ * call (a function, not a program on PATH: BusyBox's shell runs its own `sleep` whatever PATH says).
  */
 describe.each([
   ['sh', ['sh']],
@@ -131,23 +132,20 @@ describe.each([
   let dir: string;
   let instance: string;
   let sleeps: string;
-  let path: string;
+  /** Runs `body` in `shell` with a `sleep` that writes down each call, then sleeps. */
+  const counted = (body: string) => run(shell, `sleep() { echo "$*" >> ${shQuote(sleeps)}; command sleep "$@"; }\n${body}`);
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-wake-'));
     instance = join(dir, 'base', 'units', 'dev.web', 'r0-abc');
     mkdirSync(instance, { recursive: true });
     sleeps = join(dir, 'sleeps');
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'sleep'), `#!/bin/sh\necho "$*" >> ${shQuote(sleeps)}\nexec /bin/sleep "$@"\n`, { mode: 0o755 });
-    path = `${bin}:${process.env.PATH}`;
   });
   afterEach(async () => {
     await run(shell, `slw_stop ${shQuote(instance)}`);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Starts the supervisor (with this machine's PATH) on `run`, and waits until it has started its process. */
+  /** Starts the supervisor on `run`, and waits until it has started its process. */
   async function supervise(runScript: string): Promise<void> {
     writeFileSync(join(instance, 'run'), `#!/bin/sh\n${runScript}\n`, { mode: 0o700 });
     spawn('setsid', [...shell, '-c', SUPERVISOR, 'slipway-supervise', instance], { stdio: 'ignore', detached: true }).unref();
@@ -161,14 +159,14 @@ describe.each([
     writeFileSync(join(instance, 'probe'), `${port} 1 /healthz`);
     // Listening only after a second: a wait that polled would have slept many times by then.
     await supervise(`/bin/sleep 1; exec ${shQuote(process.execPath)} -e "require('http').createServer((q, s) => s.end()).listen(${port}, '127.0.0.1')"`);
-    expect(await run(shell, `PATH=${shQuote(path)}; slw_wait_ready ${shQuote(instance)} 30`)).toMatchObject({ code: 0 });
+    expect(await counted(`slw_wait_ready ${shQuote(instance)} 30`)).toMatchObject({ code: 0 });
     expect(sleptFor().filter((arg) => arg !== '1')).toEqual([]);
     expect(readFileSync(join(instance, 'ready'), 'utf8').trim()).toBe(readFileSync(join(instance, 'pid'), 'utf8').trim());
   });
 
   it('fails once the supervisor has restarted the instance 3 times', async () => {
     await supervise('exit 7');
-    const result = await run(shell, `PATH=${shQuote(path)}; slw_wait_ready ${shQuote(instance)} 60`);
+    const result = await counted(`slw_wait_ready ${shQuote(instance)} 60`);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('r0-abc crashed 3 times before it was ready');
     expect(sleptFor().filter((arg) => arg !== '1')).toEqual([]);
@@ -176,7 +174,7 @@ describe.each([
 
   it('stops the instance, told by the supervisor when it has', async () => {
     await supervise(`exec ${shQuote(process.execPath)} -e "setInterval(() => {}, 1000)"`);
-    expect(await run(shell, `PATH=${shQuote(path)}; slw_stop ${shQuote(instance)}`)).toMatchObject({ code: 0, stderr: '' });
+    expect(await counted(`slw_stop ${shQuote(instance)}`)).toMatchObject({ code: 0, stderr: '' });
     expect(processesMentioning(instance)).toEqual([]);
     expect(sleptFor().filter((arg) => arg !== '1')).toEqual([]);
   });
