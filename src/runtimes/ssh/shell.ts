@@ -188,7 +188,7 @@ slw_running() {
 }
 slw_listen() { ticker=; [ -p "$1/${WAKE_FIFO}" ] || return 0; exec 4<> "$1/${WAKE_FIFO}"; while sleep 1; do echo tick; done >&4 2>/dev/null & ticker=$!; }
 slw_pause() { if [ -n "$ticker" ]; then read -r _ <&4; else sleep 0.05; fi; }
-slw_unlisten() { if [ -n "$ticker" ]; then kill "$ticker"; exec 4<&-; ticker=; fi; }
+slw_unlisten() { if [ -n "$ticker" ]; then kill "$ticker"; wait "$ticker" 2>/dev/null; exec 4<&-; ticker=; fi; }
 slw_ticks() { read -r ticks _ < /proc/uptime; ticks=\${ticks%.*}\${ticks#*.}; }
 slw_wait_ready() {
   slw_ticks; deadline=$((ticks + $2 * 100)); seen=0; need=3; port=; ticker=; ok=1
