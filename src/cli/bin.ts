@@ -14,3 +14,5 @@ const { main } = await import('./main.js');
 trace('cli modules loaded');
 
 process.exitCode = await main(process.argv);
+const { user, system } = process.cpuUsage();
+trace(`done, ${((user + system) / 1e6).toFixed(2)} CPU s in this process`);

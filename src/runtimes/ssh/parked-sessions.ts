@@ -19,7 +19,8 @@ export interface Endable {
 /** Calls `fn` after `ms` without keeping the process alive; returns what cancels it. */
 export type SetTimer = (fn: () => void, ms: number) => () => void;
 
-const unrefTimer: SetTimer = (fn, ms) => {
+/** The default {@link SetTimer}: a `setTimeout` that does not keep the process alive. */
+export const unrefTimer: SetTimer = (fn, ms) => {
   const timer = setTimeout(fn, ms);
   timer.unref();
   return () => clearTimeout(timer);

@@ -120,9 +120,10 @@ export const RELEASE_KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 /**
  * One host's part of an observation and the apply that follows, over one channel (each channel
- * costs the host a login shell): prints the inventory and {@link INVENTORY_END}, moves an events
- * file grown beyond {@link EVENTS_KEPT_BYTES} aside (watchers follow the name, and supervisors
- * append to it anew), then reads requests on stdin, each a line:
+ * costs the host a login shell). It reads requests on stdin, each a line, and does nothing until
+ * the first comes (a session may be opened before it is needed, see `warm-starts.ts`):
+ * `list` prints the inventory and {@link INVENTORY_END}, then moves an events file grown beyond
+ * {@link EVENTS_KEPT_BYTES} aside (watchers follow the name, and supervisors append to it anew);
  * `upload <key> <bytes>` followed by exactly that many bytes of tar, extracted into
  * `releases/<key>/` atomically (skipped when complete already; nothing is left of a failed one;
  * a key not matching {@link RELEASE_KEY} fails it), answered by {@link UPLOADED};
@@ -140,9 +141,7 @@ export const RELEASE_KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
  */
 export function sessionScript(baseDir: string): string {
   const events = shQuote(`${baseDir}/${EVENTS_FILE}`);
-  return script(`${listInventory(baseDir)}echo ${INVENTORY_END}
-[ -f ${events} ] && [ "$(wc -c < ${events})" -gt ${EVENTS_KEPT_BYTES} ] && mv -f ${events} ${events}.1
-receive() {
+  return script(`receive() {
   case "$1" in ''|.*|*[!A-Za-z0-9._-]*) echo "not a release key: $1" >&2; return 1 ;; esac
   d=${shQuote(`${baseDir}/releases`)}/$1; t="$d.tmp.$$"
   if [ -f "$d/.slipway-release" ]; then head -c "$2" > /dev/null; return; fi
@@ -150,9 +149,11 @@ receive() {
     { [ ! -e "$d" ] || rm -rf "$d"; } && mv -T "$t" "$d" && return
   rm -rf "$t"; return 1
 }
-# upload <key> <bytes> | run <bytes>
+# list | upload <key> <bytes> | run <bytes>
 while read -r request a b; do
   case "$request" in
+    list) ${listInventory(baseDir)}echo ${INVENTORY_END}
+      [ -f ${events} ] && [ "$(wc -c < ${events})" -gt ${EVENTS_KEPT_BYTES} ] && mv -f ${events} ${events}.1 ;;
     upload) receive "$a" "$b" || exit 1; echo ${UPLOADED} ;;
     run) setsid sh -c ${shQuote(RUN)} slipway-run "$a"; exit ;;
     *) echo "unknown request $request" >&2; exit 2 ;;

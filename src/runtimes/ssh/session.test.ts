@@ -70,7 +70,19 @@ describe.each([
     expect(await again.run(`[ "$(cat ${base}/releases/k1/server.mjs)" = kept ]`)).toMatchObject({ code: 0 });
   });
 
-  it('lists once on opening, however often its inventory is asked, and goes on over the same channel', async () => {
+  it('waits to be asked: opened, it lists nothing and moves no file until its inventory is asked', async () => {
+    mkdirSync(base);
+    writeFileSync(join(base, 'events'), 'x'.repeat(1024 * 1024 + 1));
+    const stdin = new PassThrough();
+    const output: Buffer[] = [];
+    const raw = localShell(sessionScript(base), { stdin, onStdout: (chunk) => output.push(chunk) }, tools);
+    stdin.end();
+    expect(await raw).toMatchObject({ code: 0, stderr: '' });
+    expect(Buffer.concat(output).toString()).toBe('');
+    expect(existsSync(`${join(base, 'events')}.1`)).toBe(false);
+  });
+
+  it('lists once, when first asked, however often its inventory is asked, and goes on over the same channel', async () => {
     const scripts: string[] = [];
     const session = new HostSession('here', (script, options) => (scripts.push(script), localShell(script, options, tools)), base);
     expect(scripts).toHaveLength(1);
@@ -86,10 +98,15 @@ describe.each([
     const events = join(base, 'events');
     mkdirSync(base);
     writeFileSync(events, 'x'.repeat(1024 * 1024));
-    await open().end();
+    const listed = async () => {
+      const session = open();
+      await session.inventory();
+      await session.end();
+    };
+    await listed();
     expect(readFileSync(events, 'utf8')).toHaveLength(1024 * 1024);
     writeFileSync(events, 'x'.repeat(1024 * 1024 + 1));
-    await open().end();
+    await listed();
     expect(existsSync(events)).toBe(false);
     expect(readFileSync(`${events}.1`, 'utf8')).toHaveLength(1024 * 1024 + 1);
   });

@@ -1,10 +1,11 @@
 /**
  * The client side of {@link sessionScript}: one exec channel per host for an observation and the
  * apply that follows, so the host pays for one login shell (and the orchestrator for one round of
- * channel set-up) instead of one per step. The session opens as it is made, listing the host's
- * inventory; an observation may hand it over, listed, to the apply that follows (`parked-sessions.ts`).
- * Steps are taken in order: `inventory()` (as often as wanted), then at most one `upload()`, then
- * `run()` or `end()`. The channel's stdin stays open while `run()`'s script runs on the host: when
+ * channel set-up) instead of one per step. The session opens as it is made and waits: one may be
+ * opened before it is needed (`warm-starts.ts`), and it lists the host only when `inventory()` is
+ * first called; an observation may hand it over, listed, to the apply that follows
+ * (`parked-sessions.ts`). Steps are taken in order: `inventory()` (as often as wanted), then at
+ * most one `upload()`, then `run()` or `end()`. The channel's stdin stays open while `run()`'s script runs on the host: when
  * it ends first (the channel closed, the connection dropped, this process was killed), the host
  * TERMs the script, so a control plane that dies mid-rollout leaves nothing acting on the host but
  * the instances already started.
@@ -27,10 +28,10 @@ export class HostSession {
   #found: (() => boolean) | undefined;
   /** The channel running the session script. */
   readonly #result: Promise<ExecResult>;
-  readonly #inventory: Promise<Inventory>;
+  #inventory: Promise<Inventory> | undefined;
   #closed = false;
 
-  /** Opens the session on the host at once: it lists the host's inventory, then waits for requests. */
+  /** Opens the session on the host at once; it waits for requests. */
   constructor(
     private readonly host: string,
     exec: RunScript,
@@ -47,8 +48,6 @@ export class HostSession {
       () => (this.#closed = true),
       () => (this.#closed = true),
     );
-    this.#inventory = this.until(INVENTORY_END, 'inventory').then(parseInventory);
-    this.#inventory.catch(() => undefined);
   }
 
   /** True once the channel has closed: the session ended, or its connection dropped. */
@@ -57,10 +56,14 @@ export class HostSession {
   }
 
   /**
-   * The host's inventory as the session listed it on opening (the same on every call). Rejects with
+   * The host's inventory, listed on the first call (the same on every call). Rejects with
    * `HostUnreachableError` when the host cannot be reached, `RemoteCommandError` when the listing failed.
    */
   inventory(): Promise<Inventory> {
+    if (!this.#inventory) {
+      if (!this.#stdin.writableEnded) this.#stdin.write('list\n');
+      this.#inventory = this.until(INVENTORY_END, 'inventory').then(parseInventory);
+    }
     return this.#inventory;
   }
 

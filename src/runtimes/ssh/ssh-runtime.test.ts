@@ -165,18 +165,19 @@ function countingChannels() {
   return { channels, connect };
 }
 
-/** A `connect` that counts its clients (one per login), those logged in and not yet closed, and those closed. */
+/** A `connect` that counts its clients (one per login), those logged in and not yet closed, and those closed, and its channels as {@link countingChannels} does. */
 function countingLogins() {
   const logins = { made: 0, connected: 0, closed: 0 };
+  const counted = countingChannels();
   const connect: ConnectFn = (config) => {
-    const client = new Client();
     logins.made++;
+    const client = counted.connect(config);
     let ready = false;
     client.once('ready', () => ((ready = true), logins.connected++));
     client.once('close', () => (logins.closed++, ready && logins.connected--));
-    return client.connect(config);
+    return client;
   };
-  return { logins, connect };
+  return { logins, channels: counted.channels, connect };
 }
 
 /** Timers that fire only when `fire()` is called. */
@@ -230,16 +231,34 @@ describe('ssh runtime: logging in before the target opens (warm)', () => {
   });
   const place = (s: Sandbox) => ({ target: TARGET, stateDir: join(s.dir, 'state') });
 
-  it('the runtime opened next works over the connections warm made: one login per host', async () => {
+  it('the runtime opened next works over the connections and sessions warm made: one login and one channel per host', async () => {
     sandbox = new Sandbox(lab.hosts.slice(0, 2));
     const warmed = countingLogins();
     warmSshRuntime(sandbox.settings(), place(sandbox), { connect: warmed.connect });
-    await expect.poll(() => warmed.logins.connected, { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => warmed.channels.opened, { timeout: 30_000 }).toBe(2);
     const own = countingLogins();
-    const runtime = await sandbox.open({}, { connect: own.connect });
+    const runtime = await sandbox.open({}, { connect: own.connect, setTimer: heldTimers().setTimer });
+    await runtime.observe();
     await runtime.apply(sandbox.unit({ replicas: 2, version: '1' }));
+    expect(warmed.channels).toEqual({ opened: 2, open: 0 });
     expect(await runtime.observe()).toMatchObject([{ release: { version: '1' }, health: 'healthy' }]);
     expect([warmed.logins.made, own.logins.made]).toEqual([2, 0]);
+  });
+
+  it('sessions warm opened that no read takes are ended: nothing of them is left on the hosts', async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const sessions = () => sandbox!.hosts.flatMap((h) => processesMentioning(sandbox!.baseDir(h)));
+    const warmed = countingLogins();
+    warmSshRuntime(sandbox.settings(), place(sandbox), { connect: warmed.connect });
+    await expect.poll(() => warmed.channels.open, { timeout: 30_000 }).toBe(2);
+    const timers = heldTimers();
+    const runtime = await sandbox.open({}, { setTimer: timers.setTimer });
+    await expect.poll(sessions, { timeout: 30_000 }).not.toEqual([]);
+    timers.fire();
+    await expect.poll(() => warmed.channels.open, { timeout: 30_000 }).toBe(0);
+    await expect.poll(sessions, { timeout: 30_000 }).toEqual([]);
+    expect(await runtime.observe()).toEqual([]);
+    expect(warmed.channels.opened).toBe(4);
   });
 
   it('connections no runtime takes up are closed: when dropped, or once they have waited long enough', async () => {

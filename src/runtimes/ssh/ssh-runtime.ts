@@ -45,9 +45,9 @@ import {
   type RemoteInstance,
 } from './remote.js';
 import { HostSession } from './session.js';
-import { ParkedSessions, type SetTimer } from './parked-sessions.js';
+import { ParkedSessions, unrefTimer, type SetTimer } from './parked-sessions.js';
 import { HostWatcher } from './watcher.js';
-import { keepWarmPool, takeWarmPool } from './warm-pools.js';
+import { keepWarmStart, takeWarmStart } from './warm-starts.js';
 import { shQuote } from '../kit/ssh/quote.js';
 import { envFile, runScript } from './shell.js';
 import type { SshTarget } from './settings.js';
@@ -61,7 +61,7 @@ export interface SshRuntimeDeps {
   /** A tar archive of a directory's content. */
   readonly pack?: (dir: string) => Promise<Buffer>;
   readonly now?: () => number;
-  /** Expires the sessions an observation parked for the apply that follows (an unref'd `setTimeout` by default). */
+  /** Expires the sessions an observation parked for the apply that follows, and those warm opened (an unref'd `setTimeout` by default). */
   readonly setTimer?: SetTimer;
 }
 
@@ -87,7 +87,7 @@ interface HostPlan {
 
 /**
  * Opens the runtime: reads the key files and the unit records. Connects to no host until asked,
- * but takes up the connections {@link warmSshRuntime} began for it.
+ * but takes up the connections and sessions {@link warmSshRuntime} began for it.
  */
 export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, deps: SshRuntimeDeps = {}): Promise<SshRuntime> {
   const keys = await readLoginKeys(settings, ctx.target, deps.readFile);
@@ -103,27 +103,37 @@ export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, d
     const haproxy = lb && new HaproxyServerControl(lb.socket, lb.backend, lb.servers[h.name] ?? h.name, timings, send);
     return { index, baseDir: h.baseDir ?? settings.baseDir, endpoint, haproxy };
   });
-  const pool = takeWarmPool(warmKey(settings, ctx.stateDir)) ?? new SshPool(deps.connect);
-  return new SshRuntime(settings, ctx, hosts, state, units, pool, deps);
+  const warm = takeWarmStart(warmKey(settings, ctx.stateDir));
+  return new SshRuntime(settings, ctx, hosts, state, units, warm?.pool ?? new SshPool(deps.connect), warm?.sessions ?? new Map(), deps);
 }
 
-/** How long the connections {@link warmSshRuntime} began wait for the runtime to open. */
+/** How long what {@link warmSshRuntime} began waits for the runtime to open, and then for a read to take its sessions. */
 const WARM_KEPT_MS = 10_000;
 
 /**
- * Logs in to every host of the target in the background, changing nothing on them, for the
- * runtime {@link openSshRuntime} opens next for the same settings and state directory (see
- * `warm-pools.ts`); returns what closes those connections if that runtime is not to open.
+ * Logs in to every host of the target in the background and opens a session on each, which waits
+ * (changing and listing nothing), for the runtime {@link openSshRuntime} opens next for the same
+ * settings and state directory (see `warm-starts.ts`); returns what closes them if that runtime
+ * is not to open.
  */
 export function warmSshRuntime(settings: SshTarget, ctx: Pick<RuntimeContext, 'target' | 'stateDir'>, deps: Pick<SshRuntimeDeps, 'connect'> & { keptMs?: number } = {}): () => void {
-  const pool = new SshPool(deps.connect);
-  const warm = keepWarmPool(warmKey(settings, ctx.stateDir), pool, deps.keptMs ?? WARM_KEPT_MS);
+  const start = { pool: new SshPool(deps.connect), sessions: new Map<number, HostSession>() };
+  const warm = keepWarmStart(warmKey(settings, ctx.stateDir), start, deps.keptMs ?? WARM_KEPT_MS);
+  const begin = async (endpoint: SshEndpoint, baseDir: string, index: number) => {
+    await start.pool.dial(endpoint);
+    if (warm.kept) start.sessions.set(index, openSession(start.pool, endpoint, baseDir));
+  };
   readLoginKeys(settings, ctx.target)
     .then(async (keys) => {
-      if (warm.kept) await Promise.allSettled(settings.hosts.map((h) => pool.dial(endpointOf(settings, h, keys))));
+      if (warm.kept) await Promise.allSettled(settings.hosts.map((h, i) => begin(endpointOf(settings, h, keys), h.baseDir ?? settings.baseDir, i)));
     })
     .catch(() => undefined); // a key file that cannot be read: opening the target says so
   return warm.drop;
+}
+
+/** A session on the host at `endpoint` over `pool`, opened at once (see `session.ts`). */
+function openSession(pool: SshPool, endpoint: SshEndpoint, baseDir: string): HostSession {
+  return new HostSession(endpoint.name, (script, options) => pool.exec(endpoint, `sh -c ${shQuote(script)}`, options), baseDir);
 }
 
 function warmKey(settings: SshTarget, stateDir: string): string {
@@ -141,6 +151,8 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
   readonly #now: () => number;
   /** The sessions observe last listed each host with, kept open for an apply that follows at once. */
   readonly #parked: ParkedSessions<HostSession>;
+  /** Sessions {@link warmSshRuntime} opened, by host index, waiting: the next read or change of the host takes its one. */
+  readonly #opened: Map<number, HostSession>;
   readonly #watches = new Set<Watching>();
   #closed = false;
 
@@ -152,9 +164,13 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
     private readonly state: StateDir,
     units: readonly UnitRecord[],
     pool: SshPool,
+    opened: Map<number, HostSession>,
     deps: SshRuntimeDeps,
   ) {
     this.#pool = pool;
+    this.#opened = opened;
+    // What no read takes up soon would hold a shell on its host for nothing.
+    if (opened.size) (deps.setTimer ?? unrefTimer)(() => this.endOpened(), WARM_KEPT_MS);
     this.#pack = deps.pack ?? packDirectory;
     this.#now = deps.now ?? Date.now;
     this.#parked = new ParkedSessions(PARKED_SESSION_MS, this.#now, deps.setTimer);
@@ -303,6 +319,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
   /** Stops every watch, ends the parked sessions and closes the connections; instances keep running on their hosts. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.endOpened();
     const parked = this.#parked.close();
     await Promise.all([...this.#watches].map((watching) => watching.stop()));
     await this.#pool.close();
@@ -437,9 +454,17 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
     );
   }
 
-  /** A session on `host`, opened at once: it lists the host (see `session.ts`). */
+  /** A session on `host` (see `session.ts`): the one warm opened when it still serves, else one opened now. */
   private session(host: Host): HostSession {
-    return new HostSession(host.endpoint.name, (script, options) => this.exec(host, script, options), host.baseDir);
+    const opened = this.#opened.get(host.index);
+    this.#opened.delete(host.index);
+    return opened && !opened.closed ? opened : openSession(this.#pool, host.endpoint, host.baseDir);
+  }
+
+  /** Ends the sessions warm opened that nothing took. */
+  private endOpened(): void {
+    for (const session of this.#opened.values()) void session.end();
+    this.#opened.clear();
   }
 
   private exec(host: Host, script: string, options?: ExecOptions) {
