@@ -102,9 +102,12 @@ export class Workspace {
     trace('project loaded');
     const stateDir = stateDirOf(project.file);
     ensurePrivateDir(stateDir);
-    // Logging in to hosts goes on while the store opens; the targets' runtimes take it up.
+    // Logging in to hosts goes on while the store opens; the targets' runtimes take it up. The
+    // embedded store is this process's alone once `openStore` has begun (it takes the store's lock
+    // before it awaits anything), so no other process changes the targets meanwhile: they may be read.
     const targets = options.warm ? Object.entries(project.spec.targets) : [];
-    const warm = targets.map(([name, target]) => warmRuntime(target, targetPlace(project, stateDir, name), name));
+    const readAhead = options.databaseUrl === undefined;
+    const warm = targets.map(([name, target]) => warmRuntime(target, targetPlace(project, stateDir, name), name, readAhead));
     try {
       const store = await openStore({ dir: stateDir, databaseUrl: options.databaseUrl });
       trace('store open');

@@ -44,13 +44,14 @@ export function openRuntime(target: Target, place: TargetPlace, ctx: Omit<Runtim
 }
 
 /**
- * Has the module of `target` begin what opening it will wait for (its `warm`), if it has anything
- * to begin; returns what drops that when the target is not to open. Never throws.
+ * Has the module of `target` begin what opening it will wait for (its `warm`; `readAhead` as
+ * `WarmContext` says), if it has anything to begin; returns what drops that when the target is not
+ * to open. Never throws.
  */
-export function warmRuntime(target: Target, place: TargetPlace, name: string): () => void {
+export function warmRuntime(target: Target, place: TargetPlace, name: string, readAhead: boolean): () => void {
   try {
     const { module, settings, stateDir } = placed(target, place);
-    return module.warm?.(settings, { target: name, stateDir }) ?? (() => {});
+    return module.warm?.(settings, { target: name, stateDir, readAhead }) ?? (() => {});
   } catch {
     return () => {}; // what the settings lack, opening the target reports
   }

@@ -118,6 +118,12 @@ export function hasWatch(adapter: RuntimeAdapter): adapter is RuntimeAdapter & W
 }
 
 /** What every adapter is given when it is opened for one target. */
+/** What `RuntimeModule.warm` is told. */
+export interface WarmContext extends Pick<RuntimeContext, 'target' | 'stateDir'> {
+  /** The target's units can be changed by no other process now (this one holds the embedded store), so reading them ahead is safe. */
+  readonly readAhead: boolean;
+}
+
 export interface RuntimeContext {
   /** The target's name in the project file. */
   readonly target: string;
@@ -185,9 +191,11 @@ export interface RuntimeModule<S extends TargetSettingsSchema = TargetSettingsSc
   /**
    * Begins, in the background, what opening the target will wait for (logging in to its hosts),
    * changing nothing on it: the adapter opened next in this process for the same settings and state
-   * directory takes it up, and what none takes up is dropped after a while. Returns what drops it
+   * directory takes it up, and what none takes up is dropped after a while. With `readAhead` it may
+   * also read what runs there for the adapter's first observation: the caller holds what keeps every
+   * other process from changing the target until it has opened the adapter. Returns what drops it
    * at once (nothing once taken up). Never throws; failures are left for `open` to meet. Absent:
    * nothing to begin.
    */
-  warm?(settings: z.infer<S>, ctx: Pick<RuntimeContext, 'target' | 'stateDir'>): () => void;
+  warm?(settings: z.infer<S>, ctx: WarmContext): () => void;
 }

@@ -2,7 +2,7 @@
  * The ssh runtime against real hosts: sshd in network namespaces on a test bridge, HAProxy in
  * front of them. Each test gets its own base directories (the hosts share one filesystem).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -229,13 +229,22 @@ describe('ssh runtime: logging in before the target opens (warm)', () => {
     await sandbox?.done();
     sandbox = undefined;
   });
-  const place = (s: Sandbox) => ({ target: TARGET, stateDir: join(s.dir, 'state') });
+  const place = (s: Sandbox, readAhead = false) => ({ target: TARGET, stateDir: join(s.dir, 'state'), readAhead });
+  /** Gives each host an events file just beyond what a listing keeps: a listing shows by moving it aside, to the paths returned. */
+  const eventsToMove = (s: Sandbox) =>
+    s.hosts.map((h) => {
+      const events = join(s.baseDir(h), 'events');
+      writeFileSync(events, 'x'.repeat(1024 * 1024 + 1));
+      return `${events}.1`;
+    });
 
   it('the runtime opened next works over the connections and sessions warm made: one login and one channel per host', async () => {
     sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const moved = eventsToMove(sandbox);
     const warmed = countingLogins();
     warmSshRuntime(sandbox.settings(), place(sandbox), { connect: warmed.connect });
     await expect.poll(() => warmed.channels.opened, { timeout: 30_000 }).toBe(2);
+    expect(moved.filter((path) => existsSync(path))).toEqual([]); // opened, not listed
     const own = countingLogins();
     const runtime = await sandbox.open({}, { connect: own.connect, setTimer: heldTimers().setTimer });
     await runtime.observe();
@@ -243,6 +252,47 @@ describe('ssh runtime: logging in before the target opens (warm)', () => {
     expect(warmed.channels).toEqual({ opened: 2, open: 0 });
     expect(await runtime.observe()).toMatchObject([{ release: { version: '1' }, health: 'healthy' }]);
     expect([warmed.logins.made, own.logins.made]).toEqual([2, 0]);
+  });
+
+  it('reading ahead, it lists the hosts before the runtime opens, and the first observation and the apply that follows use that listing', async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const moved = eventsToMove(sandbox);
+    const warmed = countingLogins();
+    const now = () => 0; // no time passes: the listing stays fresh however slow this machine is
+    warmSshRuntime(sandbox.settings(), place(sandbox, true), { connect: warmed.connect, now });
+    await expect.poll(() => moved.filter((path) => existsSync(path)), { timeout: 30_000 }).toEqual(moved);
+    const runtime = await sandbox.open({}, { now, setTimer: heldTimers().setTimer });
+    expect(await runtime.observe()).toEqual([]);
+    await runtime.apply(sandbox.unit({ replicas: 2, version: '1' }));
+    expect(warmed.channels).toEqual({ opened: 2, open: 0 });
+    expect(await runtime.observe()).toMatchObject([{ release: { version: '1' }, health: 'healthy' }]);
+  });
+
+  it('a listing read ahead serves no read once it is too old, nor one after a change began', async () => {
+    sandbox = new Sandbox(lab.hosts.slice(0, 2));
+    const unit = sandbox.unit({ replicas: 2, version: '1' });
+    const setup = await sandbox.open();
+    await setup.apply(unit);
+    await setup.close();
+    let clock = 0;
+    const now = () => clock;
+    const old = countingLogins();
+    warmSshRuntime(sandbox.settings(), place(sandbox, true), { connect: old.connect, now });
+    await expect.poll(() => old.channels.opened, { timeout: 30_000 }).toBe(2);
+    const first = await sandbox.open({}, { now, setTimer: heldTimers().setTimer });
+    clock = 5_001;
+    expect(await first.observe()).toMatchObject([{ release: { version: '1' } }]);
+    expect(old.channels.opened).toBe(4);
+    await first.close();
+
+    clock = 0;
+    const moved = eventsToMove(sandbox);
+    const changed = countingLogins();
+    warmSshRuntime(sandbox.settings(), place(sandbox, true), { connect: changed.connect, now });
+    await expect.poll(() => moved.filter((path) => existsSync(path)), { timeout: 30_000 }).toEqual(moved);
+    const second = await sandbox.open({}, { now, setTimer: heldTimers().setTimer });
+    await second.remove(unit); // the listing read ahead still shows the unit's instances
+    expect(await second.observe()).toEqual([]);
   });
 
   it('sessions warm opened that no read takes are ended: nothing of them is left on the hosts', async () => {

@@ -28,7 +28,7 @@ import { LineSplitter } from '../kit/lines.js';
 import { unitKey, unitSlug } from '../kit/names.js';
 import { probePort } from '../kit/ports.js';
 import { reportUnusable, StateDir, type UnitRecord } from '../kit/state-files.js';
-import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext, Watchable, WatchEvent, Watching } from '../types.js';
+import type { ApplyOptions, LogLine, LogSource, LogsOptions, RuntimeAdapter, RuntimeContext, WarmContext, Watchable, WatchEvent, Watching } from '../types.js';
 import { HostKeyRejectedError, HostUnreachableError, SshPool, type ConnectFn, type ExecOptions, type SshEndpoint } from '../kit/ssh/connection.js';
 import { packDirectory } from '../kit/ssh/archive.js';
 import { HaproxyServerControl, sendToSocket, type HaproxySend } from './haproxy-api.js';
@@ -45,9 +45,9 @@ import {
   type RemoteInstance,
 } from './remote.js';
 import { HostSession } from './session.js';
-import { ParkedSessions, unrefTimer, type SetTimer } from './parked-sessions.js';
+import { ParkedSessions, unrefTimer, type ReadStamp, type SetTimer } from './parked-sessions.js';
 import { HostWatcher } from './watcher.js';
-import { keepWarmStart, takeWarmStart } from './warm-starts.js';
+import { keepWarmStart, takeWarmStart, type WarmSession } from './warm-starts.js';
 import { shQuote } from '../kit/ssh/quote.js';
 import { envFile, runScript } from './shell.js';
 import type { SshTarget } from './settings.js';
@@ -111,17 +111,22 @@ export async function openSshRuntime(settings: SshTarget, ctx: RuntimeContext, d
 const WARM_KEPT_MS = 10_000;
 
 /**
- * Logs in to every host of the target in the background and opens a session on each, which waits
- * (changing and listing nothing), for the runtime {@link openSshRuntime} opens next for the same
- * settings and state directory (see `warm-starts.ts`); returns what closes them if that runtime
- * is not to open.
+ * Logs in to every host of the target in the background and opens a session on each, changing
+ * nothing, which with `readAhead` lists the host at once (else it waits), for the runtime
+ * {@link openSshRuntime} opens next for the same settings and state directory (see
+ * `warm-starts.ts`); returns what closes them if that runtime is not to open.
  */
-export function warmSshRuntime(settings: SshTarget, ctx: Pick<RuntimeContext, 'target' | 'stateDir'>, deps: Pick<SshRuntimeDeps, 'connect'> & { keptMs?: number } = {}): () => void {
-  const start = { pool: new SshPool(deps.connect), sessions: new Map<number, HostSession>() };
+export function warmSshRuntime(settings: SshTarget, ctx: WarmContext, deps: Pick<SshRuntimeDeps, 'connect' | 'now'> & { keptMs?: number } = {}): () => void {
+  const start = { pool: new SshPool(deps.connect), sessions: new Map<number, WarmSession>() };
   const warm = keepWarmStart(warmKey(settings, ctx.stateDir), start, deps.keptMs ?? WARM_KEPT_MS);
+  const now = deps.now ?? Date.now;
   const begin = async (endpoint: SshEndpoint, baseDir: string, index: number) => {
     await start.pool.dial(endpoint);
-    if (warm.kept) start.sessions.set(index, openSession(start.pool, endpoint, baseDir));
+    if (!warm.kept) return;
+    const session = openSession(start.pool, endpoint, baseDir);
+    const listedAt = ctx.readAhead ? now() : undefined;
+    if (ctx.readAhead) session.inventory().catch(() => undefined); // the read that takes it meets any failure
+    start.sessions.set(index, { session, listedAt });
   };
   readLoginKeys(settings, ctx.target)
     .then(async (keys) => {
@@ -151,8 +156,12 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
   readonly #now: () => number;
   /** The sessions observe last listed each host with, kept open for an apply that follows at once. */
   readonly #parked: ParkedSessions<HostSession>;
-  /** Sessions {@link warmSshRuntime} opened, by host index, waiting: the next read or change of the host takes its one. */
-  readonly #opened: Map<number, HostSession>;
+  /**
+   * Sessions {@link warmSshRuntime} opened, by host index: the next read or change of the host takes
+   * its one, but one that listed its host as it opened serves only the first read, and only while no
+   * change has begun and the listing is at most {@link PARKED_SESSION_MS} old.
+   */
+  readonly #opened: Map<number, WarmSession>;
   readonly #watches = new Set<Watching>();
   #closed = false;
 
@@ -164,7 +173,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
     private readonly state: StateDir,
     units: readonly UnitRecord[],
     pool: SshPool,
-    opened: Map<number, HostSession>,
+    opened: Map<number, WarmSession>,
     deps: SshRuntimeDeps,
   ) {
     this.#pool = pool;
@@ -439,11 +448,11 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
     const stamp = this.#watches.size ? undefined : this.#parked.reading();
     return Promise.all(
       this.hosts.map(async (host) => {
-        const session = this.session(host);
+        const { session, read } = this.sessionToRead(host, stamp);
         try {
           const inventory = await session.inventory();
           trace(`ssh observe: ${host.endpoint.name} read`);
-          this.#parked.park(host.index, session, stamp);
+          this.#parked.park(host.index, session, read);
           return inventory;
         } catch (error) {
           void session.end();
@@ -454,16 +463,35 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
     );
   }
 
-  /** A session on `host` (see `session.ts`): the one warm opened when it still serves, else one opened now. */
+  /** A session on `host` for a change (see `session.ts`): the one warm opened when it has listed nothing yet, else one opened now. */
   private session(host: Host): HostSession {
+    return this.takeOpened(host, (opened) => opened.listedAt === undefined)?.session ?? openSession(this.#pool, host.endpoint, host.baseDir);
+  }
+
+  /**
+   * A session on `host` for a read begun at `stamp`, and the stamp of the read it serves: the one
+   * warm opened, with its own listing's stamp when that may serve (see {@link #opened}), else one
+   * opened now.
+   */
+  private sessionToRead(host: Host, stamp: ReadStamp | undefined): { session: HostSession; read: ReadStamp | undefined } {
+    const fresh = (listedAt: number) => stamp?.changes === 0 && this.#now() - listedAt <= PARKED_SESSION_MS;
+    const opened = this.takeOpened(host, ({ listedAt }) => listedAt === undefined || fresh(listedAt));
+    if (opened?.listedAt === undefined) return { session: opened?.session ?? openSession(this.#pool, host.endpoint, host.baseDir), read: stamp };
+    return { session: opened.session, read: { at: opened.listedAt, changes: 0 } };
+  }
+
+  /** Takes out the session warm opened on `host` if it is still open and `serves`; ends it otherwise. */
+  private takeOpened(host: Host, serves: (opened: WarmSession) => boolean): WarmSession | undefined {
     const opened = this.#opened.get(host.index);
     this.#opened.delete(host.index);
-    return opened && !opened.closed ? opened : openSession(this.#pool, host.endpoint, host.baseDir);
+    if (opened && !opened.session.closed && serves(opened)) return opened;
+    void opened?.session.end();
+    return undefined;
   }
 
   /** Ends the sessions warm opened that nothing took. */
   private endOpened(): void {
-    for (const session of this.#opened.values()) void session.end();
+    for (const { session } of this.#opened.values()) void session.end();
     this.#opened.clear();
   }
 

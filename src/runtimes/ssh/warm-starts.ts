@@ -1,18 +1,25 @@
 /**
  * What is begun before a target opens (`RuntimeModule.warm`): `slipway deploy` reads the project,
  * then opens the store (about a second, mostly off the event loop) before it opens the target;
- * logging in to the hosts meanwhile, and opening a session on each (`session.ts`: it waits, listing
- * nothing until asked), takes the handshakes and the sessions' start off the deploy's path. What
- * was begun is kept under a key (the target's state directory and settings) for the runtime opened
- * next with the same key; what none takes up within `keptMs`, or is dropped, is closed.
+ * logging in to the hosts meanwhile, opening a session on each (`session.ts`), and, when no other
+ * process can change the target, having the session list the host, takes the handshakes and the
+ * first read off the deploy's path. What was begun is kept under a key (the target's state
+ * directory and settings) for the runtime opened next with the same key; what none takes up within
+ * `keptMs`, or is dropped, is closed.
  */
 import type { SshPool } from '../kit/ssh/connection.js';
 import type { HostSession } from './session.js';
 
+/** A session warm opened; `listedAt` (ms since the epoch) when it was asked to list its host as it opened. */
+export interface WarmSession {
+  readonly session: HostSession;
+  readonly listedAt?: number;
+}
+
 /** The connections begun for one target, and the sessions opened on them so far, by host index. */
 export interface WarmStart {
   readonly pool: SshPool;
-  readonly sessions: Map<number, HostSession>;
+  readonly sessions: Map<number, WarmSession>;
 }
 
 const kept = new Map<string, WarmStart>();
