@@ -442,17 +442,19 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
    * Each host is listed by a session of its own, parked for an apply that follows (see
    * `parked-sessions.ts`) unless the target is watched: then deployments plan from the observe
    * loop's kept observation, and a session parked by the loop's reads would only hold a shell on
-   * each host for nothing.
+   * each host for nothing. Watched or not, the first read may take a listing warm read ahead (see
+   * {@link #opened}).
    */
   private inventories(): Promise<(Inventory | HostUnreachableError)[]> {
-    const stamp = this.#watches.size ? undefined : this.#parked.reading();
+    const begun = this.#parked.reading();
+    const parks = this.#watches.size === 0;
     return Promise.all(
       this.hosts.map(async (host) => {
-        const { session, read } = this.sessionToRead(host, stamp);
+        const { session, read } = this.sessionToRead(host, begun);
         try {
           const inventory = await session.inventory();
           trace(`ssh observe: ${host.endpoint.name} read`);
-          this.#parked.park(host.index, session, read);
+          this.#parked.park(host.index, session, parks ? read : undefined);
           return inventory;
         } catch (error) {
           void session.end();
