@@ -77,11 +77,12 @@ function ip(...args: string[]): string {
  * Claims a /27 slot whose pid lock is free (or left by a dead process) and whose addresses no
  * interface uses. A bridge of ours (`slw…`) on a slot whose lock was free was left by a run that
  * was killed before it could clean up (its lock proves no live process has the slot): it is
- * deleted, with the host namespaces such runs left, and the slot is taken. Any other interface on
- * the slot's addresses makes it unusable.
+ * deleted and the slot is taken. Any other interface on the slot's addresses makes it unusable.
+ * The host namespaces killed runs left are deleted first, whether or not their bridge is still there.
  */
 function claimSlot(): { slot: number; release: () => void } {
   mkdirSync(LOCK_DIR, { recursive: true });
+  deleteStaleNamespaces();
   const inUse = ip('-o', '-4', 'addr', 'show');
   for (let slot = 0; slot < SLOTS; slot++) {
     let release: () => void;
@@ -93,10 +94,7 @@ function claimSlot(): { slot: number; release: () => void } {
     }
     const holder = inUse.split('\n').find((line) => line.includes(` inet ${SUBNET}.${slot * SLOT_SIZE + 1}/`));
     const stale = holder?.match(/^\d+: (slw[0-9a-z]+)\s/)?.[1];
-    if (stale) {
-      deleteStaleNamespaces();
-      spawnSync('ip', ['link', 'del', stale]);
-    }
+    if (stale) spawnSync('ip', ['link', 'del', stale]);
     if (!holder || stale) return { slot, release };
     release();
   }

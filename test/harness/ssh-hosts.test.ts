@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendToSocket } from '../../src/runtimes/ssh/haproxy-api.js';
 import { startHaproxy, type Haproxy } from './haproxy.js';
+import { createNetwork } from './netns.js';
 import { DEPLOY_HOME, DEPLOY_USER, START_FILES, startSshHosts, type SshHosts } from './sshd.js';
 
 function ssh(hosts: SshHosts, address: string, command: string, user = DEPLOY_USER) {
@@ -85,5 +86,17 @@ describe('test hosts: namespaces, sshd, HAProxy', () => {
     const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
     for (const host of network.hosts) expect(netns).not.toContain(host.namespace);
     expect(spawnSync('ip', ['link', 'show', network.bridge]).status).not.toBe(0);
+  });
+
+  it('a namespace a killed run left is deleted as the next network is made, though that run left no bridge', async () => {
+    const left = `slw-${spawnSync('true').pid}-0-h0`; // named for a process that has exited
+    expect(spawnSync('ip', ['netns', 'add', left]).status).toBe(0);
+    const network = createNetwork(1);
+    try {
+      expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toContain(left);
+    } finally {
+      await network.teardown();
+      spawnSync('ip', ['netns', 'del', left]);
+    }
   });
 });
