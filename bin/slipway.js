@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The installed command. `npm install` compiles src/ into dist/ (the `prepare` script).
-import '../dist/cli/bin.js';
+// The installed command. `npm install` compiles src/ into dist/ and bundles the CLI into dist/slipway/ (the `prepare` script).
+import '../dist/slipway/bin.js';

@@ -19,7 +19,7 @@ function newestUnder(dir: string): number {
 }
 
 /**
- * How to start the CLI: the build (`dist/cli/bin.js`, what the installed `slipway` runs) when it
+ * How to start the CLI: the build (`dist/slipway/bin.js`, what the installed `slipway` runs) when it
  * is newer than everything under src/, as after `npm test`'s build step; otherwise the source
  * through tsx (the build is stale, or missing). A start through tsx costs about three times as
  * much (here 3 s against 1.2 s on a loaded two-core machine), and some tests start the CLI
@@ -27,9 +27,9 @@ function newestUnder(dir: string): number {
  */
 const cliCommand: readonly string[] = builtCli() ?? [process.execPath, '--import', import.meta.resolve('tsx'), join(root, 'src/cli/bin.ts')];
 
-/** `node dist/cli/bin.js`, what the installed `slipway` runs, when the build is newer than everything under src/; else undefined. */
+/** `node dist/slipway/bin.js`, what the installed `slipway` runs, when the build is newer than everything under src/; else undefined. */
 export function builtCli(): readonly string[] | undefined {
-  const built = join(root, 'dist/cli/bin.js');
+  const built = join(root, 'dist/slipway/bin.js');
   try {
     if (statSync(built).mtimeMs > newestUnder(join(root, 'src'))) return [process.execPath, built];
   } catch {
