@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/runtimes/kit/ports.js';
 import { waitForPort } from './sshd.js';
+import { until } from '../helpers/until.js';
 
 export interface HaproxyServer {
   /** Server name in the backend. */
@@ -84,10 +85,12 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await Promise.race([
-      waitForPort('127.0.0.1', port),
-      new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`haproxy exited (${code}): ${stderr}`)))),
-    ]);
+    // Ready once it answers on its port and its admin socket exists (it makes them one after the other).
+    const ready = async () => {
+      await waitForPort('127.0.0.1', port);
+      await until('haproxy makes its admin socket', async () => existsSync(socket) || undefined, 30_000, 20);
+    };
+    await Promise.race([ready(), new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`haproxy exited (${code}): ${stderr}`))))]);
   } catch (error) {
     await stop();
     throw error;
