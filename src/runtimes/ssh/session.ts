@@ -5,10 +5,10 @@
  * opened before it is needed (`warm-starts.ts`), and it lists the host only when `inventory()` is
  * first called; an observation may hand it over, listed, to the apply that follows
  * (`parked-sessions.ts`). Steps are taken in order: `inventory()` (as often as wanted), then at
- * most one `upload()`, then `run()` or `end()`. The channel's stdin stays open while `run()`'s script runs on the host: when
- * it ends first (the channel closed, the connection dropped, this process was killed), the host
- * TERMs the script, so a control plane that dies mid-rollout leaves nothing acting on the host but
- * the instances already started.
+ * most one `upload()`, then `run()` or `end()`. The channel's stdin stays open while `run()`'s
+ * script runs on the host: when it ends first (the channel closed, the connection dropped, this
+ * process was killed), the host TERMs the script, so a control plane that dies mid-rollout leaves
+ * nothing acting on the host but the instances already started.
  */
 import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';

@@ -467,7 +467,11 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
 
   /** A session on `host` for a change (see `session.ts`): the one warm opened when it has listed nothing yet, else one opened now. */
   private session(host: Host): HostSession {
-    return this.takeOpened(host, (opened) => opened.listedAt === undefined)?.session ?? openSession(this.#pool, host.endpoint, host.baseDir);
+    return this.takeOpened(host, (opened) => opened.listedAt === undefined)?.session ?? this.newSession(host);
+  }
+
+  private newSession(host: Host): HostSession {
+    return openSession(this.#pool, host.endpoint, host.baseDir);
   }
 
   /**
@@ -478,7 +482,7 @@ export class SshRuntime implements RuntimeAdapter, LogSource, Watchable {
   private sessionToRead(host: Host, stamp: ReadStamp | undefined): { session: HostSession; read: ReadStamp | undefined } {
     const fresh = (listedAt: number) => stamp?.changes === 0 && this.#now() - listedAt <= PARKED_SESSION_MS;
     const opened = this.takeOpened(host, ({ listedAt }) => listedAt === undefined || fresh(listedAt));
-    if (opened?.listedAt === undefined) return { session: opened?.session ?? openSession(this.#pool, host.endpoint, host.baseDir), read: stamp };
+    if (opened?.listedAt === undefined) return { session: opened?.session ?? this.newSession(host), read: stamp };
     return { session: opened.session, read: { at: opened.listedAt, changes: 0 } };
   }
 
