@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -77,6 +78,37 @@ describe.each([
     const result = await run(shell, `slw_wait_ready ${instance} 30`);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('r0-abc crashed 3 times before it was ready');
+  });
+});
+
+describe.each([
+  ['sh', ['sh']],
+  ['BusyBox sh', [busybox, 'sh']],
+])('slw_listening under %s', (_name, shell) => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  /** A TCP server listening on `host`; resolves with its port. */
+  function listen(host: string): Promise<number> {
+    const server = createServer((socket) => socket.on('error', () => {}));
+    servers.push(server);
+    return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as AddressInfo).port)));
+  }
+
+  it('finds ports listening on IPv4 and IPv6, and not one that only a connection uses', async () => {
+    const v4 = await listen('127.0.0.1');
+    const v6 = await listen('::1');
+    const client = connect(v4, '127.0.0.1');
+    await new Promise((resolve) => client.once('connect', resolve));
+    try {
+      const status = (port: number) => `slw_listening ${port} && echo "${port} yes" >&2 || echo "${port} no" >&2`;
+      const result = await run(shell, [v4, v6, client.localPort!, unusedPort()].map(status).join('\n'));
+      expect(result.stderr.trim().split('\n')).toEqual([`${v4} yes`, `${v6} yes`, `${client.localPort} no`, expect.stringMatching(/ no$/)]);
+    } finally {
+      client.destroy();
+    }
   });
 });
 
@@ -163,6 +195,19 @@ describe.each([
     expect(await counted(`slw_wait_ready ${shQuote(instance)} 30`)).toMatchObject({ code: 0 });
     expect(sleptFor().filter((arg) => arg !== '1')).toEqual([]);
     expect(readFileSync(join(instance, 'ready'), 'utf8').trim()).toBe(readFileSync(join(instance, 'pid'), 'utf8').trim());
+  });
+
+  it('leaves the probing to the supervisor: the wait itself starts no HTTP client', async () => {
+    const port = unusedPort();
+    writeFileSync(join(instance, 'probe'), `${port} 1 /healthz`);
+    const healthy = `Date.now() > ${Date.now() + 2_000} ? 200 : 503`;
+    await supervise(`exec ${shQuote(process.execPath)} -e "require('http').createServer((q, s) => s.writeHead(${healthy}).end()).listen(${port}, '127.0.0.1')"`);
+    // Listening already, and not ready yet: a wait that probed would probe at once.
+    await expect.poll(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0), { timeout: 10_000 }).toBe(503);
+    const probes = join(dir, 'probes');
+    const counting = ['curl', 'wget', 'busybox'].map((client) => `${client}() { echo ${client} >> ${shQuote(probes)}; command ${client} "$@"; }`);
+    expect(await counted(`${counting.join('\n')}\nslw_wait_ready ${shQuote(instance)} 30`)).toMatchObject({ code: 0 });
+    expect(existsSync(probes) ? readFileSync(probes, 'utf8') : '').toBe('');
   });
 
   it('fails once the supervisor has restarted the instance 3 times', async () => {

@@ -28,22 +28,27 @@ export function runScript(instanceDir: string, workingDir: string, command: stri
 
 /**
  * What the supervisor needs of {@link PRELUDE} too: `slw_pid DIR`, `slw_listening PORT`,
- * `slw_http PORT PATH SECONDS`, `slw_probe DIR [PID]`. Each poll of a probe starts a process only once
- * its port listens (read from `/proc/net/tcp` by builtins), and `slw_pid` starts none: on a host
- * starting many instances at once, a process per poll is what the CPU goes to.
+ * `slw_http PORT PATH SECONDS`, `slw_probe DIR [PID]`. Each poll of a probe starts an HTTP client
+ * only once its port listens, which one `grep` of `/proc/net/tcp` tells (`slw_hex PORT` sets `hex`
+ * without a process): a shell's `read` takes a byte per system call, which over a busy host's
+ * thousands of sockets costs more than the process. `slw_pid` starts none: on a host starting
+ * many instances at once, a process per poll is what the CPU goes to.
  */
 const PROBES = `
 slw_pid() {
   if [ -f "$1/unit" ]; then systemctl show -p MainPID --value "$(cat "$1/unit")"; return; fi
   p=; c=; read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && read -r c 2>/dev/null < "/proc/$p/cmdline"; [ -n "$c" ] && echo "$p" || echo 0
 }
+slw_hex() {
+  hex=; hex_n=$1
+  for _ in 1 2 3 4; do
+    hex_d=$((hex_n % 16)); hex_n=$((hex_n / 16))
+    case $hex_d in 10) hex_d=A ;; 11) hex_d=B ;; 12) hex_d=C ;; 13) hex_d=D ;; 14) hex_d=E ;; 15) hex_d=F ;; esac; hex=$hex_d$hex
+  done
+}
 slw_listening() {
   [ -r /proc/net/tcp ] || return 0
-  for f in /proc/net/tcp /proc/net/tcp6; do
-    [ -r "$f" ] || continue
-    while read -r _ l _ s _; do [ "$s" = 0A ] && [ "$((0x\${l##*:}))" = "$1" ] && return 0; done < "$f"
-  done
-  return 1
+  slw_hex "$1"; grep -qs ":$hex 0*:0000 0A " /proc/net/tcp /proc/net/tcp6
 }
 slw_http() {
   u="http://127.0.0.1:$1$2"
@@ -67,6 +72,13 @@ slw_probe() {
  * reader holding it, what is written is dropped.
  */
 export const WAKE_FIFO = 'wake';
+
+/**
+ * How long a supervisor probes its new child for readiness (every 0.1 s) before it gives up and
+ * waits for the child's exit. A readiness wait leaves the probing to a live supervisor that will
+ * wake it until 10 s before then, and probes by itself after.
+ */
+const SUPERVISOR_READY_SECONDS = 120;
 
 /** The events file under a host's base directory: one line per change, `<event> <instance dir> <detail>`. */
 export const EVENTS_FILE = 'events';
@@ -94,7 +106,7 @@ note() { echo "$*" >> "$ev"; }
 wake() { [ -p "$dir/${WAKE_FIFO}" ] && echo "$1" 1<> "$dir/${WAKE_FIFO}"; }
 await_ready() {
   n=0; seen=0; need=1; [ -s "$dir/probe" ] || need=3
-  while [ $stop = 0 ] && [ $n -lt 1200 ] && kill -0 $child 2>/dev/null; do
+  while [ $stop = 0 ] && [ $n -lt ${SUPERVISOR_READY_SECONDS * 10} ] && kill -0 $child 2>/dev/null; do
     if slw_probe "$dir" "$child"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
     n=$((n + 1)); sleep 0.1
   done
@@ -132,8 +144,8 @@ rm -f "$dir/supervisor.pid" "$dir/stopping"; wake stop
  * `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR`,
  * `slw_pid DIR`, `slw_restarts DIR`, `slw_probe DIR [PID]` (readiness once: 0 ready),
  * `slw_status DIR` (prints `alive pid restarts ready`), `slw_wait_ready DIR SECONDS` (the supervisor
- * found the instance ready, or the probe passes, or without a probe the process stays up for 0.3 s;
- * fails after 3 crashes or the timeout), `slw_ticks` (sets `ticks`: hundredths of a second since boot,
+ * found the instance ready; where no live supervisor will say so, the probe passes, or without a
+ * probe the process stays up for 3 looks; fails after 3 crashes or the timeout), `slw_ticks` (sets `ticks`: hundredths of a second since boot,
  * without starting a process). The readiness wait and `slw_stop` look again when the instance's
  * supervisor wakes them ({@link WAKE_FIFO}) and once a second, at the cost of one `sleep` a second;
  * where no supervisor wakes (systemd, or one started before it could), every 50 ms
@@ -143,7 +155,7 @@ rm -f "$dir/supervisor.pid" "$dir/stopping"; wake stop
  * wget crashes.
  */
 export const PRELUDE = `${PROBES}
-slw_systemd() { [ "$(id -u)" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
+slw_systemd() { [ -d /run/systemd/system ] && [ "$(id -u)" = 0 ] && command -v systemctl >/dev/null 2>&1; }
 slw_unit() { echo "slipway-$(basename "$(dirname "$1")")-$(basename "$1").service"; }
 slw_start() {
   if slw_systemd; then
@@ -191,13 +203,14 @@ slw_pause() { if [ -n "$ticker" ]; then read -r _ <&4; else sleep 0.05; fi; }
 slw_unlisten() { if [ -n "$ticker" ]; then kill "$ticker"; wait "$ticker" 2>/dev/null; exec 4<&-; ticker=; fi; }
 slw_ticks() { read -r ticks _ < /proc/uptime; ticks=\${ticks%.*}\${ticks#*.}; }
 slw_wait_ready() {
-  slw_ticks; deadline=$((ticks + $2 * 100)); seen=0; need=3; port=; ticker=; ok=1
+  slw_ticks; deadline=$((ticks + $2 * 100)); own=$((ticks + ${SUPERVISOR_READY_SECONDS - 10} * 100)); seen=0; need=3; port=; ticker=; ok=1
   if [ -s "$1/probe" ]; then read -r port timeout path < "$1/probe"; need=1; fi
   slw_listen "$1"
   while :; do
     w=; p=; read -r w 2>/dev/null < "$1/ready"; read -r p 2>/dev/null < "$1/pid"
     if [ -n "$w" ] && [ "$w" = "$p" ]; then ok=0; break; fi
-    if slw_running "$1" && { [ -z "$port" ] || { slw_listening "$port" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1; }; }; then
+    if [ -n "$ticker" ] && [ $ticks -lt $own ] && slw_alive "$1"; then :
+    elif slw_running "$1" && { [ -z "$port" ] || { slw_listening "$port" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1; }; }; then
       seen=$((seen + 1)); [ $seen -ge $need ] && { ok=0; break; }
     else seen=0; fi
     r=; if [ -f "$1/unit" ]; then r=$(slw_restarts "$1"); elif [ -f "$1/restarts" ]; then read -r r 2>/dev/null < "$1/restarts"; fi
