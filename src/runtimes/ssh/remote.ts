@@ -76,7 +76,7 @@ function listInventory(baseDir: string): string {
 for r in ${base}/releases/*/.slipway-release; do [ -f "$r" ] && r=\${r%/*} && echo "@@release \${r##*/}"; done
 for m in ${base}/units/*/*/meta.json; do
   [ -f "$m" ] || continue; j=; IFS= read -r j < "$m"
-  echo "@@instance \${m%/meta.json}"; echo "$j"; echo "@@status $(slw_status "\${m%/meta.json}")"
+  echo "@@instance \${m%/meta.json}"; echo "$j"; printf '@@status '; slw_status "\${m%/meta.json}"
 done
 echo "@@tcp"; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
 `;

@@ -210,6 +210,22 @@ describe.each([
     expect(existsSync(probes) ? readFileSync(probes, 'utf8') : '').toBe('');
   });
 
+  it('reports the status of an instance: alive, its pid, its restarts, ready', async () => {
+    const port = unusedPort();
+    writeFileSync(join(instance, 'probe'), `${port} 1 /healthz`);
+    await supervise(`exec ${shQuote(process.execPath)} -e "require('http').createServer((q, s) => s.end()).listen(${port}, '127.0.0.1')"`);
+    const status = async () => (await run(shell, `slw_status ${shQuote(instance)} >&2`)).stderr.trim();
+    const pid = () => readFileSync(join(instance, 'pid'), 'utf8').trim();
+    const first = pid();
+    await expect.poll(status, { timeout: 10_000 }).toBe(`1 ${first} 0 1`);
+    process.kill(Number(first), 'SIGKILL');
+    const restarted = async () => {
+      const now = pid();
+      return now === first ? 'not restarted yet' : (await status()).replace(` ${now} `, ' <new pid> ');
+    };
+    await expect.poll(restarted, { timeout: 10_000 }).toBe('1 <new pid> 1 1');
+  });
+
   it('fails once the supervisor has restarted the instance 3 times', async () => {
     await supervise('exit 7');
     const result = await counted(`slw_wait_ready ${shQuote(instance)} 60`);

@@ -27,17 +27,21 @@ export function runScript(instanceDir: string, workingDir: string, command: stri
 }
 
 /**
- * What the supervisor needs of {@link PRELUDE} too: `slw_pid DIR`, `slw_listening PORT`,
- * `slw_http PORT PATH SECONDS`, `slw_probe DIR [PID]`. Each poll of a probe starts an HTTP client
+ * What the supervisor needs of {@link PRELUDE} too: `slw_runs PID` (its process exists and is not
+ * a zombie), `slw_pid DIR` (sets `pid`, 0 when none runs), `slw_listening PORT`,
+ * `slw_http PORT PATH SECONDS`, `slw_probe DIR PID`. Each poll of a probe starts an HTTP client
  * only once its port listens, which one `grep` of `/proc/net/tcp` tells (`slw_hex PORT` sets `hex`
  * without a process): a shell's `read` takes a byte per system call, which over a busy host's
- * thousands of sockets costs more than the process. `slw_pid` starts none: on a host starting
- * many instances at once, a process per poll is what the CPU goes to.
+ * thousands of sockets costs more than the process. Functions that tell a value set a variable
+ * rather than print it, and start no process where a file tells it: on a host starting many
+ * instances at once, processes are what the CPU goes to (a few ms each, `$(…)` included).
  */
 const PROBES = `
+slw_runs() { c=; read -r c 2>/dev/null < "/proc/$1/cmdline"; [ -n "$c" ]; }
 slw_pid() {
-  if [ -f "$1/unit" ]; then systemctl show -p MainPID --value "$(cat "$1/unit")"; return; fi
-  p=; c=; read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && read -r c 2>/dev/null < "/proc/$p/cmdline"; [ -n "$c" ] && echo "$p" || echo 0
+  if [ -f "$1/unit" ]; then pid=$(systemctl show -p MainPID --value "$(cat "$1/unit")"); return; fi
+  pid=0; p=; read -r p 2>/dev/null < "$1/pid"
+  if [ -n "$p" ] && slw_runs "$p"; then pid=$p; fi
 }
 slw_hex() {
   hex=; hex_n=$1
@@ -59,7 +63,7 @@ slw_http() {
   fi
 }
 slw_probe() {
-  [ "\${2:-$(slw_pid "$1")}" != 0 ] || return 1
+  [ "\${2:-0}" != 0 ] || return 1
   [ -s "$1/probe" ] || return 0
   read -r port timeout path < "$1/probe"; slw_listening "$port" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1
 }
@@ -141,12 +145,13 @@ rm -f "$dir/supervisor.pid" "$dir/stopping"; wake stop
  * (empty for a zombie, which an orphaned supervisor stays until the host's init reaps it), read by
  * `grep -z`: its arguments are NUL-separated, and BusyBox grep reads a line only up to a NUL.
  * `slw_start DIR` (returns as the supervisor starts: `slw_wait_ready` waits for the instance),
- * `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR`,
- * `slw_pid DIR`, `slw_restarts DIR`, `slw_probe DIR [PID]` (readiness once: 0 ready),
- * `slw_status DIR` (prints `alive pid restarts ready`), `slw_wait_ready DIR SECONDS` (the supervisor
- * found the instance ready; where no live supervisor will say so, the probe passes, or without a
- * probe the process stays up for 3 looks; fails after 3 crashes or the timeout), `slw_ticks` (sets `ticks`: hundredths of a second since boot,
- * without starting a process). The readiness wait and `slw_stop` look again when the instance's
+ * `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR` (its supervisor runs, told by
+ * the pid's command line), `slw_supervised DIR` (the same told by the pid alone, without a process),
+ * `slw_restarts DIR` (sets `restarts`), `slw_status DIR` (prints `alive pid restarts ready`),
+ * `slw_wait_ready DIR SECONDS` (the supervisor found the instance ready; where no live supervisor
+ * will say so, the probe passes, or without a probe the process stays up for 3 looks; fails after
+ * 3 crashes or the timeout), `slw_ticks` (sets `ticks`: hundredths of a second since boot, without
+ * starting a process). The readiness wait and `slw_stop` look again when the instance's
  * supervisor wakes them ({@link WAKE_FIFO}) and once a second, at the cost of one `sleep` a second;
  * where no supervisor wakes (systemd, or one started before it could), every 50 ms
  * (`slw_listen DIR`, `slw_pause`, `slw_unlisten`). Each look starts a process only once the probe's
@@ -174,9 +179,10 @@ slw_alive() {
   p=; read -r p 2>/dev/null < "$1/supervisor.pid"; grep -qzF "$1" "/proc/$p/cmdline" 2>/dev/null
 }
 slw_restarts() {
-  if [ -f "$1/unit" ]; then systemctl show -p NRestarts --value "$(cat "$1/unit")"; return; fi
-  r=0; read -r r 2>/dev/null < "$1/restarts"; echo "\${r:-0}"
+  if [ -f "$1/unit" ]; then restarts=$(systemctl show -p NRestarts --value "$(cat "$1/unit")"); return; fi
+  restarts=; read -r restarts 2>/dev/null < "$1/restarts"; restarts=\${restarts:-0}
 }
+slw_supervised() { sp=; read -r sp 2>/dev/null < "$1/supervisor.pid"; [ -n "$sp" ] && slw_runs "$sp"; }
 slw_stop() {
   if [ -f "$1/unit" ]; then
     u=$(cat "$1/unit"); systemctl disable --now "$u" >/dev/null 2>&1; rm -f "/etc/systemd/system/$u" "$1/unit"; systemctl daemon-reload; return 0
@@ -184,18 +190,18 @@ slw_stop() {
   slw_alive "$1" || return 0
   sp=$p; slw_listen "$1"; slw_ticks; deadline=$((ticks + 1000))
   kill -TERM "$sp" 2>/dev/null
-  while slw_alive "$1" && [ $ticks -lt $deadline ]; do slw_pause; slw_ticks; done
+  while [ -f "$1/supervisor.pid" ] && slw_runs "$sp" && [ $ticks -lt $deadline ]; do slw_pause; slw_ticks; done
   slw_unlisten; kill -KILL -- "-$sp" 2>/dev/null
   for f in supervisor.pid pid stopping; do [ -e "$1/$f" ] && rm -f "$1/supervisor.pid" "$1/pid" "$1/stopping" && break; done; return 0
 }
 slw_status() {
   if slw_alive "$1"; then a=1; else a=0; fi
-  pid=$(slw_pid "$1")
+  slw_pid "$1"; slw_restarts "$1"
   if [ $a = 1 ] && slw_probe "$1" "$pid"; then r=1; else r=0; fi
-  echo "$a $pid $(slw_restarts "$1") $r"
+  echo "$a $pid $restarts $r"
 }
 slw_running() {
-  if [ -f "$1/unit" ]; then [ "$(slw_pid "$1")" != 0 ]; return; fi
+  if [ -f "$1/unit" ]; then slw_pid "$1"; [ "$pid" != 0 ]; return; fi
   p=; [ -f "$1/pid" ] && read -r p 2>/dev/null < "$1/pid"; [ -n "$p" ] && [ -d "/proc/$p" ]
 }
 slw_listen() { ticker=; [ -p "$1/${WAKE_FIFO}" ] || return 0; exec 4<> "$1/${WAKE_FIFO}"; while sleep 1; do echo tick; done >&4 2>/dev/null & ticker=$!; }
@@ -209,12 +215,12 @@ slw_wait_ready() {
   while :; do
     w=; p=; read -r w 2>/dev/null < "$1/ready"; read -r p 2>/dev/null < "$1/pid"
     if [ -n "$w" ] && [ "$w" = "$p" ]; then ok=0; break; fi
-    if [ -n "$ticker" ] && [ $ticks -lt $own ] && slw_alive "$1"; then :
+    if [ -n "$ticker" ] && [ $ticks -lt $own ] && slw_supervised "$1"; then :
     elif slw_running "$1" && { [ -z "$port" ] || { slw_listening "$port" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1; }; }; then
       seen=$((seen + 1)); [ $seen -ge $need ] && { ok=0; break; }
     else seen=0; fi
-    r=; if [ -f "$1/unit" ]; then r=$(slw_restarts "$1"); elif [ -f "$1/restarts" ]; then read -r r 2>/dev/null < "$1/restarts"; fi
-    if [ "\${r:-0}" -ge 3 ]; then echo "$(basename "$1") crashed 3 times before it was ready" >&2; break; fi
+    slw_restarts "$1"
+    if [ "$restarts" -ge 3 ]; then echo "$(basename "$1") crashed 3 times before it was ready" >&2; break; fi
     slw_ticks; if [ $ticks -ge $deadline ]; then echo "$(basename "$1") not ready within $2 s" >&2; break; fi
     slw_pause
   done
