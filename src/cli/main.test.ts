@@ -85,4 +85,12 @@ targets:
     expect(err).toContain("unknown command '\\u001b[2Jdeploy'");
     expect(err).not.toContain('\u001b');
   });
+
+  it('tells the process which command runs before it does, and nothing for help or a usage error', async () => {
+    const commands: string[] = [];
+    const hooks = { beforeCommand: (command: string) => commands.push(command) };
+    const quiet = { out: () => {}, err: () => {} };
+    for (const args of [['history', 'web'], ['secret', 'list'], ['deploy', '--help'], ['deploy'], ['nonsense']]) await main(['node', 'slipway', '--project', dir, ...args], quiet, hooks);
+    expect(commands).toEqual(['history', 'secret list']);
+  });
 });

@@ -34,16 +34,23 @@ const stdio: Io = {
   err: (text) => process.stderr.write(text + '\n'),
 };
 
+/** What the process running the CLI may do once the command line is read. */
+export interface MainHooks {
+  /** Called with the command's words (`deploy`, `secret set`) before it runs, not for help or a usage error. */
+  readonly beforeCommand?: (command: string) => void;
+}
+
 /**
  * Runs the CLI with `argv` (as `process.argv`) and resolves to the exit code. Never throws. Every
  * line it writes to `io`, results, JSON, help and errors alike, passes through `terminalSafe` here.
  */
-export async function main(argv: readonly string[], raw: Io = stdio): Promise<number> {
+export async function main(argv: readonly string[], raw: Io = stdio, hooks: MainHooks = {}): Promise<number> {
   const io: Io = { out: (text) => raw.out(terminalSafe(text)), err: (text) => raw.err(terminalSafe(text)) };
   let exitCode: number = ExitCode.ok;
   // `slipway --version` alone; after a command, `--version` is that command's (deploy, release create).
   if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) return (io.out(version()), ExitCode.ok);
   const program = buildProgram(io, (code) => (exitCode = code));
+  program.hook('preAction', (_program, action) => hooks.beforeCommand?.(commandWords(action)));
   try {
     await program.parseAsync(argv);
     return exitCode;
@@ -53,6 +60,13 @@ export async function main(argv: readonly string[], raw: Io = stdio): Promise<nu
     io.err(text);
     return code;
   }
+}
+
+/** `action`'s name after those of the commands it is under, the program's excepted: `secret set`. */
+function commandWords(action: Command): string {
+  const words: string[] = [];
+  for (let command: Command | null = action; command?.parent; command = command.parent) words.unshift(command.name());
+  return words.join(' ');
 }
 
 /** The version in package.json, two folders up from both `src/cli/` and `dist/cli/`; read only when asked. */
