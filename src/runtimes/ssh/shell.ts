@@ -27,8 +27,8 @@ export function runScript(instanceDir: string, workingDir: string, command: stri
 }
 
 /**
- * What the supervisor needs of {@link PRELUDE} too: `slw_runs PID` (its process exists and is not
- * a zombie), `slw_pid DIR` (sets `pid`, 0 when none runs), `slw_listening PORT`,
+ * What the supervisor needs of {@link PRELUDE} too: `slw_ticks`, `slw_runs PID` (its process
+ * exists and is not a zombie), `slw_pid DIR` (sets `pid`, 0 when none runs), `slw_listening PORT`,
  * `slw_http PORT PATH SECONDS`, `slw_probe DIR PID`. Each poll of a probe starts an HTTP client
  * only once its port listens, which one `grep` of `/proc/net/tcp` tells (`slw_hex PORT` sets `hex`
  * without a process): a shell's `read` takes a byte per system call, which over a busy host's
@@ -37,6 +37,7 @@ export function runScript(instanceDir: string, workingDir: string, command: stri
  * instances at once, processes are what the CPU goes to (a few ms each, `$(…)` included).
  */
 const PROBES = `
+slw_ticks() { read -r ticks _ < /proc/uptime; ticks=\${ticks%.*}\${ticks#*.}; }
 slw_runs() { c=; read -r c 2>/dev/null < "/proc/$1/cmdline"; [ -n "$c" ]; }
 slw_pid() {
   if [ -f "$1/unit" ]; then pid=$(systemctl show -p MainPID --value "$(cat "$1/unit")"); return; fi
@@ -78,8 +79,8 @@ slw_probe() {
 export const WAKE_FIFO = 'wake';
 
 /**
- * How long a supervisor probes its new child for readiness (every 0.1 s) before it gives up and
- * waits for the child's exit. A readiness wait leaves the probing to a live supervisor that will
+ * How long a supervisor probes its new child for readiness before it gives up and waits for the
+ * child's exit. A readiness wait leaves the probing to a live supervisor that will
  * wake it until 10 s before then, and probes by itself after.
  */
 const SUPERVISOR_READY_SECONDS = 120;
@@ -92,10 +93,11 @@ export const EVENTS_FILE = 'events';
  * until SIGTERM, ignoring SIGHUP as `nohup` would (which BusyBox builds may lack). It appends to the
  * events file ({@link EVENTS_FILE}, three levels above the instance directory) what happens to its
  * instance: `start <dir> <pid>`, `ready <dir> <pid>` once the probe passes (without a probe, once the
- * process has stayed up 0.3 s), `exit <dir> <status>`, `stop <dir>`. Once ready it writes the child's
+ * process has stayed up 0.2 s), `exit <dir> <status>`, `stop <dir>`. Once ready it writes the child's
  * pid to `ready`, removed as the child exits; on ready, exit and stop it wakes a waiter through
- * {@link WAKE_FIFO}. Waiting for readiness costs a probe every 0.1 s until it passes (at most 2
- * minutes); after that it runs nothing until its child exits.
+ * {@link WAKE_FIFO}. Waiting for readiness costs a probe 0.1 s apart at first, then further apart up
+ * to 0.5 s (a few processes each, and a host may start many instances at once), until it passes (at
+ * most 2 minutes); after that it runs nothing until its child exits.
  *
  * A TERM stops the child whenever it comes. The trap creates `stopping`, then TERMs the child, which
  * looks for that file just before it execs `run`. A TERM that reaches the child before it has reset
@@ -109,10 +111,10 @@ dir=$1; stop=0; child=; restarts=0; ev="\${dir%/*/*/*}/${EVENTS_FILE}"
 note() { echo "$*" >> "$ev"; }
 wake() { [ -p "$dir/${WAKE_FIFO}" ] && echo "$1" 1<> "$dir/${WAKE_FIFO}"; }
 await_ready() {
-  n=0; seen=0; need=1; [ -s "$dir/probe" ] || need=3
-  while [ $stop = 0 ] && [ $n -lt ${SUPERVISOR_READY_SECONDS * 10} ] && kill -0 $child 2>/dev/null; do
+  slw_ticks; give_up=$((ticks + ${SUPERVISOR_READY_SECONDS * 100})); n=2; seen=0; need=1; [ -s "$dir/probe" ] || need=3
+  while [ $stop = 0 ] && [ $ticks -lt $give_up ] && kill -0 $child 2>/dev/null; do
     if slw_probe "$dir" "$child"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
-    n=$((n + 1)); sleep 0.1
+    sleep 0.$((n / 2)); [ $n -lt 10 ] && n=$((n + 1)); slw_ticks
   done
   return 1
 }
@@ -207,7 +209,6 @@ slw_running() {
 slw_listen() { ticker=; [ -p "$1/${WAKE_FIFO}" ] || return 0; exec 4<> "$1/${WAKE_FIFO}"; while sleep 1; do echo tick; done >&4 2>/dev/null & ticker=$!; }
 slw_pause() { if [ -n "$ticker" ]; then read -r _ <&4; else sleep 0.05; fi; }
 slw_unlisten() { if [ -n "$ticker" ]; then kill "$ticker"; wait "$ticker" 2>/dev/null; exec 4<&-; ticker=; fi; }
-slw_ticks() { read -r ticks _ < /proc/uptime; ticks=\${ticks%.*}\${ticks#*.}; }
 slw_wait_ready() {
   slw_ticks; deadline=$((ticks + $2 * 100)); own=$((ticks + ${SUPERVISOR_READY_SECONDS - 10} * 100)); seen=0; need=3; port=; ticker=; ok=1
   if [ -s "$1/probe" ]; then read -r port timeout path < "$1/probe"; need=1; fi
