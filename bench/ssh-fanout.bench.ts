@@ -22,7 +22,8 @@
  * `SLIPWAY_BENCH_ROUNDS` (default 5). Needs root, sshd, and `npm run build` done. It also reports the
  * CPU time each way cost the machine (a cpuacct cgroup around the run: unlike wall time, others'
  * load does not change it), the server's CPU while it idles before its deploy (its loops observing
- * the hosts), and the load average.
+ * the hosts), and the load average. With `SLIPWAY_BENCH_PROCESSES=1`, it also counts the processes
+ * each way ran as the hosts' user, by command (kernel process accounting, `process-accounting.ts`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { builtCli } from '../test/helpers/cli.js';
+import { accountProcesses, countByCommand } from './process-accounting.js';
 import { startSshHosts, type SshHosts } from '../test/harness/sshd.js';
 import { SSH_APP, sshProjectFile } from './ssh-project.js';
 import type { Benchmark, Result } from './types.js';
@@ -45,6 +47,8 @@ const SERVER_SETTLE_MS = 5_000;
 const TARGET_RATIO = 1.3;
 /** With `SLIPWAY_BENCH_TRACE=1`, the CLI and the server run with `SLIPWAY_TRACE=1` and their milestones are printed. */
 const TRACE = process.env.SLIPWAY_BENCH_TRACE === '1' ? { SLIPWAY_TRACE: '1' } : {};
+/** With `SLIPWAY_BENCH_PROCESSES=1`, each timed deploy runs under process accounting. */
+const COUNT_PROCESSES = process.env.SLIPWAY_BENCH_PROCESSES === '1';
 
 function printTrace(who: string, output: string): void {
   if (!TRACE.SLIPWAY_TRACE) return;
@@ -281,6 +285,7 @@ const benchmark: Benchmark = {
       const times: Record<Way, number[]> = { alone: [], server: [], plain: [] };
       const cpuSpent: Record<Way, number[]> = { alone: [], server: [], plain: [] };
       const serverCpu: number[] = [];
+      const hostProcesses: Record<Way, number[]> = { alone: [], server: [], plain: [] };
       const loads: string[] = [loadAverage()];
       const ways: Way[] = ['alone', 'server', 'plain'];
       for (let round = 1; round <= ROUNDS; round++) {
@@ -293,12 +298,18 @@ const benchmark: Benchmark = {
             serverCpu.push(((cpuSeconds(server.process.pid!) - before) / SERVER_SETTLE_MS) * 60_000);
           }
           changeContent(way === 'plain' ? plainDir : appDir);
+          const accounting = COUNT_PROCESSES ? accountProcesses(join(work, 'pacct')) : undefined;
           const start = performance.now();
           const cpuBefore = cpu?.seconds() ?? 0;
           const version = way === 'plain' ? (await plainSsh(lab, work, plainDir, `r${round}`), `r${round}`) : await slipwayDeploy(cli, project);
           const ms = performance.now() - start;
           times[way].push(ms);
           if (cpu) cpuSpent[way].push(cpu.seconds() - cpuBefore);
+          if (accounting) {
+            const onHosts = accounting.stop().filter((p) => p.uid === lab.user.uid);
+            hostProcesses[way].push(onHosts.length);
+            console.error(`  round ${round}: ${way}: ${onHosts.length} processes ended on the hosts: ${countByCommand(onHosts)}`);
+          }
           if (server) await server.stop();
           server = undefined;
           await assertServes(lab, way === 'plain' ? PORT.plain : PORT.slipway, version);
@@ -331,6 +342,12 @@ const benchmark: Benchmark = {
         }
         for (const way of ['alone', 'server'] as const) {
           results.push({ measure: `${LABEL[way]} ÷ OpenSSH, CPU medians`, value: median(cpuSpent[way]) / median(cpuSpent.plain), unit: '×' });
+        }
+      }
+      if (COUNT_PROCESSES) {
+        for (const way of ways) {
+          const counts = hostProcesses[way];
+          results.push({ measure: `${LABEL[way]}: processes ended on the hosts, median (min ${Math.min(...counts)}, max ${Math.max(...counts)})`, value: median(counts), unit: '' });
         }
       }
       results.push({ measure: `server CPU while it idled ${SERVER_SETTLE_MS / 1000} s before each deploy, median (s per minute)`, value: median(serverCpu), unit: 'CPU s/min' });

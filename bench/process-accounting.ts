@@ -1,0 +1,58 @@
+/**
+ * The kernel's process accounting (acct(2), BSD v3 records) around a piece of a benchmark: every
+ * process that ends meanwhile, machine-wide, with its command name, user and CPU. A benchmark uses
+ * it to count what a deploy starts on hosts, where each process costs a few ms of CPU on a small VM.
+ * It needs root and python3 (which makes the one system call), and it switches off any accounting
+ * the machine had on: benchmarks use it only when asked (`SLIPWAY_BENCH_PROCESSES=1`).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+/** One ended process. CPU is the kernel's, in whole hundredths of a second, rounded down. */
+export interface EndedProcess {
+  readonly command: string;
+  readonly uid: number;
+  readonly pid: number;
+  readonly ppid: number;
+  readonly cpuSeconds: number;
+}
+
+const RECORD_BYTES = 64;
+const ACCT = (file: string | null) => `import ctypes; ctypes.CDLL(None, use_errno=True).acct(${file === null ? 'None' : JSON.stringify(file)}.encode()) == 0 or exit(ctypes.get_errno())`;
+
+/** acct's comp_t: a 13-bit mantissa and a 3-bit base-8 exponent. */
+const compT = (value: number) => (value & 0x1fff) * 8 ** ((value >> 13) & 7);
+
+/** Starts accounting into `file` (emptied); `stop()` ends it and returns what ended meanwhile. */
+export function accountProcesses(file: string): { stop(): EndedProcess[] } {
+  writeFileSync(file, '');
+  execFileSync('python3', ['-c', ACCT(file)]);
+  return {
+    stop() {
+      execFileSync('python3', ['-c', 'import ctypes; ctypes.CDLL(None).acct(None)']);
+      const data = readFileSync(file);
+      rmSync(file);
+      const ended: EndedProcess[] = [];
+      for (let at = 0; at + RECORD_BYTES <= data.length; at += RECORD_BYTES) {
+        if (data[at + 1] !== 3) continue; // not a v3 record
+        const comm = data.subarray(at + 48, at + 64);
+        const end = comm.indexOf(0);
+        ended.push({
+          command: comm.subarray(0, end < 0 ? 16 : end).toString('latin1'),
+          uid: data.readUInt32LE(at + 8),
+          pid: data.readUInt32LE(at + 16),
+          ppid: data.readUInt32LE(at + 20),
+          cpuSeconds: (compT(data.readUInt16LE(at + 32)) + compT(data.readUInt16LE(at + 34))) / 100,
+        });
+      }
+      return ended;
+    },
+  };
+}
+
+/** How many processes ran each command, most first: `sh 180, grep 164, …`. */
+export function countByCommand(processes: readonly EndedProcess[]): string {
+  const counts = new Map<string, number>();
+  for (const p of processes) counts.set(p.command, (counts.get(p.command) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([command, n]) => `${command} ${n}`).join(', ');
+}
