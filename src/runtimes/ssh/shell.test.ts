@@ -106,6 +106,9 @@ describe.each([
       const status = (port: number) => `slw_listening ${port} && echo "${port} yes" >&2 || echo "${port} no" >&2`;
       const result = await run(shell, [v4, v6, client.localPort!, unusedPort()].map(status).join('\n'));
       expect(result.stderr.trim().split('\n')).toEqual([`${v4} yes`, `${v6} yes`, `${client.localPort} no`, expect.stringMatching(/ no$/)]);
+      // Not a port: answered no, and the shell goes on (65536 + v4 would read as v4 in four hex digits).
+      const odd = await run(shell, ['80x', '', String(65_536 + v4)].map((port) => `slw_listening '${port}' && echo yes >&2 || echo no >&2`).join('\n'));
+      expect(odd.stderr.trim().split('\n')).toEqual(['no', 'no', 'no']);
     } finally {
       client.destroy();
     }
@@ -224,6 +227,20 @@ describe.each([
       return now === first ? 'not restarted yet' : (await status()).replace(` ${now} `, ' <new pid> ');
     };
     await expect.poll(restarted, { timeout: 10_000 }).toBe('1 <new pid> 1 1');
+  });
+
+  it('probes by itself once the supervisor no longer does, and passes', async () => {
+    const port = unusedPort();
+    writeFileSync(join(instance, 'probe'), `${port} 1 /healthz`);
+    await supervise(`exec ${shQuote(process.execPath)} -e "require('http').createServer((q, s) => s.end()).listen(${port}, '127.0.0.1')"`);
+    await expect.poll(() => existsSync(join(instance, 'ready')), { timeout: 10_000 }).toBe(true);
+    // As after a supervisor gave up (2 minutes) on an instance that became ready later: no mark, no probing.
+    await expect.poll(() => readFileSync(join(instance, 'probing'), 'utf8').trim(), { timeout: 10_000 }).toBe('0');
+    rmSync(join(instance, 'ready'));
+    const probes = join(dir, 'probes');
+    const counting = `curl() { echo curl >> ${shQuote(probes)}; command curl "$@"; }`;
+    expect(await counted(`${counting}\nslw_wait_ready ${shQuote(instance)} 5`)).toMatchObject({ code: 0 });
+    expect(readFileSync(probes, 'utf8')).toContain('curl');
   });
 
   it('fails once the supervisor has restarted the instance 3 times', async () => {

@@ -5,7 +5,8 @@
  *   releases/<key>/                 one release's files, complete once `.slipway-release` exists
  *   units/<env>.<service>/current   symlink to the release the unit runs (switched atomically)
  *   units/<env>.<service>/<inst>/   one instance: run, env (mode 600), meta.json, probe, output.log,
- *                                   supervisor.pid / pid / restarts / stopping (fallback) or unit (systemd)
+ *                                   supervisor.pid / pid / restarts / stopping / ready / probing
+ *                                   (fallback) or unit (systemd)
  *
  * Instances run under systemd where the host has it (PID 1 is systemd and we are root), otherwise
  * under a small shell supervisor started with `setsid` that restarts the process when it exits.
@@ -52,6 +53,7 @@ slw_hex() {
   done
 }
 slw_listening() {
+  case $1 in ''|*[!0-9]*) return 1 ;; esac; [ "$1" -le 65535 ] || return 1
   [ -r /proc/net/tcp ] || return 0
   slw_hex "$1"; grep -qs ":$hex 0*:0000 0A " /proc/net/tcp /proc/net/tcp6
 }
@@ -78,11 +80,7 @@ slw_probe() {
  */
 export const WAKE_FIFO = 'wake';
 
-/**
- * How long a supervisor probes its new child for readiness before it gives up and waits for the
- * child's exit. A readiness wait leaves the probing to a live supervisor that will
- * wake it until 10 s before then, and probes by itself after.
- */
+/** How long a supervisor probes its new child for readiness before it gives up and waits for the child's exit. */
 const SUPERVISOR_READY_SECONDS = 120;
 
 /** The events file under a host's base directory: one line per change, `<event> <instance dir> <detail>`. */
@@ -94,10 +92,11 @@ export const EVENTS_FILE = 'events';
  * events file ({@link EVENTS_FILE}, three levels above the instance directory) what happens to its
  * instance: `start <dir> <pid>`, `ready <dir> <pid>` once the probe passes (without a probe, once the
  * process has stayed up 0.2 s), `exit <dir> <status>`, `stop <dir>`. Once ready it writes the child's
- * pid to `ready`, removed as the child exits; on ready, exit and stop it wakes a waiter through
- * {@link WAKE_FIFO}. Waiting for readiness costs a probe 0.1 s apart at first, then further apart up
- * to 0.5 s (a few processes each, and a host may start many instances at once), until it passes (at
- * most 2 minutes); after that it runs nothing until its child exits.
+ * pid to `ready`, removed as the child exits. While it probes, `probing` holds the time it gives up
+ * at (in `slw_ticks`), and 0 after. Once it stops probing (ready or not), on exit and on stop it
+ * wakes a waiter through {@link WAKE_FIFO}. Waiting for readiness costs a probe 0.1 s apart at
+ * first, then further apart up to 0.5 s (a few processes each, and a host may start many instances
+ * at once), until it passes (at most 2 minutes); after that it runs nothing until its child exits.
  *
  * A TERM stops the child whenever it comes. The trap creates `stopping`, then TERMs the child, which
  * looks for that file just before it execs `run`. A TERM that reaches the child before it has reset
@@ -111,7 +110,7 @@ dir=$1; stop=0; child=; restarts=0; ev="\${dir%/*/*/*}/${EVENTS_FILE}"
 note() { echo "$*" >> "$ev"; }
 wake() { [ -p "$dir/${WAKE_FIFO}" ] && echo "$1" 1<> "$dir/${WAKE_FIFO}"; }
 await_ready() {
-  slw_ticks; give_up=$((ticks + ${SUPERVISOR_READY_SECONDS * 100})); n=2; seen=0; need=1; [ -s "$dir/probe" ] || need=3
+  slw_ticks; give_up=$((ticks + ${SUPERVISOR_READY_SECONDS * 100})); echo $give_up > "$dir/probing"; n=2; seen=0; need=1; [ -s "$dir/probe" ] || need=3
   while [ $stop = 0 ] && [ $ticks -lt $give_up ] && kill -0 $child 2>/dev/null; do
     if slw_probe "$dir" "$child"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
     sleep 0.$((n / 2)); [ $n -lt 10 ] && n=$((n + 1)); slw_ticks
@@ -129,7 +128,8 @@ while [ $stop = 0 ]; do
   [ $stop = 1 ] && kill -TERM $child 2>/dev/null
   echo $child > "$dir/pid"
   note start "$dir" $child
-  await_ready && echo $child > "$dir/ready" && note ready "$dir" $child && wake ready
+  await_ready && echo $child > "$dir/ready" && note ready "$dir" $child
+  echo 0 > "$dir/probing"; wake probed
   wait $child; status=$?
   while kill -0 $child 2>/dev/null; do wait $child; status=$?; done
   child=; rm -f "$dir/pid" "$dir/ready"
@@ -149,6 +149,7 @@ rm -f "$dir/supervisor.pid" "$dir/stopping"; wake stop
  * `slw_start DIR` (returns as the supervisor starts: `slw_wait_ready` waits for the instance),
  * `slw_stop DIR` (SIGTERM, then SIGKILL after 10 s), `slw_alive DIR` (its supervisor runs, told by
  * the pid's command line), `slw_supervised DIR` (the same told by the pid alone, without a process),
+ * `slw_probing DIR` (a live supervisor probes the instance for readiness, so a wait need not),
  * `slw_restarts DIR` (sets `restarts`), `slw_status DIR` (prints `alive pid restarts ready`),
  * `slw_wait_ready DIR SECONDS` (the supervisor found the instance ready; where no live supervisor
  * will say so, the probe passes, or without a probe the process stays up for 3 looks; fails after
@@ -181,10 +182,12 @@ slw_alive() {
   p=; read -r p 2>/dev/null < "$1/supervisor.pid"; grep -qzF "$1" "/proc/$p/cmdline" 2>/dev/null
 }
 slw_restarts() {
-  if [ -f "$1/unit" ]; then restarts=$(systemctl show -p NRestarts --value "$(cat "$1/unit")"); return; fi
-  restarts=; read -r restarts 2>/dev/null < "$1/restarts"; restarts=\${restarts:-0}
+  restarts=
+  if [ -f "$1/unit" ]; then restarts=$(systemctl show -p NRestarts --value "$(cat "$1/unit")"); else read -r restarts 2>/dev/null < "$1/restarts"; fi
+  restarts=\${restarts:-0}
 }
 slw_supervised() { sp=; read -r sp 2>/dev/null < "$1/supervisor.pid"; [ -n "$sp" ] && slw_runs "$sp"; }
+slw_probing() { probing_until=0; read -r probing_until 2>/dev/null < "$1/probing"; [ "\${probing_until:-0}" -gt "$ticks" ] 2>/dev/null && slw_supervised "$1"; }
 slw_stop() {
   if [ -f "$1/unit" ]; then
     u=$(cat "$1/unit"); systemctl disable --now "$u" >/dev/null 2>&1; rm -f "/etc/systemd/system/$u" "$1/unit"; systemctl daemon-reload; return 0
@@ -210,13 +213,13 @@ slw_listen() { ticker=; [ -p "$1/${WAKE_FIFO}" ] || return 0; exec 4<> "$1/${WAK
 slw_pause() { if [ -n "$ticker" ]; then read -r _ <&4; else sleep 0.05; fi; }
 slw_unlisten() { if [ -n "$ticker" ]; then kill "$ticker"; wait "$ticker" 2>/dev/null; exec 4<&-; ticker=; fi; }
 slw_wait_ready() {
-  slw_ticks; deadline=$((ticks + $2 * 100)); own=$((ticks + ${SUPERVISOR_READY_SECONDS - 10} * 100)); seen=0; need=3; port=; ticker=; ok=1
+  slw_ticks; deadline=$((ticks + $2 * 100)); seen=0; need=3; port=; ticker=; ok=1
   if [ -s "$1/probe" ]; then read -r port timeout path < "$1/probe"; need=1; fi
   slw_listen "$1"
   while :; do
     w=; p=; read -r w 2>/dev/null < "$1/ready"; read -r p 2>/dev/null < "$1/pid"
     if [ -n "$w" ] && [ "$w" = "$p" ]; then ok=0; break; fi
-    if [ -n "$ticker" ] && [ $ticks -lt $own ] && slw_supervised "$1"; then :
+    if [ -n "$ticker" ] && slw_probing "$1"; then :
     elif slw_running "$1" && { [ -z "$port" ] || { slw_listening "$port" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1; }; }; then
       seen=$((seen + 1)); [ $seen -ge $need ] && { ok=0; break; }
     else seen=0; fi
