@@ -18,7 +18,10 @@ export interface EndedProcess {
 }
 
 const RECORD_BYTES = 64;
-const ACCT = (file: string | null) => `import ctypes; ctypes.CDLL(None, use_errno=True).acct(${file === null ? 'None' : JSON.stringify(file)}.encode()) == 0 or exit(ctypes.get_errno())`;
+/** Python that switches accounting into `file` on (exiting with errno when refused), or off with null. */
+const ACCT = (file: string | null) =>
+  `import ctypes; libc = ctypes.CDLL(None, use_errno=True)
+if libc.acct(${file === null ? 'None' : `${JSON.stringify(file)}.encode()`}) != 0: exit(ctypes.get_errno())`;
 
 /** acct's comp_t: a 13-bit mantissa and a 3-bit base-8 exponent. */
 const compT = (value: number) => (value & 0x1fff) * 8 ** ((value >> 13) & 7);
@@ -29,7 +32,7 @@ export function accountProcesses(file: string): { stop(): EndedProcess[] } {
   execFileSync('python3', ['-c', ACCT(file)]);
   return {
     stop() {
-      execFileSync('python3', ['-c', 'import ctypes; ctypes.CDLL(None).acct(None)']);
+      execFileSync('python3', ['-c', ACCT(null)]);
       const data = readFileSync(file);
       rmSync(file);
       const ended: EndedProcess[] = [];

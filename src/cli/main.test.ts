@@ -90,7 +90,9 @@ targets:
     const commands: string[] = [];
     const hooks = { beforeCommand: (command: string) => commands.push(command) };
     const quiet = { out: () => {}, err: () => {} };
-    for (const args of [['history', 'web'], ['secret', 'list'], ['deploy', '--help'], ['deploy'], ['nonsense']]) await main(['node', 'slipway', '--project', dir, ...args], quiet, hooks);
+    for (const args of [['history', 'web'], ['secret', 'list'], ['deploy', '--help'], ['deploy'], ['nonsense']]) {
+      await main(['node', 'slipway', '--project', dir, ...args], quiet, hooks);
+    }
     expect(commands).toEqual(['history', 'secret list']);
   });
 });

@@ -107,7 +107,8 @@ describe.each([
       const result = await run(shell, [v4, v6, client.localPort!, unusedPort()].map(status).join('\n'));
       expect(result.stderr.trim().split('\n')).toEqual([`${v4} yes`, `${v6} yes`, `${client.localPort} no`, expect.stringMatching(/ no$/)]);
       // Not a port: answered no, and the shell goes on (65536 + v4 would read as v4 in four hex digits).
-      const odd = await run(shell, ['80x', '', String(65_536 + v4)].map((port) => `slw_listening '${port}' && echo yes >&2 || echo no >&2`).join('\n'));
+      const answer = (port: string) => `slw_listening '${port}' && echo yes >&2 || echo no >&2`;
+      const odd = await run(shell, ['80x', '', String(65_536 + v4)].map(answer).join('\n'));
       expect(odd.stderr.trim().split('\n')).toEqual(['no', 'no', 'no']);
     } finally {
       client.destroy();

@@ -110,7 +110,8 @@ dir=$1; stop=0; child=; restarts=0; ev="\${dir%/*/*/*}/${EVENTS_FILE}"
 note() { echo "$*" >> "$ev"; }
 wake() { [ -p "$dir/${WAKE_FIFO}" ] && echo "$1" 1<> "$dir/${WAKE_FIFO}"; }
 await_ready() {
-  slw_ticks; give_up=$((ticks + ${SUPERVISOR_READY_SECONDS * 100})); echo $give_up > "$dir/probing"; n=2; seen=0; need=1; [ -s "$dir/probe" ] || need=3
+  slw_ticks; give_up=$((ticks + ${SUPERVISOR_READY_SECONDS * 100})); echo $give_up > "$dir/probing"
+  n=2; seen=0; need=1; [ -s "$dir/probe" ] || need=3
   while [ $stop = 0 ] && [ $ticks -lt $give_up ] && kill -0 $child 2>/dev/null; do
     if slw_probe "$dir" "$child"; then seen=$((seen + 1)); [ $seen -ge $need ] && return 0; else seen=0; fi
     sleep 0.$((n / 2)); [ $n -lt 10 ] && n=$((n + 1)); slw_ticks
@@ -183,11 +184,15 @@ slw_alive() {
 }
 slw_restarts() {
   restarts=
-  if [ -f "$1/unit" ]; then restarts=$(systemctl show -p NRestarts --value "$(cat "$1/unit")"); else read -r restarts 2>/dev/null < "$1/restarts"; fi
+  if [ -f "$1/unit" ]; then restarts=$(systemctl show -p NRestarts --value "$(cat "$1/unit")")
+  else read -r restarts 2>/dev/null < "$1/restarts"; fi
   restarts=\${restarts:-0}
 }
 slw_supervised() { sp=; read -r sp 2>/dev/null < "$1/supervisor.pid"; [ -n "$sp" ] && slw_runs "$sp"; }
-slw_probing() { probing_until=0; read -r probing_until 2>/dev/null < "$1/probing"; [ "\${probing_until:-0}" -gt "$ticks" ] 2>/dev/null && slw_supervised "$1"; }
+slw_probing() {
+  probing_until=0; read -r probing_until 2>/dev/null < "$1/probing"
+  [ "\${probing_until:-0}" -gt "$ticks" ] 2>/dev/null && slw_supervised "$1"
+}
 slw_stop() {
   if [ -f "$1/unit" ]; then
     u=$(cat "$1/unit"); systemctl disable --now "$u" >/dev/null 2>&1; rm -f "/etc/systemd/system/$u" "$1/unit"; systemctl daemon-reload; return 0
