@@ -1,6 +1,6 @@
 /**
  * The kernel's process accounting (acct(2), BSD v3 records) around a piece of a benchmark: every
- * process that ends meanwhile, machine-wide, with its command name, user and CPU. A benchmark uses
+ * process that ends meanwhile, machine-wide, with its command name and user. A benchmark uses
  * it to count what a deploy starts on hosts, where each process costs a few ms of CPU on a small VM.
  * It needs root and python3 (which makes the one system call), and it switches off any accounting
  * the machine had on: benchmarks use it only when asked (`SLIPWAY_BENCH_PROCESSES=1`).
@@ -8,13 +8,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
-/** One ended process. CPU is the kernel's, in whole hundredths of a second, rounded down. */
+/**
+ * One ended process. Its record also holds CPU, but cut to whole hundredths: summed over short
+ * processes it misleads, so benchmarks count processes instead.
+ */
 export interface EndedProcess {
   readonly command: string;
   readonly uid: number;
-  readonly pid: number;
-  readonly ppid: number;
-  readonly cpuSeconds: number;
 }
 
 const RECORD_BYTES = 64;
@@ -22,9 +22,6 @@ const RECORD_BYTES = 64;
 const ACCT = (file: string | null) =>
   `import ctypes; libc = ctypes.CDLL(None, use_errno=True)
 if libc.acct(${file === null ? 'None' : `${JSON.stringify(file)}.encode()`}) != 0: exit(ctypes.get_errno())`;
-
-/** acct's comp_t: a 13-bit mantissa and a 3-bit base-8 exponent. */
-const compT = (value: number) => (value & 0x1fff) * 8 ** ((value >> 13) & 7);
 
 /** Starts accounting into `file` (emptied); `stop()` ends it and returns what ended meanwhile. */
 export function accountProcesses(file: string): { stop(): EndedProcess[] } {
@@ -40,13 +37,7 @@ export function accountProcesses(file: string): { stop(): EndedProcess[] } {
         if (data[at + 1] !== 3) continue; // not a v3 record
         const comm = data.subarray(at + 48, at + 64);
         const end = comm.indexOf(0);
-        ended.push({
-          command: comm.subarray(0, end < 0 ? 16 : end).toString('latin1'),
-          uid: data.readUInt32LE(at + 8),
-          pid: data.readUInt32LE(at + 16),
-          ppid: data.readUInt32LE(at + 20),
-          cpuSeconds: (compT(data.readUInt16LE(at + 32)) + compT(data.readUInt16LE(at + 34))) / 100,
-        });
+        ended.push({ command: comm.subarray(0, end < 0 ? 16 : end).toString('latin1'), uid: data.readUInt32LE(at + 8) });
       }
       return ended;
     },

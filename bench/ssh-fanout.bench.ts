@@ -31,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { builtCli } from '../test/helpers/cli.js';
-import { accountProcesses, countByCommand } from './process-accounting.js';
+import { accountProcesses, countByCommand, type EndedProcess } from './process-accounting.js';
 import { startSshHosts, type SshHosts } from '../test/harness/sshd.js';
 import { SSH_APP, sshProjectFile } from './ssh-project.js';
 import type { Benchmark, Result } from './types.js';
@@ -299,14 +299,21 @@ const benchmark: Benchmark = {
           }
           changeContent(way === 'plain' ? plainDir : appDir);
           const accounting = COUNT_PROCESSES ? accountProcesses(join(work, 'pacct')) : undefined;
+          let ended: EndedProcess[] | undefined;
           const start = performance.now();
           const cpuBefore = cpu?.seconds() ?? 0;
-          const version = way === 'plain' ? (await plainSsh(lab, work, plainDir, `r${round}`), `r${round}`) : await slipwayDeploy(cli, project);
+          let version: string;
+          try {
+            version = way === 'plain' ? (await plainSsh(lab, work, plainDir, `r${round}`), `r${round}`) : await slipwayDeploy(cli, project);
+          } finally {
+            // Accounting is machine-wide: it ends here even when the deploy failed.
+            ended = accounting?.stop();
+          }
           const ms = performance.now() - start;
           times[way].push(ms);
           if (cpu) cpuSpent[way].push(cpu.seconds() - cpuBefore);
-          if (accounting) {
-            const onHosts = accounting.stop().filter((p) => p.uid === lab.user.uid);
+          if (ended) {
+            const onHosts = ended.filter((p) => p.uid === lab.user.uid);
             hostProcesses[way].push(onHosts.length);
             console.error(`  round ${round}: ${way}: ${onHosts.length} processes ended on the hosts: ${countByCommand(onHosts)}`);
           }

@@ -190,7 +190,7 @@ slw_restarts() {
 }
 slw_supervised() { sp=; read -r sp 2>/dev/null < "$1/supervisor.pid"; [ -n "$sp" ] && slw_runs "$sp"; }
 slw_probing() {
-  probing_until=0; read -r probing_until 2>/dev/null < "$1/probing"
+  probing_until=0; read -r probing_until 2>/dev/null < "$1/probing"; slw_ticks
   [ "\${probing_until:-0}" -gt "$ticks" ] 2>/dev/null && slw_supervised "$1"
 }
 slw_stop() {
@@ -224,7 +224,7 @@ slw_wait_ready() {
   while :; do
     w=; p=; read -r w 2>/dev/null < "$1/ready"; read -r p 2>/dev/null < "$1/pid"
     if [ -n "$w" ] && [ "$w" = "$p" ]; then ok=0; break; fi
-    if [ -n "$ticker" ] && slw_probing "$1"; then :
+    if slw_probing "$1"; then :
     elif slw_running "$1" && { [ -z "$port" ] || { slw_listening "$port" && slw_http "$port" "$path" "$timeout" >/dev/null 2>&1; }; }; then
       seen=$((seen + 1)); [ $seen -ge $need ] && { ok=0; break; }
     else seen=0; fi
